@@ -1,0 +1,95 @@
+import { assign, fromPromise, setup } from "xstate";
+import type { AttemptOutcome } from "./attempt-runner.js";
+
+export interface AttemptMachineInput {
+  /** Retry count persisted for the invocation when this machine starts: the first attempt's number. */
+  readonly attempt: number;
+}
+
+export interface AttemptMachineContext {
+  attempt: number;
+  lastFailure: string | undefined;
+  retryAfterMs: number | undefined;
+}
+
+export type AttemptMachineEvent = { type: "STOP" } | { type: "ABORT" };
+
+/**
+ * The life of one invocation inside the invoker: attempts, failures and backoff until it ends, suspends,
+ * is fenced, or is stopped. No I/O here: `runAttempt`, `recordFailure` and the delay come from `.provide()`.
+ */
+export const attemptMachine = setup({
+  types: {
+    context: {} as AttemptMachineContext,
+    events: {} as AttemptMachineEvent,
+    input: {} as AttemptMachineInput,
+  },
+  actors: {
+    runAttempt: fromPromise<AttemptOutcome, { attempt: number }>(async () => {
+      throw new Error("runAttempt not provided");
+    }),
+    recordFailure: fromPromise<boolean, { attempt: number; failure: string }>(async () => {
+      throw new Error("recordFailure not provided");
+    }),
+  },
+  guards: {
+    ended: (_, outcome: AttemptOutcome) => outcome.kind === "ended",
+    suspended: (_, outcome: AttemptOutcome) => outcome.kind === "suspended",
+    fenced: (_, outcome: AttemptOutcome) => outcome.kind === "fenced",
+  },
+  delays: {
+    retryDelay: ({ context }) => context.retryAfterMs ?? 0,
+  },
+}).createMachine({
+  id: "attempt",
+  context: ({ input }) => ({ attempt: input.attempt, lastFailure: undefined, retryAfterMs: undefined }),
+  initial: "running",
+  on: {
+    STOP: ".stopped",
+    ABORT: ".aborted",
+  },
+  states: {
+    running: {
+      invoke: {
+        src: "runAttempt",
+        input: ({ context }) => ({ attempt: context.attempt }),
+        onDone: [
+          { guard: { type: "ended", params: ({ event }) => event.output }, target: "ended" },
+          { guard: { type: "suspended", params: ({ event }) => event.output }, target: "suspended" },
+          { guard: { type: "fenced", params: ({ event }) => event.output }, target: "fenced" },
+          {
+            target: "failed",
+            actions: assign(({ event }) => {
+              const out = event.output as Extract<AttemptOutcome, { kind: "failed" }>;
+              return { lastFailure: out.failure, retryAfterMs: out.retryAfterMs };
+            }),
+          },
+        ],
+        onError: {
+          target: "failed",
+          actions: assign(({ event }) => ({ lastFailure: String(event.error), retryAfterMs: undefined })),
+        },
+      },
+    },
+    failed: {
+      // The failure is made durable (retry count +1) before backing off, so restarts keep counting.
+      invoke: {
+        src: "recordFailure",
+        input: ({ context }) => ({ attempt: context.attempt, failure: context.lastFailure ?? "unknown failure" }),
+        onDone: [
+          { guard: ({ event }) => event.output, target: "backingOff", actions: assign({ attempt: ({ context }) => context.attempt + 1 }) },
+          { target: "fenced" },
+        ],
+        onError: { target: "fenced" },
+      },
+    },
+    backingOff: {
+      after: { retryDelay: { target: "running", actions: assign({ retryAfterMs: undefined }) } },
+    },
+    ended: { type: "final" },
+    suspended: { type: "final" },
+    fenced: { type: "final" },
+    stopped: { type: "final" },
+    aborted: { type: "final" },
+  },
+});

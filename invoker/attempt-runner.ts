@@ -1,0 +1,227 @@
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import {
+  ErrorMessageSchema,
+  FrameDecoder,
+  MessageType,
+  OutputCommandMessageSchema,
+  ProposeRunCompletionAckMessageSchema,
+  ProposeRunCompletionMessageSchema,
+  RunCompletionNotificationMessageSchema,
+  StartMessageSchema,
+  contentTypeFor,
+  encodeFrame,
+  invocationIdToBytes,
+  isCommand,
+  isCustom,
+  messageTypeName,
+  negotiateVersion,
+  parseContentTypeVersion,
+  type ProtocolVersion,
+  type Frame,
+} from "../protocol/index.js";
+import { toError } from "../protocol/errors.js";
+import type { AttemptInput, EffectFence, EffectOutcome, EffectSink, InvocationResult, JournalFrame } from "./ports.js";
+import type { DeploymentTarget, Transport } from "./transport/transport.js";
+
+export type AttemptOutcome =
+  | { readonly kind: "ended" }
+  | { readonly kind: "suspended" }
+  /** The partition no longer accepts this attempt's effects (stale attempt or leader). */
+  | { readonly kind: "fenced" }
+  | { readonly kind: "failed"; readonly failure: string; readonly retryAfterMs?: number };
+
+export interface AttemptRun {
+  readonly fence: EffectFence;
+  readonly input: AttemptInput;
+  readonly target: DeploymentTarget;
+  readonly transport: Transport;
+  readonly sink: EffectSink;
+  /** Aborted when the invoker stops or aborts the attempt; the stream is cut at once. */
+  readonly signal: AbortSignal;
+  /** The highest service protocol version stet speaks. */
+  readonly maxProtocolVersion: ProtocolVersion;
+}
+
+class AttemptFailure extends Error {}
+
+/**
+ * One attempt of one invocation: open a stream to the deployment, replay the journal, then turn each
+ * frame the service sends into an effect for the partition, in order. Resolves with how it ended;
+ * never throws for anything the service does.
+ */
+export async function runAttempt(run: AttemptRun): Promise<AttemptOutcome> {
+  const { fence, input, target, sink, signal } = run;
+  let version: ProtocolVersion;
+  try {
+    version = negotiateVersion(target.minProtocolVersion, target.maxProtocolVersion, 5, run.maxProtocolVersion);
+  } catch (error) {
+    return { kind: "failed", failure: toError(error).message };
+  }
+  const contentType = contentTypeFor(version);
+  const stream = run.transport.open(target, `/invoke/${encodeURIComponent(input.service)}/${encodeURIComponent(input.handler)}`, {
+    "content-type": contentType,
+    accept: contentType,
+  });
+  const onAbort = () => stream.abort(toError(signal.reason ?? new Error("attempt aborted")));
+  if (signal.aborted) onAbort();
+  signal.addEventListener("abort", onAbort, { once: true });
+
+  // Effects are proposed in frame order without waiting for each commit (the committer keeps order);
+  // a stale verdict on any of them ends the attempt.
+  let fenced = false;
+  const inFlight = new Set<Promise<EffectOutcome>>();
+  const propose = (effect: Parameters<EffectSink["propose"]>[0]): Promise<EffectOutcome> => {
+    const p = sink.propose(effect).then((outcome) => {
+      if (!outcome.applied && !fenced) {
+        fenced = true;
+        stream.abort(new Error("attempt fenced"));
+      }
+      return outcome;
+    });
+    inFlight.add(p);
+    void p.finally(() => inFlight.delete(p)).catch(() => {});
+    return p;
+  };
+  const settle = async () => {
+    await Promise.all([...inFlight]);
+  };
+
+  try {
+    stream.write(encodeFrame(MessageType.Start, toBinary(StartMessageSchema, startMessage(input))));
+    for (const entry of input.journal) stream.write(entry.frame);
+    if (target.httpVersion === 1) stream.end();
+
+    const response = await stream.response;
+    if (response.status !== 200) {
+      throw new AttemptFailure(`deployment answered HTTP ${response.status} to the invocation request`);
+    }
+    const answered = String(response.headers["content-type"] ?? "");
+    if (parseContentTypeVersion(answered) !== version) {
+      throw new AttemptFailure(`deployment answered content-type '${answered}', expected '${contentType}'`);
+    }
+
+    const decoder = new FrameDecoder();
+    let entriesSeen = input.journal.length;
+    let result: InvocationResult | undefined;
+    let pending: JournalFrame[] = [];
+    const flushCommands = () => {
+      if (pending.length === 0) return;
+      void propose({ kind: "journal", fence, entries: pending }).catch(() => {});
+      pending = [];
+    };
+
+    for await (const chunk of stream.chunks) {
+      for (const frame of decoder.push(chunk)) {
+        if (isCommand(frame.type) || isCustom(frame.type)) {
+          if (frame.type === MessageType.OutputCommand) result = outputOf(frame);
+          pending.push({ type: frame.type, frame: frame.raw });
+          entriesSeen++;
+          continue;
+        }
+        flushCommands();
+        switch (frame.type) {
+          case MessageType.ProposeRunCompletion: {
+            const proposal = fromBinary(ProposeRunCompletionMessageSchema, frame.payload);
+            const notification = runCompletionFrame(proposal);
+            const completionId = proposal.resultCompletionId;
+            const stored = propose({ kind: "run-completion", fence, completionId, notification });
+            void stored
+              .then((outcome) => {
+                if (!outcome.applied || !stream.writable) return;
+                entriesSeen++;
+                stream.write(
+                  frame.requestedAck
+                    ? encodeFrame(
+                        MessageType.ProposeRunCompletionAck,
+                        toBinary(ProposeRunCompletionAckMessageSchema, create(ProposeRunCompletionAckMessageSchema, { completionId })),
+                      )
+                    : notification.frame,
+                );
+              })
+              .catch(() => {});
+            break;
+          }
+          case MessageType.AwaitingOn:
+            break;
+          case MessageType.End: {
+            await settle();
+            if (fenced) return { kind: "fenced" };
+            if (result === undefined) throw new AttemptFailure("service sent End without an OutputCommand");
+            const ended = await propose({ kind: "end", fence, result });
+            stream.end();
+            return ended.applied ? { kind: "ended" } : { kind: "fenced" };
+          }
+          case MessageType.Suspension: {
+            await settle();
+            if (fenced) return { kind: "fenced" };
+            const suspended = await propose({ kind: "suspended", fence, entriesSeen });
+            stream.end();
+            return suspended.applied ? { kind: "suspended" } : { kind: "fenced" };
+          }
+          case MessageType.Error: {
+            const error = fromBinary(ErrorMessageSchema, frame.payload);
+            await settle();
+            stream.end();
+            const retryAfterMs = error.nextRetryDelay === undefined ? undefined : Number(error.nextRetryDelay);
+            return { kind: "failed", failure: `[${error.code}] ${error.message}`, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
+          }
+          default:
+            throw new AttemptFailure(`protocol violation: service sent ${messageTypeName(frame.type)} (0x${frame.type.toString(16)})`);
+        }
+      }
+    }
+    flushCommands();
+    decoder.end();
+    await settle();
+    if (fenced) return { kind: "fenced" };
+    throw new AttemptFailure("stream closed without End, Suspension or Error");
+  } catch (error) {
+    await settle().catch(() => {});
+    stream.abort(toError(error));
+    if (fenced) return { kind: "fenced" };
+    if (signal.aborted) return { kind: "failed", failure: "attempt aborted" };
+    return { kind: "failed", failure: toError(error).message };
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+  }
+}
+
+function startMessage(input: AttemptInput) {
+  const id = invocationIdToBytes(input.invocationId);
+  return create(StartMessageSchema, {
+    id,
+    debugId: input.invocationId,
+    knownEntries: input.journal.length,
+    stateMap: [],
+    partialState: true,
+    key: input.key,
+    retryCountSinceLastStoredEntry: input.retryCount,
+    // Stable per invocation so every replay sees the same sequence from ctx.rand.
+    randomSeed: Buffer.from(id).readBigUInt64BE(id.length - 8),
+  });
+}
+
+function outputOf(frame: Frame): InvocationResult {
+  const output = fromBinary(OutputCommandMessageSchema, frame.payload);
+  if (output.result.case === "failure") {
+    return { kind: "failure", code: output.result.value.code, message: output.result.value.message };
+  }
+  return { kind: "value", value: output.result.case === "value" ? output.result.value.content : new Uint8Array() };
+}
+
+function runCompletionFrame(proposal: ReturnType<typeof fromBinary<typeof ProposeRunCompletionMessageSchema>>): JournalFrame {
+  const result =
+    proposal.result.case === "value"
+      ? { case: "value" as const, value: { content: proposal.result.value } }
+      : proposal.result.case === "failure"
+        ? { case: "failure" as const, value: proposal.result.value }
+        : { case: undefined };
+  const message = create(RunCompletionNotificationMessageSchema, {
+    completionId: proposal.resultCompletionId,
+    result,
+  });
+  return {
+    type: MessageType.RunCompletionNotification,
+    frame: encodeFrame(MessageType.RunCompletionNotification, toBinary(RunCompletionNotificationMessageSchema, message)),
+  };
+}

@@ -1,0 +1,254 @@
+import { createActor, fromPromise, type Actor } from "xstate";
+import type { InvocationId, ProtocolVersion } from "../protocol/index.js";
+import { StetError } from "../protocol/errors.js";
+import { attemptMachine } from "./attempt-machine.js";
+import { runAttempt, type AttemptOutcome } from "./attempt-runner.js";
+import { invokerLifecycleMachine } from "./lifecycle-machine.js";
+import type { EffectSink, InvokerPort, JournalSource } from "./ports.js";
+import { DEFAULT_RETRY_POLICY, retryDelay, type RetryPolicy } from "./retry-policy.js";
+import { SegmentedQueue, type InvokeRequest } from "./segmented-queue.js";
+import { Http1Transport } from "./transport/http1-transport.js";
+import { Http2Transport } from "./transport/http2-transport.js";
+import type { DeploymentTarget, Transport } from "./transport/transport.js";
+
+export type InvokerState = "running" | "draining" | "aborting" | "closed";
+
+export type InvokerEvent =
+  | { readonly type: "attempt-started"; readonly invocationId: InvocationId; readonly attempt: number }
+  | { readonly type: "attempt-failed"; readonly invocationId: InvocationId; readonly attempt: number; readonly failure: string }
+  | { readonly type: "invocation-left"; readonly invocationId: InvocationId; readonly how: string }
+  | { readonly type: "state"; readonly state: InvokerState };
+
+export interface InvokerOptions {
+  readonly sink: EffectSink;
+  readonly journal: JournalSource;
+  /** Where a service's handler is served; undefined when no deployment has it (the attempt fails). */
+  readonly resolveTarget: (service: string, handler: string) => DeploymentTarget | undefined;
+  /** Folder for the input queue's spilled segments. */
+  readonly spillDir: string;
+  /** Live invocations at most; the rest wait in the queue. Default 1024. */
+  readonly concurrency?: number;
+  readonly retryPolicy?: RetryPolicy;
+  /** Bound of the `draining` phase in ms. Default 5000. */
+  readonly drainTimeoutMs?: number;
+  /** Highest service protocol version offered. Default 6 (what Restate 1.7 negotiates). */
+  readonly maxProtocolVersion?: ProtocolVersion;
+  readonly transports?: { readonly http1: Transport; readonly http2: Transport };
+  readonly onEvent?: (event: InvokerEvent) => void;
+}
+
+export class InvokerClosedError extends StetError {
+  constructor(state: InvokerState) {
+    super("STET_INVOKER_CLOSED", `the invoker is ${state} and takes no new work`, { status: 503 });
+  }
+}
+
+interface LiveInvocation {
+  readonly partition: number;
+  readonly actor: Actor<typeof attemptMachine>;
+  rerun: boolean;
+}
+
+/**
+ * Takes invoke requests from the segmented queue under a concurrency limit and runs each invocation's
+ * attempts as its own state machine. Holds no durable state: everything it learns goes to the
+ * partitions as effects, and everything it needs it reads from them.
+ */
+export class Invoker implements InvokerPort {
+  readonly #options: InvokerOptions;
+  readonly #queue: SegmentedQueue;
+  readonly #partitions = new Map<number, number>();
+  readonly #live = new Map<string, LiveInvocation>();
+  readonly #transports: { readonly http1: Transport; readonly http2: Transport };
+  readonly #lifecycle;
+  readonly #closed: Promise<void>;
+  #dispatchScheduled = false;
+  #attemptsIdle: (() => void) | undefined;
+
+  constructor(options: InvokerOptions) {
+    this.#options = options;
+    this.#transports = options.transports ?? { http1: new Http1Transport(), http2: new Http2Transport() };
+    this.#queue = new SegmentedQueue({
+      spillDir: options.spillDir,
+      isLive: (partition, epoch) => this.#partitions.get(partition) === epoch,
+    });
+    this.#lifecycle = createActor(
+      invokerLifecycleMachine.provide({
+        actions: {
+          stopDispatching: () => {},
+          stopAttempts: () => this.#signalAll("STOP"),
+          abortAttempts: () => this.#signalAll("ABORT"),
+          abortPartitions: () => this.#partitions.clear(),
+          dropQueue: () => this.#queue.clear(),
+        },
+        actors: {
+          awaitAttempts: fromPromise(() => this.#whenNoAttempts()),
+          releaseTransports: fromPromise(async () => {
+            this.#transports.http1.destroy();
+            this.#transports.http2.destroy();
+            this.#queue.close();
+          }),
+        },
+      }),
+      { input: { drainTimeoutMs: options.drainTimeoutMs ?? 5000 } },
+    );
+    this.#closed = new Promise((resolve) => {
+      this.#lifecycle.subscribe((snapshot) => {
+        options.onEvent?.({ type: "state", state: snapshot.value as InvokerState });
+        if (snapshot.status === "done") resolve();
+      });
+    });
+    this.#lifecycle.start();
+  }
+
+  get state(): InvokerState {
+    return this.#lifecycle.getSnapshot().value as InvokerState;
+  }
+
+  /** Queued requests dropped because their partition was aborted or its leader changed. */
+  get droppedCount(): number {
+    return this.#queue.droppedCount;
+  }
+
+  get queueLength(): number {
+    return this.#queue.length;
+  }
+
+  get liveCount(): number {
+    return this.#live.size;
+  }
+
+  registerPartition(partition: number, leaderEpoch: number): void {
+    if (this.state !== "running") return;
+    this.#partitions.set(partition, leaderEpoch);
+  }
+
+  abortPartition(partition: number): void {
+    this.#partitions.delete(partition);
+    for (const live of this.#live.values()) if (live.partition === partition) live.actor.send({ type: "ABORT" });
+  }
+
+  enqueue(request: InvokeRequest): void {
+    // After shutdown began, requests are dropped: the partition store still holds them for the next run.
+    if (this.state !== "running") return;
+    this.#queue.push(request);
+    this.#scheduleDispatch();
+  }
+
+  /** Graceful: stop taking work, let attempts wind down (bounded), then abort the rest. Idempotent. */
+  async close(): Promise<void> {
+    this.#lifecycle.send({ type: "SHUTDOWN" });
+    await this.#closed;
+  }
+
+  /** Forceful: abort everything now. Idempotent. */
+  async destroy(): Promise<void> {
+    this.#lifecycle.send({ type: "ABORT" });
+    await this.#closed;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  #scheduleDispatch(): void {
+    if (this.#dispatchScheduled) return;
+    this.#dispatchScheduled = true;
+    queueMicrotask(() => {
+      this.#dispatchScheduled = false;
+      this.#dispatch();
+    });
+  }
+
+  #dispatch(): void {
+    const limit = this.#options.concurrency ?? 1024;
+    while (this.state === "running" && this.#live.size < limit) {
+      const request = this.#queue.shift();
+      if (request === undefined) return;
+      const live = this.#live.get(request.invocationId);
+      if (live !== undefined) {
+        // Resumed while its previous attempt is still finishing: run again once that one is done.
+        live.rerun = true;
+        continue;
+      }
+      this.#start(request);
+    }
+  }
+
+  #start(request: InvokeRequest): void {
+    const id = request.invocationId as InvocationId;
+    const first = this.#options.journal.loadAttemptInput(id);
+    if (first === undefined) return;
+    const { sink, journal, onEvent } = this.#options;
+    const policy = this.#options.retryPolicy ?? DEFAULT_RETRY_POLICY;
+    const fence = (attempt: number) => ({
+      partition: request.partition,
+      leaderEpoch: request.leaderEpoch,
+      invocationId: id,
+      attempt,
+    });
+    const machine = attemptMachine.provide({
+      actors: {
+        runAttempt: fromPromise<AttemptOutcome, { attempt: number }>(async ({ input, signal }) => {
+          const current = journal.loadAttemptInput(id);
+          if (current === undefined) return { kind: "fenced" };
+          onEvent?.({ type: "attempt-started", invocationId: id, attempt: input.attempt });
+          const target = this.#options.resolveTarget(current.service, current.handler);
+          if (target === undefined) {
+            return { kind: "failed", failure: `no deployment serves ${current.service}/${current.handler}` };
+          }
+          return runAttempt({
+            fence: fence(input.attempt),
+            input: current,
+            target,
+            transport: target.httpVersion === 2 ? this.#transports.http2 : this.#transports.http1,
+            sink,
+            signal,
+            maxProtocolVersion: this.#options.maxProtocolVersion ?? 6,
+          });
+        }),
+        recordFailure: fromPromise<boolean, { attempt: number; failure: string }>(async ({ input }) => {
+          onEvent?.({ type: "attempt-failed", invocationId: id, attempt: input.attempt, failure: input.failure });
+          const outcome = await sink.propose({ kind: "attempt-failed", fence: fence(input.attempt), failure: input.failure });
+          return outcome.applied;
+        }),
+      },
+      delays: {
+        retryDelay: ({ context }) => context.retryAfterMs ?? retryDelay(policy, context.attempt),
+      },
+    });
+    const actor = createActor(machine, { input: { attempt: first.retryCount } });
+    const live: LiveInvocation = { partition: request.partition, actor, rerun: false };
+    this.#live.set(id, live);
+    actor.subscribe({
+      complete: () => this.#finished(id, live),
+      error: () => this.#finished(id, live),
+    });
+    actor.start();
+  }
+
+  #finished(id: InvocationId, live: LiveInvocation): void {
+    if (this.#live.get(id) !== live) return;
+    this.#live.delete(id);
+    const how = String(live.actor.getSnapshot().value);
+    this.#options.onEvent?.({ type: "invocation-left", invocationId: id, how });
+    const epoch = this.#partitions.get(live.partition);
+    if (live.rerun && epoch !== undefined) this.enqueue({ partition: live.partition, leaderEpoch: epoch, invocationId: id });
+    if (this.#live.size === 0) this.#attemptsIdle?.();
+    this.#scheduleDispatch();
+  }
+
+  #signalAll(type: "STOP" | "ABORT"): void {
+    for (const live of [...this.#live.values()]) live.actor.send({ type });
+  }
+
+  #whenNoAttempts(): Promise<void> {
+    if (this.#live.size === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.#attemptsIdle = () => {
+        this.#attemptsIdle = undefined;
+        resolve();
+      };
+    });
+  }
+}

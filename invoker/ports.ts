@@ -1,0 +1,72 @@
+import type { InvocationId } from "../protocol/index.js";
+
+/**
+ * The two narrow seams between the invoker and the partitions (DESIGN.md): invoke requests flow in
+ * through `InvokerPort`, effects flow back out through `EffectSink`. Partitions import these types;
+ * the invoker imports nothing from partition/.
+ */
+
+/** Where an effect comes from: one attempt of one invocation under one leader epoch. */
+export interface EffectFence {
+  readonly partition: number;
+  readonly leaderEpoch: number;
+  readonly invocationId: InvocationId;
+  readonly attempt: number;
+}
+
+export interface JournalFrame {
+  readonly type: number;
+  /** The whole protocol frame (header included), stored and replayed as is. */
+  readonly frame: Uint8Array;
+}
+
+export type InvocationResult =
+  | { readonly kind: "value"; readonly value: Uint8Array }
+  | { readonly kind: "failure"; readonly code: number; readonly message: string };
+
+export type Effect =
+  /** Commands the service wrote, to be appended to the journal in order. */
+  | { readonly kind: "journal"; readonly fence: EffectFence; readonly entries: readonly JournalFrame[] }
+  /** A `ctx.run` result proposed by the service; stored as its completion notification. */
+  | {
+      readonly kind: "run-completion";
+      readonly fence: EffectFence;
+      readonly completionId: number;
+      readonly notification: JournalFrame;
+    }
+  | { readonly kind: "end"; readonly fence: EffectFence; readonly result: InvocationResult }
+  | { readonly kind: "suspended"; readonly fence: EffectFence; readonly entriesSeen: number }
+  | { readonly kind: "attempt-failed"; readonly fence: EffectFence; readonly failure: string };
+
+export interface EffectOutcome {
+  /** False when the effect was fenced off (stale attempt or leader); the attempt must stop. */
+  readonly applied: boolean;
+}
+
+export interface EffectSink {
+  /** Resolves once the effect is durable (or was discarded as stale). */
+  propose(effect: Effect): Promise<EffectOutcome>;
+}
+
+/** What an attempt needs to (re)start: the invocation's target and its journal so far. */
+export interface AttemptInput {
+  readonly invocationId: InvocationId;
+  readonly service: string;
+  readonly handler: string;
+  readonly key: string;
+  readonly retryCount: number;
+  readonly journal: readonly JournalFrame[];
+}
+
+export interface JournalSource {
+  /** Undefined when the invocation no longer needs an attempt (completed, purged, unknown). */
+  loadAttemptInput(invocationId: InvocationId): AttemptInput | undefined;
+}
+
+/** The invoker as the partitions see it. */
+export interface InvokerPort {
+  registerPartition(partition: number, leaderEpoch: number): void;
+  /** Aborts the partition's live attempts; its queued requests are dropped when dequeued. */
+  abortPartition(partition: number): void;
+  enqueue(request: { partition: number; leaderEpoch: number; invocationId: InvocationId }): void;
+}

@@ -1,0 +1,103 @@
+import type { Database } from "better-sqlite3";
+import { StetError, toError } from "../protocol/errors.js";
+
+/** A unit of work applied inside the shared transaction; `after` runs once the batch is durable. */
+export interface Applied<T> {
+  readonly result: T;
+  readonly after?: () => void;
+}
+
+interface Pending {
+  readonly work: () => Applied<unknown>;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: Error) => void;
+}
+
+export class CommitterClosedError extends StetError {
+  constructor() {
+    super("STET_COMMITTER_CLOSED", "the storage committer is closed; no further commands are accepted", {
+      status: 503,
+    });
+  }
+}
+
+/**
+ * Group commit: every command submitted in the same tick shares one SQLite transaction and one fsync
+ * (DESIGN.md, Storage). Each command runs in its own savepoint so a failing command rolls back alone;
+ * a failed COMMIT rejects the whole batch, and nothing of it is acknowledged.
+ */
+export class GroupCommitter {
+  #queue: Pending[] = [];
+  #scheduled = false;
+  #closed = false;
+  #batches = 0;
+
+  constructor(
+    private readonly db: Database,
+    /** Told about a post-commit callback that threw: the commit stands, the error must not go unseen. */
+    private readonly onAfterError: (error: Error) => void = () => {},
+  ) {}
+
+  /** How many transactions were committed; a gauge for tests and benchmarks. */
+  get batchCount(): number {
+    return this.#batches;
+  }
+
+  submit<T>(work: () => Applied<T>): Promise<T> {
+    if (this.#closed) return Promise.reject(new CommitterClosedError());
+    return new Promise<T>((resolve, reject) => {
+      this.#queue.push({ work, resolve: resolve as (v: unknown) => void, reject });
+      if (!this.#scheduled) {
+        this.#scheduled = true;
+        setImmediate(() => this.#flush());
+      }
+    });
+  }
+
+  /** Commits what is queued, then refuses new work. Idempotent. */
+  close(): void {
+    this.#closed = true;
+    this.#flush();
+  }
+
+  #flush(): void {
+    this.#scheduled = false;
+    const batch = this.#queue;
+    if (batch.length === 0) return;
+    this.#queue = [];
+    const outcomes: Array<{ ok: true; applied: Applied<unknown> } | { ok: false; error: Error }> = [];
+    try {
+      this.db.transaction(() => {
+        for (const item of batch) {
+          try {
+            // A nested better-sqlite3 transaction is a savepoint: a throwing command undoes only itself.
+            outcomes.push({ ok: true, applied: this.db.transaction(item.work)() });
+          } catch (error) {
+            outcomes.push({ ok: false, error: toError(error) });
+          }
+        }
+      })();
+    } catch (error) {
+      const failure = new StetError("STET_STORAGE_COMMIT_FAILED", `storage commit failed: ${toError(error).message}`, {
+        status: 503,
+        cause: error,
+      });
+      for (const item of batch) item.reject(failure);
+      return;
+    }
+    this.#batches++;
+    batch.forEach((item, i) => {
+      const outcome = outcomes[i]!;
+      if (!outcome.ok) {
+        item.reject(outcome.error);
+        return;
+      }
+      try {
+        outcome.applied.after?.();
+      } catch (error) {
+        this.onAfterError(toError(error));
+      }
+      item.resolve(outcome.applied.result);
+    });
+  }
+}

@@ -1,0 +1,13 @@
+export { PartitionSet, type NewInvocation, type PartitionSetOptions } from "./partition-set.js";
+export { PartitionProcessor, type Clock, type ProcessorEvent } from "./partition-processor.js";
+export { PartitionStore } from "./store/partition-store.js";
+export { GroupCommitter, CommitterClosedError } from "./group-commit.js";
+export { CompletionWaiters } from "./completion-waiters.js";
+export { LeaseTable, type Lease } from "./lease-table.js";
+export { LeaseKeeper } from "./lease-keeper.js";
+export { LeaseLostError } from "./lease-errors.js";
+export { NotLeaderError } from "./partition-errors.js";
+export { applyMigrations, SchemaTooNewError, type Migration } from "./store/migrations.js";
+export { openDatabase } from "./store/open-database.js";
+export * from "./types.js";
+export type { PartitionCommand, PartitionAction } from "./apply.js";

@@ -1,0 +1,43 @@
+import { pino } from "pino";
+import { toError } from "../protocol/errors.js";
+import type { StetConfig } from "./config.js";
+import { startStetNode } from "./stet-node.js";
+
+const SIGNAL_EXIT_CODES: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
+
+/**
+ * Runs stet in this process until SIGTERM or SIGINT. The graceful shutdown runs under one deadline
+ * (`shutdownTimeoutMs`) checked on its own timer, so a stuck or failing step cannot hold the process;
+ * a second signal exits at once. Exit code 0 only when the shutdown completed cleanly in time.
+ */
+export async function runServer(config: StetConfig): Promise<void> {
+  const log = pino({ level: config.logLevel });
+  const node = await startStetNode(config, { logger: log });
+
+  let shuttingDown = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (shuttingDown) {
+      log.warn({ signal }, "second signal: exiting now");
+      process.exit(SIGNAL_EXIT_CODES[signal] ?? 1);
+    }
+    shuttingDown = true;
+    log.info({ signal, timeoutMs: config.shutdownTimeoutMs }, "shutting down");
+    const deadline = setTimeout(() => {
+      log.error({ timeoutMs: config.shutdownTimeoutMs }, "shutdown deadline passed: exiting anyway");
+      process.exit(1);
+    }, config.shutdownTimeoutMs);
+    node.close().then(
+      () => {
+        clearTimeout(deadline);
+        log.info("shutdown complete");
+        process.exit(0);
+      },
+      (error: unknown) => {
+        log.error({ err: toError(error) }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
+}

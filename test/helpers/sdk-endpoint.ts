@@ -1,0 +1,41 @@
+import http from "node:http";
+import http2 from "node:http2";
+import type { AddressInfo } from "node:net";
+import * as restate from "@restatedev/restate-sdk";
+
+export interface TestEndpoint {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+type Services = Parameters<typeof restate.createEndpointHandler>[0]["services"];
+
+/**
+ * Serves official-SDK services on a random loopback port: HTTP/2 cleartext (what `restate.serve()`
+ * speaks, bidirectional) or HTTP/1.1 (request/response mode).
+ */
+export async function startEndpoint(services: Services, options: { http?: 1 | 2 } = {}): Promise<TestEndpoint> {
+  const handler = restate.createEndpointHandler({ services });
+  const server = options.http === 1 ? http.createServer(handler) : http2.createServer(handler);
+  const sessions = new Set<http2.Http2Session>();
+  const sockets = new Set<import("node:net").Socket>();
+  server.on("session", (s: http2.Http2Session) => {
+    sessions.add(s);
+    s.once("close", () => sessions.delete(s));
+  });
+  server.on("connection", (s: import("node:net").Socket) => {
+    sockets.add(s);
+    s.once("close", () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sessions) s.destroy();
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
