@@ -38,12 +38,10 @@ for (let i = 0; i < ALPHABET.length; i++) DIGIT_OF[ALPHABET.charCodeAt(i)] = i;
 
 const U64_DIGITS = 11;
 const U128_DIGITS = 22;
-const MASK_64 = MAX_PARTITION_KEY;
-const MAX_U128 = (1n << 128n) - 1n;
-// Five base62 digits fit a small integer, so BigInt work is done five digits at a time.
+// 62^5 < 2^30, so a remainder times 2^16 stays exact in a double: the base conversion runs on
+// 16-bit limbs in plain numbers, about 10x faster than BigInt division for these sizes.
 const CHUNK_DIGITS = 5;
 const CHUNK = 62 ** CHUNK_DIGITS;
-const CHUNK_BIG = BigInt(CHUNK);
 
 const INVOCATION_PREFIX = "inv_1";
 const INVOCATION_ID_LENGTH = INVOCATION_PREFIX.length + U64_DIGITS + U128_DIGITS;
@@ -53,43 +51,78 @@ const SIGNAL_AWAKEABLE_PREFIX = "sign_1";
 const LEGACY_AWAKEABLE_PREFIX = "prom_1";
 const AWAKEABLE_BYTES = INVOCATION_ID_BYTES + 4;
 
+// Scratch space for the synchronous helpers below (never held across calls).
+const limbs = new Uint32Array(8);
+const digitCodes: number[] = new Array<number>(U128_DIGITS).fill(0);
+const scratch = Buffer.alloc(INVOCATION_ID_BYTES);
+
 // ----- base62 -----
 
-/** `value` in base62, left-padded with '0' to `width` digits (`value` must fit). */
-function base62(value: bigint, width: number): string {
-  let out = "";
-  let rest = value;
-  while (out.length < width) {
-    let chunk = 0;
-    if (rest > 0n) {
-      chunk = Number(rest % CHUNK_BIG);
-      rest /= CHUNK_BIG;
+/**
+ * Base62 of the integer whose little-endian bytes are `bytes[offset, offset + length)`, left-padded
+ * with '0' to `width` digits. Restate byte-swaps before encoding, so passing a field's big-endian
+ * bytes here yields Restate's text. `length` is 8 or 16; `width` must hold the value.
+ */
+function encodeBase62(bytes: Uint8Array, offset: number, length: number, width: number): string {
+  const n = length >> 1;
+  // limbs[0] is the most significant 16 bits.
+  for (let i = 0; i < n; i++) {
+    const at = offset + length - 2 - 2 * i;
+    limbs[i] = (bytes[at + 1]! << 8) | bytes[at]!;
+  }
+  let first = 0;
+  let pos = width;
+  while (pos > 0) {
+    let rem = 0;
+    for (let i = first; i < n; i++) {
+      const current = rem * 65536 + limbs[i]!;
+      const quotient = Math.floor(current / CHUNK);
+      limbs[i] = quotient;
+      rem = current - quotient * CHUNK;
     }
-    for (let i = 0; i < CHUNK_DIGITS && out.length < width; i++) {
-      out = ALPHABET[chunk % 62] + out;
-      chunk = Math.floor(chunk / 62);
+    while (first < n && limbs[first] === 0) first++;
+    for (let k = 0; k < CHUNK_DIGITS && pos > 0; k++) {
+      digitCodes[--pos] = ALPHABET.charCodeAt(rem % 62);
+      rem = Math.floor(rem / 62);
     }
   }
-  return out;
+  return String.fromCharCode.apply(null, width === U128_DIGITS ? digitCodes : digitCodes.slice(0, width));
 }
 
-/** Parses `s[start, start+width)` as base62, or returns undefined on a character outside it. */
-function fromBase62(s: string, start: number, width: number): bigint | undefined {
-  let value = 0n;
-  let i = start;
-  const end = start + width;
-  while (i < end) {
-    const take = Math.min(CHUNK_DIGITS, end - i);
-    let chunk = 0;
-    for (let k = 0; k < take; k++, i++) {
-      const code = s.charCodeAt(i);
-      const digit = code < 128 ? DIGIT_OF[code]! : -1;
-      if (digit < 0) return undefined;
-      chunk = chunk * 62 + digit;
+/**
+ * Parses `width` base62 digits at `s[start]` and writes the value little-endian into
+ * `target[offset, offset + length)`. Returns false on a non-base62 character or a value that does
+ * not fit `length` bytes.
+ */
+function decodeBase62(s: string, start: number, width: number, target: Uint8Array, offset: number, length: number): boolean {
+  const n = length >> 1;
+  limbs.fill(0, 0, n); // limbs[0] is the least significant 16 bits here
+  for (let i = start; i < start + width; i++) {
+    const code = s.charCodeAt(i);
+    let carry = code < 128 ? DIGIT_OF[code]! : -1;
+    if (carry < 0) return false;
+    for (let j = 0; j < n; j++) {
+      const v = limbs[j]! * 62 + carry;
+      limbs[j] = v & 0xffff;
+      carry = v >>> 16;
     }
-    value = value * (take === CHUNK_DIGITS ? CHUNK_BIG : BigInt(62 ** take)) + BigInt(chunk);
+    if (carry !== 0) return false;
   }
-  return value;
+  for (let j = 0; j < n; j++) {
+    target[offset + 2 * j] = limbs[j]! & 0xff;
+    target[offset + 2 * j + 1] = limbs[j]! >>> 8;
+  }
+  return true;
+}
+
+/** Decodes a well-formed textual invocation id into `target` (24 bytes); false when malformed. */
+function decodeInvocationId(s: string, target: Uint8Array): boolean {
+  return (
+    s.length === INVOCATION_ID_LENGTH &&
+    s.startsWith(INVOCATION_PREFIX) &&
+    decodeBase62(s, INVOCATION_PREFIX.length, U64_DIGITS, target, 0, 8) &&
+    decodeBase62(s, INVOCATION_PREFIX.length + U64_DIGITS, U128_DIGITS, target, 8, 16)
+  );
 }
 
 // ----- invocation ids -----
@@ -106,10 +139,9 @@ export function invocationIdFromBytes(bytes: Uint8Array): InvocationId {
       `binary invocation id must be ${INVOCATION_ID_BYTES} bytes, got ${bytes.byteLength}`,
     );
   }
-  const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const key = view.readBigUInt64LE(0);
-  const uuid = view.readBigUInt64LE(8) | (view.readBigUInt64LE(16) << 64n);
-  return (INVOCATION_PREFIX + base62(key, U64_DIGITS) + base62(uuid, U128_DIGITS)) as InvocationId;
+  return (INVOCATION_PREFIX +
+    encodeBase62(bytes, 0, 8, U64_DIGITS) +
+    encodeBase62(bytes, 8, 16, U128_DIGITS)) as InvocationId;
 }
 
 /** Builds an id from its parts; `uuid` is 16 bytes (big-endian u128), e.g. a hash for dedup. */
@@ -117,18 +149,16 @@ export function invocationIdFromParts(partitionKey: PartitionKey, uuid: Uint8Arr
   if (uuid.byteLength !== 16) {
     throw new ProtocolError(ProtocolErrorCode.InvalidArgument, `invocation uuid must be 16 bytes, got ${uuid.byteLength}`);
   }
-  const bytes = Buffer.allocUnsafe(INVOCATION_ID_BYTES);
-  bytes.writeBigUInt64BE(partitionKey, 0);
-  bytes.set(uuid, 8);
-  return invocationIdFromBytes(bytes);
+  scratch.writeBigUInt64BE(partitionKey, 0);
+  scratch.set(uuid, 8);
+  return invocationIdFromBytes(scratch);
 }
 
 /** A fresh id in the given partition key; the uuid is a ULID (ms timestamp + 80 random bits). */
 export function newInvocationId(partitionKey: PartitionKey): InvocationId {
-  const bytes = Buffer.allocUnsafe(INVOCATION_ID_BYTES);
-  bytes.writeBigUInt64BE(partitionKey, 0);
-  writeUlid(bytes, 8);
-  return invocationIdFromBytes(bytes);
+  scratch.writeBigUInt64BE(partitionKey, 0);
+  writeUlid(scratch, 8);
+  return invocationIdFromBytes(scratch);
 }
 
 /** Validates a textual invocation id (from a URL, a header, a message). Throws 400 when malformed. */
@@ -140,41 +170,26 @@ export function parseInvocationId(input: string): InvocationId {
   if (input.length !== INVOCATION_ID_LENGTH) {
     throw invalidInvocationId(input, `expected ${INVOCATION_ID_LENGTH} characters, got ${input.length}`);
   }
-  const key = fromBase62(input, INVOCATION_PREFIX.length, U64_DIGITS);
-  const uuid = fromBase62(input, INVOCATION_PREFIX.length + U64_DIGITS, U128_DIGITS);
-  if (key === undefined || uuid === undefined) throw invalidInvocationId(input, "not base62");
-  if (key > MASK_64 || uuid > MAX_U128) throw invalidInvocationId(input, "value out of range");
+  if (!decodeInvocationId(input, scratch)) {
+    throw invalidInvocationId(input, "not base62, or a field out of range");
+  }
   return input as InvocationId;
 }
 
 /** The 24 bytes Restate puts in StartMessage.id: partition key (u64 BE) ‖ uuid (16 bytes). */
 export function invocationIdToBytes(id: InvocationId): Buffer {
-  const key = fromBase62(id, INVOCATION_PREFIX.length, U64_DIGITS);
-  const uuid = fromBase62(id, INVOCATION_PREFIX.length + U64_DIGITS, U128_DIGITS);
-  // Ids are branded after parseInvocationId; this guards against casts that skipped it.
-  if (id.length !== INVOCATION_ID_LENGTH || key === undefined || uuid === undefined || key > MASK_64 || uuid > MAX_U128) {
-    throw invalidInvocationId(id, "not an invocation id");
-  }
   const bytes = Buffer.allocUnsafe(INVOCATION_ID_BYTES);
-  bytes.writeBigUInt64LE(key, 0);
-  bytes.writeBigUInt64LE(uuid & MASK_64, 8);
-  bytes.writeBigUInt64LE(uuid >> 64n, 16);
+  // Ids are branded by parseInvocationId; this guards against casts that skipped it.
+  if (!decodeInvocationId(id, bytes)) throw invalidInvocationId(id, "not an invocation id");
   return bytes;
 }
 
-/** The partition key embedded in an invocation id (no full parse needed). */
+/** The partition key embedded in an invocation id (decodes only that field). */
 export function partitionKeyOf(id: InvocationId): PartitionKey {
-  const swapped = fromBase62(id, INVOCATION_PREFIX.length, U64_DIGITS);
-  if (swapped === undefined || swapped > MASK_64 || !id.startsWith(INVOCATION_PREFIX)) {
+  if (!id.startsWith(INVOCATION_PREFIX) || !decodeBase62(id, INVOCATION_PREFIX.length, U64_DIGITS, scratch, 0, 8)) {
     throw invalidInvocationId(id, "not an invocation id");
   }
-  return byteSwap64(swapped) as PartitionKey;
-}
-
-function byteSwap64(value: bigint): bigint {
-  const scratch = Buffer.allocUnsafe(8);
-  scratch.writeBigUInt64LE(value, 0);
-  return scratch.readBigUInt64BE(0);
+  return scratch.readBigUInt64BE(0) as PartitionKey;
 }
 
 // ----- deployment ids -----
@@ -185,10 +200,8 @@ function invalidDeploymentId(input: string, reason: string): ProtocolError {
 
 /** A fresh deployment id backed by a ULID. */
 export function newDeploymentId(): DeploymentId {
-  const bytes = Buffer.allocUnsafe(16);
-  writeUlid(bytes, 0);
-  const value = bytes.readBigUInt64LE(0) | (bytes.readBigUInt64LE(8) << 64n);
-  return (DEPLOYMENT_PREFIX + base62(value, U128_DIGITS)) as DeploymentId;
+  writeUlid(scratch, 0);
+  return (DEPLOYMENT_PREFIX + encodeBase62(scratch, 0, 16, U128_DIGITS)) as DeploymentId;
 }
 
 /** Validates a textual deployment id. Throws 400 when malformed. */
@@ -200,9 +213,9 @@ export function parseDeploymentId(input: string): DeploymentId {
   if (input.length !== DEPLOYMENT_ID_LENGTH) {
     throw invalidDeploymentId(input, `expected ${DEPLOYMENT_ID_LENGTH} characters, got ${input.length}`);
   }
-  const value = fromBase62(input, DEPLOYMENT_PREFIX.length, U128_DIGITS);
-  if (value === undefined) throw invalidDeploymentId(input, "not base62");
-  if (value > MAX_U128) throw invalidDeploymentId(input, "value out of range");
+  if (!decodeBase62(input, DEPLOYMENT_PREFIX.length, U128_DIGITS, scratch, 0, 16)) {
+    throw invalidDeploymentId(input, "not base62, or out of range");
+  }
   return input as DeploymentId;
 }
 
@@ -278,7 +291,8 @@ const ZERO_BYTE = new Uint8Array(1);
 
 /** A uniformly random partition key, for invocations without a key. */
 export function randomPartitionKey(): PartitionKey {
-  return randomFillSync(Buffer.allocUnsafe(8)).readBigUInt64BE(0) as PartitionKey;
+  randomBytes(scratch, 0, 8);
+  return scratch.readBigUInt64BE(0) as PartitionKey;
 }
 
 function checkPartitionCount(partitionCount: number): void {
@@ -316,7 +330,21 @@ export function partitionKeyRange(partition: number, partitionCount: number): { 
 /** Writes a ULID (48-bit ms timestamp, then 80 random bits; big-endian) at `offset`. */
 function writeUlid(target: Buffer, offset: number): void {
   target.writeUIntBE(Date.now(), offset, 6);
-  randomFillSync(target, offset + 6, 10);
+  randomBytes(target, offset + 6, 10);
+}
+
+// Each randomFillSync call costs microseconds; drawing from a refilled 4 KiB pool of the same
+// CSPRNG output costs nanoseconds (ids are minted per invocation).
+const randomPool = Buffer.alloc(4096);
+let randomPoolOffset = randomPool.length;
+
+function randomBytes(target: Buffer, offset: number, length: number): void {
+  if (randomPoolOffset + length > randomPool.length) {
+    randomFillSync(randomPool);
+    randomPoolOffset = 0;
+  }
+  randomPool.copy(target, offset, randomPoolOffset, randomPoolOffset + length);
+  randomPoolOffset += length;
 }
 
 /** Quotes user input for an error message without echoing megabytes of it. */

@@ -8,7 +8,6 @@ import { StetError } from "../protocol/errors.js";
 import { ConfigError, type ConfigProblem } from "./config-errors.js";
 import { SETTINGS, parseStartConfig, parseWipeConfig, type SettingSpec } from "./config.js";
 import { checkDataDir, checkWipeable, wipeDataDir } from "./data-dir.js";
-import { runServer } from "./run-server.js";
 
 /** Exit codes: 1 = the command failed, 2 = it was used wrongly (bad flags or values, missing --yes). */
 const EXIT_FAILURE = 1;
@@ -79,6 +78,8 @@ async function startCommand(flags: Record<string, unknown>, leftovers: readonly 
     return reportFailure(err, "start");
   }
   try {
+    // Loaded only here: --help, --version and wipe need neither the server graph nor its native SQLite driver.
+    const { runServer } = await import("./run-server.js");
     await runServer(config);
   } catch (err) {
     return reportFailure(err, "start");
@@ -138,16 +139,17 @@ function withLeftovers<T>(leftovers: readonly string[], command: string, parse: 
       problems.push({ source: "argument", value: arg, message: `unexpected: stet ${command} takes no arguments` });
     }
   }
+  let parsed: T | undefined;
+  let valueProblems: readonly ConfigProblem[] = [];
   try {
-    const parsed = parse();
-    if (problems.length > 0) throw new ConfigError(problems);
-    return parsed;
+    parsed = parse();
   } catch (err) {
-    if (err instanceof ConfigError && problems.length > 0 && err.problems !== problems) {
-      throw new ConfigError([...problems, ...err.problems]);
-    }
-    throw err;
+    if (!(err instanceof ConfigError)) throw err;
+    valueProblems = err.problems;
   }
+  const all = [...problems, ...valueProblems];
+  if (all.length > 0) throw new ConfigError(all);
+  return parsed as T;
 }
 
 /** Prints an error the way its kind deserves and returns the exit code. Stack traces only for bugs. */
@@ -172,6 +174,8 @@ function ask(question: string): Promise<string> {
   const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
   return new Promise((resolve) => {
     let answered = false;
+    // Ctrl-C at the prompt cancels; without a listener readline would only pause stdin and exit 0.
+    rl.on("SIGINT", () => rl.close());
     rl.on("close", () => {
       if (!answered) resolve("");
     });

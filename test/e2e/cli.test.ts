@@ -85,6 +85,13 @@ describe("stet start", () => {
     expect(fs.readdirSync(root)).toEqual([]);
   });
 
+  it("reports an unknown option alone when every value is valid", async () => {
+    const run = await stet(["start", "--data-dir", root, "--verbose", "extra"]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("invalid configuration (1 problem)");
+    expect(run.stderr).toContain("--verbose: unknown option");
+  });
+
   it("refuses a partition count that conflicts with the data folder, naming both, and changes nothing", async () => {
     const dir = path.join(root, "data");
     openDataDir(dir, { partitions: 8 });
@@ -114,6 +121,15 @@ describe("stet wipe", () => {
     const run = await stet(["wipe", "--data-dir", dir]);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain("pass --yes");
+    expect(fs.readdirSync(dir)).toEqual(["stet.json"]);
+  });
+
+  it("exits 2 on stray arguments, deleting nothing", async () => {
+    const dir = path.join(root, "data");
+    openDataDir(dir, {});
+    const run = await stet(["wipe", "--yes", "everything", "--data-dir", dir]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('argument "everything": unexpected');
     expect(fs.readdirSync(dir)).toEqual(["stet.json"]);
   });
 

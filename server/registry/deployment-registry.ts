@@ -1,0 +1,336 @@
+import type { Database, Statement } from "better-sqlite3";
+import { applyMigrations } from "../../partition/store/migrations.js";
+import {
+  effectiveHandlerType,
+  newDeploymentId,
+  type DeploymentId,
+  type DiscoveryVersion,
+  type ProtocolMode,
+  type ServiceManifest,
+  type ServiceType,
+} from "../../protocol/index.js";
+import type { DiscoveredEndpoint } from "../discovery/discovery-client.js";
+import { RegistryError, RegistryErrorCode, deploymentNotFound } from "./registry-errors.js";
+import { REGISTRY_COMPONENT, REGISTRY_MIGRATIONS } from "./registry-schema.js";
+import type {
+  DeploymentRecord,
+  DeploymentTarget,
+  RegisterOptions,
+  RegisterResult,
+  ResolvedHandler,
+  ServiceRevision,
+} from "./registry-types.js";
+
+export interface DeploymentRegistryOptions {
+  /** Milliseconds since the epoch; injected so tests control `createdAt`. */
+  readonly now?: () => number;
+  readonly newId?: () => DeploymentId;
+}
+
+/** The part of a discovery result the registry stores. */
+export type DiscoveredDeployment = Pick<
+  DiscoveredEndpoint,
+  "uri" | "manifest" | "manifestVersion" | "protocolMode" | "httpVersion" | "minProtocolVersion" | "maxProtocolVersion" | "sdkVersion"
+>;
+
+interface DeploymentRow {
+  id: string;
+  uri: string;
+  protocol_mode: string;
+  http_version: number;
+  min_protocol_version: number;
+  max_protocol_version: number;
+  manifest_version: number;
+  additional_headers: string;
+  metadata: string;
+  sdk_version: string | null;
+  created_at: number;
+}
+
+interface ServiceRow {
+  deployment_id: string;
+  name: string;
+  revision: number;
+  ty: string;
+  definition: string;
+}
+
+/** The in-memory view, rebuilt from the tables after every change; lookups never touch SQL. */
+interface Snapshot {
+  readonly deployments: ReadonlyMap<string, DeploymentRecord>;
+  readonly byUri: ReadonlyMap<string, DeploymentRecord>;
+  /** Live revision of each service: the highest among the deployments providing it. */
+  readonly services: ReadonlyMap<string, ServiceRevision>;
+  readonly handlers: ReadonlyMap<string, ReadonlyMap<string, ResolvedHandler>>;
+}
+
+/**
+ * Deployments and the services they provide, persisted in the node's SQLite database. Modeled on
+ * Restate 1.7: registering a URI again without `force` returns the stored deployment unchanged;
+ * `force` overwrites it in place (same id); each deployment providing a service bumps its revision;
+ * the newest revision serves invocations; deletion is forced only.
+ */
+export class DeploymentRegistry {
+  readonly #db: Database;
+  readonly #now: () => number;
+  readonly #newId: () => DeploymentId;
+  readonly #sql: {
+    insertDeployment: Statement;
+    updateDeployment: Statement;
+    deleteDeployment: Statement;
+    deleteServices: Statement;
+    insertService: Statement;
+    allDeployments: Statement;
+    allServices: Statement;
+  };
+  #snapshot: Snapshot;
+
+  constructor(db: Database, options: DeploymentRegistryOptions = {}) {
+    this.#db = db;
+    this.#now = options.now ?? Date.now;
+    this.#newId = options.newId ?? newDeploymentId;
+    applyMigrations(db, REGISTRY_COMPONENT, REGISTRY_MIGRATIONS);
+    this.#sql = {
+      insertDeployment: db.prepare(
+        `INSERT INTO registry_deployments (id, uri, protocol_mode, http_version, min_protocol_version, max_protocol_version,
+           manifest_version, additional_headers, metadata, sdk_version, created_at)
+         VALUES (@id, @uri, @protocol_mode, @http_version, @min_protocol_version, @max_protocol_version,
+           @manifest_version, @additional_headers, @metadata, @sdk_version, @created_at)`,
+      ),
+      updateDeployment: db.prepare(
+        `UPDATE registry_deployments SET uri = @uri, protocol_mode = @protocol_mode, http_version = @http_version,
+           min_protocol_version = @min_protocol_version, max_protocol_version = @max_protocol_version,
+           manifest_version = @manifest_version, additional_headers = @additional_headers, metadata = @metadata,
+           sdk_version = @sdk_version, created_at = @created_at
+         WHERE id = @id`,
+      ),
+      deleteDeployment: db.prepare("DELETE FROM registry_deployments WHERE id = ?"),
+      deleteServices: db.prepare("DELETE FROM registry_services WHERE deployment_id = ?"),
+      insertService: db.prepare(
+        `INSERT INTO registry_services (deployment_id, name, position, revision, ty, definition)
+         VALUES (?, ?, ?, ?, ?, ?)`,
+      ),
+      allDeployments: db.prepare("SELECT * FROM registry_deployments ORDER BY created_at, id"),
+      allServices: db.prepare("SELECT deployment_id, name, revision, ty, definition FROM registry_services ORDER BY deployment_id, position"),
+    };
+    this.#snapshot = this.#load();
+  }
+
+  /**
+   * Records a discovered deployment. Throws `STET_SERVICE_TYPE_CHANGED` (409) when a service would
+   * change type without `breaking`/`force`; nothing is written then, nor on `dryRun`.
+   */
+  register(discovered: DiscoveredDeployment, options: RegisterOptions = {}): RegisterResult {
+    const uri = new URL(options.uri ?? discovered.uri).href;
+    const existing = this.#snapshot.byUri.get(uri);
+    if (existing !== undefined && options.force !== true) return { outcome: "unchanged", deployment: existing };
+
+    const allowBreaking = options.force === true || options.breaking === true;
+    const id = existing?.id ?? this.#newId();
+    const services: ServiceRevision[] = discovered.manifest.services.map((definition) => {
+      const live = this.#snapshot.services.get(definition.name);
+      if (live !== undefined && live.ty !== definition.ty && !allowBreaking) {
+        throw new RegistryError(
+          RegistryErrorCode.ServiceTypeChanged,
+          `detected a new service revision for '${definition.name}' changing the service type from ${live.ty} to ${definition.ty}; ` +
+            "the service type cannot change across revisions unless the registration is breaking (breaking=true) or forced",
+        );
+      }
+      return { name: definition.name, ty: definition.ty, revision: this.#highestRevision(definition.name) + 1, deploymentId: id, definition: structuredClone(definition) };
+    });
+    const deployment: DeploymentRecord = freezeDeep({
+      id,
+      uri,
+      protocolMode: discovered.protocolMode,
+      httpVersion: discovered.httpVersion,
+      minProtocolVersion: discovered.minProtocolVersion,
+      maxProtocolVersion: discovered.maxProtocolVersion,
+      additionalHeaders: { ...(options.additionalHeaders ?? {}) },
+      manifestVersion: discovered.manifestVersion,
+      ...(discovered.sdkVersion === undefined ? {} : { sdkVersion: discovered.sdkVersion }),
+      metadata: { ...(options.metadata ?? {}) },
+      createdAt: this.#now(),
+      services,
+    });
+    const outcome = existing === undefined ? "created" : "overwritten";
+    if (options.dryRun === true) return { outcome, deployment };
+
+    this.#db.transaction(() => {
+      const row = toRow(deployment);
+      if (existing === undefined) {
+        this.#sql.insertDeployment.run(row);
+      } else {
+        this.#sql.deleteServices.run(id);
+        this.#sql.updateDeployment.run(row);
+      }
+      services.forEach((s, position) => {
+        this.#sql.insertService.run(id, s.name, position, s.revision, s.ty, JSON.stringify(s.definition));
+      });
+    })();
+    this.#snapshot = this.#load();
+    return { outcome, deployment: this.#snapshot.deployments.get(id)! };
+  }
+
+  /**
+   * Removes a deployment and its service revisions; services it was the newest revision of fall back
+   * to the next newest deployment, or disappear. Only forced removal exists, as in Restate 1.7.
+   */
+  removeDeployment(id: string, options: { force?: boolean } = {}): void {
+    if (options.force !== true) {
+      throw new RegistryError(
+        RegistryErrorCode.DeleteNotForced,
+        "only forced deletion of deployments is supported (force=true); it may break invocations in flight on this deployment",
+      );
+    }
+    if (!this.#snapshot.deployments.has(id)) throw deploymentNotFound(id);
+    this.#db.transaction(() => {
+      this.#sql.deleteServices.run(id);
+      this.#sql.deleteDeployment.run(id);
+    })();
+    this.#snapshot = this.#load();
+  }
+
+  /** Every deployment, oldest first. */
+  listDeployments(): readonly DeploymentRecord[] {
+    return [...this.#snapshot.deployments.values()];
+  }
+
+  getDeployment(id: string): DeploymentRecord | undefined {
+    return this.#snapshot.deployments.get(id);
+  }
+
+  getDeploymentByUri(uri: string): DeploymentRecord | undefined {
+    return this.#snapshot.byUri.get(new URL(uri).href);
+  }
+
+  /** The live revision of every service, by name. */
+  listServices(): readonly ServiceRevision[] {
+    return [...this.#snapshot.services.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  getService(name: string): ServiceRevision | undefined {
+    return this.#snapshot.services.get(name);
+  }
+
+  /** The handlers of the live revision of `service`, in manifest order; undefined if no such service. */
+  getHandlers(service: string): readonly ResolvedHandler[] | undefined {
+    const handlers = this.#snapshot.handlers.get(service);
+    return handlers === undefined ? undefined : [...handlers.values()];
+  }
+
+  /** Hot path of ingress and invoker: a map lookup, no SQL. Null when the service or handler is unknown. */
+  resolveHandler(service: string, handler: string): ResolvedHandler | null {
+    return this.#snapshot.handlers.get(service)?.get(handler) ?? null;
+  }
+
+  #highestRevision(name: string): number {
+    let highest = 0;
+    for (const d of this.#snapshot.deployments.values()) {
+      for (const s of d.services) if (s.name === name && s.revision > highest) highest = s.revision;
+    }
+    return highest;
+  }
+
+  #load(): Snapshot {
+    const servicesByDeployment = new Map<string, ServiceRevision[]>();
+    for (const row of this.#sql.allServices.all() as ServiceRow[]) {
+      const list = servicesByDeployment.get(row.deployment_id) ?? [];
+      list.push({
+        name: row.name,
+        ty: row.ty as ServiceType,
+        revision: row.revision,
+        deploymentId: row.deployment_id as DeploymentId,
+        definition: JSON.parse(row.definition) as ServiceManifest,
+      });
+      servicesByDeployment.set(row.deployment_id, list);
+    }
+    const deployments = new Map<string, DeploymentRecord>();
+    const byUri = new Map<string, DeploymentRecord>();
+    const services = new Map<string, ServiceRevision>();
+    for (const row of this.#sql.allDeployments.all() as DeploymentRow[]) {
+      const record = freezeDeep(fromRow(row, servicesByDeployment.get(row.id) ?? []));
+      deployments.set(record.id, record);
+      byUri.set(record.uri, record);
+      for (const s of record.services) {
+        const live = services.get(s.name);
+        if (live === undefined || s.revision > live.revision) services.set(s.name, s);
+      }
+    }
+    const handlers = new Map<string, Map<string, ResolvedHandler>>();
+    for (const s of services.values()) handlers.set(s.name, resolveAll(s, deployments.get(s.deploymentId)!));
+    return { deployments, byUri, services, handlers };
+  }
+}
+
+function resolveAll(service: ServiceRevision, deployment: DeploymentRecord): Map<string, ResolvedHandler> {
+  const target: DeploymentTarget = Object.freeze({
+    id: deployment.id,
+    uri: deployment.uri,
+    protocolMode: deployment.protocolMode,
+    httpVersion: deployment.httpVersion,
+    minProtocolVersion: deployment.minProtocolVersion,
+    maxProtocolVersion: deployment.maxProtocolVersion,
+    additionalHeaders: deployment.additionalHeaders,
+  });
+  const servicePublic = service.definition.ingressPrivate !== true;
+  const map = new Map<string, ResolvedHandler>();
+  for (const handler of service.definition.handlers) {
+    map.set(
+      handler.name,
+      Object.freeze({
+        serviceName: service.name,
+        serviceType: service.ty,
+        serviceRevision: service.revision,
+        handlerName: handler.name,
+        handlerType: effectiveHandlerType(service.ty, handler.ty),
+        public: servicePublic && handler.ingressPrivate !== true,
+        service: service.definition,
+        handler,
+        deployment: target,
+      }),
+    );
+  }
+  return map;
+}
+
+function toRow(d: DeploymentRecord): DeploymentRow {
+  return {
+    id: d.id,
+    uri: d.uri,
+    protocol_mode: d.protocolMode,
+    http_version: d.httpVersion,
+    min_protocol_version: d.minProtocolVersion,
+    max_protocol_version: d.maxProtocolVersion,
+    manifest_version: d.manifestVersion,
+    additional_headers: JSON.stringify(d.additionalHeaders),
+    metadata: JSON.stringify(d.metadata),
+    sdk_version: d.sdkVersion ?? null,
+    created_at: d.createdAt,
+  };
+}
+
+function fromRow(row: DeploymentRow, services: ServiceRevision[]): DeploymentRecord {
+  return {
+    id: row.id as DeploymentId,
+    uri: row.uri,
+    protocolMode: row.protocol_mode as ProtocolMode,
+    httpVersion: row.http_version === 1 ? 1 : 2,
+    minProtocolVersion: row.min_protocol_version,
+    maxProtocolVersion: row.max_protocol_version,
+    manifestVersion: row.manifest_version as DiscoveryVersion,
+    additionalHeaders: JSON.parse(row.additional_headers) as Record<string, string>,
+    metadata: JSON.parse(row.metadata) as Record<string, string>,
+    ...(row.sdk_version === null ? {} : { sdkVersion: row.sdk_version }),
+    createdAt: row.created_at,
+    services,
+  };
+}
+
+/** Cached records are shared with every caller; freezing keeps one caller from corrupting another's view. */
+function freezeDeep<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) freezeDeep(v);
+  }
+  return value;
+}

@@ -1,0 +1,105 @@
+import { createActor, fromPromise, SimulatedClock } from "xstate";
+import { describe, expect, it } from "vitest";
+import { attemptMachine } from "../../../invoker/attempt-machine.js";
+import type { AttemptOutcome } from "../../../invoker/attempt-runner.js";
+
+function machineWith(outcomes: AttemptOutcome[], recorded: Array<{ attempt: number; failure: string }>, accept = true) {
+  const attempts: number[] = [];
+  const machine = attemptMachine.provide({
+    actors: {
+      runAttempt: fromPromise<AttemptOutcome, { attempt: number }>(async ({ input }) => {
+        attempts.push(input.attempt);
+        return outcomes.shift() ?? { kind: "ended" };
+      }),
+      recordFailure: fromPromise<boolean, { attempt: number; failure: string }>(async ({ input }) => {
+        recorded.push(input);
+        return accept;
+      }),
+    },
+    // The delay grows with the attempt number: 1000 ms × (attempt + 1), the attempt counted after the failure.
+    delays: { retryDelay: ({ context }) => context.retryAfterMs ?? 1000 * (context.attempt + 1) },
+  });
+  return { machine, attempts };
+}
+
+const settle = () => new Promise((r) => setTimeout(r, 0));
+
+describe("attempt machine", () => {
+  it("records each failure, backs off on the clock, and ends on success", async () => {
+    const recorded: Array<{ attempt: number; failure: string }> = [];
+    const { machine, attempts } = machineWith(
+      [
+        { kind: "failed", failure: "boom 1" },
+        { kind: "failed", failure: "boom 2" },
+      ],
+      recorded,
+    );
+    const clock = new SimulatedClock();
+    const actor = createActor(machine, { input: { attempt: 3 }, clock });
+    actor.start();
+    await settle();
+    expect(actor.getSnapshot().value).toBe("backingOff");
+    expect(recorded).toEqual([{ attempt: 3, failure: "boom 1" }]);
+
+    clock.increment(4999);
+    await settle();
+    expect(actor.getSnapshot().value).toBe("backingOff");
+    clock.increment(1);
+    await settle();
+    expect(actor.getSnapshot().value).toBe("backingOff");
+    expect(recorded.map((r) => r.attempt)).toEqual([3, 4]);
+
+    clock.increment(6000);
+    await settle();
+    expect(actor.getSnapshot().value).toBe("ended");
+    expect(actor.getSnapshot().status).toBe("done");
+    expect(attempts).toEqual([3, 4, 5]);
+  });
+
+  it("honours the delay the service asked for", async () => {
+    const recorded: Array<{ attempt: number; failure: string }> = [];
+    const { machine } = machineWith([{ kind: "failed", failure: "later", retryAfterMs: 10 }], recorded);
+    const clock = new SimulatedClock();
+    const actor = createActor(machine, { input: { attempt: 0 }, clock });
+    actor.start();
+    await settle();
+    clock.increment(10);
+    await settle();
+    expect(actor.getSnapshot().value).toBe("ended");
+  });
+
+  it("stops at once while backing off", async () => {
+    const recorded: Array<{ attempt: number; failure: string }> = [];
+    const { machine, attempts } = machineWith([{ kind: "failed", failure: "x" }], recorded);
+    const clock = new SimulatedClock();
+    const actor = createActor(machine, { input: { attempt: 0 }, clock });
+    actor.start();
+    await settle();
+    expect(actor.getSnapshot().value).toBe("backingOff");
+    actor.send({ type: "STOP" });
+    expect(actor.getSnapshot().value).toBe("stopped");
+    clock.increment(60_000);
+    await settle();
+    expect(attempts).toEqual([0]);
+  });
+
+  it("ends as fenced when the partition refuses the failure record", async () => {
+    const recorded: Array<{ attempt: number; failure: string }> = [];
+    const { machine } = machineWith([{ kind: "failed", failure: "x" }], recorded, false);
+    const actor = createActor(machine, { input: { attempt: 0 }, clock: new SimulatedClock() });
+    actor.start();
+    await settle();
+    expect(actor.getSnapshot().value).toBe("fenced");
+  });
+
+  it.each([
+    [{ kind: "suspended" } as AttemptOutcome, "suspended"],
+    [{ kind: "fenced" } as AttemptOutcome, "fenced"],
+  ])("goes final on %o", async (outcome, state) => {
+    const { machine } = machineWith([outcome], []);
+    const actor = createActor(machine, { input: { attempt: 0 }, clock: new SimulatedClock() });
+    actor.start();
+    await settle();
+    expect(actor.getSnapshot().value).toBe(state);
+  });
+});

@@ -1,0 +1,143 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { Invoker, type InvokerEvent, type InvokerState } from "../../../invoker/index.js";
+import type { AttemptInput, Effect, EffectOutcome } from "../../../invoker/ports.js";
+import type { AttemptStream, Transport } from "../../../invoker/transport/transport.js";
+import { newInvocationId, randomPartitionKey, type InvocationId } from "../../../protocol/index.js";
+import { tempDir } from "../../helpers/temp-dir.js";
+
+/** A deployment that accepts streams and never answers: attempts stay live until aborted. */
+class HangingTransport implements Transport {
+  readonly opened: string[] = [];
+  readonly aborted: string[] = [];
+  open(_target: unknown, path: string, _headers: Record<string, string>): AttemptStream {
+    this.opened.push(path);
+    let fail: (e: Error) => void = () => {};
+    const response = new Promise<never>((_, reject) => (fail = reject));
+    response.catch(() => {});
+    return {
+      response,
+      chunks: { async *[Symbol.asyncIterator]() {} },
+      writable: true,
+      write: () => {},
+      end: () => {},
+      abort: (reason) => {
+        this.aborted.push(path);
+        fail(reason);
+      },
+    };
+  }
+  async close() {}
+  destroy() {}
+}
+
+const dirs: Array<{ remove(): void }> = [];
+afterEach(() => dirs.splice(0).forEach((d) => d.remove()));
+
+function makeInvoker(concurrency: number) {
+  const dir = tempDir();
+  dirs.push(dir);
+  const transport = new HangingTransport();
+  const effects: Effect[] = [];
+  const events: InvokerEvent[] = [];
+  const invoker = new Invoker({
+    spillDir: dir.path,
+    concurrency,
+    sink: { propose: async (e: Effect): Promise<EffectOutcome> => (effects.push(e), { applied: true }) },
+    journal: {
+      loadAttemptInput: (id: InvocationId): AttemptInput => ({
+        invocationId: id,
+        service: "Svc",
+        // The handler name carries the test's label so the transport's log shows which invocation ran.
+        handler: labels.get(id) ?? "?",
+        key: "",
+        retryCount: 0,
+        journal: [],
+      }),
+    },
+    resolveTarget: () => ({ uri: "http://127.0.0.1:1", httpVersion: 2, additionalHeaders: {}, minProtocolVersion: 5, maxProtocolVersion: 6 }),
+    transports: { http1: transport, http2: transport },
+    drainTimeoutMs: 1000,
+    onEvent: (e) => events.push(e),
+  });
+  return { invoker, transport, effects, events };
+}
+
+const tick = () => new Promise((r) => setTimeout(r, 5));
+const labels = new Map<InvocationId, string>();
+const ids = new Map<string, InvocationId>();
+/** A real invocation id per test label, so the Start message can be built. */
+const id = (label: string): InvocationId => {
+  let found = ids.get(label);
+  if (found === undefined) {
+    found = newInvocationId(randomPartitionKey());
+    ids.set(label, found);
+    labels.set(found, label);
+  }
+  return found;
+};
+
+describe("invoker lifecycle", () => {
+  it("goes running → draining → aborting → closed and drops queued requests of an aborted partition without error", async () => {
+    const { invoker, transport, events } = makeInvoker(1);
+    invoker.registerPartition(0, 1);
+    invoker.registerPartition(1, 1);
+    invoker.enqueue({ partition: 0, leaderEpoch: 1, invocationId: id("a1") });
+    invoker.enqueue({ partition: 0, leaderEpoch: 1, invocationId: id("a2") });
+    invoker.enqueue({ partition: 0, leaderEpoch: 1, invocationId: id("a3") });
+    invoker.enqueue({ partition: 1, leaderEpoch: 1, invocationId: id("b1") });
+    await tick();
+    expect(invoker.liveCount).toBe(1);
+    expect(transport.opened).toEqual(["/invoke/Svc/a1"]);
+
+    // Aborting partition 0 ends its live attempt; its queued requests are left in the queue for now.
+    invoker.abortPartition(0);
+    await tick();
+    expect(new Set(transport.aborted)).toEqual(new Set(["/invoke/Svc/a1"]));
+    // The next dequeues skip a2 and a3 (dropped, counted) and start b1.
+    expect(transport.opened).toEqual(["/invoke/Svc/a1", "/invoke/Svc/b1"]);
+    expect(invoker.droppedCount).toBe(2);
+
+    // Leftovers for the aborted partition, enqueued late, are dropped too when shutdown drains the queue.
+    invoker.enqueue({ partition: 0, leaderEpoch: 1, invocationId: id("a4") });
+    invoker.enqueue({ partition: 1, leaderEpoch: 1, invocationId: id("b2") });
+    await expect(invoker.close()).resolves.toBeUndefined();
+    const states = events.filter((e) => e.type === "state").map((e) => (e as { state: InvokerState }).state);
+    expect(states).toEqual(["running", "draining", "aborting", "closed"]);
+    expect(invoker.state).toBe("closed");
+    expect(invoker.liveCount).toBe(0);
+    expect(transport.opened).not.toContain("/invoke/Svc/a4");
+  });
+
+  it("takes nothing after close and stays closed on repeated calls", async () => {
+    const { invoker, transport } = makeInvoker(4);
+    invoker.registerPartition(0, 1);
+    await invoker.close();
+    invoker.enqueue({ partition: 0, leaderEpoch: 1, invocationId: id("late") });
+    await tick();
+    expect(transport.opened).toEqual([]);
+    await invoker.close();
+    await invoker.destroy();
+    expect(invoker.state).toBe("closed");
+  });
+
+  it("drops requests stamped with a stale leader epoch", async () => {
+    const { invoker, transport } = makeInvoker(4);
+    invoker.registerPartition(0, 2);
+    invoker.enqueue({ partition: 0, leaderEpoch: 1, invocationId: id("old") });
+    invoker.enqueue({ partition: 0, leaderEpoch: 2, invocationId: id("new") });
+    await tick();
+    expect(transport.opened).toEqual(["/invoke/Svc/new"]);
+    expect(invoker.droppedCount).toBe(1);
+    await invoker.destroy();
+  });
+
+  it("aborts live attempts when destroyed", async () => {
+    const { invoker, transport } = makeInvoker(4);
+    invoker.registerPartition(0, 1);
+    invoker.enqueue({ partition: 0, leaderEpoch: 1, invocationId: id("x") });
+    await tick();
+    await invoker.destroy();
+    expect(new Set(transport.aborted)).toEqual(new Set(["/invoke/Svc/x"]));
+    expect(invoker.state).toBe("closed");
+  });
+});
