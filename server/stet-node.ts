@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { AddressInfo } from "node:net";
 import { pino, type Logger } from "pino";
 import { Invoker, type DeploymentTarget, type InvokerEvent } from "../invoker/index.js";
@@ -83,7 +83,7 @@ export async function startStetNode(config: StetConfig, options: StetNodeOptions
     cleanups.push(() => admin.close());
     const adminUrl = await listen(admin, config.host, config.adminPort);
 
-    const ingress = Fastify({ loggerInstance: log.child({ api: "ingress" }), forceCloseConnections: true });
+    const ingress = Fastify({ loggerInstance: log.child({ api: "ingress" }) as FastifyBaseLogger, forceCloseConnections: true });
     await ingress.register(ingressPlugin, {
       registry: views satisfies IngressRegistry,
       engine: partitions,

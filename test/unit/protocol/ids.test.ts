@@ -1,4 +1,5 @@
 import { describe, it, expect } from "vitest";
+import fc from "fast-check";
 import {
   INVOCATION_ID_BYTES,
   MAX_PARTITION_KEY,
@@ -64,6 +65,36 @@ describe("invocation ids", () => {
       const bytes = invocationIdToBytes(id);
       expect(bytes.readBigUInt64BE(0)).toBe(key);
       expect(invocationIdFromBytes(bytes)).toBe(id);
+    }
+  });
+
+  it("matches a BigInt reference of Restate's encoding for any 24 bytes", () => {
+    // Reference: each field's big-endian bytes read as a little-endian integer, in base62
+    // (0-9a-zA-Z), left-padded to 11 and 22 digits.
+    const alphabet = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    const reference = (bytes: Buffer, width: number): string => {
+      let n = 0n;
+      for (let i = bytes.length - 1; i >= 0; i--) n = (n << 8n) | BigInt(bytes[i]!);
+      let out = "";
+      for (let i = 0; i < width; i++) {
+        out = alphabet[Number(n % 62n)] + out;
+        n /= 62n;
+      }
+      return out;
+    };
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 24, maxLength: 24 }), (raw) => {
+        const bytes = Buffer.from(raw);
+        const id = invocationIdFromBytes(bytes);
+        expect(id).toBe(`inv_1${reference(bytes.subarray(0, 8), 11)}${reference(bytes.subarray(8), 22)}`);
+        expect(invocationIdToBytes(parseInvocationId(id))).toEqual(bytes);
+        expect(partitionKeyOf(id)).toBe(bytes.readBigUInt64BE(0));
+      }),
+      { numRuns: 2000 },
+    );
+    for (const fill of [0x00, 0xff]) {
+      const bytes = Buffer.alloc(24, fill);
+      expect(invocationIdToBytes(invocationIdFromBytes(bytes))).toEqual(bytes);
     }
   });
 

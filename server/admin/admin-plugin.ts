@@ -1,0 +1,204 @@
+import type { FastifyInstance, FastifyPluginAsync } from "fastify";
+import { parseDeploymentId } from "../../protocol/index.js";
+import { discover as defaultDiscover, parseDeploymentUri, type DiscoverOptions } from "../discovery/index.js";
+import {
+  handlerNotFound,
+  serviceNotFound,
+  deploymentNotFound,
+  type DeploymentRegistry,
+  type ServiceDefaults,
+} from "../registry/index.js";
+import { AdminError, AdminErrorCode, adminErrorHandler, invalidField } from "./admin-errors.js";
+import { deploymentJson, detailedDeploymentJson, registerDeploymentJson } from "./deployment-view.js";
+import { handlerMetadata, serviceMetadata } from "./service-view.js";
+
+export interface AdminVersionInfo {
+  /** stet's version, reported as the server version. */
+  readonly version: string;
+  /** The ingress URL the web UI and CLI should call; null when unknown. */
+  readonly ingressEndpoint?: string | null;
+  readonly features?: Readonly<Record<string, boolean>>;
+}
+
+export interface AdminPluginOptions {
+  readonly registry: DeploymentRegistry;
+  /** Options of every discovery run by `POST /deployments` (timeout, HTTP/1.1 fallback, protocol range). */
+  readonly discovery?: Omit<DiscoverOptions, "additionalHeaders" | "useHttp11">;
+  readonly versionInfo: AdminVersionInfo;
+  /** Defaults reported for options a service leaves unset. Default: Restate 1.7's. */
+  readonly serviceDefaults?: ServiceDefaults;
+  /** Replaces the discovery client (tests). */
+  readonly discover?: typeof defaultDiscover;
+}
+
+/** Admin API versions served, as `/v{N}/...` and unprefixed (Restate 1.7 serves 2 to 4; its CLI uses `/v4`). */
+export const MIN_ADMIN_API_VERSION = 2;
+export const MAX_ADMIN_API_VERSION = 4;
+
+interface RegisterBody {
+  uri?: string;
+  arn?: string;
+  additional_headers?: Record<string, string> | null;
+  use_http_11?: boolean | null;
+  force?: boolean | null;
+  breaking?: boolean | null;
+  dry_run?: boolean | null;
+  metadata?: Record<string, string> | null;
+}
+
+const stringMap = { type: ["object", "null"], additionalProperties: { type: "string" } } as const;
+const flag = { type: ["boolean", "null"] } as const;
+
+const registerSchema = {
+  body: {
+    type: "object",
+    properties: {
+      uri: { type: "string" },
+      arn: { type: "string" },
+      additional_headers: stringMap,
+      use_http_11: flag,
+      force: flag,
+      breaking: flag,
+      dry_run: flag,
+      metadata: stringMap,
+    },
+  },
+} as const;
+
+const deploymentParams = { type: "object", required: ["deployment"], properties: { deployment: { type: "string" } } } as const;
+const serviceParams = { type: "object", required: ["service"], properties: { service: { type: "string" } } } as const;
+const handlerParams = {
+  type: "object",
+  required: ["service", "handler"],
+  properties: { service: { type: "string" }, handler: { type: "string" } },
+} as const;
+
+// RFC 9110 token for names; values without control characters (they would split or corrupt the request).
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+function checkHeaders(headers: Record<string, string> | null | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (!HEADER_NAME.test(name)) throw invalidField("additional_headers", `${JSON.stringify(name)} is not a valid header name`);
+    if (!HEADER_VALUE.test(value)) throw invalidField("additional_headers", `the value of ${name} contains invalid characters`);
+    out[name.toLowerCase()] = value;
+  }
+  return out;
+}
+
+/** The routes of one API version; registered once per prefix. */
+function routes(options: AdminPluginOptions): FastifyPluginAsync {
+  const { registry, serviceDefaults: defaults } = options;
+  const discover = options.discover ?? defaultDiscover;
+
+  return async (app: FastifyInstance) => {
+    app.get("/health", async (_request, reply) => reply.status(200).send());
+
+    app.get("/version", async () => ({
+      version: options.versionInfo.version,
+      min_admin_api_version: MIN_ADMIN_API_VERSION,
+      max_admin_api_version: MAX_ADMIN_API_VERSION,
+      ingress_endpoint: options.versionInfo.ingressEndpoint ?? null,
+      features: { ...(options.versionInfo.features ?? {}) },
+    }));
+
+    app.post<{ Body: RegisterBody }>("/deployments", { schema: registerSchema }, async (request, reply) => {
+      const body = request.body ?? {};
+      if (body.arn !== undefined) {
+        throw invalidField("arn", "Lambda deployments are not supported by stet; register an http(s) uri");
+      }
+      if (body.uri === undefined) throw invalidField("uri", "a uri (the http(s) address of the SDK endpoint) is required");
+      try {
+        parseDeploymentUri(body.uri);
+      } catch (error) {
+        throw invalidField("uri", (error as Error).message);
+      }
+      const additionalHeaders = checkHeaders(body.additional_headers);
+      const discovered = await discover(body.uri, {
+        ...options.discovery,
+        additionalHeaders,
+        useHttp11: body.use_http_11 === true,
+      });
+      const result = registry.register(discovered, {
+        force: body.force === true,
+        breaking: body.breaking === true,
+        dryRun: body.dry_run === true,
+        additionalHeaders,
+        metadata: body.metadata ?? {},
+      });
+      return reply
+        .status(result.outcome === "created" ? 201 : 200)
+        .header("location", `deployments/${result.deployment.id}`)
+        .send(registerDeploymentJson(result.deployment, defaults));
+    });
+
+    app.get("/deployments", async () => ({ deployments: registry.listDeployments().map(deploymentJson) }));
+
+    app.get<{ Params: { deployment: string } }>("/deployments/:deployment", { schema: { params: deploymentParams } }, async (request) => {
+      const id = parseDeploymentId(request.params.deployment);
+      const deployment = registry.getDeployment(id);
+      if (deployment === undefined) throw deploymentNotFound(id);
+      return detailedDeploymentJson(deployment, defaults);
+    });
+
+    app.delete<{ Params: { deployment: string }; Querystring: { force?: boolean } }>(
+      "/deployments/:deployment",
+      { schema: { params: deploymentParams, querystring: { type: "object", properties: { force: { type: "boolean" } } } } },
+      async (request, reply) => {
+        const id = parseDeploymentId(request.params.deployment);
+        registry.removeDeployment(id, { force: request.query.force === true });
+        return reply.status(202).send();
+      },
+    );
+
+    app.get("/services", async () => ({
+      services: registry.listServices().map((s) => serviceMetadata(s, registry.getDeployment(s.deploymentId)!.protocolMode, defaults)),
+    }));
+
+    app.get<{ Params: { service: string } }>("/services/:service", { schema: { params: serviceParams } }, async (request) => {
+      const service = registry.getService(request.params.service);
+      if (service === undefined) throw serviceNotFound(request.params.service);
+      return serviceMetadata(service, registry.getDeployment(service.deploymentId)!.protocolMode, defaults);
+    });
+
+    app.get<{ Params: { service: string } }>("/services/:service/handlers", { schema: { params: serviceParams } }, async (request) => {
+      const service = registry.getService(request.params.service);
+      if (service === undefined) throw serviceNotFound(request.params.service);
+      const mode = registry.getDeployment(service.deploymentId)!.protocolMode;
+      return { handlers: service.definition.handlers.map((h) => handlerMetadata(h, service.definition, mode)) };
+    });
+
+    app.get<{ Params: { service: string; handler: string } }>(
+      "/services/:service/handlers/:handler",
+      { schema: { params: handlerParams } },
+      async (request) => {
+        const { service: name, handler: handlerName } = request.params;
+        const service = registry.getService(name);
+        if (service === undefined) throw serviceNotFound(name);
+        const handler = service.definition.handlers.find((h) => h.name === handlerName);
+        if (handler === undefined) throw handlerNotFound(name, handlerName);
+        return handlerMetadata(handler, service.definition, registry.getDeployment(service.deploymentId)!.protocolMode);
+      },
+    );
+  };
+}
+
+/**
+ * Restate 1.7's admin routes for deployments, services, handlers, health and version, answered
+ * unprefixed and under `/v2`…`/v4`. Errors answer with Restate's `{message, restate_code}` body.
+ */
+export const adminPlugin: FastifyPluginAsync<AdminPluginOptions> = async (app, options) => {
+  app.setErrorHandler(adminErrorHandler);
+  const versioned = routes(options);
+  await app.register(versioned);
+  for (let v = MIN_ADMIN_API_VERSION; v <= MAX_ADMIN_API_VERSION; v++) await app.register(versioned, { prefix: `/v${v}` });
+  for (let v = 0; v < MIN_ADMIN_API_VERSION; v++) {
+    app.all(`/v${v}/*`, async () => {
+      throw new AdminError(
+        AdminErrorCode.UnsupportedApiVersion,
+        `Unsupported Admin API version V${v}. This server supports versions between V${MIN_ADMIN_API_VERSION} and V${MAX_ADMIN_API_VERSION}.`,
+      );
+    });
+  }
+};

@@ -1,0 +1,59 @@
+import { readFileSync } from "node:fs";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import { adminPlugin, type AdminPluginOptions, type AdminVersionInfo } from "./admin-plugin.js";
+
+export { adminPlugin, MAX_ADMIN_API_VERSION, MIN_ADMIN_API_VERSION } from "./admin-plugin.js";
+export type { AdminPluginOptions, AdminVersionInfo } from "./admin-plugin.js";
+export { AdminError, AdminErrorCode, adminErrorHandler, type ErrorDescriptionJson } from "./admin-errors.js";
+export * from "./deployment-view.js";
+export * from "./service-view.js";
+export { friendlyDuration } from "./friendly-duration.js";
+
+export interface AdminAppOptions extends Omit<AdminPluginOptions, "versionInfo"> {
+  /** Logger of the app; none by default. */
+  readonly logger?: FastifyBaseLogger;
+  /** Ingress URL reported by `GET /version` (`ingress_endpoint`). */
+  readonly ingressUrl?: string;
+  /** Overrides of the version report; `version` defaults to stet's package version. */
+  readonly versionInfo?: Partial<AdminVersionInfo>;
+}
+
+/**
+ * The admin HTTP app (Restate 1.7's admin API subset), ready to `listen` or `inject`. Library code
+ * never listens: the composition root does. Open connections are closed on `close()`.
+ */
+export function buildAdminApp(options: AdminAppOptions): FastifyInstance {
+  const app = Fastify({
+    ...(options.logger === undefined ? {} : { loggerInstance: options.logger }),
+    forceCloseConnections: true,
+  }) as unknown as FastifyInstance;
+  app.setNotFoundHandler((request, reply) => {
+    void reply.status(404).send({ message: `no admin route ${request.method} ${request.url}`, restate_code: null });
+  });
+  const { logger: _logger, ingressUrl, versionInfo, ...plugin } = options;
+  void app.register(adminPlugin, {
+    ...plugin,
+    versionInfo: {
+      version: versionInfo?.version ?? stetVersion(),
+      ingressEndpoint: versionInfo?.ingressEndpoint ?? ingressUrl ?? null,
+      ...(versionInfo?.features === undefined ? {} : { features: versionInfo.features }),
+    },
+  });
+  return app;
+}
+
+let cachedVersion: string | undefined;
+
+/** stet's package version, read once on first use (from the source tree or from `dist/`). */
+export function stetVersion(): string {
+  if (cachedVersion !== undefined) return cachedVersion;
+  for (const candidate of ["../../package.json", "../../../package.json"]) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(candidate, import.meta.url), "utf8")) as { name?: string; version?: string };
+      if (pkg.name === "stet" && typeof pkg.version === "string") return (cachedVersion = pkg.version);
+    } catch {
+      // not at this level; try the next
+    }
+  }
+  return (cachedVersion = "0.0.0");
+}

@@ -1,0 +1,110 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { createServer } from "node:net";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+export const stetBin = path.join(repoRoot, "dist/server/cli.js");
+
+const running = new Set<ChildProcess>();
+
+/** Kills every process these helpers started that is still running (for afterEach). */
+export function killAll(): void {
+  for (const child of running) child.kill("SIGKILL");
+  running.clear();
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface Spawned {
+  readonly child: ChildProcess;
+  readonly output: () => string;
+  /** Resolves with the exit code (or signal name) once the process ends. */
+  readonly exited: Promise<number | string>;
+  /** Resolves once the output contains `text`. */
+  waitForOutput(text: string, timeoutMs?: number): Promise<void>;
+}
+
+export function spawnNode(args: string[], env: Record<string, string> = {}): Spawned {
+  const child = spawn(process.execPath, args, {
+    cwd: repoRoot,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  running.add(child);
+  let output = "";
+  const waiters: Array<() => void> = [];
+  const onData = (chunk: Buffer) => {
+    output += chunk.toString("utf8");
+    for (const w of [...waiters]) w();
+  };
+  child.stdout!.on("data", onData);
+  child.stderr!.on("data", onData);
+  const exited = new Promise<number | string>((resolve) => {
+    child.once("exit", (code, signal) => {
+      running.delete(child);
+      resolve(code ?? signal ?? "unknown");
+    });
+  });
+  return {
+    child,
+    output: () => output,
+    exited,
+    waitForOutput: (text, timeoutMs = 15_000) =>
+      new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`timed out waiting for '${text}'; output:\n${output}`)), timeoutMs);
+        const check = () => {
+          if (!output.includes(text)) return;
+          clearTimeout(timer);
+          waiters.splice(waiters.indexOf(check), 1);
+          resolve();
+        };
+        waiters.push(check);
+        check();
+      }),
+  };
+}
+
+export interface StetProcess extends Spawned {
+  readonly ingressUrl: string;
+  readonly adminUrl: string;
+}
+
+/** Starts the real `stet` bin and resolves once it reports ready. */
+export async function startStetProcess(options: {
+  dataDir: string;
+  ingressPort?: number;
+  adminPort?: number;
+  shutdownTimeout?: string;
+  extraArgs?: string[];
+}): Promise<StetProcess> {
+  const ingressPort = options.ingressPort ?? (await freePort());
+  const adminPort = options.adminPort ?? (await freePort());
+  const spawned = spawnNode([
+    stetBin,
+    "start",
+    "--data-dir",
+    options.dataDir,
+    "--ingress-port",
+    String(ingressPort),
+    "--admin-port",
+    String(adminPort),
+    "--host",
+    "127.0.0.1",
+    "--shutdown-timeout",
+    options.shutdownTimeout ?? "5s",
+    ...(options.extraArgs ?? []),
+  ]);
+  await spawned.waitForOutput("stet is ready");
+  return { ...spawned, ingressUrl: `http://127.0.0.1:${ingressPort}`, adminUrl: `http://127.0.0.1:${adminPort}` };
+}

@@ -1,0 +1,226 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Database } from "better-sqlite3";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { openDatabase } from "../../../../partition/store/open-database.js";
+import type { ServiceManifest } from "../../../../protocol/manifest.js";
+import { DeploymentRegistry, type DiscoveredDeployment } from "../../../../server/registry/index.js";
+
+let dir: string;
+let db: Database;
+let clock: number;
+
+const options = () => ({ now: () => clock });
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), "stet-registry-"));
+  db = openDatabase(join(dir, "stet.db"));
+  clock = 1_700_000_000_000;
+});
+
+afterEach(() => {
+  if (db.open) db.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const svc = (name: string, ty: ServiceManifest["ty"], handlers: ServiceManifest["handlers"], extra: Partial<ServiceManifest> = {}): ServiceManifest => ({
+  name,
+  ty,
+  handlers,
+  ...extra,
+});
+
+function discovered(uri: string, services: ServiceManifest[], extra: Partial<DiscoveredDeployment> = {}): DiscoveredDeployment {
+  return {
+    uri,
+    manifest: { protocolMode: "BIDI_STREAM", minProtocolVersion: 5, maxProtocolVersion: 7, services },
+    manifestVersion: 4,
+    protocolMode: "BIDI_STREAM",
+    httpVersion: 2,
+    minProtocolVersion: 5,
+    maxProtocolVersion: 7,
+    sdkVersion: "restate-sdk-typescript/1.17.2",
+    ...extra,
+  };
+}
+
+const greeter = svc("Greeter", "SERVICE", [{ name: "greet" }]);
+const counter = svc("Counter", "VIRTUAL_OBJECT", [{ name: "add" }, { name: "get", ty: "SHARED" }]);
+
+describe("DeploymentRegistry", () => {
+  it("registers a deployment and serves its services at revision 1", () => {
+    const registry = new DeploymentRegistry(db, options());
+    const result = registry.register(discovered("http://127.0.0.1:9080", [greeter, counter]), { additionalHeaders: { "x-key": "k" } });
+
+    expect(result.outcome).toBe("created");
+    const d = result.deployment;
+    expect(d.id).toMatch(/^dp_1[0-9a-zA-Z]{22}$/);
+    expect(d.uri).toBe("http://127.0.0.1:9080/");
+    expect(d.createdAt).toBe(clock);
+    expect(d.additionalHeaders).toEqual({ "x-key": "k" });
+    expect(d.services.map((s) => [s.name, s.revision, s.deploymentId])).toEqual([
+      ["Greeter", 1, d.id],
+      ["Counter", 1, d.id],
+    ]);
+    expect(registry.listDeployments().map((x) => x.id)).toEqual([d.id]);
+    expect(registry.getDeployment(d.id)).toEqual(d);
+    expect(registry.listServices().map((s) => s.name)).toEqual(["Counter", "Greeter"]);
+    expect(registry.getService("Counter")?.ty).toBe("VIRTUAL_OBJECT");
+    expect(registry.getHandlers("Counter")?.map((h) => [h.handlerName, h.handlerType])).toEqual([
+      ["add", "EXCLUSIVE"],
+      ["get", "SHARED"],
+    ]);
+    expect(registry.getService("Nope")).toBeUndefined();
+    expect(registry.getHandlers("Nope")).toBeUndefined();
+  });
+
+  it("bumps the revision when another deployment provides the same service, and routes to the newest", () => {
+    const registry = new DeploymentRegistry(db, options());
+    const first = registry.register(discovered("http://a:9080/", [greeter, counter])).deployment;
+    clock += 1000;
+    const second = registry.register(discovered("http://b:9080/", [svc("Greeter", "SERVICE", [{ name: "greet" }, { name: "wave" }])])).deployment;
+
+    expect(second.services[0]!.revision).toBe(2);
+    expect(registry.getService("Greeter")).toMatchObject({ revision: 2, deploymentId: second.id });
+    expect(registry.getService("Counter")).toMatchObject({ revision: 1, deploymentId: first.id });
+    expect(registry.resolveHandler("Greeter", "wave")?.deployment.uri).toBe("http://b:9080/");
+    // The old deployment keeps its own revision of the service.
+    expect(registry.getDeployment(first.id)!.services.find((s) => s.name === "Greeter")!.revision).toBe(1);
+  });
+
+  it("returns the stored deployment unchanged when the same uri is registered again without force", () => {
+    const registry = new DeploymentRegistry(db, options());
+    const first = registry.register(discovered("http://a:9080", [greeter])).deployment;
+    clock += 1000;
+    const again = registry.register(discovered("http://a:9080/", [greeter, counter]));
+
+    expect(again.outcome).toBe("unchanged");
+    expect(again.deployment).toEqual(first);
+    expect(registry.getService("Counter")).toBeUndefined();
+    expect(registry.listDeployments()).toHaveLength(1);
+  });
+
+  it("overwrites the deployment in place with force: same id, new revisions, dropped services gone", () => {
+    const registry = new DeploymentRegistry(db, options());
+    const first = registry.register(discovered("http://a:9080", [greeter, counter])).deployment;
+    clock += 1000;
+    const forced = registry.register(discovered("http://a:9080", [svc("Greeter", "VIRTUAL_OBJECT", [{ name: "greet" }])]), { force: true });
+
+    expect(forced.outcome).toBe("overwritten");
+    expect(forced.deployment.id).toBe(first.id);
+    expect(forced.deployment.createdAt).toBe(clock);
+    expect(registry.getService("Greeter")).toMatchObject({ revision: 2, ty: "VIRTUAL_OBJECT" });
+    expect(registry.getService("Counter")).toBeUndefined();
+    expect(registry.resolveHandler("Counter", "add")).toBeNull();
+    expect(registry.listDeployments()).toHaveLength(1);
+  });
+
+  it("rejects a service type change without breaking or force, and stores nothing", () => {
+    const registry = new DeploymentRegistry(db, options());
+    registry.register(discovered("http://a:9080", [counter]));
+    const change = () => registry.register(discovered("http://b:9080", [svc("Counter", "SERVICE", [{ name: "add" }]), greeter]));
+
+    expect(change).toThrowError(expect.objectContaining({ code: "STET_SERVICE_TYPE_CHANGED", status: 409, restateCode: "META0006" }));
+    expect(registry.listDeployments()).toHaveLength(1);
+    expect(registry.getService("Greeter")).toBeUndefined();
+
+    const allowed = registry.register(discovered("http://b:9080", [svc("Counter", "SERVICE", [{ name: "add" }])]), { breaking: true });
+    expect(allowed.outcome).toBe("created");
+    expect(registry.getService("Counter")).toMatchObject({ ty: "SERVICE", revision: 2 });
+  });
+
+  it("computes but does not store a dry run", () => {
+    const registry = new DeploymentRegistry(db, options());
+    const dry = registry.register(discovered("http://a:9080", [greeter]), { dryRun: true });
+    expect(dry.outcome).toBe("created");
+    expect(dry.deployment.services[0]!.revision).toBe(1);
+    expect(registry.listDeployments()).toEqual([]);
+    expect(registry.getService("Greeter")).toBeUndefined();
+  });
+
+  it("removes a deployment only with force; the service falls back to the previous revision", () => {
+    const registry = new DeploymentRegistry(db, options());
+    const first = registry.register(discovered("http://a:9080", [greeter])).deployment;
+    const second = registry.register(discovered("http://b:9080", [greeter])).deployment;
+
+    expect(() => registry.removeDeployment(second.id)).toThrowError(expect.objectContaining({ code: "STET_DEPLOYMENT_DELETE_NOT_FORCED", status: 501 }));
+    expect(registry.getDeployment(second.id)).toBeDefined();
+
+    registry.removeDeployment(second.id, { force: true });
+    expect(registry.getDeployment(second.id)).toBeUndefined();
+    expect(registry.getService("Greeter")).toMatchObject({ revision: 1, deploymentId: first.id });
+    expect(registry.resolveHandler("Greeter", "greet")?.deployment.id).toBe(first.id);
+
+    registry.removeDeployment(first.id, { force: true });
+    expect(registry.getService("Greeter")).toBeUndefined();
+    expect(db.prepare("SELECT count(*) AS n FROM registry_services").get()).toEqual({ n: 0 });
+    expect(() => registry.removeDeployment(first.id, { force: true })).toThrowError(
+      expect.objectContaining({ code: "STET_DEPLOYMENT_NOT_FOUND", status: 404 }),
+    );
+  });
+
+  it("resolves handlers with types, visibility and the deployment target", () => {
+    const registry = new DeploymentRegistry(db, options());
+    const wf = svc("Signup", "WORKFLOW", [{ name: "run", ty: "WORKFLOW" }, { name: "status" }, { name: "internal", ingressPrivate: true }]);
+    const hidden = svc("Hidden", "SERVICE", [{ name: "x" }], { ingressPrivate: true });
+    const d = registry.register(discovered("http://a:9080/base/", [wf, hidden], { protocolMode: "REQUEST_RESPONSE", httpVersion: 1, minProtocolVersion: 6 }), {
+      additionalHeaders: { authorization: "Bearer t" },
+    }).deployment;
+
+    expect(registry.resolveHandler("Signup", "run")).toMatchObject({
+      serviceName: "Signup",
+      serviceType: "WORKFLOW",
+      serviceRevision: 1,
+      handlerName: "run",
+      handlerType: "WORKFLOW",
+      public: true,
+      deployment: {
+        id: d.id,
+        uri: "http://a:9080/base/",
+        protocolMode: "REQUEST_RESPONSE",
+        httpVersion: 1,
+        minProtocolVersion: 6,
+        maxProtocolVersion: 7,
+        additionalHeaders: { authorization: "Bearer t" },
+      },
+    });
+    expect(registry.resolveHandler("Signup", "status")?.handlerType).toBe("SHARED");
+    expect(registry.resolveHandler("Signup", "internal")?.public).toBe(false);
+    expect(registry.resolveHandler("Hidden", "x")).toMatchObject({ public: false, handlerType: undefined });
+    expect(registry.resolveHandler("Signup", "nope")).toBeNull();
+    expect(registry.resolveHandler("Nope", "run")).toBeNull();
+    // Cached views are shared: they must not be mutable by a caller.
+    expect(Object.isFrozen(registry.resolveHandler("Signup", "run"))).toBe(true);
+  });
+
+  it("resolves from memory: no SQL runs on the hot path", () => {
+    const registry = new DeploymentRegistry(db, options());
+    registry.register(discovered("http://a:9080", [greeter]));
+    const prepare = db.prepare.bind(db);
+    let statements = 0;
+    (db as unknown as { prepare: typeof prepare }).prepare = (sql: string) => {
+      statements++;
+      return prepare(sql);
+    };
+    for (let i = 0; i < 100; i++) registry.resolveHandler("Greeter", "greet");
+    expect(statements).toBe(0);
+  });
+
+  it("keeps everything across reopening the database file", () => {
+    const file = join(dir, "stet.db");
+    const registry = new DeploymentRegistry(db, options());
+    const a = registry.register(discovered("http://a:9080", [greeter, counter]), { additionalHeaders: { "x-key": "k" }, metadata: { team: "t" } }).deployment;
+    const b = registry.register(discovered("http://b:9080", [greeter], { sdkVersion: undefined })).deployment;
+    db.close();
+
+    db = openDatabase(file);
+    const reopened = new DeploymentRegistry(db, options());
+    expect(reopened.listDeployments()).toEqual([a, b]);
+    expect(reopened.getDeployment(b.id)?.sdkVersion).toBeUndefined();
+    expect(reopened.getService("Greeter")).toMatchObject({ revision: 2, deploymentId: b.id });
+    expect(reopened.resolveHandler("Counter", "get")).toMatchObject({ handlerType: "SHARED", deployment: { id: a.id, additionalHeaders: { "x-key": "k" } } });
+    // A third registration continues the revision sequence after the reopen.
+    expect(reopened.register(discovered("http://c:9080", [greeter])).deployment.services[0]!.revision).toBe(3);
+  });
+});
