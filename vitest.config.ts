@@ -6,8 +6,10 @@ export default defineConfig({
     setupFiles: ["test/helpers/setup.ts"],
     testTimeout: 30_000,
     hookTimeout: 30_000,
-    // e2e suites start real processes on random ports; keep files isolated but bounded for a 2-core box.
+    // e2e suites start real processes on random ports; two workers fit a 2-core machine.
     pool: "forks",
-    poolOptions: { forks: { maxForks: 2, minForks: 1 } },
+    maxWorkers: 2,
+    // The official SDK logs every retryable failure at WARN; tests provoke many on purpose.
+    env: { RESTATE_LOGGING: process.env["RESTATE_LOGGING"] ?? "ERROR" },
   },
 });

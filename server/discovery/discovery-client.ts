@@ -229,7 +229,7 @@ function getOverHttp2(target: URL, headers: Record<string, string>, timeoutMs: n
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      // removed
+      session.destroy();
       if (outcome instanceof Error) reject(outcome);
       else resolve(outcome);
     };
@@ -299,6 +299,6 @@ async function getOverHttp1(target: URL, headers: Record<string, string>, timeou
     throw unreachable(target, error);
   } finally {
     clearTimeout(timer);
-    // removed
+    await client.destroy().catch(() => undefined);
   }
 }

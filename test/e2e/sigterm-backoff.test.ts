@@ -31,8 +31,8 @@ describe("stet process end to end", () => {
       ATTEMPT_LOG: path.join(dir.path, "attempts"),
       ALLOW_FILE: path.join(dir.path, "allow"),
     });
-    await service.waitForOutput("listening");
-    const servicePort = /listening (\d+)/.exec(service.output())![1]!;
+    await service.waitForOutput("SERVICE_PORT=");
+    const servicePort = /SERVICE_PORT=(\d+)/.exec(service.output())![1]!;
     const stet = await startStetProcess({ dataDir: path.join(dir.path, "data") });
 
     const reg = await fetch(`${stet.adminUrl}/deployments`, {
@@ -66,8 +66,8 @@ describe("stet process end to end", () => {
       ATTEMPT_LOG: attemptLog,
       ALLOW_FILE: allowFile,
     });
-    await service.waitForOutput("listening");
-    const servicePort = /listening (\d+)/.exec(service.output())![1]!;
+    await service.waitForOutput("SERVICE_PORT=");
+    const servicePort = /SERVICE_PORT=(\d+)/.exec(service.output())![1]!;
 
     const first = await startStetProcess({ dataDir, shutdownTimeout: "5s" });
     const reg = await fetch(`${first.adminUrl}/deployments`, {

@@ -63,7 +63,8 @@ export async function startSdkEndpoint(
   services: Parameters<typeof restate.createEndpointHandler>[0]["services"],
   options: { http1?: boolean } = {},
 ): Promise<TestServer> {
-  const handler = restate.createEndpointHandler({ services });
+  // A silent logger: the SDK warns on every endpoint about unsigned requests, which is noise here.
+  const handler = restate.createEndpointHandler({ services, logger: () => undefined });
   const requests: TestServer["requests"] = [];
   const record = (req: http.IncomingMessage | http2.Http2ServerRequest): void => {
     requests.push({ method: req.method ?? "", path: req.url ?? "", headers: { ...req.headers } });

@@ -211,6 +211,7 @@ describe("DeploymentRegistry", () => {
     const file = join(dir, "stet.db");
     const registry = new DeploymentRegistry(db, options());
     const a = registry.register(discovered("http://a:9080", [greeter, counter]), { additionalHeaders: { "x-key": "k" }, metadata: { team: "t" } }).deployment;
+    clock += 1000;
     const b = registry.register(discovered("http://b:9080", [greeter], { sdkVersion: undefined })).deployment;
     db.close();
 
