@@ -26,7 +26,7 @@ export function buildAdminApp(options: AdminAppOptions): FastifyInstance {
   const app = Fastify({
     ...(options.logger === undefined ? {} : { loggerInstance: options.logger }),
     forceCloseConnections: true,
-  }) as unknown as FastifyInstance;
+  });
   app.setNotFoundHandler((request, reply) => {
     void reply.status(404).send({ message: `no admin route ${request.method} ${request.url}`, restate_code: null });
   });

@@ -250,7 +250,13 @@ function getOverHttp2(target: URL, headers: Record<string, string>, timeoutMs: n
       if (!spokeHttp2) fail(new Error("the peer sent GOAWAY before its settings"));
     });
 
-    const stream = session.request({ ":method": "GET", ":path": `${target.pathname}${target.search}`, ...headers });
+    let stream: http2.ClientHttp2Stream;
+    try {
+      stream = session.request({ ":method": "GET", ":path": `${target.pathname}${target.search}`, ...withoutHopByHop(headers) });
+    } catch (error) {
+      // An additional header HTTP/2 refuses (malformed value): report it, and release the session and timer.
+      return finish(unreachable(target, error));
+    }
     stream.on("response", (h) => {
       status = Number(h[":status"]);
       responseHeaders = flatten(h);
@@ -264,6 +270,13 @@ function getOverHttp2(target: URL, headers: Record<string, string>, timeoutMs: n
     stream.on("error", fail);
     stream.end();
   });
+}
+
+// Connection-specific headers are forbidden in HTTP/2 (RFC 9113 §8.2.2); node throws on them.
+const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "host"]);
+
+function withoutHopByHop(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => !HOP_BY_HOP.has(name)));
 }
 
 function flatten(headers: http2.IncomingHttpHeaders | Record<string, string | string[] | undefined>): Record<string, string | undefined> {
