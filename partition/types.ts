@@ -1,3 +1,4 @@
+import type { InvocationResult } from "../invoker/index.js";
 import type { InvocationId } from "../protocol/index.js";
 
 export type PartitionId = number & { readonly __brand: "PartitionId" };
@@ -16,9 +17,8 @@ export interface InvocationTarget {
   readonly key: string;
 }
 
-export type InvocationOutcome =
-  | { readonly kind: "value"; readonly value: Uint8Array }
-  | { readonly kind: "failure"; readonly code: number; readonly message: string };
+/** How an invocation ended: its output value or terminal failure (the invoker's type, one definition). */
+export type InvocationOutcome = InvocationResult;
 
 export interface InvocationRecord {
   readonly id: InvocationId;
