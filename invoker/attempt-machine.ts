@@ -14,6 +14,9 @@ export interface AttemptMachineContext {
 
 export type AttemptMachineEvent = { type: "STOP" } | { type: "ABORT" };
 
+/** What the partition made of a failed attempt: retry after backoff, paused (retries exhausted), or fenced. */
+export type FailureVerdict = "retry" | "paused" | "fenced";
+
 /**
  * The life of one invocation inside the invoker: attempts, failures and backoff until it ends, suspends,
  * is fenced, or is stopped. No I/O here: `runAttempt`, `recordFailure` and the delay come from `.provide()`.
@@ -28,7 +31,7 @@ export const attemptMachine = setup({
     runAttempt: fromPromise<AttemptOutcome, { attempt: number }>(async () => {
       throw new Error("runAttempt not provided");
     }),
-    recordFailure: fromPromise<boolean, { attempt: number; failure: string }>(async () => {
+    recordFailure: fromPromise<FailureVerdict, { attempt: number; failure: string }>(async () => {
       throw new Error("recordFailure not provided");
     }),
   },
@@ -77,7 +80,12 @@ export const attemptMachine = setup({
         src: "recordFailure",
         input: ({ context }) => ({ attempt: context.attempt, failure: context.lastFailure ?? "unknown failure" }),
         onDone: [
-          { guard: ({ event }) => event.output, target: "backingOff", actions: assign({ attempt: ({ context }) => context.attempt + 1 }) },
+          {
+            guard: ({ event }) => event.output === "retry",
+            target: "backingOff",
+            actions: assign({ attempt: ({ context }) => context.attempt + 1 }),
+          },
+          { guard: ({ event }) => event.output === "paused", target: "paused" },
           { target: "fenced" },
         ],
         onError: { target: "fenced" },
@@ -87,6 +95,7 @@ export const attemptMachine = setup({
       after: { retryDelay: { target: "running", actions: assign({ retryAfterMs: undefined }) } },
     },
     ended: { type: "final" },
+    paused: { type: "final" },
     suspended: { type: "final" },
     fenced: { type: "final" },
     stopped: { type: "final" },

@@ -40,6 +40,8 @@ export interface AttemptRun {
   readonly signal: AbortSignal;
   /** The highest service protocol version stet speaks. */
   readonly maxProtocolVersion: ProtocolVersion;
+  /** Receives the function that writes a notification into this attempt's stream, once it is open. */
+  readonly onStream?: (deliver: (frame: Uint8Array) => void) => void;
 }
 
 class AttemptFailure extends Error {}
@@ -86,10 +88,17 @@ export async function runAttempt(run: AttemptRun): Promise<AttemptOutcome> {
     await Promise.all([...inFlight]);
   };
 
+  let entriesSeen = input.journal.length;
   try {
     stream.write(encodeFrame(MessageType.Start, toBinary(StartMessageSchema, startMessage(input))));
     for (const entry of input.journal) stream.write(entry.frame);
     if (target.httpVersion === 1) stream.end();
+    // Notifications stored from now on reach the service live, after the replayed journal.
+    run.onStream?.((frame) => {
+      if (!stream.writable) return;
+      entriesSeen++;
+      stream.write(frame);
+    });
 
     const response = await stream.response;
     if (response.status !== 200) {
@@ -101,7 +110,6 @@ export async function runAttempt(run: AttemptRun): Promise<AttemptOutcome> {
     }
 
     const decoder = new FrameDecoder();
-    let entriesSeen = input.journal.length;
     let result: InvocationResult | undefined;
     let pending: JournalFrame[] = [];
     const flushCommands = () => {
@@ -192,8 +200,8 @@ function startMessage(input: AttemptInput) {
     id,
     debugId: input.invocationId,
     knownEntries: input.journal.length,
-    stateMap: [],
-    partialState: true,
+    stateMap: input.state.entries.map(([key, value]) => ({ key, value })),
+    partialState: input.state.partial,
     key: input.key,
     retryCountSinceLastStoredEntry: input.retryCount,
     // Stable per invocation so every replay sees the same sequence from ctx.rand.

@@ -1,7 +1,7 @@
 import { createActor, fromPromise, type Actor } from "xstate";
 import type { InvocationId, ProtocolVersion } from "../protocol/index.js";
 import { StetError } from "../protocol/errors.js";
-import { attemptMachine } from "./attempt-machine.js";
+import { attemptMachine, type FailureVerdict } from "./attempt-machine.js";
 import { runAttempt, type AttemptOutcome } from "./attempt-runner.js";
 import { invokerLifecycleMachine } from "./lifecycle-machine.js";
 import type { EffectSink, InvokerPort, JournalSource } from "./ports.js";
@@ -22,12 +22,19 @@ export type InvokerEvent =
 export interface InvokerOptions {
   readonly sink: EffectSink;
   readonly journal: JournalSource;
-  /** Where a service's handler is served; undefined when no deployment has it (the attempt fails). */
-  readonly resolveTarget: (service: string, handler: string) => DeploymentTarget | undefined;
+  /**
+   * Where a service's handler is served and how its attempts are retried; undefined when no deployment
+   * has it (the attempt fails and is retried).
+   */
+  readonly resolveTarget: (
+    service: string,
+    handler: string,
+  ) => { readonly target: DeploymentTarget; readonly retryPolicy: RetryPolicy } | undefined;
   /** Folder for the input queue's spilled segments. */
   readonly spillDir: string;
   /** Live invocations at most; the rest wait in the queue. Default 1024. */
   readonly concurrency?: number;
+  /** Overrides every handler's retry policy (tests). */
   readonly retryPolicy?: RetryPolicy;
   /** Bound of the `draining` phase in ms. Default 5000. */
   readonly drainTimeoutMs?: number;
@@ -47,6 +54,8 @@ interface LiveInvocation {
   readonly partition: number;
   readonly actor: Actor<typeof attemptMachine>;
   rerun: boolean;
+  /** Writes a notification to the attempt's open stream; undefined between attempts. */
+  deliver: ((frame: Uint8Array) => void) | undefined;
 }
 
 /**
@@ -128,6 +137,15 @@ export class Invoker implements InvokerPort {
     for (const live of this.#live.values()) if (live.partition === partition) live.actor.send({ type: "ABORT" });
   }
 
+  notify(invocationId: InvocationId, frame: Uint8Array): void {
+    // Without a live stream the next attempt reads the notification from the journal.
+    this.#live.get(invocationId)?.deliver?.(frame);
+  }
+
+  abortInvocation(invocationId: InvocationId): void {
+    this.#live.get(invocationId)?.actor.send({ type: "ABORT" });
+  }
+
   enqueue(request: InvokeRequest): void {
     // After shutdown began, requests are dropped: the partition store still holds them for the next run.
     if (this.state !== "running") return;
@@ -180,37 +198,47 @@ export class Invoker implements InvokerPort {
     const first = this.#options.journal.loadAttemptInput(id);
     if (first === undefined) return;
     const { sink, journal, onEvent } = this.#options;
-    const policy = this.#options.retryPolicy ?? DEFAULT_RETRY_POLICY;
+    // The handler's policy as of its latest resolution; an explicit option overrides it.
+    let policy = this.#options.retryPolicy ?? DEFAULT_RETRY_POLICY;
     const fence = (attempt: number) => ({
       partition: request.partition,
       leaderEpoch: request.leaderEpoch,
       invocationId: id,
       attempt,
     });
+    // Assigned right after the actor is created, before any of its actors run.
+    let live!: LiveInvocation;
     const machine = attemptMachine.provide({
       actors: {
         runAttempt: fromPromise<AttemptOutcome, { attempt: number }>(async ({ input, signal }) => {
           const current = journal.loadAttemptInput(id);
           if (current === undefined) return { kind: "fenced" };
           onEvent?.({ type: "attempt-started", invocationId: id, attempt: input.attempt });
-          const target = this.#options.resolveTarget(current.service, current.handler);
-          if (target === undefined) {
+          const resolved = this.#options.resolveTarget(current.service, current.handler);
+          if (resolved === undefined) {
             return { kind: "failed", failure: `no deployment serves ${current.service}/${current.handler}` };
           }
-          return runAttempt({
-            fence: fence(input.attempt),
-            input: current,
-            target,
-            transport: target.httpVersion === 2 ? this.#transports.http2 : this.#transports.http1,
-            sink,
-            signal,
-            maxProtocolVersion: this.#options.maxProtocolVersion ?? 6,
-          });
+          const { target } = resolved;
+          policy = this.#options.retryPolicy ?? resolved.retryPolicy;
+          try {
+            return await runAttempt({
+              fence: fence(input.attempt),
+              input: current,
+              target,
+              transport: target.httpVersion === 2 ? this.#transports.http2 : this.#transports.http1,
+              sink,
+              signal,
+              maxProtocolVersion: this.#options.maxProtocolVersion ?? 6,
+              onStream: (deliver) => (live.deliver = deliver),
+            });
+          } finally {
+            live.deliver = undefined;
+          }
         }),
-        recordFailure: fromPromise<boolean, { attempt: number; failure: string }>(async ({ input }) => {
+        recordFailure: fromPromise<FailureVerdict, { attempt: number; failure: string }>(async ({ input }) => {
           onEvent?.({ type: "attempt-failed", invocationId: id, attempt: input.attempt, failure: input.failure });
           const outcome = await sink.propose({ kind: "attempt-failed", fence: fence(input.attempt), failure: input.failure });
-          return outcome.applied;
+          return !outcome.applied ? "fenced" : outcome.paused === true ? "paused" : "retry";
         }),
       },
       delays: {
@@ -218,7 +246,7 @@ export class Invoker implements InvokerPort {
       },
     });
     const actor = createActor(machine, { input: { attempt: first.retryCount } });
-    const live: LiveInvocation = { partition: request.partition, actor, rerun: false };
+    live = { partition: request.partition, actor, rerun: false, deliver: undefined };
     this.#live.set(id, live);
     actor.subscribe({
       complete: () => this.#finished(id, live),

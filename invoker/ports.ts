@@ -41,6 +41,8 @@ export type Effect =
 export interface EffectOutcome {
   /** False when the effect was fenced off (stale attempt or leader); the attempt must stop. */
   readonly applied: boolean;
+  /** For a failed attempt: the retries are exhausted and the invocation is paused. */
+  readonly paused?: boolean;
 }
 
 export interface EffectSink {
@@ -56,6 +58,8 @@ export interface AttemptInput {
   readonly key: string;
   readonly retryCount: number;
   readonly journal: readonly JournalFrame[];
+  /** Eager state for StartMessage; `partial` tells the SDK to ask for keys not in it. */
+  readonly state: { readonly entries: ReadonlyArray<readonly [Uint8Array, Uint8Array]>; readonly partial: boolean };
 }
 
 export interface JournalSource {
@@ -69,4 +73,8 @@ export interface InvokerPort {
   /** Aborts the partition's live attempts; its queued requests are dropped when dequeued. */
   abortPartition(partition: number): void;
   enqueue(request: { partition: number; leaderEpoch: number; invocationId: InvocationId }): void;
+  /** Hands a stored notification to the invocation's live attempt, if it has one that can take it. */
+  notify(invocationId: InvocationId, frame: Uint8Array): void;
+  /** Ends the invocation's live attempt now (killed or paused); no effects of it are applied after. */
+  abortInvocation(invocationId: InvocationId): void;
 }

@@ -1,6 +1,8 @@
-import type { EffectOutcome, InvokerPort } from "../invoker/index.js";
+import type { InvokerPort } from "../invoker/index.js";
 import type { GroupCommitter } from "./group-commit.js";
-import { applyCommand, type PartitionAction, type PartitionCommand } from "./apply.js";
+import { applyCommand, type CommandResult, type PartitionCommand } from "./apply/apply.js";
+import type { PartitionAction, ServiceResolver } from "./apply/context.js";
+import type { PartitionMessage } from "./apply/messages.js";
 import type { CompletionWaiters } from "./completion-waiters.js";
 import { NotLeaderError } from "./partition-errors.js";
 import type { PartitionStore } from "./store/partition-store.js";
@@ -14,12 +16,23 @@ export type ProcessorEvent =
   | { readonly type: "leading"; readonly partition: PartitionId; readonly epoch: LeaderEpoch; readonly recovered: number }
   | { readonly type: "stepped-down"; readonly partition: PartitionId; readonly reason: string };
 
+/** What a processor asks of the node once a command is durable. */
+export interface ProcessorHooks {
+  /** Carries an outbox message to its target partition. */
+  deliver(seq: number, targetPartition: number, message: PartitionMessage): void;
+  /** A timer is due at `fireAt` (epoch ms). */
+  timerDue(fireAt: number): void;
+}
+
 export interface PartitionProcessorOptions {
   readonly id: PartitionId;
+  readonly partitionCount: number;
   readonly store: PartitionStore;
   readonly committer: GroupCommitter;
   readonly invoker: InvokerPort;
   readonly waiters: CompletionWaiters;
+  readonly services: ServiceResolver;
+  readonly hooks: ProcessorHooks;
   readonly clock: Clock;
   readonly onEvent?: (event: ProcessorEvent) => void;
 }
@@ -46,16 +59,20 @@ export class PartitionProcessor {
 
   /** Becomes leader at `epoch` (the lease is held by the caller), then re-feeds unfinished work. */
   lead(epoch: LeaderEpoch): void {
-    const { invoker, store } = this.options;
+    const { invoker, store, hooks } = this.options;
     this.#epoch = epoch;
     invoker.registerPartition(this.id, epoch);
-    const unfinished = store.listUnfinished(this.id);
     let recovered = 0;
-    for (const record of unfinished) {
-      if (record.status === "suspended") continue;
+    for (const record of store.invocations.listUnfinished(this.id)) {
+      if (record.status !== "invoked" && record.status !== "backing-off") continue;
       invoker.enqueue({ partition: this.id, leaderEpoch: epoch, invocationId: record.id });
       recovered++;
     }
+    for (const row of store.outbox.pending(this.id)) {
+      hooks.deliver(row.seq, row.targetPartition, JSON.parse(row.message) as PartitionMessage);
+    }
+    const nextTimer = store.timers.earliest(this.id);
+    if (nextTimer !== undefined) hooks.timerDue(nextTimer);
     this.options.onEvent?.({ type: "leading", partition: this.id, epoch, recovered });
   }
 
@@ -67,33 +84,50 @@ export class PartitionProcessor {
   }
 
   /** Applies `command` in the next group commit; resolves once it is durable. */
-  propose(command: PartitionCommand): Promise<EffectOutcome> {
+  propose(command: PartitionCommand): Promise<CommandResult> {
     const epoch = this.#epoch;
     if (epoch === null) {
-      if (command.kind !== "invoke") return Promise.resolve({ applied: false });
+      if ("fence" in command) return Promise.resolve({ applied: false });
       return Promise.reject(new NotLeaderError(this.id));
     }
-    const { store, clock, committer } = this.options;
-    return committer.submit(() => {
+    const { store, clock, committer, services, partitionCount } = this.options;
+    return committer.submit<CommandResult>(() => {
       // Leadership may have ended between proposing and applying: such commands are fenced, not applied.
       if (this.#epoch !== epoch) {
-        if (command.kind === "invoke") throw new NotLeaderError(this.id);
+        if (!("fence" in command)) throw new NotLeaderError(this.id);
         return { result: { applied: false } };
       }
-      const { outcome, actions } = applyCommand({ store, partition: this.id, epoch, now: clock.now() }, command);
-      return { result: outcome, after: actions.length === 0 ? undefined : () => this.#run(epoch, actions) };
+      const actions: PartitionAction[] = [];
+      const result = applyCommand(
+        { store, partition: this.id, epoch, partitionCount, now: clock.now(), services, actions },
+        command,
+      );
+      return { result, after: actions.length === 0 ? undefined : () => this.#run(epoch, actions) };
     });
   }
 
   #run(epoch: LeaderEpoch, actions: readonly PartitionAction[]): void {
+    const { invoker, waiters, hooks } = this.options;
+    const leading = this.#epoch === epoch;
     for (const action of actions) {
       switch (action.kind) {
         case "enqueue":
-          if (this.#epoch === epoch)
-            this.options.invoker.enqueue({ partition: this.id, leaderEpoch: epoch, invocationId: action.invocationId });
+          if (leading) invoker.enqueue({ partition: this.id, leaderEpoch: epoch, invocationId: action.invocationId });
+          break;
+        case "notify":
+          if (leading) invoker.notify(action.invocationId, action.entry.frame);
+          break;
+        case "abort":
+          invoker.abortInvocation(action.invocationId);
           break;
         case "completed":
-          this.options.waiters.complete(action.invocationId, action.outcome);
+          waiters.complete(action.invocationId, action.outcome);
+          break;
+        case "outbox":
+          hooks.deliver(action.seq, action.targetPartition, action.message);
+          break;
+        case "timer":
+          hooks.timerDue(action.fireAt);
           break;
       }
     }

@@ -1,17 +1,12 @@
-import { create, toBinary } from "@bufbuild/protobuf";
 import type { Database } from "better-sqlite3";
-import type { AttemptInput, Effect, EffectOutcome, EffectSink, InvokerPort, JournalSource } from "../invoker/index.js";
-import {
-  InputCommandMessageSchema,
-  MessageType,
-  encodeFrame,
-  newInvocationId,
-  partitionKeyForKey,
-  partitionOf,
-  partitionKeyOf,
-  randomPartitionKey,
-  type InvocationId,
-} from "../protocol/index.js";
+import type { AttemptInput, Effect, EffectSink, InvokerPort, JournalSource } from "../invoker/index.js";
+import { newInvocationId, partitionKeyOf, partitionOf, randomPartitionKey, type InvocationId, type PartitionKey } from "../protocol/index.js";
+import type { CommandResult, PartitionCommand } from "./apply/apply.js";
+import { encodeEntry, type HandlerInfo, type ServiceResolver } from "./apply/context.js";
+import type { ControlOp } from "./apply/control.js";
+import { inputEntry } from "./apply/commands.js";
+import type { Started } from "./apply/lifecycle.js";
+import { partitionKeyForTarget, type OutcomeTarget, type PartitionMessage } from "./apply/messages.js";
 import { CompletionWaiters } from "./completion-waiters.js";
 import { GroupCommitter } from "./group-commit.js";
 import { LeaseKeeper } from "./lease-keeper.js";
@@ -25,8 +20,11 @@ export interface PartitionSetOptions {
   readonly partitionCount: number;
   /** This node's name in the lease table. */
   readonly holder: string;
+  readonly services: ServiceResolver;
   /** Lease length in ms; renewed every third. Default 10 s. */
   readonly leaseTtlMs?: number;
+  /** How often completed invocations past their retention are deleted, in ms. Default 60 s. */
+  readonly expiryIntervalMs?: number;
   readonly clock?: Clock;
   readonly onEvent?: (event: ProcessorEvent) => void;
   readonly onError?: (error: Error) => void;
@@ -34,14 +32,17 @@ export interface PartitionSetOptions {
 
 export interface NewInvocation {
   readonly target: InvocationTarget;
+  readonly handler: HandlerInfo;
   readonly body: Uint8Array;
   readonly headers: ReadonlyArray<readonly [string, string]>;
   readonly idempotencyKey?: string | null;
+  /** Epoch ms to start at (delayed send); undefined = now. */
+  readonly executionTime?: number;
 }
 
 /**
  * All partitions of this node: routes commands to the processor that owns the key, keeps their leases,
- * and serves the invoker both seams (effects in, journals out).
+ * carries outbox messages and timers, and serves the invoker both seams (effects in, journals out).
  */
 export class PartitionSet implements EffectSink, JournalSource {
   readonly store: PartitionStore;
@@ -53,6 +54,8 @@ export class PartitionSet implements EffectSink, JournalSource {
   readonly #options: PartitionSetOptions;
   readonly #clock: Clock;
   #retryTimer: NodeJS.Timeout | undefined;
+  #expiryTimer: NodeJS.Timeout | undefined;
+  #timer: { at: number; handle: NodeJS.Timeout } | undefined;
   #closed = false;
 
   constructor(options: PartitionSetOptions) {
@@ -70,14 +73,20 @@ export class PartitionSet implements EffectSink, JournalSource {
   /** Creates the processors and takes every lease it can; partitions it cannot lead are retried. */
   start(invoker: InvokerPort): void {
     const ttlMs = this.#options.leaseTtlMs ?? 10_000;
+    const hooks = {
+      deliver: (seq: number, target: number, message: PartitionMessage) => this.#deliver(seq, target, message),
+      timerDue: (fireAt: number) => this.#timerDue(fireAt),
+    };
     for (let i = 0; i < this.#options.partitionCount; i++) {
-      const id = i as PartitionId;
       const processor = new PartitionProcessor({
-        id,
+        id: i as PartitionId,
+        partitionCount: this.#options.partitionCount,
         store: this.store,
         committer: this.committer,
         invoker,
         waiters: this.waiters,
+        services: this.#options.services,
+        hooks,
         clock: this.#clock,
         onEvent: this.#options.onEvent,
       });
@@ -94,6 +103,8 @@ export class PartitionSet implements EffectSink, JournalSource {
     this.#leadWhatWeCan();
     this.#retryTimer = setInterval(() => this.#leadWhatWeCan(), Math.max(50, Math.floor(ttlMs / 2)));
     this.#retryTimer.unref();
+    this.#expiryTimer = setInterval(() => this.#expire(), this.#options.expiryIntervalMs ?? 60_000);
+    this.#expiryTimer.unref();
   }
 
   processor(partition: number): PartitionProcessor | undefined {
@@ -118,53 +129,83 @@ export class PartitionSet implements EffectSink, JournalSource {
     return true;
   }
 
-  /** Makes a new invocation durable and hands it to its partition; resolves with its id. */
-  async invoke(invocation: NewInvocation): Promise<InvocationId> {
-    const { target } = invocation;
-    const partitionKey = target.key === "" ? randomPartitionKey() : partitionKeyForKey(target.service, target.key);
+  /**
+   * Makes a new invocation durable and hands it to its partition. Resolves with its id, or with the id
+   * an idempotency key or workflow id already named (`existing`).
+   */
+  async invoke(invocation: NewInvocation): Promise<Started> {
+    const idempotencyKey = invocation.idempotencyKey ?? null;
+    const partitionKey = (partitionKeyForTarget(invocation.target, idempotencyKey) ?? randomPartitionKey()) as PartitionKey;
     const invocationId = newInvocationId(partitionKey);
-    const processor = this.#processorFor(invocationId);
-    const input = create(InputCommandMessageSchema, {
-      headers: invocation.headers.map(([key, value]) => ({ key, value })),
-      value: { content: invocation.body },
-    });
-    await processor.propose({
+    const result = await this.#processorFor(invocationId).propose({
       kind: "invoke",
-      invocationId,
-      target,
-      input: { type: MessageType.InputCommand, frame: encodeFrame(MessageType.InputCommand, toBinary(InputCommandMessageSchema, input)) },
-      idempotencyKey: invocation.idempotencyKey ?? null,
+      spec: {
+        invocationId,
+        target: invocation.target,
+        handler: invocation.handler,
+        input: encodeEntry(inputEntry(invocation.body, invocation.headers)),
+        idempotencyKey,
+        caller: null,
+        executionTime: invocation.executionTime ?? null,
+      },
     });
-    return invocationId;
+    return result.started!;
   }
 
-  propose(effect: Effect): Promise<EffectOutcome> {
+  /** Applies a message from outside (an awakeable completed over ingress) in its target's partition. */
+  async send(invocationId: InvocationId, message: PartitionMessage): Promise<CommandResult> {
+    return this.#processorFor(invocationId).propose({ kind: "message", message });
+  }
+
+  /** An operator action on one invocation (cancel, kill, purge, pause, resume). */
+  async control(op: ControlOp, invocationId: InvocationId): Promise<CommandResult> {
+    return this.#processorFor(invocationId).propose({ kind: "control", op, invocationId });
+  }
+
+  propose(effect: Effect): Promise<CommandResult> {
     const processor = this.#processors[effect.fence.partition];
     if (processor === undefined) return Promise.resolve({ applied: false });
     return processor.propose(effect);
   }
 
   loadAttemptInput(invocationId: InvocationId): AttemptInput | undefined {
-    const record = this.store.getInvocation(invocationId);
+    const record = this.store.invocations.get(invocationId);
     if (record === undefined || record.status === "completed") return undefined;
+    const keyed = record.serviceType !== "SERVICE";
     return {
       invocationId,
       service: record.target.service,
       handler: record.target.handler,
       key: record.target.key,
       retryCount: record.retryCount,
-      journal: this.store.readJournal(invocationId),
+      journal: this.store.invocations.readJournal(invocationId),
+      // Objects and workflows get their whole state eagerly, as Restate does by default.
+      state: keyed
+        ? { entries: this.store.state.all(record.target.service, record.target.key), partial: false }
+        : { entries: [], partial: true },
     };
   }
 
   getInvocation(invocationId: string): InvocationRecord | undefined {
-    return this.store.getInvocation(invocationId);
+    return this.store.invocations.get(invocationId);
+  }
+
+  /** The invocation an idempotency key or workflow id names, if any. */
+  findInvocation(target: OutcomeTarget): InvocationId | undefined {
+    switch (target.kind) {
+      case "id":
+        return target.invocationId;
+      case "workflow":
+        return this.store.idempotency.workflowRun(target.service, target.key);
+      case "idempotent":
+        return this.store.idempotency.get(target.service, target.key, target.handler, target.idempotencyKey);
+    }
   }
 
   /** Resolves with the invocation's outcome once it completes (at once if it already has). */
   async awaitCompletion(invocationId: InvocationId, signal?: AbortSignal): Promise<InvocationOutcome> {
     const waiting = this.waiters.wait(invocationId, signal);
-    const record = this.store.getInvocation(invocationId);
+    const record = this.store.invocations.get(invocationId);
     if (record?.outcome != null) this.waiters.complete(invocationId, record.outcome);
     return waiting;
   }
@@ -173,7 +214,9 @@ export class PartitionSet implements EffectSink, JournalSource {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    if (this.#retryTimer !== undefined) clearInterval(this.#retryTimer);
+    clearInterval(this.#retryTimer);
+    clearInterval(this.#expiryTimer);
+    if (this.#timer !== undefined) clearTimeout(this.#timer.handle);
     // Commit first: effects proposed before shutdown are applied under the epoch they were made in.
     this.committer.close();
     this.#processors.forEach((p, i) => {
@@ -183,8 +226,7 @@ export class PartitionSet implements EffectSink, JournalSource {
   }
 
   #processorFor(invocationId: InvocationId): PartitionProcessor {
-    const partition = partitionOf(partitionKeyOf(invocationId), this.#options.partitionCount);
-    return this.#processors[partition]!;
+    return this.#processors[partitionOf(partitionKeyOf(invocationId), this.#options.partitionCount)]!;
   }
 
   #leadWhatWeCan(): void {
@@ -192,4 +234,46 @@ export class PartitionSet implements EffectSink, JournalSource {
       if (!this.#processors[i]!.isLeader) this.lead(i);
     }
   }
+
+  /** Delivery is retried when the target is not led here right now; the outbox row stays until then. */
+  #deliver(seq: number, target: number, message: PartitionMessage): void {
+    const processor = this.#processors[target];
+    if (processor === undefined || this.#closed) return;
+    processor.propose({ kind: "deliver", seq, message }).catch((error: unknown) => {
+      if (this.#closed) return;
+      this.#options.onError?.(error instanceof Error ? error : new Error(String(error)));
+      setTimeout(() => this.#deliver(seq, target, message), 1000).unref();
+    });
+  }
+
+  /** One process-wide timer, set for the earliest due time any partition reported. */
+  #timerDue(fireAt: number): void {
+    if (this.#closed) return;
+    if (this.#timer !== undefined && this.#timer.at <= fireAt) return;
+    if (this.#timer !== undefined) clearTimeout(this.#timer.handle);
+    const delay = Math.max(0, fireAt - this.#clock.now());
+    const handle = setTimeout(() => {
+      this.#timer = undefined;
+      this.#fireTimers();
+    }, delay);
+    this.#timer = { at: fireAt, handle };
+  }
+
+  #fireTimers(): void {
+    for (const processor of this.#processors) {
+      if (!processor.isLeader) continue;
+      processor.propose({ kind: "fire-timers" }).catch((error: unknown) => {
+        if (!this.#closed) this.#options.onError?.(error instanceof Error ? error : new Error(String(error)));
+      });
+    }
+  }
+
+  #expire(): void {
+    for (const processor of this.#processors) {
+      if (!processor.isLeader) continue;
+      processor.propose({ kind: "expire" }).catch(() => {});
+    }
+  }
 }
+
+export type { PartitionCommand };

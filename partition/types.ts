@@ -5,10 +5,15 @@ export type PartitionId = number & { readonly __brand: "PartitionId" };
 export type LeaderEpoch = number & { readonly __brand: "LeaderEpoch" };
 
 /**
+ * `scheduled`: waits for its execution time (delayed send). `inboxed`: waits for its object's lock.
  * `invoked`: ready for, or in, an attempt. `backing-off`: the last attempt failed, another follows.
- * `suspended`: waits for a notification. `completed`: output stored, journal closed.
+ * `suspended`: waits for a notification. `paused`: retries exhausted or paused by an operator; waits
+ * for resume. `completed`: output stored, journal closed.
  */
-export type InvocationStatus = "invoked" | "backing-off" | "suspended" | "completed";
+export type InvocationStatus = "scheduled" | "inboxed" | "invoked" | "backing-off" | "suspended" | "paused" | "completed";
+
+export type ServiceType = "SERVICE" | "VIRTUAL_OBJECT" | "WORKFLOW";
+export type HandlerType = "EXCLUSIVE" | "SHARED" | "WORKFLOW";
 
 export interface InvocationTarget {
   readonly service: string;
@@ -24,6 +29,16 @@ export interface InvocationRecord {
   readonly id: InvocationId;
   readonly partition: PartitionId;
   readonly target: InvocationTarget;
+  readonly serviceType: ServiceType;
+  readonly handlerType: HandlerType | null;
+  /** Whether this invocation holds its object's (or workflow's) exclusive lock. */
+  readonly holdsLock: boolean;
+  /** The invocation that called this one and the completion id its result goes to. */
+  readonly caller: { readonly id: InvocationId; readonly completionId: number } | null;
+  readonly executionTime: number | null;
+  /** How long the outcome is kept after completion, in ms; null = forever. */
+  readonly retentionMs: number | null;
+  readonly expiresAt: number | null;
   readonly status: InvocationStatus;
   readonly idempotencyKey: string | null;
   readonly createdAt: number;

@@ -1,14 +1,34 @@
-import type { DeploymentTarget } from "../invoker/index.js";
+import type { DeploymentTarget, RetryPolicy } from "../invoker/index.js";
+import type { HandlerInfo, ServiceResolver } from "../partition/index.js";
+import { effectiveHandlerType } from "../protocol/index.js";
 import type { IngressRegistry } from "./ingress/ingress-plugin.js";
-import type { DeploymentRegistry } from "./registry/index.js";
+import { effectiveHandlerOptions, type DeploymentRegistry, type ResolvedHandler } from "./registry/index.js";
 
-export interface RegistryViews extends IngressRegistry {
-  /** Where the invoker sends an attempt of `service/handler`: the deployment of its latest revision. */
-  resolveTarget(service: string, handler: string): DeploymentTarget | undefined;
+export interface InvocationTargetInfo {
+  readonly target: DeploymentTarget;
+  readonly retryPolicy: RetryPolicy;
 }
 
-/** The registry seen by ingress and the invoker: map lookups on its in-memory snapshot, no SQL. */
+export interface RegistryViews extends IngressRegistry, ServiceResolver {
+  /** Where the invoker sends an attempt of `service/handler`, and how it retries. */
+  resolveTarget(service: string, handler: string): InvocationTargetInfo | undefined;
+}
+
+/** The registry as ingress, the partitions and the invoker see it: map lookups, no SQL. */
 export function registryViews(registry: DeploymentRegistry): RegistryViews {
+  const handlerInfo = (resolved: ResolvedHandler): HandlerInfo => {
+    const options = effectiveHandlerOptions(resolved);
+    const handlerType = effectiveHandlerType(resolved.serviceType, resolved.handlerType) ?? null;
+    const isWorkflowRun = resolved.serviceType === "WORKFLOW" && handlerType === "WORKFLOW";
+    return {
+      serviceType: resolved.serviceType,
+      handlerType,
+      // How long a finished invocation can still be attached to: Restate keeps it for the journal
+      // retention, and a workflow's result for its completion retention.
+      retentionMs: isWorkflowRun ? (options.workflowCompletionRetentionMs ?? options.journalRetentionMs) : Math.max(options.journalRetentionMs, options.idempotencyRetentionMs),
+      maxAttempts: options.retryPolicy.maxAttempts,
+    };
+  };
   return {
     serviceNames: () => registry.listServices().map((s) => s.name),
     lookupService: (name) => {
@@ -16,10 +36,29 @@ export function registryViews(registry: DeploymentRegistry): RegistryViews {
       if (service === undefined) return undefined;
       return {
         type: service.ty,
-        hasHandler: (handler) => registry.resolveHandler(name, handler) !== null,
-        outputContentType: (handler) => registry.resolveHandler(name, handler)?.handler.output?.contentType,
+        handler: (handler) => {
+          const resolved = registry.resolveHandler(name, handler);
+          if (resolved === null) return undefined;
+          return { info: handlerInfo(resolved), outputContentType: resolved.handler.output?.contentType, public: resolved.public };
+        },
       };
     },
-    resolveTarget: (service, handler) => registry.resolveHandler(service, handler)?.deployment,
+    resolve: (service, handler) => {
+      const resolved = registry.resolveHandler(service, handler);
+      return resolved === null ? undefined : handlerInfo(resolved);
+    },
+    resolveTarget: (service, handler) => {
+      const resolved = registry.resolveHandler(service, handler);
+      if (resolved === null) return undefined;
+      const policy = effectiveHandlerOptions(resolved).retryPolicy;
+      return {
+        target: resolved.deployment,
+        retryPolicy: {
+          initialIntervalMs: policy.initialIntervalMs,
+          factor: policy.exponentiationFactor,
+          maxIntervalMs: policy.maxIntervalMs,
+        },
+      };
+    },
   };
 }

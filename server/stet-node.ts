@@ -1,7 +1,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { AddressInfo } from "node:net";
 import { pino, type Logger } from "pino";
-import { Invoker, type DeploymentTarget, type InvokerEvent } from "../invoker/index.js";
+import { Invoker, type InvokerEvent } from "../invoker/index.js";
 import { openDatabase, PartitionSet, type ProcessorEvent } from "../partition/index.js";
 import { toError } from "../protocol/errors.js";
 import type { StetConfig } from "./config.js";
@@ -55,6 +55,7 @@ export async function startStetNode(config: StetConfig, options: StetNodeOptions
     const views = registryViews(registry);
     const partitions = new PartitionSet({
       db,
+      services: views,
       partitionCount: dataDir.settings.partitions,
       holder: dataDir.settings.nodeId,
       leaseTtlMs: options.leaseTtlMs,
@@ -68,7 +69,7 @@ export async function startStetNode(config: StetConfig, options: StetNodeOptions
     const invoker = new Invoker({
       sink: partitions,
       journal: partitions,
-      resolveTarget: (service, handler): DeploymentTarget | undefined => views.resolveTarget(service, handler),
+      resolveTarget: (service, handler) => views.resolveTarget(service, handler),
       spillDir: dataDir.spillDir,
       drainTimeoutMs: options.drainTimeoutMs,
       onEvent: (event) => {

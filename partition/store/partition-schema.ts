@@ -39,4 +39,102 @@ export const PARTITION_MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    // Durable semantics beyond plain services: objects (state, locks, inboxes), workflows (promises),
+    // timers, calls across partitions (outbox), idempotency, attach waiters.
+    version: 2,
+    up: (db) => {
+      db.exec(`
+        ALTER TABLE invocations ADD COLUMN service_type TEXT NOT NULL DEFAULT 'SERVICE';
+        ALTER TABLE invocations ADD COLUMN handler_type TEXT;
+        ALTER TABLE invocations ADD COLUMN holds_lock INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE invocations ADD COLUMN caller_id TEXT;
+        ALTER TABLE invocations ADD COLUMN caller_completion_id INTEGER;
+        ALTER TABLE invocations ADD COLUMN execution_time INTEGER;
+        ALTER TABLE invocations ADD COLUMN retention_ms INTEGER;
+        ALTER TABLE invocations ADD COLUMN expires_at INTEGER;
+        ALTER TABLE invocations ADD COLUMN awaiting TEXT;
+        CREATE INDEX invocations_expiry ON invocations (expires_at) WHERE expires_at IS NOT NULL;
+        CREATE INDEX invocations_caller ON invocations (caller_id) WHERE caller_id IS NOT NULL;
+
+        CREATE TABLE state (
+          service TEXT NOT NULL,
+          object_key TEXT NOT NULL,
+          state_key BLOB NOT NULL,
+          value BLOB NOT NULL,
+          PRIMARY KEY (service, object_key, state_key)
+        ) STRICT, WITHOUT ROWID;
+
+        CREATE TABLE object_locks (
+          service TEXT NOT NULL,
+          object_key TEXT NOT NULL,
+          invocation_id TEXT NOT NULL,
+          PRIMARY KEY (service, object_key)
+        ) STRICT, WITHOUT ROWID;
+
+        CREATE TABLE inbox (
+          seq INTEGER PRIMARY KEY AUTOINCREMENT,
+          service TEXT NOT NULL,
+          object_key TEXT NOT NULL,
+          invocation_id TEXT NOT NULL
+        ) STRICT;
+        CREATE INDEX inbox_by_key ON inbox (service, object_key, seq);
+
+        CREATE TABLE timers (
+          seq INTEGER PRIMARY KEY AUTOINCREMENT,
+          partition_id INTEGER NOT NULL,
+          fire_at INTEGER NOT NULL,
+          invocation_id TEXT NOT NULL,
+          kind TEXT NOT NULL,
+          completion_id INTEGER
+        ) STRICT;
+        CREATE INDEX timers_due ON timers (partition_id, fire_at);
+        CREATE INDEX timers_by_invocation ON timers (invocation_id);
+
+        CREATE TABLE outbox (
+          seq INTEGER PRIMARY KEY AUTOINCREMENT,
+          source_partition INTEGER NOT NULL,
+          target_partition INTEGER NOT NULL,
+          message TEXT NOT NULL
+        ) STRICT;
+
+        CREATE TABLE idempotency (
+          service TEXT NOT NULL,
+          object_key TEXT NOT NULL,
+          handler TEXT NOT NULL,
+          idempotency_key TEXT NOT NULL,
+          invocation_id TEXT NOT NULL,
+          PRIMARY KEY (service, object_key, handler, idempotency_key)
+        ) STRICT, WITHOUT ROWID;
+
+        CREATE TABLE workflows (
+          service TEXT NOT NULL,
+          object_key TEXT NOT NULL,
+          invocation_id TEXT NOT NULL,
+          PRIMARY KEY (service, object_key)
+        ) STRICT, WITHOUT ROWID;
+
+        CREATE TABLE promises (
+          service TEXT NOT NULL,
+          object_key TEXT NOT NULL,
+          name TEXT NOT NULL,
+          kind TEXT NOT NULL,
+          value BLOB,
+          failure_code INTEGER,
+          failure_message TEXT,
+          PRIMARY KEY (service, object_key, name)
+        ) STRICT, WITHOUT ROWID;
+
+        CREATE TABLE waiters (
+          seq INTEGER PRIMARY KEY AUTOINCREMENT,
+          kind TEXT NOT NULL,
+          target TEXT NOT NULL,
+          waiter_id TEXT NOT NULL,
+          completion_id INTEGER NOT NULL,
+          notification_type INTEGER NOT NULL
+        ) STRICT;
+        CREATE INDEX waiters_by_target ON waiters (kind, target);
+      `);
+    },
+  },
 ];

@@ -1,8 +1,16 @@
+export type OutputAction = "attach" | "output";
+
 /** What an ingress path names, once the service's type is known. */
 export type IngressPath =
   | { readonly kind: "health" }
-  | { readonly kind: "invocation"; readonly invocationId: string; readonly action: "attach" | "output" }
+  | { readonly kind: "invocation"; readonly invocationId: string; readonly action: OutputAction }
+  /** `/restate/invocation/{service}/[{key}/]{handler}/{idempotency-key}/{attach|output}`; key presence depends on the service. */
+  | { readonly kind: "idempotent"; readonly service: string; readonly parts: readonly string[]; readonly action: OutputAction }
+  | { readonly kind: "workflow"; readonly service: string; readonly key: string; readonly action: OutputAction }
+  | { readonly kind: "awakeable"; readonly awakeableId: string; readonly action: "resolve" | "reject" }
   | { readonly kind: "service"; readonly service: string; readonly rest: readonly string[] };
+
+const isOutputAction = (s: string | undefined): s is OutputAction => s === "attach" || s === "output";
 
 /**
  * Splits an ingress URL path into segments. Service paths are `/{service}/{handler}[/send]` for plain
@@ -13,22 +21,28 @@ export function parseIngressPath(rawPath: string): IngressPath | undefined {
   const path = rawPath.split("?")[0] ?? "";
   const segments = path.split("/").slice(1);
   if (segments.length > 0 && segments[segments.length - 1] === "") segments.pop();
-  let decoded: string[];
+  let s: string[];
   try {
-    decoded = segments.map((s) => decodeURIComponent(s));
+    s = segments.map((x) => decodeURIComponent(x));
   } catch {
     return undefined;
   }
-  if (decoded.length === 0 || decoded.some((s) => s === "")) return undefined;
-  if (decoded[0] === "restate") {
-    if (decoded.length === 2 && decoded[1] === "health") return { kind: "health" };
-    if (decoded.length === 4 && decoded[1] === "invocation" && (decoded[3] === "attach" || decoded[3] === "output")) {
-      return { kind: "invocation", invocationId: decoded[2]!, action: decoded[3] };
-    }
-    return undefined;
+  if (s.length === 0 || s.some((x) => x === "")) return undefined;
+  if (s[0] !== "restate") return s.length < 2 ? undefined : { kind: "service", service: s[0]!, rest: s.slice(1) };
+
+  const last = s[s.length - 1];
+  if (s.length === 2 && s[1] === "health") return { kind: "health" };
+  if (s[1] === "invocation" && isOutputAction(last)) {
+    if (s.length === 4) return { kind: "invocation", invocationId: s[2]!, action: last };
+    if (s.length === 6 || s.length === 7) return { kind: "idempotent", service: s[2]!, parts: s.slice(3, -1), action: last };
   }
-  if (decoded.length < 2) return undefined;
-  return { kind: "service", service: decoded[0]!, rest: decoded.slice(1) };
+  if (s[1] === "workflow" && s.length === 5 && isOutputAction(last)) {
+    return { kind: "workflow", service: s[2]!, key: s[3]!, action: last };
+  }
+  if (s[1] === "awakeables" && s.length === 4 && (last === "resolve" || last === "reject")) {
+    return { kind: "awakeable", awakeableId: s[2]!, action: last };
+  }
+  return undefined;
 }
 
 export interface HandlerCall {

@@ -1,23 +1,41 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import type { InvocationOutcome, NewInvocation } from "../../partition/index.js";
-import { parseInvocationId, type InvocationId } from "../../protocol/index.js";
+import type {
+  CommandResult,
+  HandlerInfo,
+  InvocationOutcome,
+  NewInvocation,
+  OutcomeTarget,
+  PartitionMessage,
+  Started,
+} from "../../partition/index.js";
+import { encodeEntry, notifications } from "../../partition/index.js";
+import { parseAwakeableId, parseInvocationId, type InvocationId } from "../../protocol/index.js";
 import { StetError, toError } from "../../protocol/errors.js";
+import { parseDuration } from "../config.js";
 import { sendIngressError } from "./ingress-errors.js";
-import { parseIngressPath, readHandlerCall } from "./ingress-path.js";
+import { parseIngressPath, readHandlerCall, type OutputAction } from "./ingress-path.js";
 
 export type ServiceType = "SERVICE" | "VIRTUAL_OBJECT" | "WORKFLOW";
+
+export interface IngressHandler {
+  readonly info: HandlerInfo;
+  readonly outputContentType: string | undefined;
+  readonly public: boolean;
+}
 
 /** What ingress needs to know about registered services. */
 export interface IngressRegistry {
   serviceNames(): string[];
-  lookupService(name: string): { readonly type: ServiceType; hasHandler(handler: string): boolean; outputContentType(handler: string): string | undefined } | undefined;
+  lookupService(name: string): { readonly type: ServiceType; handler(name: string): IngressHandler | undefined } | undefined;
 }
 
-/** What ingress needs of the engine: accept invocations durably and wait for their outcome. */
+/** What ingress needs of the engine: accept invocations durably, find them, wait for their outcome. */
 export interface IngressEngine {
-  invoke(invocation: NewInvocation): Promise<InvocationId>;
+  invoke(invocation: NewInvocation): Promise<Started>;
   awaitCompletion(invocationId: InvocationId, signal?: AbortSignal): Promise<InvocationOutcome>;
   getInvocation(invocationId: string): { readonly outcome: InvocationOutcome | null; readonly target: { readonly service: string; readonly handler: string } } | undefined;
+  findInvocation(target: OutcomeTarget): InvocationId | undefined;
+  send(invocationId: InvocationId, message: PartitionMessage): Promise<CommandResult>;
 }
 
 export interface IngressPluginOptions {
@@ -34,9 +52,13 @@ export class ShuttingDownError extends StetError {
 // Headers that describe the HTTP exchange itself rather than the request; not passed to handlers.
 const HOP_HEADERS = new Set(["host", "connection", "content-length", "transfer-encoding", "keep-alive", "upgrade", "te", "trailer"]);
 
-/** Restate's ingress routes: call, send, attach/output by invocation id, health. */
+/** Restate's ingress routes: call, send, attach/output, workflows, awakeables, health. */
 export async function ingressPlugin(app: FastifyInstance, options: IngressPluginOptions): Promise<void> {
   const { registry, engine } = options;
+
+  // Bodies are passed to handlers untouched, whatever their content type.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser("*", { parseAs: "buffer" }, (_req, body, done) => done(null, body));
 
   // Callers waiting for an outcome. On close they get a 503 (the invocation itself is durable and
   // continues after restart) instead of a cut connection.
@@ -60,73 +82,130 @@ export async function ingressPlugin(app: FastifyInstance, options: IngressPlugin
     }
   }
 
-  // Bodies are passed to handlers untouched, whatever their content type.
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser("*", { parseAs: "buffer" }, (_req, body, done) => done(null, body));
+  const badPath = (request: FastifyRequest, reply: FastifyReply) =>
+    sendIngressError(reply, 400, `bad path: ${request.url.split("?")[0]}`);
 
   app.route({
     method: ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"],
     url: "/*",
     handler: async (request, reply) => {
       const parsed = parseIngressPath(request.url);
-      if (parsed === undefined) return sendIngressError(reply, 400, `bad path: ${request.url.split("?")[0]}`);
+      if (parsed === undefined) return badPath(request, reply);
       if (parsed.kind === "health") return reply.send({ services: registry.serviceNames() });
-      if (request.method !== "GET" && request.method !== "POST") {
-        return sendIngressError(reply, 405, "method not allowed");
-      }
-      if (parsed.kind === "invocation") return attach(request, reply, parsed.invocationId, parsed.action);
+      if (request.method !== "GET" && request.method !== "POST") return sendIngressError(reply, 405, "method not allowed");
 
-      const service = registry.lookupService(parsed.service);
-      if (service === undefined) {
-        return sendIngressError(reply, 404, `service '${parsed.service}' not found, make sure to register the service before calling it.`);
+      switch (parsed.kind) {
+        case "invocation": {
+          let id: InvocationId;
+          try {
+            id = parseInvocationId(parsed.invocationId);
+          } catch (error) {
+            return sendIngressError(reply, 400, `bad invocation id '${parsed.invocationId}': ${toError(error).message}`);
+          }
+          return output(request, reply, id, parsed.action);
+        }
+        case "workflow": {
+          const service = registry.lookupService(parsed.service);
+          if (service === undefined) return serviceNotFound(reply, parsed.service);
+          const id = engine.findInvocation({ kind: "workflow", service: parsed.service, key: parsed.key });
+          return output(request, reply, id, parsed.action);
+        }
+        case "idempotent": {
+          const service = registry.lookupService(parsed.service);
+          if (service === undefined) return serviceNotFound(reply, parsed.service);
+          const keyed = service.type !== "SERVICE";
+          if (parsed.parts.length !== (keyed ? 3 : 2)) return badPath(request, reply);
+          const [key, handler, idempotencyKey] = keyed ? parsed.parts : ["", ...parsed.parts];
+          const id = engine.findInvocation({ kind: "idempotent", service: parsed.service, key: key!, handler: handler!, idempotencyKey: idempotencyKey! });
+          return output(request, reply, id, parsed.action);
+        }
+        case "awakeable":
+          return completeAwakeable(request, reply, parsed.awakeableId, parsed.action);
+        case "service":
+          return invoke(request, reply, parsed.service, parsed.rest);
       }
-      const call = readHandlerCall(parsed.rest, service.type !== "SERVICE");
-      if (call === undefined) return sendIngressError(reply, 400, `bad path: ${request.url.split("?")[0]}`);
-      if (!service.hasHandler(call.handler)) {
-        return sendIngressError(
-          reply,
-          404,
-          `the service '${parsed.service}' exists, but the handler '${call.handler}' was not found, check that the handler exists in the latest registered service version.`,
-        );
-      }
-      if (service.type !== "SERVICE") {
-        return sendIngressError(reply, 501, `calling ${service.type.toLowerCase().replace("_", " ")}s is not supported by this stet version yet`);
-      }
-      if (request.headers["idempotency-key"] !== undefined) {
-        return sendIngressError(reply, 501, "the idempotency-key header is not supported by this stet version yet");
-      }
-      if ((request.query as Record<string, unknown>)["delay"] !== undefined) {
-        return sendIngressError(reply, 501, "delayed sends are not supported by this stet version yet");
-      }
-
-      const invocationId = await engine.invoke({
-        target: { service: parsed.service, handler: call.handler, key: call.key },
-        body: (request.body as Buffer | undefined) ?? new Uint8Array(),
-        headers: passthroughHeaders(request),
-      });
-      reply.header("x-restate-id", invocationId);
-      if (call.send) {
-        return reply.code(202).header("content-type", "application/json").send(JSON.stringify({ invocationId, status: "Accepted" }));
-      }
-      const outcome = await awaitOutcome(request, invocationId);
-      return sendOutcome(reply, outcome, service.outputContentType(call.handler));
     },
   });
 
-  async function attach(request: FastifyRequest, reply: FastifyReply, rawId: string, action: "attach" | "output") {
-    let id: InvocationId;
-    try {
-      id = parseInvocationId(rawId);
-    } catch (error) {
-      return sendIngressError(reply, 400, `bad invocation id '${rawId}': ${toError(error).message}`);
+  function serviceNotFound(reply: FastifyReply, service: string) {
+    return sendIngressError(reply, 404, `service '${service}' not found, make sure to register the service before calling it.`);
+  }
+
+  async function invoke(request: FastifyRequest, reply: FastifyReply, serviceName: string, rest: readonly string[]) {
+    const service = registry.lookupService(serviceName);
+    if (service === undefined) return serviceNotFound(reply, serviceName);
+    const call = readHandlerCall(rest, service.type !== "SERVICE");
+    if (call === undefined) return badPath(request, reply);
+    const handler = service.handler(call.handler);
+    if (handler === undefined) {
+      return sendIngressError(
+        reply,
+        404,
+        `the service '${serviceName}' exists, but the handler '${call.handler}' was not found, check that the handler exists in the latest registered service version.`,
+      );
     }
-    const record = engine.getInvocation(id);
-    if (record === undefined) return sendIngressError(reply, 404, "invocation not found");
+    if (!handler.public) return sendIngressError(reply, 400, `the handler '${serviceName}/${call.handler}' is private and cannot be called from ingress`);
+
+    const delayParam = (request.query as Record<string, unknown>)["delay"];
+    let delayMs = 0;
+    if (delayParam !== undefined) {
+      if (!call.send) return sendIngressError(reply, 400, "the delay parameter is only allowed on /send");
+      const parsedDelay = typeof delayParam === "string" ? parseDuration(delayParam) : undefined;
+      if (parsedDelay === undefined || parsedDelay < 0) {
+        return sendIngressError(reply, 400, `bad delay '${String(delayParam)}': expected a duration such as 500ms, 10s or 2m`);
+      }
+      delayMs = parsedDelay;
+    }
+    const idempotencyHeader = request.headers["idempotency-key"];
+    const idempotencyKey = typeof idempotencyHeader === "string" && idempotencyHeader !== "" ? idempotencyHeader : null;
+
+    const executionTime = delayMs > 0 ? Date.now() + delayMs : undefined;
+    const started = await engine.invoke({
+      target: { service: serviceName, handler: call.handler, key: call.key },
+      handler: handler.info,
+      body: (request.body as Buffer | undefined) ?? new Uint8Array(),
+      headers: passthroughHeaders(request),
+      idempotencyKey,
+      ...(executionTime === undefined ? {} : { executionTime }),
+    });
+    reply.header("x-restate-id", started.invocationId);
+    if (call.send) {
+      const body: Record<string, string> = { invocationId: started.invocationId };
+      if (executionTime !== undefined) body["executionTime"] = new Date(executionTime).toISOString();
+      body["status"] = started.existing ? "PreviouslyAccepted" : "Accepted";
+      return reply.code(202).header("content-type", "application/json").send(JSON.stringify(body));
+    }
+    const outcome = await awaitOutcome(request, started.invocationId);
+    return sendOutcome(reply, outcome, handler.outputContentType);
+  }
+
+  async function output(request: FastifyRequest, reply: FastifyReply, id: InvocationId | undefined, action: OutputAction) {
+    const record = id === undefined ? undefined : engine.getInvocation(id);
+    if (id === undefined || record === undefined) return sendIngressError(reply, 404, "invocation not found");
     reply.header("x-restate-id", id);
-    const contentType = registry.lookupService(record.target.service)?.outputContentType(record.target.handler);
+    const contentType = registry.lookupService(record.target.service)?.handler(record.target.handler)?.outputContentType;
     if (record.outcome !== null) return sendOutcome(reply, record.outcome, contentType);
     if (action === "output") return sendIngressError(reply, 470, "invocation not ready");
     return sendOutcome(reply, await awaitOutcome(request, id), contentType);
+  }
+
+  async function completeAwakeable(request: FastifyRequest, reply: FastifyReply, rawId: string, action: "resolve" | "reject") {
+    if (request.method !== "POST") return sendIngressError(reply, 405, "method not allowed");
+    let parsed: ReturnType<typeof parseAwakeableId>;
+    try {
+      parsed = parseAwakeableId(rawId);
+    } catch (error) {
+      return sendIngressError(reply, 400, `bad awakeable id '${rawId}': ${toError(error).message}`);
+    }
+    const body = (request.body as Buffer | undefined) ?? Buffer.alloc(0);
+    const outcome: InvocationOutcome =
+      action === "resolve" ? { kind: "value", value: body } : { kind: "failure", code: 500, message: body.toString("utf8") };
+    await engine.send(parsed.invocationId, {
+      kind: "notify",
+      invocationId: parsed.invocationId,
+      entry: encodeEntry(notifications.signal({ idx: parsed.signalIndex }, outcome)),
+    });
+    return reply.code(202).send();
   }
 
   app.setErrorHandler((thrown, _request, reply) => {

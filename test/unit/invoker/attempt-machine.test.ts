@@ -1,9 +1,9 @@
 import { createActor, fromPromise, SimulatedClock } from "xstate";
 import { describe, expect, it } from "vitest";
-import { attemptMachine } from "../../../invoker/attempt-machine.js";
+import { attemptMachine, type FailureVerdict } from "../../../invoker/attempt-machine.js";
 import type { AttemptOutcome } from "../../../invoker/attempt-runner.js";
 
-function machineWith(outcomes: AttemptOutcome[], recorded: Array<{ attempt: number; failure: string }>, accept = true) {
+function machineWith(outcomes: AttemptOutcome[], recorded: Array<{ attempt: number; failure: string }>, verdict: FailureVerdict = "retry") {
   const attempts: number[] = [];
   const machine = attemptMachine.provide({
     actors: {
@@ -11,9 +11,9 @@ function machineWith(outcomes: AttemptOutcome[], recorded: Array<{ attempt: numb
         attempts.push(input.attempt);
         return outcomes.shift() ?? { kind: "ended" };
       }),
-      recordFailure: fromPromise<boolean, { attempt: number; failure: string }>(async ({ input }) => {
+      recordFailure: fromPromise<FailureVerdict, { attempt: number; failure: string }>(async ({ input }) => {
         recorded.push(input);
-        return accept;
+        return verdict;
       }),
     },
     // The delay grows with the attempt number: 1000 ms × (attempt + 1), the attempt counted after the failure.
@@ -85,11 +85,24 @@ describe("attempt machine", () => {
 
   it("ends as fenced when the partition refuses the failure record", async () => {
     const recorded: Array<{ attempt: number; failure: string }> = [];
-    const { machine } = machineWith([{ kind: "failed", failure: "x" }], recorded, false);
+    const { machine } = machineWith([{ kind: "failed", failure: "x" }], recorded, "fenced");
     const actor = createActor(machine, { input: { attempt: 0 }, clock: new SimulatedClock() });
     actor.start();
     await settle();
     expect(actor.getSnapshot().value).toBe("fenced");
+  });
+
+  it("ends as paused when the partition says the retries are exhausted", async () => {
+    const recorded: Array<{ attempt: number; failure: string }> = [];
+    const { machine, attempts } = machineWith([{ kind: "failed", failure: "x" }], recorded, "paused");
+    const clock = new SimulatedClock();
+    const actor = createActor(machine, { input: { attempt: 0 }, clock });
+    actor.start();
+    await settle();
+    expect(actor.getSnapshot().value).toBe("paused");
+    clock.increment(60_000);
+    await settle();
+    expect(attempts).toEqual([0]);
   });
 
   it.each([

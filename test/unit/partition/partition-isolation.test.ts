@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { EffectFence, InvokerPort } from "../../../invoker/index.js";
-import { openDatabase, PartitionSet } from "../../../partition/index.js";
+import { openDatabase, PartitionSet, type HandlerInfo } from "../../../partition/index.js";
 import { partitionKeyOf, partitionOf, type InvocationId } from "../../../protocol/index.js";
 import { tempDir } from "../../helpers/temp-dir.js";
 
@@ -18,7 +18,11 @@ class RecordingInvoker implements InvokerPort {
   enqueue(request: { invocationId: InvocationId }) {
     this.enqueued.push(request.invocationId);
   }
+  notify() {}
+  abortInvocation() {}
 }
+
+const PLAIN: HandlerInfo = { serviceType: "SERVICE", handlerType: null, retentionMs: 60_000, maxAttempts: null };
 
 const cleanups: Array<() => void> = [];
 afterEach(() => cleanups.splice(0).reverse().forEach((c) => c()));
@@ -26,7 +30,7 @@ afterEach(() => cleanups.splice(0).reverse().forEach((c) => c()));
 function setup() {
   const dir = tempDir();
   const db = openDatabase(`${dir.path}/stet.db`);
-  const set = new PartitionSet({ db, partitionCount: 2, holder: "node-a", leaseTtlMs: 60_000 });
+  const set = new PartitionSet({ db, partitionCount: 2, holder: "node-a", leaseTtlMs: 60_000, services: { resolve: () => PLAIN } });
   const invoker = new RecordingInvoker();
   set.start(invoker);
   cleanups.push(() => dir.remove(), () => db.close(), () => set.close());
@@ -37,7 +41,7 @@ function setup() {
 async function onePerPartition(set: PartitionSet): Promise<[InvocationId, InvocationId]> {
   const found: Array<InvocationId | undefined> = [undefined, undefined];
   while (found.includes(undefined)) {
-    const id = await set.invoke({ target: { service: "Svc", handler: "h", key: "" }, body: new Uint8Array(), headers: [] });
+    const { invocationId: id } = await set.invoke({ target: { service: "Svc", handler: "h", key: "" }, handler: PLAIN, body: new Uint8Array(), headers: [] });
     found[partitionOf(partitionKeyOf(id), 2)] ??= id;
   }
   return found as [InvocationId, InvocationId];
@@ -89,7 +93,7 @@ describe("partition isolation", () => {
     set.stepDown(0, "test");
     set.stepDown(1, "test");
     await expect(
-      set.invoke({ target: { service: "Svc", handler: "h", key: "" }, body: new Uint8Array(), headers: [] }),
+      set.invoke({ target: { service: "Svc", handler: "h", key: "" }, handler: PLAIN, body: new Uint8Array(), headers: [] }),
     ).rejects.toMatchObject({ code: "STET_PARTITION_NOT_LEADER", status: 503 });
   });
 

@@ -1,0 +1,111 @@
+import type { Effect, EffectOutcome } from "../../invoker/index.js";
+import { toError } from "../../protocol/errors.js";
+import type { InvocationId } from "../../protocol/index.js";
+import type { ApplyContext } from "./context.js";
+import { CommandRejected, applyServiceCommand } from "./commands.js";
+import { applyControl, type ControlOp } from "./control.js";
+import { applyMessage, completeInvocation, startInvocation, type Started } from "./lifecycle.js";
+import type { InvocationSpec, PartitionMessage } from "./messages.js";
+import { expireInvocations, fireTimers } from "./timers.js";
+
+export type PartitionCommand =
+  | Effect
+  | { readonly kind: "invoke"; readonly spec: InvocationSpec }
+  | { readonly kind: "deliver"; readonly seq: number; readonly message: PartitionMessage }
+  | { readonly kind: "fire-timers" }
+  | { readonly kind: "expire" }
+  | { readonly kind: "control"; readonly op: ControlOp; readonly invocationId: InvocationId }
+  /** A message from outside the partitions (ingress), proposed to the partition that owns its target. */
+  | { readonly kind: "message"; readonly message: PartitionMessage };
+
+export interface CommandResult extends EffectOutcome {
+  /** For `invoke`: the invocation, and whether an idempotency key or workflow id named an existing one. */
+  readonly started?: Started;
+  /** For `control`: why it was not applied (unknown, not in a state that allows it). */
+  readonly refusal?: { readonly status: number; readonly message: string };
+  /** For `attempt-failed`: the retries are exhausted and the invocation is now paused. */
+  readonly paused?: boolean;
+}
+
+const APPLIED: CommandResult = { applied: true };
+const STALE: CommandResult = { applied: false };
+
+/**
+ * The deterministic step of a partition: one command in, state changes plus post-commit actions out
+ * (collected in `ctx.actions`). Runs inside the group-commit transaction; does no I/O besides the store.
+ */
+export function applyCommand(ctx: ApplyContext, command: PartitionCommand): CommandResult {
+  switch (command.kind) {
+    case "invoke":
+      return { applied: true, started: startInvocation(ctx, command.spec) };
+    case "deliver":
+      // The outbox row goes in the same transaction as its effect: delivered exactly once.
+      if (ctx.store.outbox.take(command.seq)) applyMessage(ctx, command.message);
+      return APPLIED;
+    case "fire-timers":
+      fireTimers(ctx);
+      return APPLIED;
+    case "expire":
+      expireInvocations(ctx);
+      return APPLIED;
+    case "control":
+      return applyControl(ctx, command.op, command.invocationId);
+    case "message":
+      applyMessage(ctx, command.message);
+      return APPLIED;
+    default:
+      return applyEffect(ctx, command);
+  }
+}
+
+function applyEffect(ctx: ApplyContext, effect: Effect): CommandResult {
+  const { fence } = effect;
+  if (fence.partition !== ctx.partition || fence.leaderEpoch !== ctx.epoch) return STALE;
+  const { store } = ctx;
+  const record = store.invocations.get(fence.invocationId);
+  // The attempt number is the retry count when the attempt began: a failure bumps it and so fences
+  // every effect still in flight from the failed attempt.
+  if (record === undefined || record.status === "completed" || record.status === "paused" || record.retryCount !== fence.attempt) {
+    return STALE;
+  }
+  const id = fence.invocationId;
+  if (record.status !== "invoked" && effect.kind !== "attempt-failed") store.invocations.setStatus(id, "invoked", ctx.now);
+
+  switch (effect.kind) {
+    case "journal": {
+      let length = record.journalLength;
+      for (const entry of effect.entries) {
+        length = store.invocations.append(id, length, [entry], ctx.now);
+        try {
+          applyServiceCommand(ctx, record, entry);
+        } catch (error) {
+          if (error instanceof CommandRejected) throw error;
+          throw new CommandRejected(`could not apply ${entry.type.toString(16)}: ${toError(error).message}`);
+        }
+        // A command can append notifications (completions); continue after them.
+        length = store.invocations.get(id)!.journalLength;
+      }
+      return APPLIED;
+    }
+    case "run-completion":
+      store.invocations.append(id, record.journalLength, [effect.notification], ctx.now);
+      return APPLIED;
+    case "end":
+      completeInvocation(ctx, record, effect.result);
+      return APPLIED;
+    case "suspended":
+      // A notification stored after what the attempt saw can already unblock it: resume at once.
+      if (record.journalLength > effect.entriesSeen) {
+        ctx.actions.push({ kind: "enqueue", invocationId: id });
+        return APPLIED;
+      }
+      store.invocations.setStatus(id, "suspended", ctx.now);
+      return APPLIED;
+    case "attempt-failed": {
+      const limit = ctx.services.resolve(record.target.service, record.target.handler)?.maxAttempts ?? null;
+      const exhausted = limit !== null && record.retryCount + 1 >= limit;
+      store.invocations.recordFailure(id, effect.failure, exhausted ? "paused" : "backing-off", ctx.now);
+      return exhausted ? { applied: true, paused: true } : APPLIED;
+    }
+  }
+}

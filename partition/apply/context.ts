@@ -1,0 +1,57 @@
+import type { JournalFrame } from "../../invoker/index.js";
+import { partitionKeyOf, partitionOf, type InvocationId } from "../../protocol/index.js";
+import type { PartitionStore } from "../store/partition-store.js";
+import type { PartitionMessage } from "./messages.js";
+import type { HandlerType, InvocationOutcome, LeaderEpoch, PartitionId, ServiceType } from "../types.js";
+
+/** What the partition needs to know about a handler when it creates an invocation of it. */
+export interface HandlerInfo {
+  readonly serviceType: ServiceType;
+  readonly handlerType: HandlerType | null;
+  /** How long a completed invocation's outcome is kept, in ms; null = not kept (deleted on completion). */
+  readonly retentionMs: number | null;
+  /** Attempts before the invocation is paused; null = retry forever. */
+  readonly maxAttempts: number | null;
+}
+
+export interface ServiceResolver {
+  resolve(service: string, handler: string): HandlerInfo | undefined;
+}
+
+/** What the processor does once the command is durable. */
+export type PartitionAction =
+  | { readonly kind: "enqueue"; readonly invocationId: InvocationId }
+  | { readonly kind: "completed"; readonly invocationId: InvocationId; readonly outcome: InvocationOutcome }
+  | { readonly kind: "notify"; readonly invocationId: InvocationId; readonly entry: JournalFrame }
+  | { readonly kind: "abort"; readonly invocationId: InvocationId }
+  | { readonly kind: "outbox"; readonly seq: number; readonly targetPartition: number; readonly message: PartitionMessage }
+  | { readonly kind: "timer"; readonly fireAt: number };
+
+export interface ApplyContext {
+  readonly store: PartitionStore;
+  readonly partition: PartitionId;
+  readonly epoch: LeaderEpoch;
+  readonly partitionCount: number;
+  readonly now: number;
+  readonly services: ServiceResolver;
+  /** Post-commit actions, appended in order while applying. */
+  readonly actions: PartitionAction[];
+}
+
+export function partitionOfInvocation(ctx: ApplyContext, id: InvocationId): number {
+  return partitionOf(partitionKeyOf(id), ctx.partitionCount);
+}
+
+/** A journal entry in JSON-safe form, for messages that cross partitions through the outbox. */
+export interface EncodedFrame {
+  readonly type: number;
+  readonly frame: string;
+}
+
+export function encodeEntry(entry: JournalFrame): EncodedFrame {
+  return { type: entry.type, frame: Buffer.from(entry.frame).toString("base64") };
+}
+
+export function decodeEntry(entry: EncodedFrame): JournalFrame {
+  return { type: entry.type, frame: Buffer.from(entry.frame, "base64") };
+}

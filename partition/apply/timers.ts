@@ -1,0 +1,32 @@
+import type { ApplyContext } from "./context.js";
+import { notifications } from "./frames.js";
+import { admit, deliverNotification } from "./lifecycle.js";
+
+/** Timers fired per command; the rest wait for the next firing, so one command stays short. */
+const TIMER_BATCH = 1000;
+const EXPIRY_BATCH = 500;
+
+/** Fires every due timer of this partition and reports when the next one is due. */
+export function fireTimers(ctx: ApplyContext): void {
+  const { store } = ctx;
+  for (const timer of store.timers.due(ctx.partition, ctx.now, TIMER_BATCH)) {
+    store.timers.delete(timer.seq);
+    if (timer.kind === "sleep") {
+      deliverNotification(ctx, timer.invocationId, notifications.sleep(timer.completionId ?? 0));
+      continue;
+    }
+    const record = store.invocations.get(timer.invocationId);
+    if (record?.status === "scheduled") admit(ctx, record);
+  }
+  const next = store.timers.earliest(ctx.partition);
+  if (next !== undefined) ctx.actions.push({ kind: "timer", fireAt: next });
+}
+
+/** Deletes completed invocations whose retention has passed, with their idempotency keys. */
+export function expireInvocations(ctx: ApplyContext): void {
+  const { store } = ctx;
+  for (const id of store.invocations.listExpired(ctx.partition, ctx.now, EXPIRY_BATCH)) {
+    store.idempotency.deleteFor(id);
+    store.invocations.delete(id);
+  }
+}

@@ -1,0 +1,211 @@
+import type { Database, Statement } from "better-sqlite3";
+import type { InvocationId } from "../../protocol/index.js";
+import type {
+  HandlerType,
+  InvocationOutcome,
+  InvocationRecord,
+  InvocationStatus,
+  InvocationTarget,
+  JournalEntry,
+  PartitionId,
+  ServiceType,
+} from "../types.js";
+
+interface InvocationRow {
+  id: string;
+  partition_id: number;
+  service: string;
+  handler: string;
+  object_key: string;
+  status: string;
+  idempotency_key: string | null;
+  created_at: number;
+  modified_at: number;
+  retry_count: number;
+  last_failure: string | null;
+  journal_length: number;
+  completed_at: number | null;
+  output_kind: string | null;
+  output: Buffer | null;
+  failure_code: number | null;
+  failure_message: string | null;
+  service_type: string;
+  handler_type: string | null;
+  holds_lock: number;
+  caller_id: string | null;
+  caller_completion_id: number | null;
+  execution_time: number | null;
+  retention_ms: number | null;
+  expires_at: number | null;
+}
+
+export interface NewInvocationRow {
+  readonly id: InvocationId;
+  readonly partition: PartitionId;
+  readonly target: InvocationTarget;
+  readonly serviceType: ServiceType;
+  readonly handlerType: HandlerType | null;
+  readonly status: InvocationStatus;
+  readonly idempotencyKey: string | null;
+  readonly caller: { readonly id: InvocationId; readonly completionId: number } | null;
+  readonly executionTime: number | null;
+  readonly retentionMs: number | null;
+  readonly now: number;
+}
+
+/** Invocation rows and their journals. Statements only: the caller's transaction makes them atomic. */
+export class InvocationTable {
+  readonly #insert: Statement;
+  readonly #get: Statement;
+  readonly #appendEntry: Statement;
+  readonly #readJournal: Statement;
+  readonly #setStatus: Statement;
+  readonly #setLock: Statement;
+  readonly #recordFailure: Statement;
+  readonly #complete: Statement;
+  readonly #listUnfinished: Statement;
+  readonly #setJournalLength: Statement;
+  readonly #deleteJournal: Statement;
+  readonly #delete: Statement;
+  readonly #listExpired: Statement;
+  readonly #listChildren: Statement;
+
+  constructor(db: Database) {
+    this.#insert = db.prepare(
+      `INSERT INTO invocations (id, partition_id, service, handler, object_key, status, idempotency_key, created_at, modified_at,
+         service_type, handler_type, caller_id, caller_completion_id, execution_time, retention_ms)
+       VALUES (@id, @partition, @service, @handler, @key, @status, @idempotencyKey, @now, @now,
+         @serviceType, @handlerType, @callerId, @callerCompletionId, @executionTime, @retentionMs)`,
+    );
+    this.#get = db.prepare("SELECT * FROM invocations WHERE id = ?");
+    this.#appendEntry = db.prepare("INSERT INTO journal (invocation_id, idx, type, frame) VALUES (?, ?, ?, ?)");
+    this.#readJournal = db.prepare("SELECT type, frame FROM journal WHERE invocation_id = ? ORDER BY idx");
+    this.#setStatus = db.prepare("UPDATE invocations SET status = ?, modified_at = ? WHERE id = ?");
+    this.#setLock = db.prepare("UPDATE invocations SET holds_lock = ?, modified_at = ? WHERE id = ?");
+    this.#recordFailure = db.prepare(
+      "UPDATE invocations SET status = ?, retry_count = retry_count + 1, last_failure = ?, modified_at = ? WHERE id = ?",
+    );
+    this.#complete = db.prepare(
+      `UPDATE invocations SET status = 'completed', completed_at = @now, modified_at = @now, holds_lock = 0,
+         output_kind = @kind, output = @output, failure_code = @code, failure_message = @message,
+         expires_at = CASE WHEN retention_ms IS NULL THEN NULL ELSE @now + retention_ms END
+       WHERE id = @id`,
+    );
+    this.#listUnfinished = db.prepare(
+      "SELECT * FROM invocations WHERE partition_id = ? AND status <> 'completed' ORDER BY created_at, id",
+    );
+    this.#setJournalLength = db.prepare("UPDATE invocations SET journal_length = ?, modified_at = ? WHERE id = ?");
+    this.#deleteJournal = db.prepare("DELETE FROM journal WHERE invocation_id = ?");
+    this.#delete = db.prepare("DELETE FROM invocations WHERE id = ?");
+    this.#listExpired = db.prepare(
+      "SELECT id FROM invocations WHERE partition_id = ? AND expires_at IS NOT NULL AND expires_at <= ? LIMIT ?",
+    );
+    this.#listChildren = db.prepare("SELECT id FROM invocations WHERE caller_id = ? AND status <> 'completed'");
+  }
+
+  insert(row: NewInvocationRow): void {
+    this.#insert.run({
+      id: row.id,
+      partition: row.partition,
+      service: row.target.service,
+      handler: row.target.handler,
+      key: row.target.key,
+      status: row.status,
+      idempotencyKey: row.idempotencyKey,
+      now: row.now,
+      serviceType: row.serviceType,
+      handlerType: row.handlerType,
+      callerId: row.caller?.id ?? null,
+      callerCompletionId: row.caller?.completionId ?? null,
+      executionTime: row.executionTime,
+      retentionMs: row.retentionMs,
+    });
+  }
+
+  get(id: string): InvocationRecord | undefined {
+    const row = this.#get.get(id) as InvocationRow | undefined;
+    return row === undefined ? undefined : toRecord(row);
+  }
+
+  /** Appends entries at `startIndex` (the current journal length); returns the new length. */
+  append(id: InvocationId, startIndex: number, entries: readonly JournalEntry[], now: number): number {
+    let idx = startIndex;
+    for (const entry of entries) this.#appendEntry.run(id, idx++, entry.type, entry.frame);
+    this.#setJournalLength.run(idx, now, id);
+    return idx;
+  }
+
+  readJournal(id: InvocationId): JournalEntry[] {
+    return (this.#readJournal.all(id) as { type: number; frame: Buffer }[]).map((r) => ({ type: r.type, frame: r.frame }));
+  }
+
+  setStatus(id: InvocationId, status: InvocationStatus, now: number): void {
+    this.#setStatus.run(status, now, id);
+  }
+
+  setHoldsLock(id: InvocationId, holds: boolean, now: number): void {
+    this.#setLock.run(holds ? 1 : 0, now, id);
+  }
+
+  recordFailure(id: InvocationId, failure: string, status: InvocationStatus, now: number): void {
+    this.#recordFailure.run(status, failure, now, id);
+  }
+
+  complete(id: InvocationId, outcome: InvocationOutcome, now: number): void {
+    this.#complete.run({
+      id,
+      now,
+      kind: outcome.kind,
+      output: outcome.kind === "value" ? outcome.value : null,
+      code: outcome.kind === "failure" ? outcome.code : null,
+      message: outcome.kind === "failure" ? outcome.message : null,
+    });
+  }
+
+  listUnfinished(partition: PartitionId): InvocationRecord[] {
+    return (this.#listUnfinished.all(partition) as InvocationRow[]).map(toRecord);
+  }
+
+  /** Unfinished invocations this one called (for kill propagation). */
+  listLiveChildren(id: InvocationId): InvocationId[] {
+    return (this.#listChildren.all(id) as { id: string }[]).map((r) => r.id as InvocationId);
+  }
+
+  listExpired(partition: PartitionId, now: number, limit: number): InvocationId[] {
+    return (this.#listExpired.all(partition, now, limit) as { id: string }[]).map((r) => r.id as InvocationId);
+  }
+
+  /** Removes the invocation and its journal. */
+  delete(id: InvocationId): void {
+    this.#deleteJournal.run(id);
+    this.#delete.run(id);
+  }
+}
+
+function toRecord(row: InvocationRow): InvocationRecord {
+  let outcome: InvocationOutcome | null = null;
+  if (row.output_kind === "value") outcome = { kind: "value", value: row.output ?? new Uint8Array() };
+  else if (row.output_kind === "failure")
+    outcome = { kind: "failure", code: row.failure_code ?? 500, message: row.failure_message ?? "" };
+  return {
+    id: row.id as InvocationId,
+    partition: row.partition_id as PartitionId,
+    target: { service: row.service, handler: row.handler, key: row.object_key },
+    serviceType: row.service_type as ServiceType,
+    handlerType: row.handler_type as HandlerType | null,
+    holdsLock: row.holds_lock === 1,
+    caller: row.caller_id === null ? null : { id: row.caller_id as InvocationId, completionId: row.caller_completion_id ?? 0 },
+    executionTime: row.execution_time,
+    retentionMs: row.retention_ms,
+    expiresAt: row.expires_at,
+    status: row.status as InvocationStatus,
+    idempotencyKey: row.idempotency_key,
+    createdAt: row.created_at,
+    modifiedAt: row.modified_at,
+    retryCount: row.retry_count,
+    lastFailure: row.last_failure,
+    journalLength: row.journal_length,
+    completedAt: row.completed_at,
+    outcome,
+  };
+}
