@@ -177,6 +177,8 @@ export async function runAttempt(run: AttemptRun): Promise<AttemptOutcome> {
             throw new AttemptFailure(`protocol violation: service sent ${messageTypeName(frame.type)} (0x${frame.type.toString(16)})`);
         }
       }
+      // Commands of one chunk go to the partition together; the service may now wait for their results.
+      flushCommands();
     }
     flushCommands();
     decoder.end();

@@ -15,7 +15,7 @@ export const INVOCATION_ID = /^inv_1[0-9A-Za-z]{33}$/;
 const INVOCATION_ID_ANYWHERE = /inv_1[0-9A-Za-z]{33}(?![0-9A-Za-z])/g;
 const DEPLOYMENT_ID_ANYWHERE = /dp_[0-9A-Za-z]{20,}/g;
 // Awakeable ids (`sign_1…` since protocol v4, `prom_1…` before).
-const AWAKEABLE_ID_ANYWHERE = /(?:sign|prom)_1[0-9A-Za-z]{20,}/g;
+const AWAKEABLE_ID_ANYWHERE = /(?:sign|prom)_1[0-9A-Za-z_-]{20,}/g;
 const TIMESTAMP_ANYWHERE = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})/g;
 // Lists restate-server returns in hash-map order (it differs between two GETs): compared sorted by name.
 const UNORDERED_KEYS = new Set(["services", "handlers"]);

@@ -28,7 +28,15 @@ export async function startWaiting(t: Parameters<Scenario>[0], key: string): Pro
 }
 
 export const awakeableScenarios = {
-  /** restate-server: see RESTATE-FACTS.md (awakeables). */
+  /**
+   * restate-server:
+   * - `POST /restate/awakeables/{id}/resolve` (JSON body) → 202, empty body, no content-type; attach →
+   *   200 `{"got":{"answer":42}}`.
+   * - resolve again, or reject, an already completed awakeable → 202 (silently ignored).
+   * - reject with a text body → 202; the awaiting handler gets a TerminalError: attach → 500 source
+   *   invocation, message = the body (`nope, not today`).
+   * Awakeable ids look like `sign_1x3YdQeYtxH-O1wEoQc6lKj6bvjag0_9bAAAAEQ` (base64url after `sign_1`).
+   */
   resolveAndReject: (async (t) => {
     const ok = await startWaiting(t, `ok-${t.tag}`);
     await t.call(`/restate/awakeables/${ok.awakeableId}/resolve`, { answer: 42 });
@@ -42,7 +50,14 @@ export const awakeableScenarios = {
     await t.get(`/restate/invocation/${no.invocationId}/attach`);
   }) satisfies Scenario,
 
-  /** restate-server: see RESTATE-FACTS.md (awakeables). */
+  /**
+   * restate-server:
+   * - `not-an-id` → 400 ingress `bad awakeable id 'not-an-id': bad format`; `sign_1bogus` → 400
+   *   `bad awakeable id 'sign_1bogus': id doesn't match the expected type`.
+   * - `/restate/awakeables/{id}/nope` → 404 ingress `not found`; GET or PUT on `…/resolve` → 405.
+   * - resolve with an empty body → 202 (the SDK then fails to parse it: retryable, so output → 470).
+   * - resolve a well-formed id nobody awaits → 202.
+   */
   badRequests: (async (t) => {
     const pending = await startWaiting(t, `bad-${t.tag}`);
     await t.call(`/restate/awakeables/not-an-id/resolve`, 1);
@@ -50,8 +65,13 @@ export const awakeableScenarios = {
     await t.call(`/restate/awakeables/${pending.awakeableId}/nope`, 1);
     await t.get(`/restate/awakeables/${pending.awakeableId}/resolve`);
     await t.ingress("PUT", `/restate/awakeables/${pending.awakeableId}/resolve`, 1);
-    await t.call(`/restate/awakeables/${pending.awakeableId}/resolve`, undefined, { rawBody: "x", headers: { "content-type": "text/plain" } });
-    await t.call(`/restate/awakeables/${pending.awakeableId}/resolve`);
-    await t.get(`/restate/invocation/${pending.invocationId}/attach`);
+    await t.call(`/restate/awakeables/${pending.awakeableId}/resolve`, undefined, { rawBody: "", headers: { "content-type": "application/json" } });
+    // The empty payload made the handler's JSON parse fail: a retryable error, so it is still running.
+    await t.get(`/restate/invocation/${pending.invocationId}/output`);
+    // A valid-format id nobody waits on.
+    const unknown = pending.awakeableId.slice(0, -4) + (pending.awakeableId.endsWith("AAAA") ? "BBBB" : "AAAA");
+    await t.call(`/restate/awakeables/${unknown}/resolve`, 1, { label: "resolve unknown (valid format) awakeable" });
+    // Clean-up: the handler would retry the unparsable payload forever.
+    await t.admin("PATCH", `/invocations/${pending.invocationId}/kill`, undefined, { label: "kill (clean-up)", compare: "status-only" });
   }) satisfies Scenario,
 };

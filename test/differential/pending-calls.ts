@@ -34,7 +34,12 @@ export const caller = restate.service({
 export const callServices = [caller, greeter, counter];
 
 export const callScenarios = {
-  /** restate-server: see RESTATE-FACTS.md (calls). */
+  /**
+   * restate-server: greetVia → 200 `"Hello, Ada!"`; failVia → 409 source invocation `custom failure`
+   * (the callee's code and message pass through the caller); catchVia → 200
+   * `{"terminal":true,"code":409,"message":"custom failure"}`; addVia → 200 `7`; sendVia → 200
+   * `{"sent":true}` (the one-way send's invocation id is an `inv_1…`).
+   */
   callsAndErrors: (async (t) => {
     await t.call(`/DiffCaller/greetVia`, "Ada");
     await t.call(`/DiffCaller/failVia`);

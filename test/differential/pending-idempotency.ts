@@ -25,7 +25,13 @@ export const ticketer = restate.service({
 });
 
 export const idempotencyScenarios = {
-  /** restate-server: see RESTATE-FACTS.md (idempotency). */
+  /**
+   * restate-server:
+   * - same key twice → 200 both, same body (`execution: 1`, the handler ran once), same x-restate-id.
+   * - same key, DIFFERENT body → 200 with the first call's result and id (no conflict check).
+   * - another key → a new invocation (`execution: 2`).
+   * - an empty `idempotency-key: ""` is a key like any other: two such calls share one invocation.
+   */
   callTwice: (async (t) => {
     const who = `ada-${t.tag}`;
     const first = await t.call(`/DiffTicketer/issue`, who, { headers: { "idempotency-key": `k1-${t.tag}` } });
@@ -35,11 +41,21 @@ export const idempotencyScenarios = {
     await t.call(`/DiffTicketer/issue`, `other-${t.tag}`, { headers: { "idempotency-key": `k1-${t.tag}` } });
     // Another key runs the handler again.
     await t.call(`/DiffTicketer/issue`, who, { headers: { "idempotency-key": `k2-${t.tag}` } });
-    // Empty key.
+    // An empty key, twice.
+    await t.call(`/DiffTicketer/issue`, who, { headers: { "idempotency-key": "" } });
     await t.call(`/DiffTicketer/issue`, who, { headers: { "idempotency-key": "" } });
   }) satisfies Scenario,
 
-  /** restate-server: see RESTATE-FACTS.md (idempotency). */
+  /**
+   * restate-server:
+   * - send twice with one key → 202 `status: "Accepted"`, then 202 `status: "PreviouslyAccepted"` with
+   *   the same invocationId.
+   * - `/restate/invocation/{service}/{handler}/{key}/attach|output` → 200 result, x-restate-id.
+   * - unknown key: output → 404 ingress `invocation not found`, no id; attach → 404 source invocation
+   *   `not found` WITH an x-restate-id.
+   * - unknown service → 404 ingress `service 'Nope' not found, …`.
+   * - a blocking call with the key of the earlier send → 200 the stored result, same id.
+   */
   sendTwiceAndAttach: (async (t) => {
     const who = `bob-${t.tag}`;
     const key = `s1-${t.tag}`;
@@ -54,7 +70,10 @@ export const idempotencyScenarios = {
     await t.call(`/DiffTicketer/issue`, who, { headers: { "idempotency-key": key } });
   }) satisfies Scenario,
 
-  /** restate-server: see RESTATE-FACTS.md (idempotency). */
+  /**
+   * restate-server: add 10 twice with one key → 200 `10` both, same id; get → `10` (applied once);
+   * `/restate/invocation/DiffCounter/{objectKey}/add/{key}/attach|output` → 200 `10`, x-restate-id.
+   */
   objectIdempotency: (async (t) => {
     const obj = `o-${t.tag}`;
     const key = `add-${t.tag}`;

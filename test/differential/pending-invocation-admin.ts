@@ -31,7 +31,13 @@ export async function queryStatus(t: Parameters<Scenario>[0], id: string, label:
 }
 
 export const invocationAdminScenarios = {
-  /** restate-server: see RESTATE-FACTS.md (admin invocations). */
+  /**
+   * restate-server: cancel a running (suspended) invocation → 202, empty body; attach and output → 409
+   * source invocation `Cancelled`, x-restate-id; cancel again → 409 admin JSON
+   * `{"message":"The invocation '<id>' was already completed.","restate_code":null}`; purge → 200 empty;
+   * output after purge → 404 ingress `invocation not found`; purge again → 404 `The requested invocation
+   * '<id>' does not exist`.
+   */
   cancelRunning: (async (t) => {
     const w = await startWaiting(t, `cancel-${t.tag}`);
     await t.admin("PATCH", `/invocations/${w.invocationId}/cancel`);
@@ -43,7 +49,10 @@ export const invocationAdminScenarios = {
     await t.admin("PATCH", `/invocations/${w.invocationId}/purge`, undefined, { label: "purge again" });
   }) satisfies Scenario,
 
-  /** restate-server: see RESTATE-FACTS.md (admin invocations). */
+  /**
+   * restate-server: kill a running invocation → 200 (not 202), empty body; attach → 409 source
+   * invocation `killed`; kill again → 409 `The invocation '<id>' was already completed.`
+   */
   killRunning: (async (t) => {
     const w = await startWaiting(t, `kill-${t.tag}`);
     await t.admin("PATCH", `/invocations/${w.invocationId}/kill`);
@@ -51,7 +60,15 @@ export const invocationAdminScenarios = {
     await t.admin("PATCH", `/invocations/${w.invocationId}/kill`, undefined, { label: "kill again (completed)" });
   }) satisfies Scenario,
 
-  /** restate-server: see RESTATE-FACTS.md (admin invocations). */
+  /**
+   * restate-server, on a completed invocation: pause → 409 `The invocation '<id>' is not running, cannot
+   * be paused.`; resume → 409 `The invocation '<id>' is completed, cannot be resumed.`; restart-as-new →
+   * 200 `{"new_invocation_id":"inv_1…"}`; purge → 200 empty.
+   * On an unknown id every op → 404 `The requested invocation '<id>' does not exist`; a malformed id →
+   * 400 `The request field 'invocation_id' is invalid. Reason: bad format`; the deprecated
+   * `DELETE /invocations/{id}` → 202 empty even for an unknown id; `GET /invocations/{id}` → 405 empty.
+   * Admin error bodies are `{"message", "restate_code": null}`, content-type application/json.
+   */
   completedAndUnknown: (async (t) => {
     const done = await t.call(`/DiffGreeter/greet`, "done");
     const id = done.invocationId!;
@@ -67,7 +84,13 @@ export const invocationAdminScenarios = {
     await t.admin("GET", `/invocations/${UNKNOWN_ID}`, undefined, { label: "GET invocation" });
   }) satisfies Scenario,
 
-  /** restate-server: see RESTATE-FACTS.md (admin invocations). */
+  /**
+   * restate-server, on an invocation backing off after a retryable failure: output → 470; resume (not
+   * paused) → 200; pause → 202; pause again → 200; purge (not completed) → 409 `The invocation '<id>' is
+   * not yet completed.`; resume → 200; kill → 200; output → 409 source invocation `killed`; pause the
+   * killed one → 409 `… is not running, cannot be paused.` Via `POST /query` (sys_invocation.status):
+   * `backing-off` → after pause `paused` → after resume `backing-off`.
+   */
   pauseResume: (async (t) => {
     const sent = await t.call(`/DiffStubborn/fail/send`);
     const id = sent.invocationId!;

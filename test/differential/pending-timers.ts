@@ -18,7 +18,10 @@ export const sleeper = restate.service({
 });
 
 export const timerScenarios = {
-  /** restate-server: see RESTATE-FACTS.md (timers). */
+  /**
+   * restate-server: send → 202; output while sleeping → 470 (no x-restate-id, `the invocation exists
+   * but has not completed yet`); attach → 200 `"slept 300"` once the timer fires; output then → 200.
+   */
   sleepThenAttach: (async (t) => {
     const sent = await t.call(`/DiffSleeper/nap/send`, 300);
     await t.get(`/restate/invocation/${sent.invocationId}/output`);
@@ -27,7 +30,20 @@ export const timerScenarios = {
     await t.call(`/DiffSleeper/nap`, 50);
   }) satisfies Scenario,
 
-  /** restate-server: see RESTATE-FACTS.md (delayed sends). */
+  /**
+   * restate-server:
+   * - `/send?delay=300ms` → 202 `{"invocationId","executionTime":"<RFC 3339 instant>","status":"Accepted"}`
+   *   (key order as written; `executionTime` only on delayed sends).
+   * - output before it runs → 470; attach → waits, then 200 `"Hello, later!"`.
+   * - ISO 8601 `delay=PT0.1S` is accepted too (202 with executionTime).
+   * - `delay=bogus` → 400 ingress `bad delay query parameter, must be a ISO8601 duration: failed to
+   *   parse input in the "friendly" duration format: expected duration to start with a unit value (a
+   *   decimal integer) after an optional sign, but no integer was found`.
+   * - `delay=` → 400 ingress `bad delay query parameter, must be a ISO8601 duration: an empty string is
+   *   not a valid duration in either the ISO 8601 format or Jiff's "friendly" format`.
+   * - `delay` on a call (no /send) → 400 ingress `cannot use the delay query parameter with calls. The
+   *   delay is supported only with sends`.
+   */
   delayedSend: (async (t) => {
     const sent = await t.call(`/DiffSleeper/hello/send?delay=300ms`, "later");
     await t.get(`/restate/invocation/${sent.invocationId}/output`);

@@ -23,7 +23,20 @@ export const approvalFlow = restate.workflow({
 });
 
 export const workflowScenarios = {
-  /** restate-server: see RESTATE-FACTS.md (workflows). */
+  /**
+   * restate-server:
+   * - run/send → 202 `{invocationId, status: "Accepted"}`; the same again while it runs → 202 with the
+   *   SAME id and `status: "PreviouslyAccepted"`.
+   * - `/restate/workflow/{name}/{key}/output` while running → 470, no x-restate-id, `the invocation
+   *   exists but has not completed yet`.
+   * - shared handlers run meanwhile: peek → 200 `null`; decide (resolves the promise) → 200, no
+   *   content-type, empty body.
+   * - workflow attach and output → 200 `"order-1: approved"`, x-restate-id = the run's id.
+   * - after completion: `run` (blocking) → 409, source invocation, x-restate-id = the ORIGINAL run's
+   *   id, `the workflow method was already invoked`; run/send → 202 PreviouslyAccepted, original id.
+   * - resolving the completed promise again (decide) → 409 source invocation `promise was already
+   *   completed` (x-restate-id of that shared-handler invocation).
+   */
   runOnceAndAttach: (async (t) => {
     const key = `w-${t.tag}`;
     await t.call(`/DiffWorkflow/${key}/run/send`, "order-1");
@@ -42,7 +55,18 @@ export const workflowScenarios = {
     await t.call(`/DiffWorkflow/${key}/decide`, "rejected");
   }) satisfies Scenario,
 
-  /** restate-server: see RESTATE-FACTS.md (workflows). */
+  /**
+   * restate-server:
+   * - attach of a key never run → 404, source invocation, WITH an x-restate-id, `not found`; output →
+   *   404 source ingress, no x-restate-id, `invocation not found`.
+   * - attach on an unregistered workflow name → the same 404 `not found` (no service check).
+   * - `/restate/workflow/DiffWorkflow/k` → 400 `bad path, expected either
+   *   /restate/workflow/:workflow_name/:workflow_key/output or
+   *   /restate/workflow/:workflow_name/:workflow_key/attach`.
+   * - POST on `/restate/workflow/…/output` → 405 `method not allowed`.
+   * - `/DiffWorkflow/run` (no key) → 400 `bad path, expected either /:service-name/:handler or
+   *   /:object-name/:object-key/:handler`.
+   */
   unknownAndBadPaths: (async (t) => {
     await t.get(`/restate/workflow/DiffWorkflow/nobody-${t.tag}/attach`);
     await t.get(`/restate/workflow/DiffWorkflow/nobody-${t.tag}/output`);
@@ -52,7 +76,10 @@ export const workflowScenarios = {
     await t.call(`/DiffWorkflow/run`, "x");
   }) satisfies Scenario,
 
-  /** restate-server: see RESTATE-FACTS.md (workflows). */
+  /**
+   * restate-server: the blocking run → 200 `"first: ok"`; run again with the same key → 409 source
+   * invocation `the workflow method was already invoked`, x-restate-id = the first run's id.
+   */
   blockingRunTwice: (async (t) => {
     const key = `b-${t.tag}`;
     const first = t.call(`/DiffWorkflow/${key}/run`, "first");

@@ -52,7 +52,7 @@ export const greeter = restate.service({
     },
     parked: async (_ctx: restate.Context, key: string) => {
       await gate(key).promise;
-      return `released ${key}`;
+      return "released";
     },
   },
   options: fastRetries,
