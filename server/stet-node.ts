@@ -4,6 +4,7 @@ import { pino, type Logger } from "pino";
 import { Invoker, type InvokerEvent } from "../invoker/index.js";
 import { openDatabase, PartitionSet, type ProcessorEvent } from "../partition/index.js";
 import { toError } from "../protocol/errors.js";
+import type { ProtocolVersion } from "../protocol/index.js";
 import type { StetConfig } from "./config.js";
 import { openDataDir, type OpenedDataDir } from "./data-dir.js";
 import { ingressPlugin, type IngressRegistry } from "./ingress/ingress-plugin.js";
@@ -18,6 +19,8 @@ export interface StetNodeOptions {
   /** Overrides for tests: lease length, invoker knobs. */
   readonly leaseTtlMs?: number;
   readonly drainTimeoutMs?: number;
+  /** Highest service protocol version offered to deployments (5–7). Default 6, as Restate 1.7. */
+  readonly maxProtocolVersion?: ProtocolVersion;
 }
 
 export interface StetNode {
@@ -72,6 +75,7 @@ export async function startStetNode(config: StetConfig, options: StetNodeOptions
       resolveTarget: (service, handler) => views.resolveTarget(service, handler),
       spillDir: dataDir.spillDir,
       drainTimeoutMs: options.drainTimeoutMs,
+      maxProtocolVersion: options.maxProtocolVersion,
       onEvent: (event) => {
         if (event.type === "attempt-failed") log.warn(event, "invocation attempt failed");
         options.onInvokerEvent?.(event);

@@ -5,6 +5,8 @@ import * as restate from "@restatedev/restate-sdk";
 
 export interface TestEndpoint {
   readonly url: string;
+  /** Content types of every invocation request received, in order (they name the protocol version). */
+  readonly invokeContentTypes: string[];
   close(): Promise<void>;
 }
 
@@ -15,7 +17,12 @@ type Services = Parameters<typeof restate.createEndpointHandler>[0]["services"];
  * speaks, bidirectional) or HTTP/1.1 (request/response mode).
  */
 export async function startEndpoint(services: Services, options: { http?: 1 | 2 } = {}): Promise<TestEndpoint> {
-  const handler = restate.createEndpointHandler({ services });
+  const sdkHandler = restate.createEndpointHandler({ services });
+  const invokeContentTypes: string[] = [];
+  const handler = ((req: http.IncomingMessage, res: http.ServerResponse) => {
+    if (req.url?.includes("/invoke/") === true) invokeContentTypes.push(String(req.headers["content-type"]));
+    return sdkHandler(req, res);
+  }) as typeof sdkHandler;
   const server = options.http === 1 ? http.createServer(handler) : http2.createServer(handler);
   const sessions = new Set<http2.Http2Session>();
   const sockets = new Set<import("node:net").Socket>();
@@ -31,6 +38,7 @@ export async function startEndpoint(services: Services, options: { http?: 1 | 2 
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
+    invokeContentTypes,
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sessions) s.destroy();

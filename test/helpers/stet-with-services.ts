@@ -1,5 +1,6 @@
 import { afterEach } from "vitest";
-import { startEndpoint } from "./sdk-endpoint.js";
+import type { ProtocolVersion } from "../../protocol/index.js";
+import { startEndpoint, type TestEndpoint } from "./sdk-endpoint.js";
 import { startTestStet, type TestStet } from "./stet.js";
 
 type Services = Parameters<typeof startEndpoint>[0];
@@ -8,7 +9,17 @@ type Services = Parameters<typeof startEndpoint>[0];
  * Per-test stet with official-SDK services registered; everything started is closed after each test.
  * Call once at the top of a test file, then `await setup([...])` inside tests.
  */
-export function useStetWithServices(): (services: Services, options?: { http?: 1 | 2; partitions?: number }) => Promise<TestStet> {
+export interface SetupOptions {
+  readonly http?: 1 | 2;
+  readonly partitions?: number;
+  readonly maxProtocolVersion?: ProtocolVersion;
+}
+
+export interface StetWithServices extends TestStet {
+  readonly endpoint: TestEndpoint;
+}
+
+export function useStetWithServices(): (services: Services, options?: SetupOptions) => Promise<StetWithServices> {
   const cleanups: Array<() => Promise<void>> = [];
   afterEach(async () => {
     for (const c of cleanups.splice(0).reverse()) await c();
@@ -16,9 +27,10 @@ export function useStetWithServices(): (services: Services, options?: { http?: 1
   return async (services, options = {}) => {
     const endpoint = await startEndpoint(services, { http: options.http ?? 2 });
     cleanups.push(() => endpoint.close());
-    const stet = await startTestStet(options.partitions === undefined ? {} : { partitions: options.partitions });
+    const { http: _http, ...stetOptions } = options;
+    const stet = await startTestStet(stetOptions);
     cleanups.push(() => stet.close());
     await stet.register(endpoint.url);
-    return stet;
+    return Object.assign(stet, { endpoint });
   };
 }

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { pino } from "pino";
 import type { InvokerEvent } from "../../invoker/index.js";
+import type { ProtocolVersion } from "../../protocol/index.js";
 import type { StetConfig } from "../../server/config.js";
 import { startStetNode, type StetNode } from "../../server/stet-node.js";
 import { tempDir } from "./temp-dir.js";
@@ -19,7 +20,9 @@ export interface TestStet {
 }
 
 /** Starts stet in this process on random ports with its own data folder (kept when `dataDir` is given). */
-export async function startTestStet(options: { dataDir?: string; partitions?: number } = {}): Promise<TestStet> {
+export async function startTestStet(
+  options: { dataDir?: string; partitions?: number; maxProtocolVersion?: ProtocolVersion } = {},
+): Promise<TestStet> {
   const owned = options.dataDir === undefined ? tempDir() : undefined;
   const dataDir = options.dataDir ?? join(owned!.path, "data");
   const config: StetConfig = Object.freeze({
@@ -34,6 +37,7 @@ export async function startTestStet(options: { dataDir?: string; partitions?: nu
   const events: InvokerEvent[] = [];
   const listeners = new Set<(e: InvokerEvent) => void>();
   const node = await startStetNode(config, {
+    ...(options.maxProtocolVersion === undefined ? {} : { maxProtocolVersion: options.maxProtocolVersion }),
     logger: pino({ level: process.env["STET_TEST_LOG"] ?? "silent" }),
     onInvokerEvent: (event) => {
       events.push(event);
