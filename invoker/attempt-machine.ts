@@ -14,8 +14,11 @@ export interface AttemptMachineContext {
 
 export type AttemptMachineEvent = { type: "STOP" } | { type: "ABORT" };
 
-/** What the partition made of a failed attempt: retry after backoff, paused (retries exhausted), or fenced. */
-export type FailureVerdict = "retry" | "paused" | "fenced";
+/**
+ * What the partition made of a failed attempt: retry after backoff; `exhausted` (retries used up: the
+ * invocation was paused or killed per its policy); or fenced.
+ */
+export type FailureVerdict = "retry" | "exhausted" | "fenced";
 
 /**
  * The life of one invocation inside the invoker: attempts, failures and backoff until it ends, suspends,
@@ -85,7 +88,7 @@ export const attemptMachine = setup({
             target: "backingOff",
             actions: assign({ attempt: ({ context }) => context.attempt + 1 }),
           },
-          { guard: ({ event }) => event.output === "paused", target: "paused" },
+          { guard: ({ event }) => event.output === "exhausted", target: "exhausted" },
           { target: "fenced" },
         ],
         onError: { target: "fenced" },
@@ -95,7 +98,7 @@ export const attemptMachine = setup({
       after: { retryDelay: { target: "running", actions: assign({ retryAfterMs: undefined }) } },
     },
     ended: { type: "final" },
-    paused: { type: "final" },
+    exhausted: { type: "final" },
     suspended: { type: "final" },
     fenced: { type: "final" },
     stopped: { type: "final" },

@@ -40,6 +40,12 @@ export interface AttemptRun {
   readonly signal: AbortSignal;
   /** The highest service protocol version stet speaks. */
   readonly maxProtocolVersion: ProtocolVersion;
+  /**
+   * Bidirectional streams only: after this long without a frame from the service, stet ends its side of
+   * the stream, which asks the service to suspend; `abortTimeoutMs` later the stream is cut. 0 = never.
+   */
+  readonly inactivityTimeoutMs?: number;
+  readonly abortTimeoutMs?: number;
   /** Receives the function that writes a notification into this attempt's stream, once it is open. */
   readonly onStream?: (deliver: (frame: Uint8Array) => void) => void;
 }
@@ -65,6 +71,10 @@ export async function runAttempt(run: AttemptRun): Promise<AttemptOutcome> {
     accept: contentType,
   });
   const onAbort = () => stream.abort(toError(signal.reason ?? new Error("attempt aborted")));
+  const timers = inactivityTimers(run, () => stream.writable, {
+    askToSuspend: () => stream.end(),
+    abort: () => stream.abort(new Error(`the service did not end the attempt within the abort timeout (${run.abortTimeoutMs} ms)`)),
+  });
   if (signal.aborted) onAbort();
   signal.addEventListener("abort", onAbort, { once: true });
 
@@ -118,7 +128,9 @@ export async function runAttempt(run: AttemptRun): Promise<AttemptOutcome> {
       pending = [];
     };
 
+    timers.touch();
     for await (const chunk of stream.chunks) {
+      timers.touch();
       for (const frame of decoder.push(chunk)) {
         if (isCommand(frame.type) || isCustom(frame.type)) {
           if (frame.type === MessageType.OutputCommand) result = outputOf(frame);
@@ -192,8 +204,37 @@ export async function runAttempt(run: AttemptRun): Promise<AttemptOutcome> {
     if (signal.aborted) return { kind: "failed", failure: "attempt aborted" };
     return { kind: "failed", failure: toError(error).message };
   } finally {
+    timers.clear();
     signal.removeEventListener("abort", onAbort);
   }
+}
+
+/** The inactivity and abort timers of a bidirectional attempt (Restate's suspension request). */
+function inactivityTimers(
+  run: AttemptRun,
+  writable: () => boolean,
+  on: { askToSuspend: () => void; abort: () => void },
+): { touch(): void; clear(): void } {
+  const inactivityMs = run.target.httpVersion === 2 ? (run.inactivityTimeoutMs ?? 0) : 0;
+  let inactivity: NodeJS.Timeout | undefined;
+  let abort: NodeJS.Timeout | undefined;
+  const clear = () => {
+    clearTimeout(inactivity);
+    clearTimeout(abort);
+  };
+  return {
+    touch: () => {
+      if (inactivityMs <= 0 || abort !== undefined) return;
+      clearTimeout(inactivity);
+      inactivity = setTimeout(() => {
+        if (!writable()) return;
+        on.askToSuspend();
+        const abortMs = run.abortTimeoutMs ?? 0;
+        if (abortMs > 0) abort = setTimeout(on.abort, abortMs);
+      }, inactivityMs);
+    },
+    clear,
+  };
 }
 
 function startMessage(input: AttemptInput) {

@@ -1,5 +1,12 @@
 export * from "./ports.js";
-export { Invoker, InvokerClosedError, type InvokerEvent, type InvokerOptions, type InvokerState } from "./invoker.js";
+export {
+  Invoker,
+  InvokerClosedError,
+  type InvokerEvent,
+  type InvokerOptions,
+  type InvokerState,
+  type ResolvedTarget,
+} from "./invoker.js";
 export { SegmentedQueue, type InvokeRequest } from "./segmented-queue.js";
 export { DEFAULT_RETRY_POLICY, retryDelay, type RetryPolicy } from "./retry-policy.js";
 export type { DeploymentTarget, Transport, AttemptStream } from "./transport/transport.js";

@@ -13,6 +13,15 @@ import type { DeploymentTarget, Transport } from "./transport/transport.js";
 
 export type InvokerState = "running" | "draining" | "aborting" | "closed";
 
+export interface ResolvedTarget {
+  readonly target: DeploymentTarget;
+  readonly retryPolicy: RetryPolicy;
+  /** Silence (ms) after which a bidirectional attempt is asked to suspend; 0 = never. */
+  readonly inactivityTimeoutMs: number;
+  /** Time (ms) an attempt asked to suspend gets before it is cut; 0 = never. */
+  readonly abortTimeoutMs: number;
+}
+
 export type InvokerEvent =
   | { readonly type: "attempt-started"; readonly invocationId: InvocationId; readonly attempt: number }
   | { readonly type: "attempt-failed"; readonly invocationId: InvocationId; readonly attempt: number; readonly failure: string }
@@ -29,7 +38,7 @@ export interface InvokerOptions {
   readonly resolveTarget: (
     service: string,
     handler: string,
-  ) => { readonly target: DeploymentTarget; readonly retryPolicy: RetryPolicy } | undefined;
+  ) => ResolvedTarget | undefined;
   /** Folder for the input queue's spilled segments. */
   readonly spillDir: string;
   /** Live invocations at most; the rest wait in the queue. Default 1024. */
@@ -230,6 +239,8 @@ export class Invoker implements InvokerPort {
               signal,
               maxProtocolVersion: this.#options.maxProtocolVersion ?? 6,
               onStream: (deliver) => (live.deliver = deliver),
+              inactivityTimeoutMs: resolved.inactivityTimeoutMs,
+              abortTimeoutMs: resolved.abortTimeoutMs,
             });
           } finally {
             live.deliver = undefined;
@@ -238,7 +249,7 @@ export class Invoker implements InvokerPort {
         recordFailure: fromPromise<FailureVerdict, { attempt: number; failure: string }>(async ({ input }) => {
           onEvent?.({ type: "attempt-failed", invocationId: id, attempt: input.attempt, failure: input.failure });
           const outcome = await sink.propose({ kind: "attempt-failed", fence: fence(input.attempt), failure: input.failure });
-          return !outcome.applied ? "fenced" : outcome.paused === true ? "paused" : "retry";
+          return !outcome.applied ? "fenced" : outcome.exhausted === true ? "exhausted" : "retry";
         }),
       },
       delays: {

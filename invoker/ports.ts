@@ -41,8 +41,8 @@ export type Effect =
 export interface EffectOutcome {
   /** False when the effect was fenced off (stale attempt or leader); the attempt must stop. */
   readonly applied: boolean;
-  /** For a failed attempt: the retries are exhausted and the invocation is paused. */
-  readonly paused?: boolean;
+  /** For a failed attempt: the retries are used up; the invocation was paused or killed per its policy. */
+  readonly exhausted?: boolean;
 }
 
 export interface EffectSink {

@@ -1,17 +1,12 @@
-import type { DeploymentTarget, RetryPolicy } from "../invoker/index.js";
+import type { ResolvedTarget } from "../invoker/index.js";
 import type { HandlerInfo, ServiceResolver } from "../partition/index.js";
 import { effectiveHandlerType } from "../protocol/index.js";
 import type { IngressRegistry } from "./ingress/ingress-plugin.js";
 import { effectiveHandlerOptions, type DeploymentRegistry, type ResolvedHandler } from "./registry/index.js";
 
-export interface InvocationTargetInfo {
-  readonly target: DeploymentTarget;
-  readonly retryPolicy: RetryPolicy;
-}
-
 export interface RegistryViews extends IngressRegistry, ServiceResolver {
   /** Where the invoker sends an attempt of `service/handler`, and how it retries. */
-  resolveTarget(service: string, handler: string): InvocationTargetInfo | undefined;
+  resolveTarget(service: string, handler: string): ResolvedTarget | undefined;
 }
 
 /** The registry as ingress, the partitions and the invoker see it: map lookups, no SQL. */
@@ -27,6 +22,7 @@ export function registryViews(registry: DeploymentRegistry): RegistryViews {
       // retention, and a workflow's result for its completion retention.
       retentionMs: isWorkflowRun ? (options.workflowCompletionRetentionMs ?? options.journalRetentionMs) : Math.max(options.journalRetentionMs, options.idempotencyRetentionMs),
       maxAttempts: options.retryPolicy.maxAttempts,
+      onMaxAttempts: options.retryPolicy.onMaxAttempts === "KILL" ? "KILL" : "PAUSE",
     };
   };
   return {
@@ -50,9 +46,12 @@ export function registryViews(registry: DeploymentRegistry): RegistryViews {
     resolveTarget: (service, handler) => {
       const resolved = registry.resolveHandler(service, handler);
       if (resolved === null) return undefined;
-      const policy = effectiveHandlerOptions(resolved).retryPolicy;
+      const options = effectiveHandlerOptions(resolved);
+      const policy = options.retryPolicy;
       return {
         target: resolved.deployment,
+        inactivityTimeoutMs: options.inactivityTimeoutMs,
+        abortTimeoutMs: options.abortTimeoutMs,
         retryPolicy: {
           initialIntervalMs: policy.initialIntervalMs,
           factor: policy.exponentiationFactor,

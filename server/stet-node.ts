@@ -19,6 +19,8 @@ export interface StetNodeOptions {
   /** Overrides for tests: lease length, invoker knobs. */
   readonly leaseTtlMs?: number;
   readonly drainTimeoutMs?: number;
+  /** How often expired completed invocations are deleted, in ms. Default 60 s. */
+  readonly expiryIntervalMs?: number;
   /** Highest service protocol version offered to deployments (5–7). Default 6, as Restate 1.7. */
   readonly maxProtocolVersion?: ProtocolVersion;
 }
@@ -62,6 +64,7 @@ export async function startStetNode(config: StetConfig, options: StetNodeOptions
       partitionCount: dataDir.settings.partitions,
       holder: dataDir.settings.nodeId,
       leaseTtlMs: options.leaseTtlMs,
+      expiryIntervalMs: options.expiryIntervalMs,
       onEvent: (event) => {
         log.debug(event, "partition event");
         options.onPartitionEvent?.(event);

@@ -23,8 +23,8 @@ export interface CommandResult extends EffectOutcome {
   readonly started?: Started;
   /** For `control`: why it was not applied (unknown, not in a state that allows it). */
   readonly refusal?: { readonly status: number; readonly message: string };
-  /** For `attempt-failed`: the retries are exhausted and the invocation is now paused. */
-  readonly paused?: boolean;
+  /** For `attempt-failed`: the retries are used up; the invocation is now paused or killed. */
+  readonly exhausted?: boolean;
 }
 
 const APPLIED: CommandResult = { applied: true };
@@ -102,10 +102,15 @@ function applyEffect(ctx: ApplyContext, effect: Effect): CommandResult {
       store.invocations.setStatus(id, "suspended", ctx.now);
       return APPLIED;
     case "attempt-failed": {
-      const limit = ctx.services.resolve(record.target.service, record.target.handler)?.maxAttempts ?? null;
+      const handler = ctx.services.resolve(record.target.service, record.target.handler);
+      const limit = handler?.maxAttempts ?? null;
       const exhausted = limit !== null && record.retryCount + 1 >= limit;
       store.invocations.recordFailure(id, effect.failure, exhausted ? "paused" : "backing-off", ctx.now);
-      return exhausted ? { applied: true, paused: true } : APPLIED;
+      if (!exhausted) return APPLIED;
+      if (handler?.onMaxAttempts === "KILL") {
+        completeInvocation(ctx, store.invocations.get(id)!, { kind: "failure", code: 500, message: effect.failure });
+      }
+      return { applied: true, exhausted: true };
     }
   }
 }

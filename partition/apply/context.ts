@@ -10,8 +10,10 @@ export interface HandlerInfo {
   readonly handlerType: HandlerType | null;
   /** How long a completed invocation's outcome is kept, in ms; null = not kept (deleted on completion). */
   readonly retentionMs: number | null;
-  /** Attempts before the invocation is paused; null = retry forever. */
+  /** Attempts before the retries stop; null = retry forever. */
   readonly maxAttempts: number | null;
+  /** What happens when they stop: the invocation is paused (resumable) or killed (fails). */
+  readonly onMaxAttempts: "PAUSE" | "KILL";
 }
 
 export interface ServiceResolver {

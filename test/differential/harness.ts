@@ -16,6 +16,8 @@ const INVOCATION_ID_ANYWHERE = /inv_1[0-9A-Za-z]{33}(?![0-9A-Za-z])/g;
 const DEPLOYMENT_ID_ANYWHERE = /dp_[0-9A-Za-z]{20,}/g;
 // Awakeable ids (`sign_1…` since protocol v4, `prom_1…` before).
 const AWAKEABLE_ID_ANYWHERE = /(?:sign|prom)_1[0-9A-Za-z_-]{20,}/g;
+// The targets' tags (see Target.tag).
+const TAG_ANYWHERE = /tag(?:stet|restate)/g;
 const TIMESTAMP_ANYWHERE = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})/g;
 // Lists restate-server returns in hash-map order (it differs between two GETs): compared sorted by name.
 const UNORDERED_KEYS = new Set(["services", "handlers"]);
@@ -83,7 +85,10 @@ export interface Target {
    * settles asynchronously (e.g. an invocation completing after `/send`).
    */
   adminUntil(path: string, until: (o: Observed) => boolean, options?: RequestOptions): Promise<Observed>;
-  /** Per-target unique string, for keys that must not collide between the two servers' runs. */
+  /**
+   * A string unique to this server's run, for keys that must not collide in the shared endpoint
+   * (`key-${t.tag}`); recorded as `<tag>`.
+   */
   readonly tag: string;
 }
 
@@ -103,6 +108,7 @@ function normalizeString(s: string, n: Normalizer): string {
   out = out.replace(DEPLOYMENT_ID_ANYWHERE, (id) => numbered(n.deployments, id, "dp"));
   out = out.replace(AWAKEABLE_ID_ANYWHERE, (id) => numbered(n.awakeables, id, "awk"));
   out = out.replace(TIMESTAMP_ANYWHERE, "<timestamp>");
+  out = out.replace(TAG_ANYWHERE, "<tag>");
   return out;
 }
 
@@ -210,7 +216,7 @@ export function makeTarget(name: ServerName, server: { ingressUrl: string; admin
       headers["content-type"] ??= "application/json";
     }
     const step = options.label ?? `${method} ${base === "admin" ? "admin:" : ""}${path}`;
-    const slot = steps.push(() => ({ step: `${step} (no response)` })) - 1;
+    const slot = steps.push(() => ({ step: `${normalizeString(step, n)} (no response)` })) - 1;
     const res = await fetch(url, { method, headers, body: payload, signal: AbortSignal.timeout(20_000) });
     const text = await res.text();
     const json = parseJson(text);
@@ -236,7 +242,7 @@ export function makeTarget(name: ServerName, server: { ingressUrl: string; admin
     name,
     ingressUrl: server.ingressUrl,
     adminUrl: server.adminUrl,
-    tag: name === "stet" ? "s" : "r",
+    tag: name === "stet" ? "tagstet" : "tagrestate",
     call: (path, body, options) => request("ingress", "POST", path, body, options),
     get: (path, options) => request("ingress", "GET", path, undefined, options),
     ingress: (method, path, body, options) => request("ingress", method, path, body, options),
@@ -329,8 +335,17 @@ export function differential(services: Services, options: { http?: 1 | 2 } = {})
     const servers = started();
     const s = makeTarget("stet", servers.stet, servers.endpoint.url);
     const r = makeTarget("restate-server", servers.restate, servers.endpoint.url);
-    await Promise.all([scenario(s.target), scenario(r.target)]);
-    return { stet: s.finish(), restate: r.finish() };
+    const [sOutcome, rOutcome] = await Promise.allSettled([scenario(s.target), scenario(r.target)]);
+    const steps = { stet: s.finish(), restate: r.finish() };
+    if (sOutcome.status === "rejected" || rOutcome.status === "rejected") {
+      // Show how far each server got: the last step of the one that failed is usually the answer.
+      const reason = (o: PromiseSettledResult<void>) => (o.status === "rejected" ? String(o.reason) : "completed");
+      throw new Error(
+        `scenario failed — stet: ${reason(sOutcome)}; restate-server: ${reason(rOutcome)}\n` +
+          `stet steps: ${JSON.stringify(steps.stet, null, 1)}\nrestate-server steps: ${JSON.stringify(steps.restate, null, 1)}`,
+      );
+    }
+    return steps;
   };
 
   return {

@@ -13,6 +13,7 @@ export interface SetupOptions {
   readonly http?: 1 | 2;
   readonly partitions?: number;
   readonly maxProtocolVersion?: ProtocolVersion;
+  readonly expiryIntervalMs?: number;
 }
 
 export interface StetWithServices extends TestStet {

@@ -92,14 +92,14 @@ describe("attempt machine", () => {
     expect(actor.getSnapshot().value).toBe("fenced");
   });
 
-  it("ends as paused when the partition says the retries are exhausted", async () => {
+  it("ends when the partition says the retries are used up", async () => {
     const recorded: Array<{ attempt: number; failure: string }> = [];
-    const { machine, attempts } = machineWith([{ kind: "failed", failure: "x" }], recorded, "paused");
+    const { machine, attempts } = machineWith([{ kind: "failed", failure: "x" }], recorded, "exhausted");
     const clock = new SimulatedClock();
     const actor = createActor(machine, { input: { attempt: 0 }, clock });
     actor.start();
     await settle();
-    expect(actor.getSnapshot().value).toBe("paused");
+    expect(actor.getSnapshot().value).toBe("exhausted");
     clock.increment(60_000);
     await settle();
     expect(attempts).toEqual([0]);

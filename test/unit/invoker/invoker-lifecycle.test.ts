@@ -58,6 +58,8 @@ function makeInvoker(concurrency: number) {
     resolveTarget: () => ({
       target: { uri: "http://127.0.0.1:1", httpVersion: 2, additionalHeaders: {}, minProtocolVersion: 5, maxProtocolVersion: 6 },
       retryPolicy: { initialIntervalMs: 100, factor: 2, maxIntervalMs: 1000 },
+      inactivityTimeoutMs: 0,
+      abortTimeoutMs: 0,
     }),
     transports: { http1: transport, http2: transport },
     drainTimeoutMs: 1000,

@@ -22,7 +22,7 @@ class RecordingInvoker implements InvokerPort {
   abortInvocation() {}
 }
 
-const PLAIN: HandlerInfo = { serviceType: "SERVICE", handlerType: null, retentionMs: 60_000, maxAttempts: null };
+const PLAIN: HandlerInfo = { serviceType: "SERVICE", handlerType: null, retentionMs: 60_000, maxAttempts: null, onMaxAttempts: "PAUSE" };
 
 const cleanups: Array<() => void> = [];
 afterEach(() => cleanups.splice(0).reverse().forEach((c) => c()));
