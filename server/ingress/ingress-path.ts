@@ -39,7 +39,8 @@ export function parseIngressPath(rawPath: string): IngressPath | undefined {
   if (s[1] === "workflow" && s.length === 5 && isOutputAction(last)) {
     return { kind: "workflow", service: s[2]!, key: s[3]!, action: last };
   }
-  if (s[1] === "awakeables" && s.length === 4 && (last === "resolve" || last === "reject")) {
+  // `/restate/a/…` is the short form the official ingress client uses.
+  if ((s[1] === "awakeables" || s[1] === "a") && s.length === 4 && (last === "resolve" || last === "reject")) {
     return { kind: "awakeable", awakeableId: s[2]!, action: last };
   }
   return undefined;
