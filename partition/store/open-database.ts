@@ -1,16 +1,39 @@
 import BetterSqlite3, { type Database } from "better-sqlite3";
+import { StetError, toError } from "../../protocol/errors.js";
 
 export interface OpenDatabaseOptions {
   /** `full` fsyncs every commit (the default, like Restate's log); `normal` trades the last commits for speed. */
   readonly synchronous?: "full" | "normal";
 }
 
-/** Opens (or creates) the node's SQLite file in WAL mode. */
+export class DataFolderInUseError extends StetError {
+  constructor(file: string, cause: unknown) {
+    super(
+      "STET_DATA_DIR_IN_USE",
+      `the data folder's database ${file} is in use by another running stet; stop it first or use another --data-dir`,
+      { status: 500, cause },
+    );
+  }
+}
+
+/**
+ * Opens (or creates) the node's SQLite file in WAL mode and takes it for this process alone: with
+ * `locking_mode = EXCLUSIVE` the first write keeps SQLite's lock until the connection closes, so a
+ * second stet on the same folder fails fast with a clear error instead of writing alongside.
+ */
 export function openDatabase(file: string, options: OpenDatabaseOptions = {}): Database {
   const db = new BetterSqlite3(file);
-  db.pragma("journal_mode = WAL");
+  try {
+    db.pragma("busy_timeout = 0");
+    db.pragma("locking_mode = EXCLUSIVE");
+    db.pragma("journal_mode = WAL");
+    db.exec("BEGIN IMMEDIATE; COMMIT;");
+  } catch (error) {
+    db.close();
+    if (/locked|busy/i.test(toError(error).message)) throw new DataFolderInUseError(file, error);
+    throw error;
+  }
   db.pragma(`synchronous = ${options.synchronous === "normal" ? "NORMAL" : "FULL"}`);
   db.pragma("foreign_keys = ON");
-  db.pragma("busy_timeout = 5000");
   return db;
 }
