@@ -10,6 +10,7 @@ import {
   StartMessageSchema,
   contentTypeFor,
   encodeFrame,
+  frameFromRaw,
   invocationIdToBytes,
   isCommand,
   isCustom,
@@ -120,7 +121,10 @@ export async function runAttempt(run: AttemptRun): Promise<AttemptOutcome> {
     }
 
     const decoder = new FrameDecoder();
-    let result: InvocationResult | undefined;
+    // An Output stored by an earlier attempt that stopped before its End is replayed, not re-sent:
+    // the service then answers with End alone.
+    const storedOutput = input.journal.find((entry) => entry.type === MessageType.OutputCommand);
+    let result: InvocationResult | undefined = storedOutput === undefined ? undefined : outputOf(frameFromRaw(storedOutput.frame));
     let pending: JournalFrame[] = [];
     const flushCommands = () => {
       if (pending.length === 0) return;

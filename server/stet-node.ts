@@ -7,6 +7,7 @@ import { toError } from "../protocol/errors.js";
 import type { ProtocolVersion } from "../protocol/index.js";
 import type { StetConfig } from "./config.js";
 import { openDataDir, type OpenedDataDir } from "./data-dir.js";
+import { ingressClientErrorHandler, ingressFrameworkErrors } from "./ingress/ingress-errors.js";
 import { ingressPlugin, type IngressRegistry } from "./ingress/ingress-plugin.js";
 import { buildAdminApp } from "./admin/index.js";
 import { DeploymentRegistry } from "./registry/index.js";
@@ -87,11 +88,17 @@ export async function startStetNode(config: StetConfig, options: StetNodeOptions
     cleanups.push(() => invoker.close());
     partitions.start(invoker);
 
-    const admin = buildAdminApp({ registry, logger: log.child({ api: "admin" }), ingressUrl: undefined });
+    const admin = buildAdminApp({ registry, invocations: partitions, logger: log.child({ api: "admin" }), ingressUrl: undefined });
     cleanups.push(() => admin.close());
     const adminUrl = await listen(admin, config.host, config.adminPort);
 
-    const ingress = Fastify({ loggerInstance: log.child({ api: "ingress" }) as FastifyBaseLogger, forceCloseConnections: true });
+    const ingress = Fastify({
+      loggerInstance: log.child({ api: "ingress" }) as FastifyBaseLogger,
+      forceCloseConnections: true,
+      // Requests refused before a route runs (bad percent-encoding, oversized headers) answer in Restate's shape.
+      frameworkErrors: ingressFrameworkErrors,
+      clientErrorHandler: ingressClientErrorHandler,
+    });
     await ingress.register(ingressPlugin, {
       registry: views satisfies IngressRegistry,
       engine: partitions,

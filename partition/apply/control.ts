@@ -1,6 +1,6 @@
 import type { InvocationId } from "../../protocol/index.js";
 import type { ApplyContext } from "./context.js";
-import { cancelInvocation, killInvocation } from "./lifecycle.js";
+import { cancelInvocation, killInvocation, resumeInvocation } from "./lifecycle.js";
 import type { CommandResult } from "./apply.js";
 
 export type ControlOp = "cancel" | "kill" | "purge" | "pause" | "resume";
@@ -38,11 +38,12 @@ export function applyControl(ctx: ApplyContext, op: ControlOp, id: InvocationId)
       }
       return { applied: true };
     case "resume":
-      if (record.status !== "paused") {
-        return { applied: false, refusal: { status: 409, message: `the invocation is ${record.status}, not paused` } };
+      if (record.status === "completed") return { applied: false, refusal: { status: 409, message: "the invocation is already completed" } };
+      if (record.status === "scheduled" || record.status === "inboxed") {
+        return { applied: false, refusal: { status: 425, message: `the invocation is ${record.status} and has not started yet` } };
       }
-      store.invocations.setStatus(id, "invoked", ctx.now);
-      ctx.actions.push({ kind: "enqueue", invocationId: id });
+      // Restate resumes paused, suspended and backing-off invocations alike: a new attempt starts now.
+      if (record.status !== "invoked") resumeInvocation(ctx, id);
       return { applied: true };
   }
 }

@@ -224,18 +224,40 @@ export function cancelInvocation(ctx: ApplyContext, id: InvocationId): boolean {
   const record = ctx.store.invocations.get(id);
   if (record === undefined || record.status === "completed") return false;
   if (record.status === "scheduled" || record.status === "inboxed") {
-    // Never started: there is no handler to see the signal, so the cancellation is its outcome.
-    ctx.store.locks.removeFromInbox(id);
-    completeInvocation(ctx, record, CANCELLED);
+    // Never started: there is no handler to see the signal. The caller learns it was cancelled, and
+    // the invocation is forgotten, as Restate does.
+    forgetUnstarted(ctx, record, CANCELLED);
     return true;
   }
   // The handler sees the built-in cancel signal at its next await; the SDK cancels its children.
-  return deliverNotification(ctx, id, notifications.signal({ idx: 1 }, undefined));
+  // A paused invocation is resumed so that it can.
+  const delivered = deliverNotification(ctx, id, notifications.signal({ idx: 1 }, undefined));
+  if (record.status === "paused") resumeInvocation(ctx, id);
+  return delivered;
+}
+
+/** Starts a new attempt now: of a paused invocation, or at once instead of after a backoff or suspension. */
+export function resumeInvocation(ctx: ApplyContext, id: InvocationId): void {
+  ctx.store.invocations.setStatus(id, "invoked", ctx.now);
+  // A live attempt machine may be backing off: end it, then start afresh.
+  ctx.actions.push({ kind: "abort", invocationId: id });
+  ctx.actions.push({ kind: "enqueue", invocationId: id });
+}
+
+function forgetUnstarted(ctx: ApplyContext, record: InvocationRecord, outcome: InvocationOutcome): void {
+  ctx.store.locks.removeFromInbox(record.id);
+  completeInvocation(ctx, record, outcome);
+  ctx.store.idempotency.deleteFor(record.id);
+  ctx.store.invocations.delete(record.id);
 }
 
 export function killInvocation(ctx: ApplyContext, id: InvocationId): boolean {
   const record = ctx.store.invocations.get(id);
   if (record === undefined || record.status === "completed") return false;
+  if (record.status === "scheduled" || record.status === "inboxed") {
+    forgetUnstarted(ctx, record, KILLED);
+    return true;
+  }
   for (const child of ctx.store.invocations.listLiveChildren(id)) route(ctx, { kind: "kill", invocationId: child });
   ctx.store.locks.removeFromInbox(id);
   ctx.actions.push({ kind: "abort", invocationId: id });

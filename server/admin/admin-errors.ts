@@ -1,22 +1,44 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { StetError } from "../../protocol/errors.js";
 
-/** Coded errors raised by the admin routes themselves (request checks). */
+/** Coded errors raised by the admin routes themselves (request checks, invocation control). */
 export const AdminErrorCode = {
   InvalidRequest: "STET_ADMIN_INVALID_REQUEST",
   UnsupportedApiVersion: "STET_ADMIN_UNSUPPORTED_API_VERSION",
+  InvocationNotFound: "STET_ADMIN_INVOCATION_NOT_FOUND",
+  /** The invocation's state does not allow the operation (Restate: 409). */
+  InvocationStateConflict: "STET_ADMIN_INVOCATION_STATE_CONFLICT",
+  /** Resume of an invocation that has not started yet, inboxed or scheduled (Restate: 425 Too Early). */
+  InvocationNotStarted: "STET_ADMIN_INVOCATION_NOT_STARTED",
+  /** The partition did not apply the operation and gave no reason (not led right now): retry. */
+  InvocationUnavailable: "STET_ADMIN_INVOCATION_UNAVAILABLE",
+  /** A known path asked with a method it does not serve (Restate: 405). */
+  MethodNotAllowed: "STET_ADMIN_METHOD_NOT_ALLOWED",
 } as const;
 export type AdminErrorCode = (typeof AdminErrorCode)[keyof typeof AdminErrorCode];
 
+const STATUS: Readonly<Record<AdminErrorCode, number>> = {
+  STET_ADMIN_INVALID_REQUEST: 400,
+  STET_ADMIN_UNSUPPORTED_API_VERSION: 400,
+  STET_ADMIN_INVOCATION_NOT_FOUND: 404,
+  STET_ADMIN_INVOCATION_STATE_CONFLICT: 409,
+  STET_ADMIN_INVOCATION_NOT_STARTED: 425,
+  STET_ADMIN_INVOCATION_UNAVAILABLE: 503,
+  STET_ADMIN_METHOD_NOT_ALLOWED: 405,
+};
+
 export class AdminError extends StetError {
   constructor(code: AdminErrorCode, message: string) {
-    super(code, message, { status: 400 });
+    super(code, message, { status: STATUS[code] });
     this.name = "AdminError";
   }
 }
 
 export const invalidField = (field: string, reason: string): AdminError =>
   new AdminError(AdminErrorCode.InvalidRequest, `The request field '${field}' is invalid. Reason: ${reason}`);
+
+export const methodNotAllowed = (method: string, url: string, allowed: readonly string[]): AdminError =>
+  new AdminError(AdminErrorCode.MethodNotAllowed, `${method} is not allowed on ${url}; allowed: ${allowed.join(", ")}`);
 
 /** Restate's `ErrorDescriptionResponse`: every admin error answers with this body. */
 export interface ErrorDescriptionJson {
@@ -50,3 +72,12 @@ export function adminErrorHandler(error: FastifyError | Error, request: FastifyR
 }
 
 const body = (message: string, restateCode: string | null): ErrorDescriptionJson => ({ message, restate_code: restateCode });
+
+/**
+ * Fastify's `frameworkErrors` for the admin app: errors raised before any route runs (a path that is not
+ * valid percent-encoding, a path parameter over `maxParamLength`) answer with Restate's body too.
+ */
+export function adminFrameworkErrors(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const status = typeof error.statusCode === "number" && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
+  void reply.status(status).send(body(error.message, null));
+}

@@ -8,8 +8,9 @@ import {
   type DeploymentRegistry,
   type ServiceDefaults,
 } from "../registry/index.js";
-import { AdminError, AdminErrorCode, adminErrorHandler, invalidField } from "./admin-errors.js";
+import { AdminError, AdminErrorCode, adminErrorHandler, invalidField, methodNotAllowed } from "./admin-errors.js";
 import { deploymentJson, detailedDeploymentJson, registerDeploymentJson } from "./deployment-view.js";
+import { invocationRoutes, type InvocationControl } from "./invocation-routes.js";
 import { handlerMetadata, serviceMetadata } from "./service-view.js";
 
 export interface AdminVersionInfo {
@@ -29,6 +30,8 @@ export interface AdminPluginOptions {
   readonly serviceDefaults?: ServiceDefaults;
   /** Replaces the discovery client (tests). */
   readonly discover?: typeof defaultDiscover;
+  /** The engine behind `/invocations/...` (cancel, kill, purge, pause, resume, get); those routes are absent without it. */
+  readonly invocations?: InvocationControl;
 }
 
 /** Admin API versions served, as `/v{N}/...` and unprefixed (Restate 1.7 serves 2 to 4; its CLI uses `/v4`). */
@@ -93,6 +96,7 @@ function routes(options: AdminPluginOptions): FastifyPluginAsync {
   const discover = options.discover ?? defaultDiscover;
 
   return async (app: FastifyInstance) => {
+    const declared = collectRoutes(app);
     app.get("/health", async (_request, reply) => reply.status(200).send());
 
     app.get("/version", async () => ({
@@ -181,11 +185,48 @@ function routes(options: AdminPluginOptions): FastifyPluginAsync {
         return handlerMetadata(handler, service.definition, registry.getDeployment(service.deploymentId)!.protocolMode);
       },
     );
+
+    // Registered (awaited) before the 405 pass so that its paths answer other methods with 405 too.
+    if (options.invocations !== undefined) await app.register(invocationRoutes, { invocations: options.invocations });
+    answerOtherMethodsWith405(app, declared);
   };
 }
 
+/** The methods of every route declared in `app` from now on, by path (without the prefix); wildcards left out. */
+function collectRoutes(app: FastifyInstance): Map<string, Set<string>> {
+  const declared = new Map<string, Set<string>>();
+  app.addHook("onRoute", (route) => {
+    if (route.routePath.includes("*")) return;
+    const methods = declared.get(route.routePath) ?? new Set<string>();
+    for (const method of [route.method].flat()) methods.add(method);
+    declared.set(route.routePath, methods);
+  });
+  return declared;
+}
+
+// OPTIONS stays with the not-found handler (a CORS layer would answer it).
+const METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH"] as const;
+
+/** A known path asked with another method answers 405 with an `allow` header, as Restate does, not 404. */
+function answerOtherMethodsWith405(app: FastifyInstance, declared: ReadonlyMap<string, ReadonlySet<string>>): void {
+  for (const [path, methods] of [...declared]) {
+    const allowed = METHODS.filter((m) => methods.has(m));
+    const others = METHODS.filter((m) => !methods.has(m) && !app.hasRoute({ method: m, url: app.prefix + path }));
+    if (others.length === 0) continue;
+    app.route({
+      method: others,
+      url: path,
+      exposeHeadRoute: false,
+      handler: async (request, reply) => {
+        void reply.header("allow", allowed.join(", "));
+        throw methodNotAllowed(request.method, request.url.split("?")[0] ?? path, allowed);
+      },
+    });
+  }
+}
+
 /**
- * Restate 1.7's admin routes for deployments, services, handlers, health and version, answered
+ * Restate 1.7's admin routes for deployments, services, handlers, invocations, health and version, answered
  * unprefixed and under `/v2`…`/v4`. Errors answer with Restate's `{message, restate_code}` body.
  */
 export const adminPlugin: FastifyPluginAsync<AdminPluginOptions> = async (app, options) => {

@@ -7,6 +7,8 @@ export type { AdminPluginOptions, AdminVersionInfo } from "./admin-plugin.js";
 export { AdminError, AdminErrorCode, adminErrorHandler, type ErrorDescriptionJson } from "./admin-errors.js";
 export * from "./deployment-view.js";
 export * from "./service-view.js";
+export { invocationRoutes, invocationNotFound, type InvocationControl, type InvocationRoutesOptions } from "./invocation-routes.js";
+export { invocationJson, invocationTarget, type InvocationJson } from "./invocation-view.js";
 export { friendlyDuration } from "./friendly-duration.js";
 
 export interface AdminAppOptions extends Omit<AdminPluginOptions, "versionInfo"> {

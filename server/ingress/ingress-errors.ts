@@ -1,4 +1,6 @@
-import type { FastifyReply } from "fastify";
+import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
+import { maxHeaderSize } from "node:http";
+import type { Socket } from "node:net";
 
 /**
  * Restate's ingress error body: `{code, message, source}` plus an `x-restate-error-source` header.
@@ -16,4 +18,44 @@ export function sendIngressError(
     .header("x-restate-error-source", source)
     .header("content-type", "application/json")
     .send(JSON.stringify({ code, message, source }));
+}
+
+/**
+ * Fastify's `frameworkErrors` for the ingress app: errors raised before any route runs (a path that is not
+ * valid percent-encoding, a parameter over `maxParamLength`) answer in Restate's shape rather than fastify's.
+ */
+export function ingressFrameworkErrors(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const status = typeof error.statusCode === "number" && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
+  void sendIngressError(reply, status, error.message);
+}
+
+/**
+ * The ingress server's `clientError` handler: requests Node's HTTP parser rejects before fastify sees
+ * them (headers over `http.maxHeaderSize`, 16 KiB by default; malformed request lines; a request not
+ * received within the server's timeouts). Node answers those itself with a bare status; this answers in
+ * Restate's shape and closes the connection, as Node does.
+ */
+export function ingressClientErrorHandler(error: Error & { code?: string }, socket: Socket): void {
+  // A reset connection has nobody to answer; a response already under way must not be interleaved.
+  const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (error.code === "ECONNRESET" || socket.destroyed || !socket.writable || inFlight?.headersSent === true) {
+    socket.destroy();
+    return;
+  }
+  const [status, reason, message] =
+    error.code === "HPE_HEADER_OVERFLOW"
+      ? [431, "Request Header Fields Too Large", `request headers are larger than the limit of ${maxHeaderSize} bytes`]
+      : error.code === "ERR_HTTP_REQUEST_TIMEOUT"
+        ? [408, "Request Timeout", "the request was not received in time"]
+        : [400, "Bad Request", `malformed HTTP request${error.code === undefined ? "" : ` (${error.code})`}`];
+  const body = JSON.stringify({ code: status, message, source: "ingress" });
+  socket.write(
+    `HTTP/1.1 ${status} ${reason}\r\n` +
+      "connection: close\r\n" +
+      "content-type: application/json\r\n" +
+      `content-length: ${Buffer.byteLength(body)}\r\n` +
+      "x-restate-error-source: ingress\r\n\r\n" +
+      body,
+  );
+  socket.destroy();
 }

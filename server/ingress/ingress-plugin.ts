@@ -43,11 +43,25 @@ export interface IngressPluginOptions {
   readonly engine: IngressEngine;
 }
 
+/** The caller hung up while waiting; nothing to answer, nothing to log. */
+class CallerGoneError extends StetError {
+  constructor() {
+    super("STET_CALLER_GONE", "the caller disconnected before the invocation completed", { status: 499 });
+  }
+}
+
 export class ShuttingDownError extends StetError {
   constructor() {
     super("STET_SHUTTING_DOWN", "stet is shutting down; the invocation continues after restart", { status: 503 });
   }
 }
+
+/**
+ * Largest ingress request body, in bytes: 10 MiB. Bodies are journaled whole as the invocation's input and
+ * sent to the deployment in one frame (the frame decoder's limit is 32 MiB), so the limit keeps one request
+ * from filling memory and storage; a larger body is refused with 413 before it is read.
+ */
+export const INGRESS_BODY_LIMIT_BYTES = 10 * 1024 * 1024;
 
 // Headers that describe the HTTP exchange itself rather than the request; not passed to handlers.
 const HOP_HEADERS = new Set(["host", "connection", "content-length", "transfer-encoding", "keep-alive", "upgrade", "te", "trailer"]);
@@ -70,7 +84,7 @@ export async function ingressPlugin(app: FastifyInstance, options: IngressPlugin
   async function awaitOutcome(request: FastifyRequest, id: InvocationId): Promise<InvocationOutcome> {
     const controller = new AbortController();
     const onClose = () => {
-      if (!request.raw.complete || request.raw.destroyed) controller.abort(new Error("caller disconnected"));
+      if (!request.raw.complete || request.raw.destroyed) controller.abort(new CallerGoneError());
     };
     request.raw.once("close", onClose);
     waiting.add(controller);
@@ -88,6 +102,7 @@ export async function ingressPlugin(app: FastifyInstance, options: IngressPlugin
   app.route({
     method: ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"],
     url: "/*",
+    bodyLimit: INGRESS_BODY_LIMIT_BYTES,
     handler: async (request, reply) => {
       const parsed = parseIngressPath(request.url);
       if (parsed === undefined) return badPath(request, reply);
@@ -154,6 +169,10 @@ export async function ingressPlugin(app: FastifyInstance, options: IngressPlugin
       if (parsedDelay === undefined || parsedDelay < 0) {
         return sendIngressError(reply, 400, `bad delay '${String(delayParam)}': expected a duration such as 500ms, 10s or 2m`);
       }
+      // The execution time is stored as an integer and reported as an RFC 3339 date: it must be a valid Date.
+      if (Number.isNaN(new Date(Date.now() + parsedDelay).getTime())) {
+        return sendIngressError(reply, 400, `bad delay '${String(delayParam)}': the execution time would be past the year 275760`);
+      }
       delayMs = parsedDelay;
     }
     const idempotencyHeader = request.headers["idempotency-key"];
@@ -208,9 +227,16 @@ export async function ingressPlugin(app: FastifyInstance, options: IngressPlugin
     return reply.code(202).send();
   }
 
+  // Only methods the route does not list (PROPFIND, …) reach no route: 405 in Restate's shape, not fastify's 404.
+  app.setNotFoundHandler((_request, reply) => sendIngressError(reply, 405, "method not allowed"));
+
   app.setErrorHandler((thrown, _request, reply) => {
     const error = toError(thrown);
+    if (error instanceof CallerGoneError) return reply;
     if (error instanceof StetError) return sendIngressError(reply, error.status, error.message);
+    if ((error as { code?: string }).code === "FST_ERR_CTP_BODY_TOO_LARGE") {
+      return sendIngressError(reply, 413, `request body is larger than the limit of ${INGRESS_BODY_LIMIT_BYTES} bytes`);
+    }
     const status = (error as { statusCode?: number }).statusCode;
     if (status !== undefined && status >= 400 && status < 500) return sendIngressError(reply, status, error.message);
     app.log.error({ err: error }, "ingress request failed");

@@ -55,6 +55,8 @@ describe("request errors", () => {
       await t.call("/NoSuchService/greet", "x");
       await t.call("/DiffGreeter/noSuchHandler", "x");
       await t.get("/NoSuchService/greet");
+      // Five segments read as an idempotency-key target: service 'x', key 'y', handler 'z'.
+      await t.get("/restate/invocation/x/y/z/attach");
     }));
 
   it("a path without a handler answers 400", () =>

@@ -2,7 +2,8 @@ import * as restate from "@restatedev/restate-sdk";
 import { pollUntil, type Scenario } from "./harness.js";
 
 /**
- * PENDING (awakeables): stet has no awakeables yet. Wire in with `differential([waiter])`.
+ * Awakeables. resolveAndReject agrees with stet (HEAD 7f64d86) and runs in features.test.ts;
+ * badRequests still differs (id error messages, `…/nope` 400 vs 404, the 470 message/header).
  * Comments: what restate-server 1.7.12 answered.
  */
 
@@ -71,7 +72,7 @@ export const awakeableScenarios = {
     // A valid-format id nobody waits on.
     const unknown = pending.awakeableId.slice(0, -4) + (pending.awakeableId.endsWith("AAAA") ? "BBBB" : "AAAA");
     await t.call(`/restate/awakeables/${unknown}/resolve`, 1, { label: "resolve unknown (valid format) awakeable" });
-    // Clean-up: the handler would retry the unparsable payload forever.
-    await t.admin("PATCH", `/invocations/${pending.invocationId}/kill`, undefined, { label: "kill (clean-up)", compare: "status-only" });
+    // Clean-up, not recorded (its answer depends on timing): the handler may retry the empty payload.
+    await fetch(`${t.adminUrl}/invocations/${pending.invocationId}/kill`, { method: "PATCH" });
   }) satisfies Scenario,
 };

@@ -2,8 +2,9 @@ import * as restate from "@restatedev/restate-sdk";
 import type { Scenario } from "./harness.js";
 
 /**
- * PENDING (timers, delayed sends): stet answers 501 to `?delay=` today and has no timers. Wire in with
- * `differential([sleeper])`. Comments: what restate-server 1.7.12 answered.
+ * PENDING (timers, delayed sends). Wire in with `differential([sleeper])` once stet agrees. Comments:
+ * what restate-server 1.7.12 answered. At stet HEAD 7f64d86 both differ on the 470 message/header;
+ * delayedSend also on ISO 8601 delays (stet rejects `PT0.1S`) and the delay error messages.
  */
 
 export const sleeper = restate.service({

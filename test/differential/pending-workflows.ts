@@ -2,8 +2,11 @@ import * as restate from "@restatedev/restate-sdk";
 import type { Scenario } from "./harness.js";
 
 /**
- * PENDING (workflows, durable promises): not run yet. Wire in a `*.test.ts` with
- * `differential([approvalFlow])` when workflows land. Comments: what restate-server 1.7.12 answered.
+ * PENDING (workflows, durable promises). Wire in a `*.test.ts` with `differential([approvalFlow])` once
+ * stet agrees. Comments: what restate-server 1.7.12 answered. At stet HEAD 7f64d86 they differ: a
+ * blocking `run` on a completed workflow answers 200 with the old result (restate: 409 `the workflow
+ * method was already invoked`), `promise already completed` (restate: `promise was already completed`),
+ * the void `decide` has a content-type, the 470 message/header, attach of an unknown key, bad paths.
  */
 
 export const approvalFlow = restate.workflow({

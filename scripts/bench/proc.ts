@@ -1,0 +1,136 @@
+// Process accounting from /proc (Linux): CPU seconds (utime + stime) and resident memory of one pid.
+import { execFileSync } from "node:child_process";
+import { readdirSync, readFileSync, lstatSync } from "node:fs";
+import { join } from "node:path";
+
+let clkTck: number | undefined;
+function ticksPerSecond(): number {
+  if (clkTck === undefined) {
+    try {
+      clkTck = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
+    } catch {
+      clkTck = 100;
+    }
+  }
+  return clkTck;
+}
+
+/** CPU seconds (user + system) the process has used so far; undefined once it is gone. */
+export function cpuSeconds(pid: number): number | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  } catch {
+    return undefined;
+  }
+  // The command name (field 2) may contain spaces and parentheses: fields after the last ')' are fixed.
+  const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  // rest[0] is field 3 (state); utime is field 14, stime field 15.
+  const utime = Number(rest[11]);
+  const stime = Number(rest[12]);
+  return (utime + stime) / ticksPerSecond();
+}
+
+export interface Memory {
+  /** Current resident set, MB. */
+  readonly rssMb: number;
+  /** Peak resident set since the process started (VmHWM), MB. */
+  readonly hwmMb: number;
+}
+
+export function memory(pid: number): Memory | undefined {
+  let status: string;
+  try {
+    status = readFileSync(`/proc/${pid}/status`, "utf8");
+  } catch {
+    return undefined;
+  }
+  const kb = (field: string): number => {
+    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status);
+    return m === null ? NaN : Number(m[1]);
+  };
+  return { rssMb: kb("VmRSS") / 1024, hwmMb: kb("VmHWM") / 1024 };
+}
+
+/** The executable a pid runs (to check that we measure the real server, not a wrapper). */
+export function exeOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter(Boolean).slice(0, 2).join(" ");
+  } catch {
+    return "?";
+  }
+}
+
+/** Bytes under a folder: apparent (sum of file sizes) and allocated on disk (blocks × 512). */
+export function dirSize(dir: string): { apparentMb: number; diskMb: number } {
+  let apparent = 0;
+  let disk = 0;
+  const walk = (d: string): void => {
+    let entries: string[];
+    try {
+      entries = readdirSync(d);
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const p = join(d, e);
+      let st;
+      try {
+        st = lstatSync(p);
+      } catch {
+        continue;
+      }
+      if (st.isDirectory()) walk(p);
+      else if (st.isFile()) {
+        apparent += st.size;
+        disk += st.blocks * 512;
+      }
+    }
+  };
+  walk(dir);
+  return { apparentMb: apparent / 1048576, diskMb: disk / 1048576 };
+}
+
+/** Samples a pid's RSS on a timer and keeps the maximum (between resets). */
+export class RssSampler {
+  private timer: NodeJS.Timeout | undefined;
+  private max = 0;
+  constructor(
+    private readonly pid: number,
+    private readonly everyMs = 200,
+  ) {}
+  start(): this {
+    this.timer = setInterval(() => this.sample(), this.everyMs);
+    this.timer.unref();
+    return this;
+  }
+  sample(): void {
+    const m = memory(this.pid);
+    if (m !== undefined && m.rssMb > this.max) this.max = m.rssMb;
+  }
+  /** The maximum since the last reset, then resets. */
+  takeMax(): number {
+    this.sample();
+    const m = this.max;
+    this.max = 0;
+    return m;
+  }
+  stop(): void {
+    if (this.timer !== undefined) clearInterval(this.timer);
+  }
+}
+
+/** Busy and total jiffies of the whole machine (all CPUs), from /proc/stat. */
+export function machineTicks(): { busy: number; total: number } {
+  const line = readFileSync("/proc/stat", "utf8").split("\n")[0] ?? "";
+  const v = line.trim().split(/\s+/).slice(1).map(Number);
+  const total = v.reduce((a, b) => a + b, 0);
+  const idle = (v[3] ?? 0) + (v[4] ?? 0); // idle + iowait
+  return { busy: total - idle, total };
+}
+
+/** Cores of CPU busy between two machineTicks() readings. */
+export function busyCores(a: { busy: number; total: number }, b: { busy: number; total: number }, cores: number): number {
+  const dt = b.total - a.total;
+  return dt > 0 ? ((b.busy - a.busy) / dt) * cores : NaN;
+}

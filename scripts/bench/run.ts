@@ -1,0 +1,431 @@
+// stet vs restate-server, same official-SDK service process, one run, servers alternating round by round
+// (stet, restate, stet, restate, …), medians over rounds and ratios stet ÷ restate.
+//
+//   npm run bench -- [--rounds 3] [--duration 10] [--warmup 2] [--only W1,W3,SCALE,RETENTION]
+//                    [--quick] [--out path/prefix] [--profile-dir DIR] [--scale-count 100000]
+//
+// Never part of `npm test`; nothing here asserts on time.
+import { spawn, execFileSync } from "node:child_process";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, openSync, closeSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { median, type Errors } from "./load.js";
+import { busyCores, machineTicks, memory } from "./proc.js";
+import { runRetention, runScale } from "./scale.js";
+import { distPath, freePort, registerDeployment, useDist, repoRoot, restateBinary, restateEnvDefaults, sleep, startServer, tail, type ServerKind } from "./servers.js";
+import { runWorkload, TITLES, WORKLOADS, type Metrics, type ServiceProcess, type WorkloadId } from "./workloads.js";
+
+// --- arguments ------------------------------------------------------------------------------------------
+interface Args {
+  rounds: number;
+  durationS: number;
+  warmupS: number;
+  only: Set<string>;
+  quick: boolean;
+  out: string;
+  profileDir: string | undefined;
+  scaleCount: number;
+  w7Count: number;
+  retentionCount: number;
+  quietWaitS: number;
+}
+
+function parseArgs(argv: string[]): Args {
+  const get = (name: string): string | undefined => {
+    const i = argv.indexOf(name);
+    if (i >= 0) return argv[i + 1];
+    const eq = argv.find((a) => a.startsWith(`${name}=`));
+    return eq?.slice(name.length + 1);
+  };
+  const quick = argv.includes("--quick");
+  const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+  const all = [...WORKLOADS, "SCALE", "RETENTION"];
+  const only = new Set((get("--only") ?? (quick ? [...WORKLOADS, "SCALE"].join(",") : all.join(","))).split(",").map((s) => s.trim().toUpperCase()));
+  for (const o of only) if (!all.includes(o)) throw new Error(`--only: unknown item '${o}' (known: ${all.join(", ")})`);
+  return {
+    rounds: Number(get("--rounds") ?? (quick ? 1 : 3)),
+    durationS: Number(get("--duration") ?? (quick ? 2 : 10)),
+    warmupS: Number(get("--warmup") ?? (quick ? 0.5 : 2)),
+    only,
+    quick,
+    out: get("--out") ?? path.join(repoRoot, ".bench-results", stamp),
+    profileDir: get("--profile-dir"),
+    scaleCount: Number(get("--scale-count") ?? (quick ? 2000 : 100_000)),
+    w7Count: Number(get("--w7-count") ?? (quick ? 200 : 2000)),
+    retentionCount: Number(get("--retention-count") ?? (quick ? 500 : 5000)),
+    quietWaitS: Number(get("--quiet-wait") ?? (quick ? 0 : 20)),
+  };
+}
+
+// --- machine facts -------------------------------------------------------------------------------------
+function sh(cmd: string, args: string[]): string {
+  try {
+    return execFileSync(cmd, args, { encoding: "utf8" }).trim();
+  } catch {
+    return "?";
+  }
+}
+
+function machine(): Record<string, string> {
+  const cpuinfo = existsSync("/proc/cpuinfo") ? readFileSync("/proc/cpuinfo", "utf8") : "";
+  return {
+    nproc: sh("nproc", []),
+    cpuModel: /^model name\s*:\s*(.*)$/m.exec(cpuinfo)?.[1] ?? "?",
+    memory: sh("free", ["-h"]).split("\n")[1]?.replace(/\s+/g, " ") ?? "?",
+    kernel: sh("uname", ["-r"]),
+    node: process.version,
+    restateServer: sh(restateBinary(), ["--version"]),
+    stetCommit: sh("git", ["-C", repoRoot, "rev-parse", "--short", "HEAD"]),
+    stetDirty: sh("git", ["-C", repoRoot, "status", "--porcelain", "--untracked-files=no"]) === "" ? "no" : "yes",
+  };
+}
+
+// --- a quiet machine ------------------------------------------------------------------------------------
+/**
+ * Other people's processes may share this machine. Before each server's round, wait (bounded) until the
+ * machine is nearly idle over one second; returns the seconds waited and the last busy reading (cores).
+ */
+async function waitQuiet(maxS: number, thresholdCores = 0.3): Promise<{ waitedS: number; busy: number }> {
+  const t0 = performance.now();
+  for (;;) {
+    const a = machineTicks();
+    await sleep(1000);
+    const busy = busyCores(a, machineTicks(), availableParallelism());
+    const waitedS = (performance.now() - t0) / 1000;
+    if (busy < thresholdCores || waitedS >= maxS) return { waitedS, busy };
+  }
+}
+
+// --- the service process -----------------------------------------------------------------------------------
+async function startService(logFile: string): Promise<ServiceProcess & { stop(): void }> {
+  const [port, statsPort] = [await freePort(), await freePort()];
+  const fd = openSync(logFile, "a");
+  const child = spawn(process.execPath, [distPath("scripts/bench/service.js")], {
+    stdio: ["ignore", fd, fd],
+    env: { ...process.env, PORT: String(port), STATS_PORT: String(statsPort), RESTATE_LOGGING: "ERROR" },
+  });
+  closeSync(fd);
+  const statsUrl = `http://127.0.0.1:${statsPort}`;
+  for (let i = 0; ; i++) {
+    const up = await fetch(`${statsUrl}/stats`).then((r) => r.ok, () => false);
+    if (up) break;
+    if (i > 200 || child.exitCode !== null) throw new Error(`bench service did not start:\n${tail(logFile)}`);
+    await sleep(50);
+  }
+  await sleep(200); // the SDK endpoint listens right after the stats port
+  return { url: `http://127.0.0.1:${port}`, statsUrl, pid: child.pid!, stop: () => child.kill("SIGTERM") };
+}
+
+// --- results model -----------------------------------------------------------------------------------------
+type Item = WorkloadId | "R" | "SCALE" | "RETENTION";
+/** item → metric → server → values over rounds */
+type Table = Map<Item, Map<string, Record<ServerKind, number[]>>>;
+interface ErrorNote {
+  readonly server: ServerKind;
+  readonly round: number;
+  readonly item: Item;
+  readonly errors: Errors;
+}
+
+function put(table: Table, item: Item, server: ServerKind, metrics: Metrics): void {
+  let byMetric = table.get(item);
+  if (byMetric === undefined) table.set(item, (byMetric = new Map()));
+  for (const [k, v] of Object.entries(metrics)) {
+    let row = byMetric.get(k);
+    if (row === undefined) byMetric.set(k, (row = { stet: [], restate: [] }));
+    row[server].push(v);
+  }
+}
+
+const LABELS: Record<string, string> = {
+  throughput: "throughput (req/s)",
+  p50: "p50 latency (ms)",
+  p99: "p99 latency (ms)",
+  serverCpuPer1000: "server CPU-s per 1000 inv.",
+  serviceCpuPer1000: "SDK process CPU-s per 1000 inv.",
+  generatorCpuPer1000: "load generator CPU-s per 1000 inv.",
+  serverCpuCores: "server CPU (cores busy)",
+  machineBusyCores: "whole machine busy (cores)",
+  otherBusyCores: "other processes busy (cores)",
+  quietWaitS: "waited for a quiet machine before the round (s)",
+  busyBeforeRound: "machine busy before the round (cores)",
+  peakRssMb: "server peak RSS in window (MB)",
+  ok: "successful requests",
+  errors: "errors",
+  sendS: "send phase (s)",
+  allDoneS: "all handlers past the sleep (s from first send)",
+  allConfirmedS: "all completions confirmed by attach (s)",
+  latenessP50: "timer lateness p50 (ms)",
+  latenessP99: "timer lateness p99 (ms)",
+  latenessMax: "timer lateness max (ms)",
+  startupAdminMs: "startup to admin /health, empty folder (ms)",
+  startupIngressMs: "startup to ingress /restate/health, empty folder (ms)",
+  idleRssMb: "idle RSS after start + registration (MB)",
+  peakRssRoundMb: "peak RSS over the round, VmHWM (MB)",
+  shutdownMs: "SIGTERM to exit (ms)",
+  sendPerS: "send rate (/send per s)",
+  backlogAtSendEnd: "invocations not yet run when sending ended",
+  rssAtSendEndMb: "RSS when sending ended (MB)",
+  allRanS: "all handlers ran (s from first send)",
+  confirmedS: "sample of completions confirmed (s)",
+  vmHwmMb: "VmHWM (MB)",
+  dataDirMb: "data folder on disk (MB)",
+  bytesPerCompleted: "disk bytes per completed invocation",
+  apparentBytesPerCompleted: "apparent bytes per completed invocation",
+  startupCompletedAdminMs: "startup to admin /health with N completed (ms)",
+  startupCompletedIngressMs: "startup to ingress health with N completed (ms)",
+  idleRssAfterRestartMb: "idle RSS after that restart (MB)",
+  sizeCompletedMb: "data folder with N completed (MB)",
+  goneAfterS: "outputs gone after completion (s)",
+  sizeAfterRetentionMb: "data folder after retention sweep (MB)",
+  reclaimedMb: "reclaimed on disk (MB)",
+  sizeAfterStopMb: "data folder after stop (MB)",
+};
+
+function fmt(v: number): string {
+  if (!Number.isFinite(v)) return "–";
+  const a = Math.abs(v);
+  if (a >= 1000) return v.toFixed(0);
+  if (a >= 100) return v.toFixed(1);
+  if (a >= 10) return v.toFixed(2);
+  return v.toFixed(3);
+}
+
+interface Row {
+  item: Item;
+  title: string;
+  metric: string;
+  label: string;
+  stet: number;
+  restate: number;
+  ratio: number;
+  stetRounds: number[];
+  restateRounds: number[];
+}
+
+function rows(table: Table, titles: Record<string, string>): Row[] {
+  const out: Row[] = [];
+  for (const [item, byMetric] of table) {
+    for (const [metric, v] of byMetric) {
+      const s = median(v.stet);
+      const r = median(v.restate);
+      out.push({
+        item,
+        title: titles[item] ?? item,
+        metric,
+        label: LABELS[metric] ?? metric,
+        stet: s,
+        restate: r,
+        ratio: Number.isFinite(s) && Number.isFinite(r) && r !== 0 ? s / r : NaN,
+        stetRounds: v.stet,
+        restateRounds: v.restate,
+      });
+    }
+  }
+  return out;
+}
+
+function markdown(all: Row[], meta: Record<string, unknown>, errorNotes: ErrorNote[], notes: string[]): string {
+  const lines: string[] = [];
+  lines.push(`# stet vs restate-server — ${String(meta["startedAt"])}`, "");
+  lines.push("| machine / run | |", "| --- | --- |");
+  for (const [k, v] of Object.entries(meta)) lines.push(`| ${k} | ${typeof v === "string" ? v : JSON.stringify(v)} |`);
+  lines.push("");
+  let current: Item | undefined;
+  for (const r of all) {
+    if (r.item !== current) {
+      current = r.item;
+      lines.push("", `## ${r.item} — ${r.title}`, "", "| metric | stet | restate | stet ÷ restate | stet rounds | restate rounds |", "| --- | ---: | ---: | ---: | --- | --- |");
+    }
+    lines.push(
+      `| ${r.label} | ${fmt(r.stet)} | ${fmt(r.restate)} | ${Number.isFinite(r.ratio) ? r.ratio.toFixed(2) : "–"} | ${r.stetRounds.map(fmt).join(", ")} | ${r.restateRounds.map(fmt).join(", ")} |`,
+    );
+  }
+  if (errorNotes.length > 0) {
+    lines.push("", "## Errors", "");
+    for (const e of errorNotes) {
+      lines.push(`- ${e.server} round ${e.round} ${e.item}: ${JSON.stringify(e.errors.counts)}`);
+      for (const s of e.errors.samples) lines.push(`  - \`${s.replace(/`/g, "'").replace(/\n/g, " ")}\``);
+    }
+  }
+  if (notes.length > 0) {
+    lines.push("", "## Notes", "");
+    for (const n of notes) lines.push(`- ${n}`);
+  }
+  return lines.join("\n") + "\n";
+}
+
+function printTable(all: Row[]): void {
+  let current: Item | undefined;
+  const w = 52;
+  for (const r of all) {
+    if (r.item !== current) {
+      current = r.item;
+      process.stdout.write(`\n${r.item} — ${r.title}\n${"metric".padEnd(w)} ${"stet".padStart(10)} ${"restate".padStart(10)} ${"ratio".padStart(7)}\n`);
+    }
+    process.stdout.write(
+      `${r.label.padEnd(w)} ${fmt(r.stet).padStart(10)} ${fmt(r.restate).padStart(10)} ${(Number.isFinite(r.ratio) ? r.ratio.toFixed(2) : "–").padStart(7)}\n`,
+    );
+  }
+}
+
+// --- main -----------------------------------------------------------------------------------------------------
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const started = new Date();
+  const t0 = performance.now();
+  mkdirSync(path.dirname(args.out), { recursive: true });
+  const logDir = `${args.out}-logs`;
+  mkdirSync(logDir, { recursive: true });
+  const work = mkdtempSync(path.join(tmpdir(), "stet-bench-"));
+  // Snapshot of the built code: stet and the service run from it for the whole run.
+  const snapshot = `${args.out}-dist`;
+  cpSync(path.join(repoRoot, "dist"), snapshot, { recursive: true });
+  useDist(snapshot);
+  const log = (s: string): void => void process.stdout.write(`[${((performance.now() - t0) / 1000).toFixed(0).padStart(4)}s] ${s}\n`);
+
+  const service = await startService(path.join(logDir, "service.log"));
+  const table: Table = new Map();
+  const errorNotes: ErrorNote[] = [];
+  const notes: string[] = [];
+  const workloads = WORKLOADS.filter((w) => args.only.has(w));
+  const settings = { durationMs: args.durationS * 1000, warmupMs: args.warmupS * 1000, w7Count: args.w7Count };
+  const order: ServerKind[] = ["stet", "restate"];
+  const cmdlines: Record<string, string> = {};
+
+  try {
+    for (let round = 1; round <= args.rounds; round++) {
+      for (const kind of order) {
+        const dataDir = path.join(work, `${kind}-r${round}`);
+        mkdirSync(dataDir, { recursive: true });
+        const logFile = path.join(logDir, `${kind}-r${round}.log`);
+        const quiet = args.quietWaitS > 0 ? await waitQuiet(args.quietWaitS) : { waitedS: 0, busy: NaN };
+        const profiling = kind === "stet" && args.profileDir !== undefined;
+        const server = await startServer(kind, {
+          dataDir,
+          logFile,
+          ...(profiling ? { nodeFlags: ["--cpu-prof", `--cpu-prof-dir=${path.resolve(args.profileDir!)}`] } : {}),
+        });
+        cmdlines[kind] = `pid ${server.pid}: ${server.cmdline}`;
+        log(`round ${round} ${kind}: healthy in ${server.startup.adminMs.toFixed(0)} ms (pid ${server.pid}; waited ${quiet.waitedS.toFixed(0)} s for a quiet machine, busy ${fmt(quiet.busy)} cores)`);
+        const r: Metrics = {
+          startupAdminMs: server.startup.adminMs,
+          startupIngressMs: server.startup.ingressMs,
+          quietWaitS: quiet.waitedS,
+          busyBeforeRound: quiet.busy,
+        };
+        try {
+          await registerDeployment(server, service.url);
+          await sleep(1000);
+          r["idleRssMb"] = memory(server.pid)?.rssMb ?? NaN;
+          for (const w of workloads) {
+            if (server.exited()) {
+              notes.push(`${kind} round ${round}: server process exited before ${w}; see ${logFile}`);
+              break;
+            }
+            const out = await runWorkload(w, server, service, settings);
+            put(table, w, kind, out.metrics);
+            if (Object.keys(out.errors.counts).length > 0) errorNotes.push({ server: kind, round, item: w, errors: out.errors });
+            const m = out.metrics;
+            log(
+              `  ${w} ${kind}: ` +
+                (w === "W7"
+                  ? `done ${fmt(m["allDoneS"]!)} s, lateness p50 ${fmt(m["latenessP50"]!)} ms p99 ${fmt(m["latenessP99"]!)} ms`
+                  : `${fmt(m["throughput"]!)} req/s, p50 ${fmt(m["p50"]!)} ms, p99 ${fmt(m["p99"]!)} ms, cpu/1000 ${fmt(m["serverCpuPer1000"]!)} s`) +
+                (m["errors"]! > 0 ? `, ERRORS ${m["errors"]} ${JSON.stringify(out.errors.counts)}` : ""),
+            );
+          }
+          r["peakRssRoundMb"] = memory(server.pid)?.hwmMb ?? NaN;
+        } finally {
+          r["shutdownMs"] = await server.stop();
+          rmSync(dataDir, { recursive: true, force: true });
+        }
+        put(table, "R", kind, r);
+        if (kind === "stet") {
+          const logText = tail(logFile, 20).trim();
+          if (logText !== "") notes.push(`stet round ${round} log (last lines): ${logText.replace(/\n/g, " ⏎ ").slice(0, 2000)}`);
+        }
+      }
+    }
+
+    if (args.only.has("SCALE")) {
+      for (const kind of order) {
+        const dataDir = path.join(work, `${kind}-scale`);
+        mkdirSync(dataDir, { recursive: true });
+        if (args.quietWaitS > 0) await waitQuiet(args.quietWaitS);
+        log(`SCALE ${kind}: ${args.scaleCount} × /send`);
+        const out = await runScale(kind, service, args.scaleCount, dataDir, path.join(logDir, `${kind}-scale.log`), args.quick ? 120 : 600);
+        rmSync(dataDir, { recursive: true, force: true });
+        put(table, "SCALE", kind, out.metrics);
+        if (Object.keys(out.errors.counts).length > 0) errorNotes.push({ server: kind, round: 1, item: "SCALE", errors: out.errors });
+        for (const n of out.notes) notes.push(`SCALE ${kind}: ${n}`);
+        log(`SCALE ${kind}: ${JSON.stringify(Object.fromEntries(Object.entries(out.metrics).map(([k, v]) => [k, Number(fmt(v)) || fmt(v)])))}`);
+      }
+    }
+
+    if (args.only.has("RETENTION")) {
+      for (const kind of order) {
+        const dataDir = path.join(work, `${kind}-retention`);
+        mkdirSync(dataDir, { recursive: true });
+        if (args.quietWaitS > 0) await waitQuiet(args.quietWaitS);
+        log(`RETENTION ${kind}: ${args.retentionCount} × /send with 5 s journal retention`);
+        // restate-server's cleaner runs hourly by default; 10 s here so reclaim is observable in a run.
+        // stet's expiry sweep runs every 60 s (not configurable from the CLI).
+        const env: Record<string, string> = kind === "restate" ? { RESTATE_WORKER__CLEANUP_INTERVAL: "10s" } : {};
+        const out = await runRetention(kind, service, args.retentionCount, dataDir, path.join(logDir, `${kind}-retention.log`), 120, env);
+        rmSync(dataDir, { recursive: true, force: true });
+        put(table, "RETENTION", kind, out.metrics);
+        if (Object.keys(out.errors.counts).length > 0) errorNotes.push({ server: kind, round: 1, item: "RETENTION", errors: out.errors });
+        for (const n of out.notes) notes.push(`RETENTION ${kind}: ${n}`);
+        log(`RETENTION ${kind}: ${JSON.stringify(Object.fromEntries(Object.entries(out.metrics).map(([k, v]) => [k, Number(fmt(v)) || fmt(v)])))}`);
+      }
+    }
+  } finally {
+    service.stop();
+    rmSync(work, { recursive: true, force: true });
+    if (!process.argv.includes("--keep-dist")) rmSync(snapshot, { recursive: true, force: true });
+  }
+
+  const titles: Record<string, string> = {
+    ...TITLES,
+    R: "resources (every round)",
+    SCALE: `${args.scaleCount} invocations ready at once (/send Bench/noop, 64 in flight), then restart on them completed — single round`,
+    RETENTION: `${args.retentionCount} invocations with 5 s journal retention: storage and reclaim — single round`,
+  };
+  // Keep the table in a stable order: R first, then workloads, then scale items.
+  const itemOrder: Item[] = ["R", ...WORKLOADS, "SCALE", "RETENTION"];
+  const all = rows(table, titles).sort((a, b) => itemOrder.indexOf(a.item) - itemOrder.indexOf(b.item));
+  const meta: Record<string, unknown> = {
+    startedAt: started.toISOString(),
+    wallS: Math.round((performance.now() - t0) / 1000),
+    ...machine(),
+    rounds: args.rounds,
+    order: "stet, restate alternating each round (fresh empty data folder per server per round)",
+    durationS: args.durationS,
+    warmupS: args.warmupS,
+    w7Count: args.w7Count,
+    items: [...args.only].join(","),
+    serverProcesses: cmdlines,
+    restateEnv: { ...restateEnvDefaults },
+    stetFlags: "--host 127.0.0.1 --log-level warn (defaults otherwise: 8 partitions, fsync on commit)",
+    service: "one official-SDK process (scripts/bench/service.ts, HTTP/2 h2c, RESTATE_LOGGING=ERROR) for the whole run",
+    profileDir: args.profileDir ?? null,
+    codeUnderTest: "a snapshot of dist/ taken at the start of the run",
+    loadAverageAtEnd: readFileSync("/proc/loadavg", "utf8").trim(),
+  };
+  printTable(all);
+  const md = markdown(all, meta, errorNotes, notes);
+  writeFileSync(`${args.out}.md`, md);
+  writeFileSync(`${args.out}.json`, JSON.stringify({ meta, rows: all, errors: errorNotes, notes }, null, 2));
+  if (errorNotes.length > 0) {
+    process.stdout.write("\nErrors:\n");
+    for (const e of errorNotes) process.stdout.write(`  ${e.server} r${e.round} ${e.item}: ${JSON.stringify(e.errors.counts)} ${e.errors.samples.slice(0, 2).join(" | ")}\n`);
+  }
+  process.stdout.write(`\nresults: ${args.out}.md, ${args.out}.json (server logs in ${logDir})\n`);
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exit(1);
+});
