@@ -35,7 +35,12 @@ export function registryViews(registry: DeploymentRegistry): RegistryViews {
         handler: (handler) => {
           const resolved = registry.resolveHandler(name, handler);
           if (resolved === null) return undefined;
-          return { info: handlerInfo(resolved), outputContentType: resolved.handler.output?.contentType, public: resolved.public };
+          return {
+            info: handlerInfo(resolved),
+            inputContentType: resolved.handler.input?.contentType,
+            outputContentType: resolved.handler.output?.contentType,
+            public: resolved.public,
+          };
         },
       };
     },

@@ -3,6 +3,11 @@
 //
 //   npm run bench -- [--rounds 3] [--duration 10] [--warmup 2] [--only W1,W3,SCALE,RETENTION]
 //                    [--quick] [--out path/prefix] [--profile-dir DIR] [--scale-count 100000]
+//                    [--servers stet,restate] [--quiet-wait 20] [--w7-count 2000] [--retention-count 5000]
+//                    [--keep-dist]
+//
+// --profile-dir DIR runs stet under `node --cpu-prof --cpu-prof-dir=DIR` (profile written on SIGTERM);
+// summarize with `node dist/scripts/bench/cpuprofile-summary.js DIR/*.cpuprofile`.
 //
 // Never part of `npm test`; nothing here asserts on time.
 import { spawn, execFileSync } from "node:child_process";
@@ -29,6 +34,7 @@ interface Args {
   w7Count: number;
   retentionCount: number;
   quietWaitS: number;
+  servers: ServerKind[];
 }
 
 function parseArgs(argv: string[]): Args {
@@ -55,6 +61,10 @@ function parseArgs(argv: string[]): Args {
     w7Count: Number(get("--w7-count") ?? (quick ? 200 : 2000)),
     retentionCount: Number(get("--retention-count") ?? (quick ? 500 : 5000)),
     quietWaitS: Number(get("--quiet-wait") ?? (quick ? 0 : 20)),
+    servers: (get("--servers") ?? "stet,restate").split(",").map((x) => {
+      if (x !== "stet" && x !== "restate") throw new Error(`--servers: unknown server '${x}'`);
+      return x;
+    }),
   };
 }
 
@@ -291,7 +301,7 @@ async function main(): Promise<void> {
   const notes: string[] = [];
   const workloads = WORKLOADS.filter((w) => args.only.has(w));
   const settings = { durationMs: args.durationS * 1000, warmupMs: args.warmupS * 1000, w7Count: args.w7Count };
-  const order: ServerKind[] = ["stet", "restate"];
+  const order: ServerKind[] = args.servers;
   const cmdlines: Record<string, string> = {};
 
   try {

@@ -11,14 +11,23 @@ import type {
 import { encodeEntry, notifications } from "../../partition/index.js";
 import { parseAwakeableId, parseInvocationId, type InvocationId } from "../../protocol/index.js";
 import { StetError, toError } from "../../protocol/errors.js";
-import { parseDuration } from "../config.js";
 import { sendIngressError } from "./ingress-errors.js";
-import { parseIngressPath, readHandlerCall, type OutputAction } from "./ingress-path.js";
+import { parseDelay } from "./delay.js";
+import {
+  BAD_SERVICE_PATH,
+  contentTypeMatches,
+  mediaType,
+  parseIngressPath,
+  readHandlerCall,
+  type OutputAction,
+} from "./ingress-path.js";
 
 export type ServiceType = "SERVICE" | "VIRTUAL_OBJECT" | "WORKFLOW";
 
 export interface IngressHandler {
   readonly info: HandlerInfo;
+  /** The media type a non-empty input must have (`*` wildcards allowed); undefined = any. */
+  readonly inputContentType: string | undefined;
   readonly outputContentType: string | undefined;
   readonly public: boolean;
 }
@@ -96,8 +105,7 @@ export async function ingressPlugin(app: FastifyInstance, options: IngressPlugin
     }
   }
 
-  const badPath = (request: FastifyRequest, reply: FastifyReply) =>
-    sendIngressError(reply, 400, `bad path: ${request.url.split("?")[0]}`);
+  const badServicePath = (reply: FastifyReply) => sendIngressError(reply, 400, BAD_SERVICE_PATH);
 
   app.route({
     method: ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"],
@@ -105,9 +113,11 @@ export async function ingressPlugin(app: FastifyInstance, options: IngressPlugin
     bodyLimit: INGRESS_BODY_LIMIT_BYTES,
     handler: async (request, reply) => {
       const parsed = parseIngressPath(request.url);
-      if (parsed === undefined) return badPath(request, reply);
+      if (parsed.kind === "invalid") return sendIngressError(reply, parsed.status, parsed.message);
+      // Handlers take GET and POST; the /restate/ read routes only GET; awakeables only POST.
+      const allowed = parsed.kind === "service" ? ["GET", "POST"] : parsed.kind === "awakeable" ? ["POST"] : ["GET"];
+      if (!allowed.includes(request.method)) return sendIngressError(reply, 405, "method not allowed");
       if (parsed.kind === "health") return reply.send({ services: registry.serviceNames() });
-      if (request.method !== "GET" && request.method !== "POST") return sendIngressError(reply, 405, "method not allowed");
 
       switch (parsed.kind) {
         case "invocation": {
@@ -129,7 +139,7 @@ export async function ingressPlugin(app: FastifyInstance, options: IngressPlugin
           const service = registry.lookupService(parsed.service);
           if (service === undefined) return serviceNotFound(reply, parsed.service);
           const keyed = service.type !== "SERVICE";
-          if (parsed.parts.length !== (keyed ? 3 : 2)) return badPath(request, reply);
+          if (parsed.parts.length !== (keyed ? 3 : 2)) return badServicePath(reply);
           const [key, handler, idempotencyKey] = keyed ? parsed.parts : ["", ...parsed.parts];
           const id = engine.findInvocation({ kind: "idempotent", service: parsed.service, key: key!, handler: handler!, idempotencyKey: idempotencyKey! });
           return output(request, reply, id, parsed.action);
@@ -150,7 +160,7 @@ export async function ingressPlugin(app: FastifyInstance, options: IngressPlugin
     const service = registry.lookupService(serviceName);
     if (service === undefined) return serviceNotFound(reply, serviceName);
     const call = readHandlerCall(rest, service.type !== "SERVICE");
-    if (call === undefined) return badPath(request, reply);
+    if (call === undefined) return badServicePath(reply);
     const handler = service.handler(call.handler);
     if (handler === undefined) {
       return sendIngressError(
@@ -161,13 +171,25 @@ export async function ingressPlugin(app: FastifyInstance, options: IngressPlugin
     }
     if (!handler.public) return sendIngressError(reply, 400, `the handler '${serviceName}/${call.handler}' is private and cannot be called from ingress`);
 
+    const body = (request.body as Buffer | undefined) ?? Buffer.alloc(0);
+    const inputProblem = checkInput(body, request.headers["content-type"], handler.inputContentType);
+    if (inputProblem !== undefined) return sendIngressError(reply, 400, `input validation error: ${inputProblem}`);
+
     const delayParam = (request.query as Record<string, unknown>)["delay"];
     let delayMs = 0;
     if (delayParam !== undefined) {
-      if (!call.send) return sendIngressError(reply, 400, "the delay parameter is only allowed on /send");
-      const parsedDelay = typeof delayParam === "string" ? parseDuration(delayParam) : undefined;
+      if (!call.send) {
+        return sendIngressError(reply, 400, "cannot use the delay query parameter with calls. The delay is supported only with sends");
+      }
+      const parsedDelay = typeof delayParam === "string" ? parseDelay(delayParam) : undefined;
       if (parsedDelay === undefined || parsedDelay < 0) {
-        return sendIngressError(reply, 400, `bad delay '${String(delayParam)}': expected a duration such as 500ms, 10s or 2m`);
+        return sendIngressError(
+          reply,
+          400,
+          delayParam === ""
+            ? "bad delay query parameter, must be a ISO8601 duration: an empty string is not a valid duration"
+            : `bad delay query parameter, must be a ISO8601 duration: '${String(delayParam)}' (500ms, 10s and PT0.1S are accepted)`,
+        );
       }
       // The execution time is stored as an integer and reported as an RFC 3339 date: it must be a valid Date.
       if (Number.isNaN(new Date(Date.now() + parsedDelay).getTime())) {
@@ -176,13 +198,14 @@ export async function ingressPlugin(app: FastifyInstance, options: IngressPlugin
       delayMs = parsedDelay;
     }
     const idempotencyHeader = request.headers["idempotency-key"];
-    const idempotencyKey = typeof idempotencyHeader === "string" && idempotencyHeader !== "" ? idempotencyHeader : null;
+    // An empty header is a key like any other, as Restate treats it.
+    const idempotencyKey = typeof idempotencyHeader === "string" ? idempotencyHeader : null;
 
     const executionTime = delayMs > 0 ? Date.now() + delayMs : undefined;
     const started = await engine.invoke({
       target: { service: serviceName, handler: call.handler, key: call.key },
       handler: handler.info,
-      body: (request.body as Buffer | undefined) ?? new Uint8Array(),
+      body,
       headers: passthroughHeaders(request),
       idempotencyKey,
       ...(executionTime === undefined ? {} : { executionTime }),
@@ -194,18 +217,28 @@ export async function ingressPlugin(app: FastifyInstance, options: IngressPlugin
       body["status"] = started.existing ? "PreviouslyAccepted" : "Accepted";
       return reply.code(202).header("content-type", "application/json").send(JSON.stringify(body));
     }
+    if (started.existing && handler.info.serviceType === "WORKFLOW" && handler.info.handlerType === "WORKFLOW") {
+      // A workflow runs once per key; a second blocking submission is refused (attach is the way to wait).
+      return sendIngressError(reply, 409, "the workflow method was already invoked", "invocation");
+    }
     const outcome = await awaitOutcome(request, started.invocationId);
     return sendOutcome(reply, outcome, handler.outputContentType);
   }
 
+  /** Attach (wait) or output (now) of an invocation; Restate's statuses and headers for each case. */
   async function output(request: FastifyRequest, reply: FastifyReply, id: InvocationId | undefined, action: OutputAction) {
     const record = id === undefined ? undefined : engine.getInvocation(id);
-    if (id === undefined || record === undefined) return sendIngressError(reply, 404, "invocation not found");
-    reply.header("x-restate-id", id);
+    if (record === undefined) {
+      if (action === "output") return sendIngressError(reply, 404, "invocation not found");
+      if (id !== undefined) reply.header("x-restate-id", id);
+      return sendIngressError(reply, 404, "not found", "invocation");
+    }
     const contentType = registry.lookupService(record.target.service)?.handler(record.target.handler)?.outputContentType;
-    if (record.outcome !== null) return sendOutcome(reply, record.outcome, contentType);
-    if (action === "output") return sendIngressError(reply, 470, "invocation not ready");
-    return sendOutcome(reply, await awaitOutcome(request, id), contentType);
+    if (record.outcome === null && action === "output") {
+      return sendIngressError(reply, 470, "the invocation exists but has not completed yet");
+    }
+    reply.header("x-restate-id", id);
+    return sendOutcome(reply, record.outcome ?? (await awaitOutcome(request, id!)), contentType);
   }
 
   async function completeAwakeable(request: FastifyRequest, reply: FastifyReply, rawId: string, action: "resolve" | "reject") {
@@ -230,12 +263,16 @@ export async function ingressPlugin(app: FastifyInstance, options: IngressPlugin
   // Only methods the route does not list (PROPFIND, …) reach no route: 405 in Restate's shape, not fastify's 404.
   app.setNotFoundHandler((_request, reply) => sendIngressError(reply, 405, "method not allowed"));
 
-  app.setErrorHandler((thrown, _request, reply) => {
+  app.setErrorHandler((thrown, request, reply) => {
     const error = toError(thrown);
     if (error instanceof CallerGoneError) return reply;
     if (error instanceof StetError) return sendIngressError(reply, error.status, error.message);
     if ((error as { code?: string }).code === "FST_ERR_CTP_BODY_TOO_LARGE") {
       return sendIngressError(reply, 413, `request body is larger than the limit of ${INGRESS_BODY_LIMIT_BYTES} bytes`);
+    }
+    // fastify refuses a body whose content-type is not `type/subtype` (empty, `garbage`), catch-all parser or not.
+    if ((error as { code?: string }).code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") {
+      return sendIngressError(reply, 415, `unsupported content-type ${JSON.stringify(request.headers["content-type"] ?? "")}: expected type/subtype`);
     }
     const status = (error as { statusCode?: number }).statusCode;
     if (status !== undefined && status >= 400 && status < 500) return sendIngressError(reply, status, error.message);
@@ -246,8 +283,21 @@ export async function ingressPlugin(app: FastifyInstance, options: IngressPlugin
 
 function sendOutcome(reply: FastifyReply, outcome: InvocationOutcome, contentType: string | undefined): FastifyReply {
   if (outcome.kind === "failure") return sendIngressError(reply, outcome.code, outcome.message, "invocation");
-  if (outcome.value.length > 0) reply.header("content-type", contentType ?? "application/json");
+  // An empty output goes without a content type, as Restate answers it.
+  if (outcome.value.length === 0) return reply.code(200).send();
+  reply.header("content-type", contentType ?? "application/json");
   return reply.code(200).send(Buffer.from(outcome.value.buffer, outcome.value.byteOffset, outcome.value.byteLength));
+}
+
+/** Restate's input validation: a non-empty body must come with a content type the handler accepts. */
+function checkInput(body: Uint8Array, header: string | undefined, expected: string | undefined): string | undefined {
+  if (body.length === 0) return undefined;
+  const actual = mediaType(header);
+  if (actual === "") return "Empty content-type";
+  if (expected !== undefined && !contentTypeMatches(actual, expected)) {
+    return `Content-type '${actual}' does not match '${expected}'`;
+  }
+  return undefined;
 }
 
 function passthroughHeaders(request: FastifyRequest): Array<[string, string]> {

@@ -59,8 +59,28 @@ describe.each([2, 1] as const)("timers over HTTP/%i", (http) => {
 describe("bad delays", () => {
   it("rejects an unparsable delay with 400", async () => {
     const stet = await setup([sleeper]);
-    const res = await fetch(`${stet.node.ingressUrl}/Sleeper/mark/send?delay=soon`, { method: "POST", body: '"x"' });
+    const res = await fetch(`${stet.node.ingressUrl}/Sleeper/mark/send?delay=soon`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: '"x"',
+    });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { message: string }).message).toContain("soon");
+  });
+});
+
+describe("delay formats", () => {
+  it.each(["PT0.2S", "200ms"])("accepts %s", async (delay) => {
+    const stet = await setup([sleeper]);
+    const sentAt = Date.now();
+    const res = await fetch(`${stet.node.ingressUrl}/Sleeper/mark/send?delay=${delay}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(delay),
+    });
+    expect(res.status).toBe(202);
+    const { executionTime } = (await res.json()) as { executionTime: string };
+    expect(Date.parse(executionTime) - sentAt).toBeGreaterThanOrEqual(200);
+    expect(Date.parse(executionTime) - sentAt).toBeLessThan(2000);
   });
 });

@@ -50,9 +50,11 @@ describe("workflows", () => {
 
     const output = await fetch(`${stet.node.ingressUrl}/restate/workflow/Signup/wf-1/output`);
     expect(await output.json()).toBe("a@b.c confirmed with 1234");
-    // A second call of run with the same key answers with the first run's result, without running again.
+    // A second blocking call of run with the same key is refused, naming the first run (as Restate does).
     const rerun = await stet.call("/Signup/wf-1/run", "other@b.c");
-    expect(await rerun.json()).toBe("a@b.c confirmed with 1234");
+    expect(rerun.status).toBe(409);
+    expect(rerun.headers.get("x-restate-id")).toBe(invocationId);
+    expect(await rerun.json()).toEqual({ code: 409, message: "the workflow method was already invoked", source: "invocation" });
     expect(runs).toBe(1);
   });
 
