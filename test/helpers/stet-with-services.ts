@@ -14,6 +14,7 @@ export interface SetupOptions {
   readonly partitions?: number;
   readonly maxProtocolVersion?: ProtocolVersion;
   readonly expiryIntervalMs?: number;
+  readonly leaseTtlMs?: number;
 }
 
 export interface StetWithServices extends TestStet {

@@ -21,7 +21,13 @@ export interface TestStet {
 
 /** Starts stet in this process on random ports with its own data folder (kept when `dataDir` is given). */
 export async function startTestStet(
-  options: { dataDir?: string; partitions?: number; maxProtocolVersion?: ProtocolVersion; expiryIntervalMs?: number } = {},
+  options: {
+    dataDir?: string;
+    partitions?: number;
+    maxProtocolVersion?: ProtocolVersion;
+    expiryIntervalMs?: number;
+    leaseTtlMs?: number;
+  } = {},
 ): Promise<TestStet> {
   const owned = options.dataDir === undefined ? tempDir() : undefined;
   const dataDir = options.dataDir ?? join(owned!.path, "data");
@@ -39,6 +45,7 @@ export async function startTestStet(
   const node = await startStetNode(config, {
     ...(options.maxProtocolVersion === undefined ? {} : { maxProtocolVersion: options.maxProtocolVersion }),
     ...(options.expiryIntervalMs === undefined ? {} : { expiryIntervalMs: options.expiryIntervalMs }),
+    ...(options.leaseTtlMs === undefined ? {} : { leaseTtlMs: options.leaseTtlMs }),
     logger: pino({ level: process.env["STET_TEST_LOG"] ?? "silent" }),
     onInvokerEvent: (event) => {
       events.push(event);

@@ -1,0 +1,83 @@
+import * as restate from "@restatedev/restate-sdk";
+import { describe, expect, it } from "vitest";
+import { LeaseTable } from "../../partition/index.js";
+import { partitionKeyOf, partitionOf, type InvocationId } from "../../protocol/index.js";
+import { useStetWithServices } from "../helpers/stet-with-services.js";
+
+const setup = useStetWithServices();
+
+const napper = restate.service({
+  name: "Napper",
+  handlers: {
+    nap: async (ctx: restate.Context, ms: number) => {
+      await ctx.sleep(ms);
+      return "done";
+    },
+  },
+});
+
+const PARTITIONS = 4;
+
+async function sendNaps(stet: Awaited<ReturnType<typeof setup>>, count: number, ms: number): Promise<InvocationId[]> {
+  const ids: InvocationId[] = [];
+  for (let i = 0; i < count; i++) {
+    const res = await stet.call("/Napper/nap/send", ms);
+    ids.push(((await res.json()) as { invocationId: InvocationId }).invocationId);
+  }
+  return ids;
+}
+
+const partitionOfId = (id: InvocationId) => partitionOf(partitionKeyOf(id), PARTITIONS);
+const status = (stet: Awaited<ReturnType<typeof setup>>, id: InvocationId) => stet.node.partitions.getInvocation(id)?.status;
+
+describe("one partition stepping down", () => {
+  it("stops only that partition's work, drops its queued requests without error, and resumes when it leads again", async () => {
+    const stet = await setup([napper], { partitions: PARTITIONS });
+    const ids = await sendNaps(stet, 24, 300);
+    const down = partitionOfId(ids[0]!);
+    const inDown = ids.filter((id) => partitionOfId(id) === down);
+    const others = ids.filter((id) => partitionOfId(id) !== down);
+    expect(others.length).toBeGreaterThan(0);
+
+    stet.node.partitions.stepDown(down, "test");
+    expect(stet.node.partitions.processor(down)!.isLeader).toBe(false);
+    // Work of the other partitions finishes; invocations of the stepped-down one make no progress.
+    for (const id of others) {
+      const res = await fetch(`${stet.node.ingressUrl}/restate/invocation/${id}/attach`);
+      expect(await res.json()).toBe("done");
+    }
+    for (const id of inDown) expect(status(stet, id)).not.toBe("completed");
+    // The invoker keeps running for the others; anything it still had queued for the partition was dropped, not failed.
+    expect(stet.node.invoker.state).toBe("running");
+
+    expect(stet.node.partitions.lead(down)).toBe(true);
+    for (const id of inDown) {
+      const res = await fetch(`${stet.node.ingressUrl}/restate/invocation/${id}/attach`);
+      expect(await res.json()).toBe("done");
+    }
+  });
+
+  it("steps down when another holder takes the lease, and leads again once that lease expires", async () => {
+    const stet = await setup([napper], { partitions: PARTITIONS, leaseTtlMs: 600 });
+    const ids = await sendNaps(stet, 8, 200);
+    const target = partitionOfId(ids[0]!);
+    const now = { value: Date.now() };
+    const leases = new LeaseTable(stet.node.partitions.store.db, { now: () => now.value });
+    // Another node takes the partition: expire our lease in the table and acquire it under another name.
+    stet.node.partitions.store.db.prepare("UPDATE leases SET expires_at = 0 WHERE partition_id = ?").run(target);
+    const stolen = leases.acquire(target, "other-node", 1500);
+    expect(stolen).not.toBeNull();
+
+    // Our keeper notices at its next renewal and steps the partition down.
+    const deadline = Date.now() + 10_000;
+    while (stet.node.partitions.processor(target)!.isLeader && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(stet.node.partitions.processor(target)!.isLeader).toBe(false);
+
+    // After the other holder's lease runs out, this node leads again with a higher epoch and finishes the work.
+    for (const id of ids) {
+      const res = await fetch(`${stet.node.ingressUrl}/restate/invocation/${id}/attach`);
+      expect(await res.json()).toBe("done");
+    }
+    expect(stet.node.partitions.processor(target)!.epoch!).toBeGreaterThan(stolen!.epoch);
+  });
+});
