@@ -101,4 +101,39 @@ describe("stet process end to end", () => {
     second.child.kill("SIGTERM");
     expect(await second.exited).toBe(0);
   });
+
+  it("shuts down in time while the deployment is down and invocations keep failing to connect", async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    const service = spawnNode(["test/e2e/fixtures/flaky-service.mjs"], {
+      PORT: String(await freePort()),
+      RUN_LOG: path.join(dir.path, "runs"),
+      ATTEMPT_LOG: path.join(dir.path, "attempts"),
+      ALLOW_FILE: path.join(dir.path, "allow"),
+    });
+    await service.waitForOutput("SERVICE_PORT=");
+    const servicePort = /SERVICE_PORT=(\d+)/.exec(service.output())![1]!;
+    const stet = await startStetProcess({ dataDir: path.join(dir.path, "data"), shutdownTimeout: "3s" });
+    const reg = await fetch(`${stet.adminUrl}/deployments`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ uri: `http://127.0.0.1:${servicePort}` }),
+    });
+    expect(reg.status).toBe(201);
+    service.child.kill("SIGKILL");
+    await service.exited;
+    for (let i = 0; i < 20; i++) {
+      const sent = await fetch(`${stet.ingressUrl}/Greeter/greet/send`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(`n${i}`),
+      });
+      expect(sent.status).toBe(202);
+    }
+    await stet.waitForOutput("invocation attempt failed");
+    const signalledAt = Date.now();
+    stet.child.kill("SIGTERM");
+    expect(await stet.exited).toBe(0);
+    expect(Date.now() - signalledAt).toBeLessThan(3_000);
+  });
 });

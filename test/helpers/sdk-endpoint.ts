@@ -16,7 +16,7 @@ type Services = Parameters<typeof restate.createEndpointHandler>[0]["services"];
  * Serves official-SDK services on a random loopback port: HTTP/2 cleartext (what `restate.serve()`
  * speaks, bidirectional) or HTTP/1.1 (request/response mode).
  */
-export async function startEndpoint(services: Services, options: { http?: 1 | 2 } = {}): Promise<TestEndpoint> {
+export async function startEndpoint(services: Services, options: { http?: 1 | 2; port?: number } = {}): Promise<TestEndpoint> {
   const sdkHandler = restate.createEndpointHandler({ services });
   const invokeContentTypes: string[] = [];
   const handler = ((req: http.IncomingMessage, res: http.ServerResponse) => {
@@ -34,7 +34,7 @@ export async function startEndpoint(services: Services, options: { http?: 1 | 2 
     sockets.add(s);
     s.once("close", () => sockets.delete(s));
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
