@@ -91,7 +91,9 @@ export const attemptMachine = setup({
           { guard: ({ event }) => event.output === "exhausted", target: "exhausted" },
           { target: "fenced" },
         ],
-        onError: { target: "fenced" },
+        // The failure could not be stored (a storage fault): try the attempt again after the backoff
+        // rather than dropping the invocation from the invoker until the next restart.
+        onError: { target: "backingOff" },
       },
     },
     backingOff: {

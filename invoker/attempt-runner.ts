@@ -82,15 +82,25 @@ export async function runAttempt(run: AttemptRun): Promise<AttemptOutcome> {
   // Effects are proposed in frame order without waiting for each commit (the committer keeps order);
   // a stale verdict on any of them ends the attempt.
   let fenced = false;
+  // An effect the partition could not store (a storage fault) ends the attempt: the service would
+  // otherwise wait forever for the result of a command stet never recorded.
+  let storeFailure: Error | undefined;
   const inFlight = new Set<Promise<EffectOutcome>>();
   const propose = (effect: Parameters<EffectSink["propose"]>[0]): Promise<EffectOutcome> => {
-    const p = sink.propose(effect).then((outcome) => {
-      if (!outcome.applied && !fenced) {
-        fenced = true;
-        stream.abort(new Error("attempt fenced"));
-      }
-      return outcome;
-    });
+    const p = sink.propose(effect).then(
+      (outcome) => {
+        if (!outcome.applied && !fenced) {
+          fenced = true;
+          stream.abort(new Error("attempt fenced"));
+        }
+        return outcome;
+      },
+      (error: unknown) => {
+        storeFailure ??= new AttemptFailure(`could not store the service's effects: ${toError(error).message}`);
+        stream.abort(storeFailure);
+        throw storeFailure;
+      },
+    );
     inFlight.add(p);
     void p.finally(() => inFlight.delete(p)).catch(() => {});
     return p;
@@ -202,11 +212,11 @@ export async function runAttempt(run: AttemptRun): Promise<AttemptOutcome> {
     if (fenced) return { kind: "fenced" };
     throw new AttemptFailure("stream closed without End, Suspension or Error");
   } catch (error) {
-    await settle().catch(() => {});
+    await Promise.allSettled([...inFlight]);
     stream.abort(toError(error));
     if (fenced) return { kind: "fenced" };
     if (signal.aborted) return { kind: "failed", failure: "attempt aborted" };
-    return { kind: "failed", failure: toError(error).message };
+    return { kind: "failed", failure: (storeFailure ?? toError(error)).message };
   } finally {
     timers.clear();
     signal.removeEventListener("abort", onAbort);

@@ -15,6 +15,11 @@ import { PartitionProcessor, type Clock, type ProcessorEvent } from "./partition
 import { PartitionStore } from "./store/partition-store.js";
 import type { InvocationOutcome, InvocationRecord, InvocationTarget, LeaderEpoch, PartitionId } from "./types.js";
 
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
+/** Delay before firing timers again after the firing failed to commit. */
+const TIMER_RETRY_MS = 500;
+
 export interface PartitionSetOptions {
   readonly db: Database;
   readonly partitionCount: number;
@@ -251,7 +256,9 @@ export class PartitionSet implements EffectSink, JournalSource {
     if (this.#closed) return;
     if (this.#timer !== undefined && this.#timer.at <= fireAt) return;
     if (this.#timer !== undefined) clearTimeout(this.#timer.handle);
-    const delay = Math.max(0, fireAt - this.#clock.now());
+    // setTimeout fires at once for delays past 2^31-1 ms (~24.8 days); waking early is harmless: the
+    // firing finds nothing due and sets the next wake-up.
+    const delay = Math.min(MAX_TIMEOUT_MS, Math.max(0, fireAt - this.#clock.now()));
     const handle = setTimeout(() => {
       this.#timer = undefined;
       this.#fireTimers();
@@ -263,7 +270,10 @@ export class PartitionSet implements EffectSink, JournalSource {
     for (const processor of this.#processors) {
       if (!processor.isLeader) continue;
       processor.propose({ kind: "fire-timers" }).catch((error: unknown) => {
-        if (!this.#closed) this.#options.onError?.(error instanceof Error ? error : new Error(String(error)));
+        if (this.#closed) return;
+        this.#options.onError?.(error instanceof Error ? error : new Error(String(error)));
+        // The due timers are still stored: try again shortly (storage may recover).
+        this.#timerDue(this.#clock.now() + TIMER_RETRY_MS);
       });
     }
   }

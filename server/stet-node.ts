@@ -88,13 +88,12 @@ export async function startStetNode(config: StetConfig, options: StetNodeOptions
     cleanups.push(() => invoker.close());
     partitions.start(invoker);
 
-    const admin = buildAdminApp({ registry, invocations: partitions, logger: log.child({ api: "admin" }), ingressUrl: undefined });
-    cleanups.push(() => admin.close());
-    const adminUrl = await listen(admin, config.host, config.adminPort);
-
     const ingress = Fastify({
       loggerInstance: log.child({ api: "ingress" }) as FastifyBaseLogger,
       forceCloseConnections: true,
+      // A client that sends headers and then stalls its body must not hold a connection forever; this
+      // bounds receiving the request only, not waiting for an invocation's outcome.
+      requestTimeout: 60_000,
       // Requests refused before a route runs (bad percent-encoding, oversized headers) answer in Restate's shape.
       frameworkErrors: ingressFrameworkErrors,
       clientErrorHandler: ingressClientErrorHandler,
@@ -105,6 +104,11 @@ export async function startStetNode(config: StetConfig, options: StetNodeOptions
     });
     cleanups.push(() => ingress.close());
     const ingressUrl = await listen(ingress, config.host, config.ingressPort);
+
+    // After ingress, so that `GET /version` can report where it listens (as Restate's does).
+    const admin = buildAdminApp({ registry, invocations: partitions, logger: log.child({ api: "admin" }), ingressUrl: `${ingressUrl}/` });
+    cleanups.push(() => admin.close());
+    const adminUrl = await listen(admin, config.host, config.adminPort);
     log.info({ ingressUrl, adminUrl, dataDir: dataDir.dir, partitions: dataDir.settings.partitions }, "stet is ready");
 
     return { dataDir, ingressUrl, adminUrl, partitions, invoker, registry, close: runCleanups };

@@ -2,7 +2,8 @@
 // (inclusive) time, time per stet file / dependency package, and the heaviest call paths as a pruned tree.
 //
 //   node dist/scripts/bench/cpuprofile-summary.js FILE.cpuprofile [--top 15] [--min-pct 2] [--depth 40]
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { SourceMap } from "node:module";
 
 interface CallFrame {
   functionName: string;
@@ -52,10 +53,38 @@ function group(cf: CallFrame): string {
   return `stet ${s}`;
 }
 
+const maps = new Map<string, SourceMap | null>();
+/** The .js.map next to a compiled stet file (tsc's sourceMap output), if it is still there. */
+function mapFor(url: string): SourceMap | null {
+  if (!url.startsWith("file://") || url.includes("/node_modules/")) return null;
+  const cached = maps.get(url);
+  if (cached !== undefined) return cached;
+  let map: SourceMap | null = null;
+  const file = url.replace(/^file:\/\//, "");
+  if (existsSync(`${file}.map`)) {
+    try {
+      map = new SourceMap(JSON.parse(readFileSync(`${file}.map`, "utf8")) as ConstructorParameters<typeof SourceMap>[0]);
+    } catch {
+      map = null;
+    }
+  }
+  maps.set(url, map);
+  return map;
+}
+
+/** `function  file:line`, with stet's compiled positions mapped back to the TypeScript source when possible. */
 function key(cf: CallFrame): string {
   const name = cf.functionName === "" ? "(anonymous)" : cf.functionName;
   const s = shortUrl(cf.url);
-  return s === "" ? name : `${name}  ${s}:${cf.lineNumber + 1}`;
+  if (s === "") return name;
+  const map = mapFor(cf.url);
+  if (map !== null) {
+    const e = map.findEntry(cf.lineNumber, cf.columnNumber) as { originalSource?: string; originalLine?: number };
+    if (e.originalSource !== undefined && e.originalLine !== undefined) {
+      return `${name}  ${s}:${e.originalLine + 1}`;
+    }
+  }
+  return `${name}  ${s}:${cf.lineNumber + 1}${s.endsWith(".ts") && cf.url.startsWith("file://") ? " (js line)" : ""}`;
 }
 
 export function summarize(profile: Profile, opts: { top: number; minPct: number; depth: number }): string {

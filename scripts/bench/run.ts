@@ -3,7 +3,7 @@
 //
 //   npm run bench -- [--rounds 3] [--duration 10] [--warmup 2] [--only W1,W3,SCALE,RETENTION]
 //                    [--quick] [--out path/prefix] [--profile-dir DIR] [--scale-count 100000]
-//                    [--servers stet,restate] [--quiet-wait 20] [--w7-count 2000] [--retention-count 5000]
+//                    [--servers stet,restate] [--quiet-wait 10] [--w7-count 2000] [--retention-count 5000]
 //                    [--keep-dist]
 //
 // --profile-dir DIR runs stet under `node --cpu-prof --cpu-prof-dir=DIR` (profile written on SIGTERM);
@@ -60,7 +60,7 @@ function parseArgs(argv: string[]): Args {
     scaleCount: Number(get("--scale-count") ?? (quick ? 2000 : 100_000)),
     w7Count: Number(get("--w7-count") ?? (quick ? 200 : 2000)),
     retentionCount: Number(get("--retention-count") ?? (quick ? 500 : 5000)),
-    quietWaitS: Number(get("--quiet-wait") ?? (quick ? 0 : 20)),
+    quietWaitS: Number(get("--quiet-wait") ?? (quick ? 0 : 10)),
     servers: (get("--servers") ?? "stet,restate").split(",").map((x) => {
       if (x !== "stet" && x !== "restate") throw new Error(`--servers: unknown server '${x}'`);
       return x;
@@ -394,7 +394,8 @@ async function main(): Promise<void> {
   } finally {
     service.stop();
     rmSync(work, { recursive: true, force: true });
-    if (!process.argv.includes("--keep-dist")) rmSync(snapshot, { recursive: true, force: true });
+    // A profile's file positions refer to the snapshot (mapped back to .ts through its .js.map files).
+    if (!process.argv.includes("--keep-dist") && args.profileDir === undefined) rmSync(snapshot, { recursive: true, force: true });
   }
 
   const titles: Record<string, string> = {

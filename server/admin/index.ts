@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import { adminErrorHandler, adminFrameworkErrors } from "./admin-errors.js";
 import { adminPlugin, type AdminPluginOptions, type AdminVersionInfo } from "./admin-plugin.js";
 
 export { adminPlugin, MAX_ADMIN_API_VERSION, MIN_ADMIN_API_VERSION } from "./admin-plugin.js";
@@ -28,7 +29,10 @@ export function buildAdminApp(options: AdminAppOptions): FastifyInstance {
   const app = Fastify({
     ...(options.logger === undefined ? {} : { loggerInstance: options.logger }),
     forceCloseConnections: true,
+    // Requests refused before any route runs answer in the admin error shape, not fastify's.
+    frameworkErrors: adminFrameworkErrors,
   });
+  app.setErrorHandler(adminErrorHandler);
   app.setNotFoundHandler((request, reply) => {
     void reply.status(404).send({ message: `no admin route ${request.method} ${request.url}`, restate_code: null });
   });

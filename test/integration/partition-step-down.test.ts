@@ -33,7 +33,8 @@ const status = (stet: Awaited<ReturnType<typeof setup>>, id: InvocationId) => st
 describe("one partition stepping down", () => {
   it("stops only that partition's work, drops its queued requests without error, and resumes when it leads again", async () => {
     const stet = await setup([napper], { partitions: PARTITIONS });
-    const ids = await sendNaps(stet, 24, 300);
+    // Naps long enough that none of the stepped-down partition's invocations finishes before the step-down.
+    const ids = await sendNaps(stet, 24, 2500);
     const down = partitionOfId(ids[0]!);
     const inDown = ids.filter((id) => partitionOfId(id) === down);
     const others = ids.filter((id) => partitionOfId(id) !== down);

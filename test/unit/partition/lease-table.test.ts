@@ -6,7 +6,18 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { LeaseArgumentError, LeaseKeeperClosedError, LeaseLostError } from "../../../partition/lease-errors.js";
 import { LeaseKeeper } from "../../../partition/lease-keeper.js";
 import { LeaseTable, type LeaseClock } from "../../../partition/lease-table.js";
-import { openDatabase } from "../../../partition/store/open-database.js";
+import BetterSqlite3 from "better-sqlite3";
+
+/**
+ * A plain shared WAL connection: the lease table is written for several nodes sharing one store, which
+ * stet's own `openDatabase` (exclusive, one process per data folder) rules out on purpose.
+ */
+function openDatabase(file: string): Database {
+  const connection = new BetterSqlite3(file);
+  connection.pragma("journal_mode = WAL");
+  connection.pragma("busy_timeout = 2000");
+  return connection;
+}
 
 const TTL = 3_000;
 const clock: LeaseClock = { now: () => Date.now() };
