@@ -118,12 +118,7 @@ export function applyServiceCommand(ctx: ApplyContext, record: InvocationRecord,
         return;
       }
       const id = m.signalId.case === "idx" ? { idx: m.signalId.value } : { name: m.signalId.value ?? "" };
-      const outcome: InvocationOutcome | undefined =
-        m.result.case === "value"
-          ? { kind: "value", value: m.result.value.content }
-          : m.result.case === "failure"
-            ? { kind: "failure", code: m.result.value.code, message: m.result.value.message }
-            : undefined;
+      const outcome = outcomeOf(m.result.case === "value" ? { value: m.result.value.content } : m.result.case === "failure" ? { failure: m.result.value } : {});
       route(ctx, { kind: "notify", invocationId: target, entry: encodeEntry(notifications.signal(id, outcome)) });
       return;
     }
@@ -135,10 +130,7 @@ export function applyServiceCommand(ctx: ApplyContext, record: InvocationRecord,
       } catch (error) {
         throw new CommandRejected(`CompleteAwakeable: ${toError(error).message}`);
       }
-      const outcome: InvocationOutcome =
-        m.result.case === "failure"
-          ? { kind: "failure", code: m.result.value.code, message: m.result.value.message }
-          : { kind: "value", value: m.result.case === "value" ? m.result.value.content : new Uint8Array() };
+      const outcome = outcomeOf(m.result.case === "failure" ? { failure: m.result.value } : { value: m.result.case === "value" ? m.result.value.content : new Uint8Array() })!;
       route(ctx, {
         kind: "notify",
         invocationId: parsed.invocationId,
@@ -169,10 +161,11 @@ export function applyServiceCommand(ctx: ApplyContext, record: InvocationRecord,
         reply(notifications.completePromise(m.resultCompletionId, { code: 409, message: "promise already completed" }));
         return;
       }
-      const outcome: InvocationOutcome =
+      const outcome = outcomeOf(
         m.completion.case === "completionFailure"
-          ? { kind: "failure", code: m.completion.value.code, message: m.completion.value.message }
-          : { kind: "value", value: m.completion.case === "completionValue" ? m.completion.value.content : new Uint8Array() };
+          ? { failure: m.completion.value }
+          : { value: m.completion.case === "completionValue" ? m.completion.value.content : new Uint8Array() },
+      )!;
       completePromise(ctx, service, key, m.key, outcome);
       reply(notifications.completePromise(m.resultCompletionId, undefined));
       return;
@@ -207,6 +200,13 @@ export function completePromise(ctx: ApplyContext, service: string, key: string,
     deliverNotification(ctx, waiter.waiterId, notifications.getPromise(waiter.completionId, outcome));
   }
   return true;
+}
+
+/** A command's result (a value, a failure, or nothing) as an outcome. */
+function outcomeOf(result: { value?: Uint8Array; failure?: { code: number; message: string } }): InvocationOutcome | undefined {
+  if (result.failure !== undefined) return { kind: "failure", code: result.failure.code, message: result.failure.message };
+  if (result.value !== undefined) return { kind: "value", value: result.value };
+  return undefined;
 }
 
 function promiseTarget(service: string, key: string, name: string): string {
