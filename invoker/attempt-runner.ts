@@ -220,6 +220,7 @@ export async function runAttempt(run: AttemptRun): Promise<AttemptOutcome> {
   } finally {
     timers.clear();
     signal.removeEventListener("abort", onAbort);
+    stream.drain();
   }
 }
 

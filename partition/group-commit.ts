@@ -36,6 +36,8 @@ export class GroupCommitter {
     private readonly db: Database,
     /** Told about a post-commit callback that threw: the commit stands, the error must not go unseen. */
     private readonly onAfterError: (error: Error) => void = () => {},
+    /** Told when any work was rolled back, so in-memory mirrors of the database can be dropped. */
+    private readonly onRollback: () => void = () => {},
   ) {}
 
   /** How many transactions were committed; a gauge for tests and benchmarks. */
@@ -73,11 +75,13 @@ export class GroupCommitter {
             // A nested better-sqlite3 transaction is a savepoint: a throwing command undoes only itself.
             outcomes.push({ ok: true, applied: this.db.transaction(item.work)() });
           } catch (error) {
+            this.onRollback();
             outcomes.push({ ok: false, error: toError(error) });
           }
         }
       })();
     } catch (error) {
+      this.onRollback();
       const failure = new StetError("STET_STORAGE_COMMIT_FAILED", `storage commit failed: ${toError(error).message}`, {
         status: 503,
         cause: error,

@@ -67,7 +67,7 @@ export class PartitionSet implements EffectSink, JournalSource {
     this.#options = options;
     this.#clock = options.clock ?? { now: () => Date.now() };
     this.store = new PartitionStore(options.db);
-    this.committer = new GroupCommitter(options.db, options.onError);
+    this.committer = new GroupCommitter(options.db, options.onError, () => this.store.invocations.invalidate());
     this.#leases = new LeaseTable(options.db, this.#clock);
   }
 

@@ -34,7 +34,8 @@ export class Http1Transport implements Transport {
     const chunks: AsyncIterable<Uint8Array> = {
       async *[Symbol.asyncIterator]() {
         const r = await exchange;
-        for await (const chunk of r.body) yield chunk as Uint8Array;
+        // Leaving the loop early must not destroy the body (and the pooled connection): `drain` reads it out.
+        for await (const chunk of r.body.iterator({ destroyOnReturn: false })) yield chunk as Uint8Array;
       },
     };
     return {
@@ -54,6 +55,9 @@ export class Http1Transport implements Transport {
         writable = false;
         controller.abort(reason);
         started?.();
+      },
+      drain: () => {
+        exchange.then((r) => r.body.dump()).catch(() => {});
       },
     };
   }

@@ -27,7 +27,11 @@ export class Http2Transport implements Transport {
     response.catch(() => {});
     return {
       response,
-      chunks: req,
+      // Leaving the loop early must not reset the stream: `drain` lets it finish instead.
+      chunks: req.iterator({ destroyOnReturn: false }),
+      drain: () => {
+        if (!req.destroyed) req.resume();
+      },
       get writable() {
         return writable && !req.destroyed;
       },

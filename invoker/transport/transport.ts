@@ -23,6 +23,11 @@ export interface AttemptStream {
   write(frame: Uint8Array): void;
   end(): void;
   abort(reason: Error): void;
+  /**
+   * Lets the rest of the response flow away once the attempt is done with it, so the stream closes
+   * normally (an HTTP/2 stream without a reset, an HTTP/1.1 connection back in the pool).
+   */
+  drain(): void;
   /** True while the runtime may still send frames (false in request/response mode once `end()` ran). */
   readonly writable: boolean;
 }

@@ -53,8 +53,16 @@ export interface NewInvocationRow {
   readonly now: number;
 }
 
-/** Invocation rows and their journals. Statements only: the caller's transaction makes them atomic. */
+/**
+ * Invocation rows and their journals. Statements only: the caller's transaction makes them atomic.
+ *
+ * Rows of unfinished invocations are also kept in memory (write-through), because every effect of a
+ * live attempt reads its invocation first: the W1 profile showed that SELECT at 10% of stet's CPU.
+ * The cache only mirrors what this process wrote, so it is dropped whole whenever a transaction
+ * rolls back (`invalidate`), and it never holds completed invocations (their outputs can be large).
+ */
 export class InvocationTable {
+  readonly #live = new Map<string, InvocationRecord>();
   readonly #insert: Statement;
   readonly #get: Statement;
   readonly #appendEntry: Statement;
@@ -104,6 +112,27 @@ export class InvocationTable {
   }
 
   insert(row: NewInvocationRow): void {
+    this.#live.set(row.id, {
+      id: row.id,
+      partition: row.partition,
+      target: row.target,
+      serviceType: row.serviceType,
+      handlerType: row.handlerType,
+      holdsLock: false,
+      caller: row.caller,
+      executionTime: row.executionTime,
+      retentionMs: row.retentionMs,
+      expiresAt: null,
+      status: row.status,
+      idempotencyKey: row.idempotencyKey,
+      createdAt: row.now,
+      modifiedAt: row.now,
+      retryCount: 0,
+      lastFailure: null,
+      journalLength: 0,
+      completedAt: null,
+      outcome: null,
+    });
     this.#insert.run({
       id: row.id,
       partition: row.partition,
@@ -123,8 +152,23 @@ export class InvocationTable {
   }
 
   get(id: string): InvocationRecord | undefined {
+    const cached = this.#live.get(id);
+    if (cached !== undefined) return cached;
     const row = this.#get.get(id) as InvocationRow | undefined;
-    return row === undefined ? undefined : toRecord(row);
+    if (row === undefined) return undefined;
+    const record = toRecord(row);
+    if (record.status !== "completed") this.#live.set(id, record);
+    return record;
+  }
+
+  /** Forgets the in-memory rows; the next reads go to the database. Called after any rollback. */
+  invalidate(): void {
+    this.#live.clear();
+  }
+
+  #update(id: string, change: Partial<InvocationRecord>): void {
+    const cached = this.#live.get(id);
+    if (cached !== undefined) this.#live.set(id, { ...cached, ...change });
   }
 
   /** Appends entries at `startIndex` (the current journal length); returns the new length. */
@@ -132,6 +176,7 @@ export class InvocationTable {
     let idx = startIndex;
     for (const entry of entries) this.#appendEntry.run(id, idx++, entry.type, entry.frame);
     this.#setJournalLength.run(idx, now, id);
+    this.#update(id, { journalLength: idx, modifiedAt: now });
     return idx;
   }
 
@@ -141,17 +186,22 @@ export class InvocationTable {
 
   setStatus(id: InvocationId, status: InvocationStatus, now: number): void {
     this.#setStatus.run(status, now, id);
+    this.#update(id, { status, modifiedAt: now });
   }
 
   setHoldsLock(id: InvocationId, holds: boolean, now: number): void {
     this.#setLock.run(holds ? 1 : 0, now, id);
+    this.#update(id, { holdsLock: holds, modifiedAt: now });
   }
 
   recordFailure(id: InvocationId, failure: string, status: InvocationStatus, now: number): void {
     this.#recordFailure.run(status, failure, now, id);
+    const cached = this.#live.get(id);
+    if (cached !== undefined) this.#update(id, { status, lastFailure: failure, retryCount: cached.retryCount + 1, modifiedAt: now });
   }
 
   complete(id: InvocationId, outcome: InvocationOutcome, now: number): void {
+    this.#live.delete(id);
     this.#complete.run({
       id,
       now,
@@ -177,6 +227,7 @@ export class InvocationTable {
 
   /** Removes the invocation and its journal. */
   delete(id: InvocationId): void {
+    this.#live.delete(id);
     this.#deleteJournal.run(id);
     this.#delete.run(id);
   }

@@ -20,6 +20,7 @@ class HangingTransport implements Transport {
       writable: true,
       write: () => {},
       end: () => {},
+      drain: () => {},
       abort: (reason) => {
         this.aborted.push(path);
         fail(reason);
