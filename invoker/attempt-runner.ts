@@ -18,6 +18,8 @@ import {
   negotiateVersion,
   parseContentTypeVersion,
   type ProtocolVersion,
+  awaitedBySuspension,
+  type AwaitedIds,
   type Frame,
 } from "../protocol/index.js";
 import { toError } from "../protocol/errors.js";
@@ -188,7 +190,13 @@ export async function runAttempt(run: AttemptRun): Promise<AttemptOutcome> {
           case MessageType.Suspension: {
             await settle();
             if (fenced) return { kind: "fenced" };
-            const suspended = await propose({ kind: "suspended", fence, entriesSeen });
+            let awaiting: AwaitedIds | undefined;
+            try {
+              awaiting = awaitedBySuspension(frame.payload);
+            } catch {
+              awaiting = undefined;
+            }
+            const suspended = await propose({ kind: "suspended", fence, entriesSeen, ...(awaiting === undefined ? {} : { awaiting }) });
             stream.end();
             return suspended.applied ? { kind: "suspended" } : { kind: "fenced" };
           }

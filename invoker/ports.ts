@@ -1,4 +1,4 @@
-import type { InvocationId } from "../protocol/index.js";
+import type { AwaitedIds, InvocationId } from "../protocol/index.js";
 
 /**
  * The two narrow seams between the invoker and the partitions (DESIGN.md): invoke requests flow in
@@ -35,7 +35,13 @@ export type Effect =
       readonly notification: JournalFrame;
     }
   | { readonly kind: "end"; readonly fence: EffectFence; readonly result: InvocationResult }
-  | { readonly kind: "suspended"; readonly fence: EffectFence; readonly entriesSeen: number }
+  | {
+      readonly kind: "suspended";
+      readonly fence: EffectFence;
+      readonly entriesSeen: number;
+      /** What the service waits for; undefined when its SuspensionMessage could not be read (resume on anything). */
+      readonly awaiting?: AwaitedIds;
+    }
   | { readonly kind: "attempt-failed"; readonly fence: EffectFence; readonly failure: string };
 
 export interface EffectOutcome {

@@ -1,5 +1,5 @@
 import type { InvocationResult } from "../invoker/index.js";
-import type { InvocationId } from "../protocol/index.js";
+import type { AwaitedIds, InvocationId } from "../protocol/index.js";
 
 export type PartitionId = number & { readonly __brand: "PartitionId" };
 export type LeaderEpoch = number & { readonly __brand: "LeaderEpoch" };
@@ -39,6 +39,8 @@ export interface InvocationRecord {
   /** How long the outcome is kept after completion, in ms; null = forever. */
   readonly retentionMs: number | null;
   readonly expiresAt: number | null;
+  /** While suspended: the notifications that may unblock it; null = any. */
+  readonly awaiting: AwaitedIds | null;
   readonly status: InvocationStatus;
   readonly idempotencyKey: string | null;
   readonly createdAt: number;

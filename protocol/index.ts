@@ -12,3 +12,4 @@ export * from "./generated/service_protocol_pb.js";
 export { create, fromBinary, toBinary, isMessage, clone, equals } from "@bufbuild/protobuf";
 export type { MessageInitShape, MessageShape, DescMessage } from "@bufbuild/protobuf";
 export * from "./manifest.js";
+export * from "./awaited.js";

@@ -1,6 +1,6 @@
 import type { Effect, EffectOutcome } from "../../invoker/index.js";
 import { toError } from "../../protocol/errors.js";
-import type { InvocationId } from "../../protocol/index.js";
+import { frameFromRaw, isAwaited, isNotification, type InvocationId } from "../../protocol/index.js";
 import type { ApplyContext } from "./context.js";
 import { CommandRejected, applyServiceCommand } from "./commands.js";
 import { applyControl, type ControlOp } from "./control.js";
@@ -93,14 +93,22 @@ function applyEffect(ctx: ApplyContext, effect: Effect): CommandResult {
     case "end":
       completeInvocation(ctx, record, effect.result);
       return APPLIED;
-    case "suspended":
-      // A notification stored after what the attempt saw can already unblock it: resume at once.
-      if (record.journalLength > effect.entriesSeen) {
+    case "suspended": {
+      // Notifications stored after what the attempt saw (the newest entries) may already unblock it.
+      const missed = record.journalLength - effect.entriesSeen;
+      const awaiting = effect.awaiting;
+      const unblocked =
+        missed > 0 &&
+        store.invocations
+          .readJournalFrom(id, effect.entriesSeen)
+          .some((e) => isNotification(e.type) && (awaiting === undefined || isAwaited(frameFromRaw(e.frame).payload, awaiting)));
+      if (unblocked) {
         ctx.actions.push({ kind: "enqueue", invocationId: id });
         return APPLIED;
       }
-      store.invocations.setStatus(id, "suspended", ctx.now);
+      store.invocations.suspend(id, effect.awaiting ?? null, ctx.now);
       return APPLIED;
+    }
     case "attempt-failed": {
       const handler = ctx.services.resolve(record.target.service, record.target.handler);
       const limit = handler?.maxAttempts ?? null;

@@ -1,5 +1,5 @@
 import type { JournalFrame } from "../../invoker/index.js";
-import { MessageType, type InvocationId } from "../../protocol/index.js";
+import { MessageType, frameFromRaw, isAwaited, type InvocationId } from "../../protocol/index.js";
 import type { InvocationOutcome, InvocationRecord } from "../types.js";
 import { decodeEntry, encodeEntry, type ApplyContext } from "./context.js";
 import { notifications, outcomeNotification } from "./frames.js";
@@ -143,7 +143,8 @@ export function deliverNotification(ctx: ApplyContext, id: InvocationId, entry: 
   if (record === undefined || record.status === "completed") return false;
   ctx.store.invocations.append(id, record.journalLength, [entry], ctx.now);
   ctx.actions.push({ kind: "notify", invocationId: id, entry });
-  if (record.status === "suspended") {
+  // A suspended invocation resumes only for a notification it waits for (or any, when that is unknown).
+  if (record.status === "suspended" && (record.awaiting === null || isAwaited(frameFromRaw(entry.frame).payload, record.awaiting))) {
     ctx.store.invocations.setStatus(id, "invoked", ctx.now);
     ctx.actions.push({ kind: "enqueue", invocationId: id });
   }

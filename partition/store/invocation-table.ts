@@ -1,5 +1,5 @@
 import type { Database, Statement } from "better-sqlite3";
-import type { InvocationId } from "../../protocol/index.js";
+import type { AwaitedIds, InvocationId } from "../../protocol/index.js";
 import type {
   HandlerType,
   InvocationOutcome,
@@ -37,6 +37,7 @@ interface InvocationRow {
   execution_time: number | null;
   retention_ms: number | null;
   expires_at: number | null;
+  awaiting: string | null;
 }
 
 export interface NewInvocationRow {
@@ -67,8 +68,10 @@ export class InvocationTable {
   readonly #get: Statement;
   readonly #appendEntry: Statement;
   readonly #readJournal: Statement;
+  readonly #readJournalFrom: Statement;
   readonly #setStatus: Statement;
   readonly #setLock: Statement;
+  readonly #suspend: Statement;
   readonly #recordFailure: Statement;
   readonly #complete: Statement;
   readonly #listUnfinished: Statement;
@@ -88,7 +91,9 @@ export class InvocationTable {
     this.#get = db.prepare("SELECT * FROM invocations WHERE id = ?");
     this.#appendEntry = db.prepare("INSERT INTO journal (invocation_id, idx, type, frame) VALUES (?, ?, ?, ?)");
     this.#readJournal = db.prepare("SELECT type, frame FROM journal WHERE invocation_id = ? ORDER BY idx");
+    this.#readJournalFrom = db.prepare("SELECT type, frame FROM journal WHERE invocation_id = ? AND idx >= ? ORDER BY idx");
     this.#setStatus = db.prepare("UPDATE invocations SET status = ?, modified_at = ? WHERE id = ?");
+    this.#suspend = db.prepare("UPDATE invocations SET status = 'suspended', awaiting = ?, modified_at = ? WHERE id = ?");
     this.#setLock = db.prepare("UPDATE invocations SET holds_lock = ?, modified_at = ? WHERE id = ?");
     this.#recordFailure = db.prepare(
       "UPDATE invocations SET status = ?, retry_count = retry_count + 1, last_failure = ?, modified_at = ? WHERE id = ?",
@@ -123,6 +128,7 @@ export class InvocationTable {
       executionTime: row.executionTime,
       retentionMs: row.retentionMs,
       expiresAt: null,
+      awaiting: null,
       status: row.status,
       idempotencyKey: row.idempotencyKey,
       createdAt: row.now,
@@ -180,6 +186,11 @@ export class InvocationTable {
     return idx;
   }
 
+  /** Journal entries from index `from` on. */
+  readJournalFrom(id: InvocationId, from: number): JournalEntry[] {
+    return (this.#readJournalFrom.all(id, from) as { type: number; frame: Buffer }[]).map((r) => ({ type: r.type, frame: r.frame }));
+  }
+
   readJournal(id: InvocationId): JournalEntry[] {
     return (this.#readJournal.all(id) as { type: number; frame: Buffer }[]).map((r) => ({ type: r.type, frame: r.frame }));
   }
@@ -187,6 +198,12 @@ export class InvocationTable {
   setStatus(id: InvocationId, status: InvocationStatus, now: number): void {
     this.#setStatus.run(status, now, id);
     this.#update(id, { status, modifiedAt: now });
+  }
+
+  /** Marks the invocation suspended, waiting for any of `awaiting` (null: for anything). */
+  suspend(id: InvocationId, awaiting: AwaitedIds | null, now: number): void {
+    this.#suspend.run(awaiting === null ? null : JSON.stringify(awaiting), now, id);
+    this.#update(id, { status: "suspended", awaiting, modifiedAt: now });
   }
 
   setHoldsLock(id: InvocationId, holds: boolean, now: number): void {
@@ -249,6 +266,7 @@ function toRecord(row: InvocationRow): InvocationRecord {
     executionTime: row.execution_time,
     retentionMs: row.retention_ms,
     expiresAt: row.expires_at,
+    awaiting: row.awaiting === null ? null : (JSON.parse(row.awaiting) as AwaitedIds),
     status: row.status as InvocationStatus,
     idempotencyKey: row.idempotency_key,
     createdAt: row.created_at,

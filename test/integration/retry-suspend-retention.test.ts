@@ -83,3 +83,39 @@ describe("retention", () => {
     expect(again.headers.get("x-restate-id")).not.toBe(id);
   });
 });
+
+const published: string[] = [];
+const picky = restate.service({
+  name: "Picky",
+  handlers: {
+    wait: async (ctx: restate.Context) => {
+      const { id, promise } = ctx.awakeable<string>();
+      await ctx.run("publish", () => void published.push(id));
+      await ctx.sleep(400);
+      return `slept, then ${await promise}`;
+    },
+  },
+});
+
+describe("resumption", () => {
+  it("wakes a suspended invocation only for a notification it waits for", async () => {
+    // Request/response mode: the SDK suspends whenever it waits, so every wake-up is a new attempt.
+    const stet = await setup([picky], { http: 1 });
+    published.length = 0;
+    const { invocationId } = (await (await stet.call("/Picky/wait/send")).json()) as { invocationId: string };
+    while (published.length === 0) await new Promise((r) => setTimeout(r, 10));
+    await stet.waitFor((e) => e.type === "invocation-left" && e.invocationId === invocationId && e.how === "suspended");
+    // Resolved while the invocation sleeps: stored, but it waits for the sleep, not for this.
+    const resolved = await fetch(`${stet.node.ingressUrl}/restate/awakeables/${published[0]}/resolve`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify("the awakeable"),
+    });
+    expect(resolved.status).toBe(202);
+    const attached = await fetch(`${stet.node.ingressUrl}/restate/invocation/${invocationId}/attach`);
+    expect(await attached.json()).toBe("slept, then the awakeable");
+    const starts = stet.events.filter((e) => e.type === "attempt-started" && e.invocationId === invocationId);
+    // First run, then after the run's ack (request/response cannot deliver it live), then after the sleep.
+    expect(starts).toHaveLength(3);
+  });
+});

@@ -26,6 +26,7 @@ function record(overrides: Partial<InvocationRecord> = {}): InvocationRecord {
     executionTime: null,
     retentionMs: null,
     expiresAt: null,
+    awaiting: null,
     status: "invoked",
     idempotencyKey: null,
     createdAt: T0,
