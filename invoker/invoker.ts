@@ -41,7 +41,11 @@ export interface InvokerOptions {
   ) => ResolvedTarget | undefined;
   /** Folder for the input queue's spilled segments. */
   readonly spillDir: string;
-  /** Live invocations at most; the rest wait in the queue. Default 1024. */
+  /**
+   * Live invocations at most; the rest wait in the queue. Default 4096: a bidirectional attempt that
+   * sleeps stays live until its inactivity timeout, so a low limit delays invocations behind sleepers
+   * (W7 of the benchmark: 2000 one-second sleeps took two waves at 1024).
+   */
   readonly concurrency?: number;
   /** Overrides every handler's retry policy (tests). */
   readonly retryPolicy?: RetryPolicy;
@@ -188,7 +192,7 @@ export class Invoker implements InvokerPort {
   }
 
   #dispatch(): void {
-    const limit = this.#options.concurrency ?? 1024;
+    const limit = this.#options.concurrency ?? 4096;
     while (this.state === "running" && this.#live.size < limit) {
       const request = this.#queue.shift();
       if (request === undefined) return;

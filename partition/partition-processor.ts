@@ -4,6 +4,7 @@ import { applyCommand, type CommandResult, type PartitionCommand } from "./apply
 import type { PartitionAction, ServiceResolver } from "./apply/context.js";
 import type { PartitionMessage } from "./apply/messages.js";
 import type { CompletionWaiters } from "./completion-waiters.js";
+import { StetError } from "../protocol/errors.js";
 import { NotLeaderError } from "./partition-errors.js";
 import type { PartitionStore } from "./store/partition-store.js";
 import type { LeaderEpoch, PartitionId } from "./types.js";
@@ -44,6 +45,12 @@ export interface PartitionProcessorOptions {
 export class PartitionProcessor {
   readonly id: PartitionId;
   #epoch: LeaderEpoch | null = null;
+  /**
+   * Attempts with an effect that failed to apply. Attempts propose effects without waiting for the
+   * previous ones to commit (End right after the commands before it, one fsync for both), so a later
+   * effect must not apply after an earlier one of the same attempt failed in the same batch.
+   */
+  readonly #poisoned = new Set<string>();
 
   constructor(private readonly options: PartitionProcessorOptions) {
     this.id = options.id;
@@ -97,11 +104,21 @@ export class PartitionProcessor {
         if (!("fence" in command)) throw new NotLeaderError(this.id);
         return { result: { applied: false } };
       }
+      const attemptKey = "fence" in command ? `${command.fence.invocationId}/${command.fence.attempt}/${epoch}` : undefined;
+      // Recording the attempt's failure is how a poisoned attempt ends, so that effect always applies.
+      if (attemptKey !== undefined && command.kind !== "attempt-failed" && this.#poisoned.has(attemptKey)) {
+        throw new StetError("STET_ATTEMPT_POISONED", "an earlier effect of this attempt could not be applied", { status: 500 });
+      }
       const actions: PartitionAction[] = [];
-      const result = applyCommand(
-        { store, partition: this.id, epoch, partitionCount, now: clock.now(), services, actions },
-        command,
-      );
+      let result: CommandResult;
+      try {
+        result = applyCommand({ store, partition: this.id, epoch, partitionCount, now: clock.now(), services, actions }, command);
+      } catch (error) {
+        if (attemptKey !== undefined) this.#poisoned.add(attemptKey);
+        throw error;
+      }
+      // Once the attempt's failure is recorded its fence is stale anyway: forget the mark.
+      if (command.kind === "attempt-failed" && attemptKey !== undefined) this.#poisoned.delete(attemptKey);
       return { result, after: actions.length === 0 ? undefined : () => this.#run(epoch, actions) };
     });
   }

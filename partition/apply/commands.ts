@@ -158,7 +158,7 @@ export function applyServiceCommand(ctx: ApplyContext, record: InvocationRecord,
     case MessageType.CompletePromiseCommand: {
       const m = fromBinary(CompletePromiseCommandMessageSchema, payload);
       if (store.promises.get(service, key, m.key) !== undefined) {
-        reply(notifications.completePromise(m.resultCompletionId, { code: 409, message: "promise already completed" }));
+        reply(notifications.completePromise(m.resultCompletionId, { code: 409, message: "promise was already completed" }));
         return;
       }
       const outcome = outcomeOf(

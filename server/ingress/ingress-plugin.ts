@@ -289,11 +289,13 @@ function sendOutcome(reply: FastifyReply, outcome: InvocationOutcome, contentTyp
   return reply.code(200).send(Buffer.from(outcome.value.buffer, outcome.value.byteOffset, outcome.value.byteLength));
 }
 
-/** Restate's input validation: a non-empty body must come with a content type the handler accepts. */
+/**
+ * Restate's input validation: a content type, when given, must be one the handler accepts (even with an
+ * empty body); a non-empty body must come with one.
+ */
 function checkInput(body: Uint8Array, header: string | undefined, expected: string | undefined): string | undefined {
-  if (body.length === 0) return undefined;
   const actual = mediaType(header);
-  if (actual === "") return "Empty content-type";
+  if (actual === "") return body.length === 0 ? undefined : "Empty content-type";
   if (expected !== undefined && !contentTypeMatches(actual, expected)) {
     return `Content-type '${actual}' does not match '${expected}'`;
   }

@@ -85,6 +85,8 @@ export interface Target {
    * settles asynchronously (e.g. an invocation completing after `/send`).
    */
   adminUntil(path: string, until: (o: Observed) => boolean, options?: RequestOptions): Promise<Observed>;
+  /** Like adminUntil, for a POST without body on ingress (e.g. a shared handler reading state). */
+  callUntil(path: string, until: (o: Observed) => boolean, options?: RequestOptions): Promise<Observed>;
   /**
    * A string unique to this server's run, for keys that must not collide in the shared endpoint
    * (`key-${t.tag}`); recorded as `<tag>`.
@@ -238,6 +240,19 @@ export function makeTarget(name: ServerName, server: { ingressUrl: string; admin
     return observed;
   }
 
+  /** Repeats a request, unrecorded, until `until` holds (bounded); then records it once more. */
+  async function poll(base: "ingress" | "admin", method: string, path: string, until: (o: Observed) => boolean, options?: RequestOptions): Promise<Observed> {
+    const url = (base === "ingress" ? server.ingressUrl : server.adminUrl) + path;
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const res = await fetch(url, { method, signal: AbortSignal.timeout(5_000) });
+      const text = await res.text();
+      const o: Observed = { status: res.status, headers: res.headers, text, json: parseJson(text), invocationId: res.headers.get("x-restate-id") };
+      if (until(o) || Date.now() > deadline) return request(base, method, path, undefined, options);
+      await new Promise((r) => setTimeout(r, 50)); // poll interval while state settles
+    }
+  }
+
   const target: Target = {
     name,
     ingressUrl: server.ingressUrl,
@@ -250,16 +265,8 @@ export function makeTarget(name: ServerName, server: { ingressUrl: string; admin
     note: (step, value) => {
       steps.push(() => ({ step, value: normalize(value, n) }));
     },
-    adminUntil: async (path, until, options) => {
-      const deadline = Date.now() + 10_000;
-      for (;;) {
-        const res = await fetch(server.adminUrl + path, { signal: AbortSignal.timeout(5_000) });
-        const text = await res.text();
-        const o: Observed = { status: res.status, headers: res.headers, text, json: parseJson(text), invocationId: res.headers.get("x-restate-id") };
-        if (until(o) || Date.now() > deadline) return request("admin", "GET", path, undefined, options);
-        await new Promise((r) => setTimeout(r, 50)); // poll interval while state settles
-      }
-    },
+    adminUntil: (path, until, options) => poll("admin", "GET", path, until, options),
+    callUntil: (path, until, options) => poll("ingress", "POST", path, until, options),
   };
   return { target, finish: () => steps.map((s) => s()) };
 }
@@ -273,6 +280,42 @@ export async function pollUntil<T>(check: () => T | undefined | Promise<T | unde
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20)); // poll interval
   }
+}
+
+/**
+ * An invocation's status as the server reports it (not recorded): restate-server's SQL introspection
+ * (`sys_invocation.status` over `POST /query`), stet's own `GET /invocations/{id}`, which uses the same
+ * status names. Undefined when the server does not know the invocation.
+ */
+export async function invocationStatus(t: Target, id: string): Promise<string | undefined> {
+  if (t.name === "stet") {
+    const res = await fetch(`${t.adminUrl}/invocations/${id}`, { signal: AbortSignal.timeout(5_000) });
+    if (res.status !== 200) return undefined;
+    return ((await res.json()) as { status: string }).status;
+  }
+  const res = await fetch(`${t.adminUrl}/query`, {
+    method: "POST",
+    headers: { "content-type": "application/json", accept: "application/json" },
+    body: JSON.stringify({ query: `SELECT status FROM sys_invocation WHERE id = '${id}'` }),
+    signal: AbortSignal.timeout(5_000),
+  });
+  if (res.status !== 200) throw new Error(`restate-server: POST /query answered ${res.status}: ${await res.text()}`);
+  const { rows } = (await res.json()) as { rows: Array<{ status: string }> };
+  return rows[0]?.status;
+}
+
+/**
+ * Polls the invocation's status until it is `wanted` (bounded), then records the status it has under
+ * `step`: for state changes an admin operation applies asynchronously (pause, resume).
+ */
+export async function noteStatus(t: Target, id: string, step: string, wanted: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  let status = await invocationStatus(t, id);
+  while (status !== wanted && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 50)); // poll interval while the operation is applied
+    status = await invocationStatus(t, id);
+  }
+  t.note(step, status ?? "<unknown>");
 }
 
 type Services = Parameters<typeof startEndpoint>[0];

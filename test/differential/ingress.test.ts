@@ -34,6 +34,32 @@ describe("calls", () => {
     diff.compare(async (t) => {
       await t.call("/DiffGreeter/greet", undefined, { rawBody: "not json", headers: { "content-type": "application/json" } });
     }));
+
+  it("answer 400 before invoking when the content-type does not match the handler's input", () =>
+    diff.compare(async (t) => {
+      // The media type must equal the handler's input description exactly (case-sensitive).
+      await t.call("/DiffGreeter/greet", undefined, { rawBody: '"x"', headers: { "content-type": "text/plain" } });
+      await t.call("/DiffGreeter/greet", undefined, { rawBody: '"x"', headers: { "content-type": "application/JSON" } });
+      await t.call("/DiffGreeter/greet", undefined, { rawBody: '"x"', headers: { "content-type": "application/vnd.foo+json" } });
+      await t.call("/DiffGreeter/greet/send", undefined, { rawBody: '"x"', headers: { "content-type": "text/plain" } });
+      // A body without any content-type (fetch adds none for bytes).
+      const res = await fetch(`${t.ingressUrl}/DiffGreeter/greet`, { method: "POST", body: new TextEncoder().encode('"x"') });
+      t.note("body without content-type", { status: res.status, body: (await res.json()) as unknown });
+      // An empty body with the expected content-type is no input.
+      await t.call("/DiffGreeter/greet", undefined, { rawBody: "", headers: { "content-type": "application/json" } });
+      // An empty body with another content-type is refused too, for a handler taking a value and a void one.
+      await t.call("/DiffGreeter/greet", undefined, { rawBody: "", headers: { "content-type": "text/plain" } });
+      await t.call("/DiffGreeter/nothing", undefined, { rawBody: "", headers: { "content-type": "text/plain" } });
+      // (A content-type `garbage` differs: known-differences.ts.)
+    }));
+
+  it("of a void handler answer 200 with an empty body and no content-type (call, attach, output)", () =>
+    diff.compare(async (t) => {
+      await t.call("/DiffGreeter/nothing");
+      const sent = await t.call("/DiffGreeter/nothing/send");
+      await t.get(`/restate/invocation/${sent.invocationId}/attach`);
+      await t.get(`/restate/invocation/${sent.invocationId}/output`);
+    }));
 });
 
 describe("failures", () => {
@@ -65,6 +91,22 @@ describe("request errors", () => {
       await t.get("/");
     }));
 
+  it("paths that do not fit answer 400 bad path, or 404 under /restate/", () =>
+    diff.compare(async (t) => {
+      await t.call("/DiffGreeter/greet/extra/more", "x");
+      await t.call("/DiffGreeter/greet/sendx", "x");
+      await t.call("/DiffGreeter//greet", "x");
+      await t.get("/restate/invocation");
+      await t.get(`/restate/invocation/${UNKNOWN_INVOCATION}`);
+      await t.get("/restate/nope");
+      await t.get(`/restate/invocation/${UNKNOWN_INVOCATION}/nope`);
+    }));
+
+  it("the service segment is not percent-decoded", () =>
+    diff.compare(async (t) => {
+      await t.call("/Diff%47reeter/greet", "q");
+    }));
+
   it("methods other than GET and POST answer 405", () =>
     diff.compare(async (t) => {
       await t.ingress("PUT", "/DiffGreeter/greet", "x");
@@ -72,6 +114,15 @@ describe("request errors", () => {
       await t.ingress("PATCH", "/DiffGreeter/greet", "x");
       await t.ingress("HEAD", "/DiffGreeter/greet");
       await t.ingress("PUT", `/restate/invocation/${UNKNOWN_INVOCATION}/output`);
+    }));
+
+  it("the /restate/ read routes answer only GET", () =>
+    diff.compare(async (t) => {
+      const sent = await t.call("/DiffGreeter/greet/send", "post");
+      await t.get(`/restate/invocation/${sent.invocationId}/attach`);
+      await t.call(`/restate/invocation/${sent.invocationId}/attach`);
+      await t.call(`/restate/invocation/${sent.invocationId}/output`);
+      await t.call("/restate/health");
     }));
 });
 
@@ -101,16 +152,16 @@ describe("send, attach and output", () => {
     diff.compare(async (t) => {
       const key = `output-470-${t.tag}`;
       const sent = await t.call("/DiffGreeter/parked/send", key);
-      // Status only: the message and the x-restate-id header differ (known-differences.ts).
-      await t.get(`/restate/invocation/${sent.invocationId}/output`, { compare: "status-only", label: "output while running" });
+      await t.get(`/restate/invocation/${sent.invocationId}/output`, { label: "output while running" });
       openGate(key);
       await t.get(`/restate/invocation/${sent.invocationId}/attach`);
       await t.get(`/restate/invocation/${sent.invocationId}/output`);
     }));
 
-  it("output of an unknown invocation answers 404", () =>
+  it("output and attach of an unknown invocation answer 404 (attach names the id, from source invocation)", () =>
     diff.compare(async (t) => {
       await t.get(`/restate/invocation/${UNKNOWN_INVOCATION}/output`);
+      await t.get(`/restate/invocation/${UNKNOWN_INVOCATION}/attach`);
     }));
 
   it("a malformed invocation id answers 400", () =>

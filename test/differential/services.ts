@@ -1,4 +1,5 @@
 import * as restate from "@restatedev/restate-sdk";
+import { pollUntil, type Target } from "./harness.js";
 
 /**
  * Official-SDK services shared by the differential scenarios. One endpoint serves them to both servers,
@@ -56,4 +57,123 @@ export const greeter = restate.service({
     },
   },
   options: fastRetries,
+});
+
+/** A counter per key: exclusive `add` and `clear`, shared `get` and `keyOf`. */
+export const counter = restate.object({
+  name: "DiffCounter",
+  handlers: {
+    add: async (ctx: restate.ObjectContext, n: number) => {
+      const next = ((await ctx.get<number>("count")) ?? 0) + n;
+      ctx.set("count", next);
+      return next;
+    },
+    get: restate.handlers.object.shared(async (ctx: restate.ObjectSharedContext) => (await ctx.get<number>("count")) ?? 0),
+    keyOf: restate.handlers.object.shared(async (ctx: restate.ObjectSharedContext) => ctx.key),
+    clear: async (ctx: restate.ObjectContext): Promise<void> => {
+      ctx.clearAll();
+    },
+  },
+});
+
+/** Calls and one-way sends to other services, objects, with terminal errors passed through or caught. */
+export const caller = restate.service({
+  name: "DiffCaller",
+  handlers: {
+    greetVia: async (ctx: restate.Context, name: string) => ctx.serviceClient(greeter).greet(name),
+    failVia: async (ctx: restate.Context) => ctx.serviceClient(greeter).failCustom(),
+    catchVia: async (ctx: restate.Context) => {
+      try {
+        await ctx.serviceClient(greeter).failCustom();
+        return "no error";
+      } catch (error) {
+        const e = error as restate.TerminalError;
+        return { terminal: e instanceof restate.TerminalError, code: e.code, message: e.message };
+      }
+    },
+    addVia: async (ctx: restate.Context, key: string) => ctx.objectClient(counter, key).add(7),
+    sendVia: async (ctx: restate.Context, key: string) => {
+      const handle = ctx.objectSendClient(counter, key).add(1);
+      const id = await handle.invocationId;
+      return { sent: typeof id === "string" && id.startsWith("inv_1") };
+    },
+  },
+});
+
+// How often `DiffTicketer/issue` really ran per input, so a deduplicated call shows in its result.
+const executions = new Map<string, number>();
+
+export const ticketer = restate.service({
+  name: "DiffTicketer",
+  handlers: {
+    issue: async (ctx: restate.Context, name: string) => {
+      const n = await ctx.run("count", () => {
+        const next = (executions.get(name) ?? 0) + 1;
+        executions.set(name, next);
+        return next;
+      });
+      return { name, execution: n };
+    },
+  },
+});
+
+// Awakeable ids by the key the test passed in; the test resolves them through ingress.
+const awakeableIds = new Map<string, string>();
+
+/** Waits on an awakeable (stays suspended until the test completes it, or cancels or kills it). */
+export const waiter = restate.service({
+  name: "DiffWaiter",
+  handlers: {
+    wait: async (ctx: restate.Context, key: string) => {
+      const awakeable = ctx.awakeable<unknown>();
+      awakeableIds.set(key, awakeable.id);
+      return { got: await awakeable.promise };
+    },
+  },
+});
+
+/** Sends `DiffWaiter/wait` for `key`; resolves once the handler created its awakeable. */
+export async function startWaiting(t: Target, key: string): Promise<{ invocationId: string; awakeableId: string }> {
+  const sent = await t.call(`/DiffWaiter/wait/send`, key);
+  const awakeableId = await pollUntil(() => awakeableIds.get(key), `awakeable of ${key}`);
+  return { invocationId: sent.invocationId!, awakeableId };
+}
+
+/** Fails retryably with a long backoff, so it is found backing off for the whole test. */
+export const stubborn = restate.service({
+  name: "DiffStubborn",
+  handlers: {
+    fail: async (): Promise<string> => {
+      throw new Error("always failing");
+    },
+  },
+  options: { retryPolicy: { initialInterval: 60_000, maxInterval: 60_000 } },
+});
+
+export const sleeper = restate.service({
+  name: "DiffSleeper",
+  handlers: {
+    nap: async (ctx: restate.Context, ms: number) => {
+      await ctx.sleep(ms);
+      return `slept ${ms}`;
+    },
+    hello: async (_ctx: restate.Context, name: string) => `Hello, ${name}!`,
+  },
+});
+
+/** A workflow whose `run` waits on the durable promise `decision`, which the shared `decide` resolves. */
+export const approvalFlow = restate.workflow({
+  name: "DiffWorkflow",
+  handlers: {
+    run: async (ctx: restate.WorkflowContext, input: string) => {
+      const decision = await ctx.promise<string>("decision");
+      return `${input}: ${decision}`;
+    },
+    decide: restate.handlers.workflow.shared(async (ctx: restate.WorkflowSharedContext, decision: string) => {
+      await ctx.promise<string>("decision").resolve(decision);
+    }),
+    peek: restate.handlers.workflow.shared(
+      async (ctx: restate.WorkflowSharedContext) => (await ctx.promise<string>("decision").peek()) ?? null,
+    ),
+  },
 });
