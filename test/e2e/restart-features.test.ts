@@ -10,6 +10,8 @@ let dir: { path: string; remove(): void };
 let runLog: string;
 let dataDir: string;
 let serviceUrl: string;
+let servicePort: string;
+let service: ReturnType<typeof spawnNode>;
 let stet: StetProcess;
 
 const logLines = () => (fs.existsSync(runLog) ? fs.readFileSync(runLog, "utf8").split("\n").filter(Boolean) : []);
@@ -49,9 +51,10 @@ beforeAll(async () => {
   dir = tempDir();
   runLog = path.join(dir.path, "runs");
   dataDir = path.join(dir.path, "data");
-  const service = spawnNode(["test/e2e/fixtures/features-service.mjs"], { PORT: String(await freePort()), RUN_LOG: runLog });
+  service = spawnNode(["test/e2e/fixtures/features-service.mjs"], { PORT: String(await freePort()), RUN_LOG: runLog });
   await service.waitForOutput("SERVICE_PORT=");
-  serviceUrl = `http://127.0.0.1:${/SERVICE_PORT=(\d+)/.exec(service.output())![1]}`;
+  servicePort = /SERVICE_PORT=(\d+)/.exec(service.output())![1]!;
+  serviceUrl = `http://127.0.0.1:${servicePort}`;
   stet = await startStetProcess({ dataDir });
   const reg = await fetch(`${stet.adminUrl}/deployments`, {
     method: "POST",
@@ -136,5 +139,17 @@ describe("features survive restarts", () => {
     const second = await send("/Steps/mark", "idem", { "idempotency-key": "once" });
     expect(second).toEqual({ invocationId: first.invocationId, status: "PreviouslyAccepted" });
     expect(count("mark idem")).toBe(1);
+  });
+
+  it("the service process killed mid-invocation and started again", async () => {
+    const { invocationId } = await send("/Steps/callChild", "svc1");
+    await until(() => (count("acked child svc1") >= 1 ? true : undefined), "the child's step to be journaled");
+    service.child.kill("SIGKILL");
+    await service.exited;
+    service = spawnNode(["test/e2e/fixtures/features-service.mjs"], { PORT: servicePort, RUN_LOG: runLog });
+    await service.waitForOutput("SERVICE_PORT=");
+    expect(await attach(invocationId)).toEqual({ status: 200, body: "echo svc1" });
+    expect(count("parent svc1")).toBe(1);
+    expect(count("child svc1")).toBe(1);
   });
 });
