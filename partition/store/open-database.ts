@@ -26,6 +26,8 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): D
   try {
     db.pragma("busy_timeout = 0");
     db.pragma("locking_mode = EXCLUSIVE");
+    // Only takes effect on a new database file: lets the expiry pass give freed pages back to the disk.
+    db.pragma("auto_vacuum = INCREMENTAL");
     db.pragma("journal_mode = WAL");
     db.exec("BEGIN IMMEDIATE; COMMIT;");
   } catch (error) {

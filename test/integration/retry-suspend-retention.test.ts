@@ -35,7 +35,7 @@ const napper = restate.service({
 });
 const brief = restate.service({
   name: "Brief",
-  handlers: { hi: async () => "hi" },
+  handlers: { hi: async () => "hi", bulky: async () => "x".repeat(20_000) },
   options: { journalRetention: 200, idempotencyRetention: 200 },
 });
 
@@ -70,6 +70,18 @@ describe("suspension", () => {
 });
 
 describe("retention", () => {
+  it("gives the pages of expired invocations back to the disk", async () => {
+    const stet = await setup([brief], { expiryIntervalMs: 100 });
+    const db = stet.node.partitions.store.db;
+    const pages = () => db.pragma("page_count", { simple: true }) as number;
+    const before = pages();
+    await Promise.all(Array.from({ length: 100 }, () => stet.call("/Brief/bulky")));
+    const grown = pages();
+    expect(grown).toBeGreaterThan(before + 200);
+    for (let i = 0; i < 200 && pages() > before + 100; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(pages()).toBeLessThanOrEqual(before + 100);
+  });
+
   it("deletes a completed invocation and its idempotency key after the retention, in the background", async () => {
     const stet = await setup([brief], { expiryIntervalMs: 50 });
     const res = await stet.call("/Brief/hi", undefined, { "idempotency-key": "k1" });
