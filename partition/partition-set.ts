@@ -30,7 +30,7 @@ export interface PartitionSetOptions {
   readonly services: ServiceResolver;
   /** Lease length in ms; renewed every third. Default 10 s. */
   readonly leaseTtlMs?: number;
-  /** How often completed invocations past their retention are deleted, in ms. Default 60 s. */
+  /** How often completed invocations past their retention are deleted, in ms. Default 5 s. */
   readonly expiryIntervalMs?: number;
   readonly clock?: Clock;
   readonly onEvent?: (event: ProcessorEvent) => void;
@@ -110,7 +110,7 @@ export class PartitionSet implements EffectSink, JournalSource {
     this.#leadWhatWeCan();
     this.#retryTimer = setInterval(() => this.#leadWhatWeCan(), Math.max(50, Math.floor(ttlMs / 2)));
     this.#retryTimer.unref();
-    this.#expiryTimer = setInterval(() => this.#expire(), this.#options.expiryIntervalMs ?? 60_000);
+    this.#expiryTimer = setInterval(() => this.#expire(), this.#options.expiryIntervalMs ?? 5_000);
     this.#expiryTimer.unref();
   }
 
@@ -281,7 +281,11 @@ export class PartitionSet implements EffectSink, JournalSource {
   }
 
   #expire(): void {
-    const passes = this.#processors.filter((p) => p.isLeader).map((p) => p.propose({ kind: "expire" }));
+    // Each partition deletes batch after batch until nothing due is left; invocations interleave.
+    const drain = async (processor: PartitionProcessor): Promise<void> => {
+      while (!this.#closed && processor.isLeader && (await processor.propose({ kind: "expire" })).more === true);
+    };
+    const passes = this.#processors.filter((p) => p.isLeader).map(drain);
     void Promise.allSettled(passes).then(() => {
       if (this.#closed) return;
       // Return the pages freed by expired invocations to the file system, a bounded amount per pass.

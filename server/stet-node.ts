@@ -20,7 +20,7 @@ export interface StetNodeOptions {
   /** Overrides for tests: lease length, invoker knobs. */
   readonly leaseTtlMs?: number;
   readonly drainTimeoutMs?: number;
-  /** How often expired completed invocations are deleted, in ms. Default 60 s. */
+  /** How often expired completed invocations are deleted, in ms. Default 5 s. */
   readonly expiryIntervalMs?: number;
   /** Highest service protocol version offered to deployments (5–7). Default 6, as Restate 1.7. */
   readonly maxProtocolVersion?: ProtocolVersion;

@@ -23,6 +23,8 @@ export interface CommandResult extends EffectOutcome {
   readonly started?: Started;
   /** For `control`: why it was not applied (unknown, not in a state that allows it). */
   readonly refusal?: { readonly status: number; readonly message: string };
+  /** For `expire`: a full batch was deleted and more are due now. */
+  readonly more?: boolean;
   /** For `attempt-failed`: the retries are used up; the invocation is now paused or killed. */
   readonly exhausted?: boolean;
 }
@@ -46,8 +48,7 @@ export function applyCommand(ctx: ApplyContext, command: PartitionCommand): Comm
       fireTimers(ctx);
       return APPLIED;
     case "expire":
-      expireInvocations(ctx);
-      return APPLIED;
+      return { applied: true, more: expireInvocations(ctx) };
     case "control":
       return applyControl(ctx, command.op, command.invocationId);
     case "message":

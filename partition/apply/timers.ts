@@ -22,11 +22,16 @@ export function fireTimers(ctx: ApplyContext): void {
   if (next !== undefined) ctx.actions.push({ kind: "timer", fireAt: next });
 }
 
-/** Deletes completed invocations whose retention has passed, with their idempotency keys. */
-export function expireInvocations(ctx: ApplyContext): void {
+/**
+ * Deletes completed invocations whose retention has passed, with their idempotency keys, a bounded
+ * batch per command so that invocations never wait long behind it. Returns whether more are due.
+ */
+export function expireInvocations(ctx: ApplyContext): boolean {
   const { store } = ctx;
-  for (const id of store.invocations.listExpired(ctx.partition, ctx.now, EXPIRY_BATCH)) {
+  const expired = store.invocations.listExpired(ctx.partition, ctx.now, EXPIRY_BATCH);
+  for (const id of expired) {
     store.idempotency.deleteFor(id);
     store.invocations.delete(id);
   }
+  return expired.length === EXPIRY_BATCH;
 }
