@@ -1,15 +1,27 @@
 import { assign, fromPromise, setup } from "xstate";
 import type { AttemptOutcome } from "./attempt-runner.js";
 
-export interface AttemptMachineInput {
+/** Which invocation, under which leader: fixed for the machine's life and handed to its actors. */
+export interface AttemptIdentity {
+  readonly invocationId: string;
+  readonly partition: number;
+  readonly leaderEpoch: number;
+}
+
+export interface AttemptMachineInput extends AttemptIdentity {
   /** Retry count persisted for the invocation when this machine starts: the first attempt's number. */
   readonly attempt: number;
 }
 
-export interface AttemptMachineContext {
+export interface AttemptMachineContext extends AttemptIdentity {
   attempt: number;
   lastFailure: string | undefined;
   retryAfterMs: number | undefined;
+}
+
+/** What the `runAttempt` and `recordFailure` actors get: who they work for and which attempt this is. */
+export interface AttemptActorInput extends AttemptIdentity {
+  readonly attempt: number;
 }
 
 export type AttemptMachineEvent = { type: "STOP" } | { type: "ABORT" };
@@ -31,10 +43,10 @@ export const attemptMachine = setup({
     input: {} as AttemptMachineInput,
   },
   actors: {
-    runAttempt: fromPromise<AttemptOutcome, { attempt: number }>(async () => {
+    runAttempt: fromPromise<AttemptOutcome, AttemptActorInput>(async () => {
       throw new Error("runAttempt not provided");
     }),
-    recordFailure: fromPromise<FailureVerdict, { attempt: number; failure: string }>(async () => {
+    recordFailure: fromPromise<FailureVerdict, AttemptActorInput & { failure: string }>(async () => {
       throw new Error("recordFailure not provided");
     }),
   },
@@ -48,7 +60,7 @@ export const attemptMachine = setup({
   },
 }).createMachine({
   id: "attempt",
-  context: ({ input }) => ({ attempt: input.attempt, lastFailure: undefined, retryAfterMs: undefined }),
+  context: ({ input }) => ({ ...input, lastFailure: undefined, retryAfterMs: undefined }),
   initial: "running",
   on: {
     STOP: ".stopped",
@@ -58,7 +70,7 @@ export const attemptMachine = setup({
     running: {
       invoke: {
         src: "runAttempt",
-        input: ({ context }) => ({ attempt: context.attempt }),
+        input: ({ context }) => identityOf(context),
         onDone: [
           { guard: { type: "ended", params: ({ event }) => event.output }, target: "ended" },
           { guard: { type: "suspended", params: ({ event }) => event.output }, target: "suspended" },
@@ -81,7 +93,7 @@ export const attemptMachine = setup({
       // The failure is made durable (retry count +1) before backing off, so restarts keep counting.
       invoke: {
         src: "recordFailure",
-        input: ({ context }) => ({ attempt: context.attempt, failure: context.lastFailure ?? "unknown failure" }),
+        input: ({ context }) => ({ ...identityOf(context), failure: context.lastFailure ?? "unknown failure" }),
         onDone: [
           {
             guard: ({ event }) => event.output === "retry",
@@ -107,3 +119,12 @@ export const attemptMachine = setup({
     aborted: { type: "final" },
   },
 });
+
+function identityOf(context: AttemptMachineContext): AttemptActorInput {
+  return {
+    invocationId: context.invocationId,
+    partition: context.partition,
+    leaderEpoch: context.leaderEpoch,
+    attempt: context.attempt,
+  };
+}

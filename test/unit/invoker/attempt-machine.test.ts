@@ -1,18 +1,20 @@
 import { createActor, fromPromise, SimulatedClock } from "xstate";
 import { describe, expect, it } from "vitest";
-import { attemptMachine, type FailureVerdict } from "../../../invoker/attempt-machine.js";
+import { attemptMachine, type AttemptActorInput, type FailureVerdict } from "../../../invoker/attempt-machine.js";
+
+const WHO = { invocationId: "inv_test", partition: 0, leaderEpoch: 1 };
 import type { AttemptOutcome } from "../../../invoker/attempt-runner.js";
 
 function machineWith(outcomes: AttemptOutcome[], recorded: Array<{ attempt: number; failure: string }>, verdict: FailureVerdict = "retry") {
   const attempts: number[] = [];
   const machine = attemptMachine.provide({
     actors: {
-      runAttempt: fromPromise<AttemptOutcome, { attempt: number }>(async ({ input }) => {
+      runAttempt: fromPromise<AttemptOutcome, AttemptActorInput>(async ({ input }) => {
         attempts.push(input.attempt);
         return outcomes.shift() ?? { kind: "ended" };
       }),
-      recordFailure: fromPromise<FailureVerdict, { attempt: number; failure: string }>(async ({ input }) => {
-        recorded.push(input);
+      recordFailure: fromPromise<FailureVerdict, AttemptActorInput & { failure: string }>(async ({ input }) => {
+        recorded.push({ attempt: input.attempt, failure: input.failure });
         return verdict;
       }),
     },
@@ -35,7 +37,7 @@ describe("attempt machine", () => {
       recorded,
     );
     const clock = new SimulatedClock();
-    const actor = createActor(machine, { input: { attempt: 3 }, clock });
+    const actor = createActor(machine, { input: { ...WHO, attempt: 3 }, clock });
     actor.start();
     await settle();
     expect(actor.getSnapshot().value).toBe("backingOff");
@@ -60,7 +62,7 @@ describe("attempt machine", () => {
     const recorded: Array<{ attempt: number; failure: string }> = [];
     const { machine } = machineWith([{ kind: "failed", failure: "later", retryAfterMs: 10 }], recorded);
     const clock = new SimulatedClock();
-    const actor = createActor(machine, { input: { attempt: 0 }, clock });
+    const actor = createActor(machine, { input: { ...WHO, attempt: 0 }, clock });
     actor.start();
     await settle();
     clock.increment(10);
@@ -72,7 +74,7 @@ describe("attempt machine", () => {
     const recorded: Array<{ attempt: number; failure: string }> = [];
     const { machine, attempts } = machineWith([{ kind: "failed", failure: "x" }], recorded);
     const clock = new SimulatedClock();
-    const actor = createActor(machine, { input: { attempt: 0 }, clock });
+    const actor = createActor(machine, { input: { ...WHO, attempt: 0 }, clock });
     actor.start();
     await settle();
     expect(actor.getSnapshot().value).toBe("backingOff");
@@ -86,7 +88,7 @@ describe("attempt machine", () => {
   it("ends as fenced when the partition refuses the failure record", async () => {
     const recorded: Array<{ attempt: number; failure: string }> = [];
     const { machine } = machineWith([{ kind: "failed", failure: "x" }], recorded, "fenced");
-    const actor = createActor(machine, { input: { attempt: 0 }, clock: new SimulatedClock() });
+    const actor = createActor(machine, { input: { ...WHO, attempt: 0 }, clock: new SimulatedClock() });
     actor.start();
     await settle();
     expect(actor.getSnapshot().value).toBe("fenced");
@@ -96,7 +98,7 @@ describe("attempt machine", () => {
     const recorded: Array<{ attempt: number; failure: string }> = [];
     const { machine, attempts } = machineWith([{ kind: "failed", failure: "x" }], recorded, "exhausted");
     const clock = new SimulatedClock();
-    const actor = createActor(machine, { input: { attempt: 0 }, clock });
+    const actor = createActor(machine, { input: { ...WHO, attempt: 0 }, clock });
     actor.start();
     await settle();
     expect(actor.getSnapshot().value).toBe("exhausted");
@@ -110,7 +112,7 @@ describe("attempt machine", () => {
     [{ kind: "fenced" } as AttemptOutcome, "fenced"],
   ])("goes final on %o", async (outcome, state) => {
     const { machine } = machineWith([outcome], []);
-    const actor = createActor(machine, { input: { attempt: 0 }, clock: new SimulatedClock() });
+    const actor = createActor(machine, { input: { ...WHO, attempt: 0 }, clock: new SimulatedClock() });
     actor.start();
     await settle();
     expect(actor.getSnapshot().value).toBe(state);
