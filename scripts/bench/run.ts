@@ -46,8 +46,10 @@ function parseArgs(argv: string[]): Args {
   };
   const quick = argv.includes("--quick");
   const stamp = new Date().toISOString().replace(/[:.]/g, "-");
-  const all = [...WORKLOADS, "SCALE", "RETENTION"];
-  const only = new Set((get("--only") ?? (quick ? [...WORKLOADS, "SCALE"].join(",") : all.join(","))).split(",").map((s) => s.trim().toUpperCase()));
+  const all = [...WORKLOADS, "R", "SCALE", "RETENTION"];
+  // SCALE (100k invocations, ~10 min on 2 cores) is its own run: `--only SCALE` (or `--scale` to add it).
+  const defaults = quick ? [...WORKLOADS, "SCALE"] : [...WORKLOADS, "RETENTION", ...(argv.includes("--scale") ? ["SCALE"] : [])];
+  const only = new Set((get("--only") ?? defaults.join(",")).split(",").map((s) => s.trim().toUpperCase()));
   for (const o of only) if (!all.includes(o)) throw new Error(`--only: unknown item '${o}' (known: ${all.join(", ")})`);
   return {
     rounds: Number(get("--rounds") ?? (quick ? 1 : 3)),
@@ -86,8 +88,15 @@ function machine(): Record<string, string> {
     kernel: sh("uname", ["-r"]),
     node: process.version,
     restateServer: sh(restateBinary(), ["--version"]),
-    stetCommit: sh("git", ["-C", repoRoot, "rev-parse", "--short", "HEAD"]),
-    stetDirty: sh("git", ["-C", repoRoot, "status", "--porcelain", "--untracked-files=no"]) === "" ? "no" : "yes",
+    // STET_BENCH_COMMIT names the code when the run is made from an export of a commit (no .git there).
+    stetCommit: process.env["STET_BENCH_COMMIT"] ?? sh("git", ["-C", repoRoot, "rev-parse", "--short", "HEAD"]),
+    // Uncommitted changes to stet itself (outside scripts/bench) in the tree dist/ was built from.
+    stetUncommitted:
+      sh("git", ["-C", repoRoot, "status", "--porcelain", "--untracked-files=no"])
+        .split("\n")
+        .map((l) => l.slice(3))
+        .filter((f) => f !== "" && !f.startsWith("scripts/bench/"))
+        .join(" ") || "none",
   };
 }
 
@@ -161,9 +170,17 @@ const LABELS: Record<string, string> = {
   quietWaitS: "waited for a quiet machine before the round (s)",
   busyBeforeRound: "machine busy before the round (cores)",
   peakRssMb: "server peak RSS in window (MB)",
+  vmHwmMb: "VmHWM (MB)",
   ok: "successful requests",
+  attemptsPerInvocation: "handler attempts per invocation (1 = no retries)",
   errors: "errors",
   sendS: "send phase (s)",
+  dueAfterS: "all due at T = first send + (s)",
+  sentAfterDue: "sent after T (not delayed)",
+  ranBeforeDue: "ran before T",
+  rssAfterSendMb: "RSS with N delayed invocations pending (MB)",
+  peakRssSendMb: "peak RSS while sending (MB)",
+  drainS: "all ran, from T (s)",
   allDoneS: "all handlers past the sleep (s from first send)",
   allConfirmedS: "all completions confirmed by attach (s)",
   latenessP50: "timer lateness p50 (ms)",
@@ -175,11 +192,7 @@ const LABELS: Record<string, string> = {
   peakRssRoundMb: "peak RSS over the round, VmHWM (MB)",
   shutdownMs: "SIGTERM to exit (ms)",
   sendPerS: "send rate (/send per s)",
-  backlogAtSendEnd: "invocations not yet run when sending ended",
-  rssAtSendEndMb: "RSS when sending ended (MB)",
-  allRanS: "all handlers ran (s from first send)",
-  confirmedS: "sample of completions confirmed (s)",
-  vmHwmMb: "VmHWM (MB)",
+  confirmedS: "sample of 1000 completions confirmed by attach, from T (s)",
   dataDirMb: "data folder on disk (MB)",
   bytesPerCompleted: "disk bytes per completed invocation",
   apparentBytesPerCompleted: "apparent bytes per completed invocation",
@@ -305,7 +318,8 @@ async function main(): Promise<void> {
   const cmdlines: Record<string, string> = {};
 
   try {
-    for (let round = 1; round <= args.rounds; round++) {
+    const roundsNeeded = workloads.length > 0 || args.only.has("R");
+    for (let round = 1; roundsNeeded && round <= args.rounds; round++) {
       for (const kind of order) {
         const dataDir = path.join(work, `${kind}-r${round}`);
         mkdirSync(dataDir, { recursive: true });
@@ -365,7 +379,7 @@ async function main(): Promise<void> {
         mkdirSync(dataDir, { recursive: true });
         if (args.quietWaitS > 0) await waitQuiet(args.quietWaitS);
         log(`SCALE ${kind}: ${args.scaleCount} × /send`);
-        const out = await runScale(kind, service, args.scaleCount, dataDir, path.join(logDir, `${kind}-scale.log`), args.quick ? 120 : 600);
+        const out = await runScale(kind, service, args.scaleCount, dataDir, path.join(logDir, `${kind}-scale.log`), args.quick ? 120 : 900);
         rmSync(dataDir, { recursive: true, force: true });
         put(table, "SCALE", kind, out.metrics);
         if (Object.keys(out.errors.counts).length > 0) errorNotes.push({ server: kind, round: 1, item: "SCALE", errors: out.errors });
@@ -379,7 +393,7 @@ async function main(): Promise<void> {
         const dataDir = path.join(work, `${kind}-retention`);
         mkdirSync(dataDir, { recursive: true });
         if (args.quietWaitS > 0) await waitQuiet(args.quietWaitS);
-        log(`RETENTION ${kind}: ${args.retentionCount} × /send with 5 s journal retention`);
+        log(`RETENTION ${kind}: ${args.retentionCount} × /send with 5 s retention`);
         // restate-server's cleaner runs hourly by default; 10 s here so reclaim is observable in a run.
         // stet's expiry sweep runs every 60 s (not configurable from the CLI).
         const env: Record<string, string> = kind === "restate" ? { RESTATE_WORKER__CLEANUP_INTERVAL: "10s" } : {};
@@ -401,8 +415,8 @@ async function main(): Promise<void> {
   const titles: Record<string, string> = {
     ...TITLES,
     R: "resources (every round)",
-    SCALE: `${args.scaleCount} invocations ready at once (/send Bench/noop, 64 in flight), then restart on them completed — single round`,
-    RETENTION: `${args.retentionCount} invocations with 5 s journal retention: storage and reclaim — single round`,
+    SCALE: `${args.scaleCount} invocations ready at once (/send?delay= Bench/noop, all due at one instant T), then restart on them completed — single round; throughput, CPU and peak RSS from T`,
+    RETENTION: `${args.retentionCount} invocations with 5 s journal + idempotency retention: storage and reclaim — single round`,
   };
   // Keep the table in a stable order: R first, then workloads, then scale items.
   const itemOrder: Item[] = ["R", ...WORKLOADS, "SCALE", "RETENTION"];

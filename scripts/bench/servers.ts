@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, existsSync, openSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { createServer } from "node:net";
+import { freePort } from "../lib/free-port.js";
 import { arch, platform } from "node:os";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
@@ -37,17 +37,7 @@ export interface RunningServer {
   stop(killAfterMs?: number): Promise<number>;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const addr = s.address();
-      const port = typeof addr === "object" && addr !== null ? addr.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 let distRoot = path.join(repoRoot, "dist");
 /**

@@ -15,6 +15,11 @@ let sleepDone = 0;
 /** invocation id → first time a handler attempt started (ms since epoch), for timer lateness. */
 const sleepStarted = new Map<string, number>();
 const sleepLateness: number[] = [];
+/** Handler entries per handler: attempts, including retried ones (none of these handlers suspends). */
+const attempts: Record<string, number> = {};
+const enter = (name: string): void => {
+  attempts[name] = (attempts[name] ?? 0) + 1;
+};
 
 function reset(): void {
   noopDone = 0;
@@ -22,6 +27,7 @@ function reset(): void {
   sleepDone = 0;
   sleepStarted.clear();
   sleepLateness.length = 0;
+  for (const k of Object.keys(attempts)) delete attempts[k];
 }
 
 // --- services ---------------------------------------------------------------------------------------
@@ -30,10 +36,12 @@ const bench = restate.service({
   handlers: {
     /** W1: one journaled step. */
     run1: async (ctx: restate.Context, input: number): Promise<number> => {
+      enter("run1");
       return ctx.run("step", () => input + 1);
     },
     /** W6: ten journaled steps. */
     run10: async (ctx: restate.Context, input: number): Promise<number> => {
+      enter("run10");
       let v = input;
       for (let i = 0; i < 10; i++) {
         const prev = v;
@@ -42,15 +50,22 @@ const bench = restate.service({
       return v;
     },
     /** W2: no journal entries beyond input and output. */
-    echo: async (_ctx: restate.Context, input: unknown): Promise<unknown> => input,
+    echo: async (_ctx: restate.Context, input: unknown): Promise<unknown> => {
+      enter("echo");
+      return input;
+    },
     /** Scale: counted so the harness knows when a burst of /send has been worked off. */
     noop: async (_ctx: restate.Context, _input: unknown): Promise<void> => {
+      enter("noop");
       noopDone++;
     },
   },
 });
 
-/** Retention: completed invocations of this service are kept 5 s only. */
+/**
+ * Retention: completed invocations of this service are kept 5 s only. Restate 1.7 keeps a completed
+ * invocation for max(journal retention, idempotency retention) even without an idempotency key, so both.
+ */
 const retained = restate.service({
   name: "Retained",
   handlers: {
@@ -58,7 +73,7 @@ const retained = restate.service({
       retainedDone++;
     },
   },
-  options: { journalRetention: 5_000 },
+  options: { journalRetention: 5_000, idempotencyRetention: 5_000 },
 });
 
 /** W3/W4: read-modify-write of one state entry under the object's exclusive lock. */
@@ -66,6 +81,7 @@ const counter = restate.object({
   name: "Counter",
   handlers: {
     add: async (ctx: restate.ObjectContext, delta: number): Promise<number> => {
+      enter("add");
       const next = ((await ctx.get<number>("n")) ?? 0) + delta;
       ctx.set("n", next);
       return next;
@@ -88,8 +104,10 @@ const chainB = restate.service({
 const chainA = restate.service({
   name: "ChainA",
   handlers: {
-    run: async (ctx: restate.Context, input: number): Promise<number> =>
-      (await ctx.serviceClient<typeof chainB>({ name: "ChainB" }).run(input)) + 1,
+    run: async (ctx: restate.Context, input: number): Promise<number> => {
+      enter("chainA");
+      return (await ctx.serviceClient<typeof chainB>({ name: "ChainB" }).run(input)) + 1;
+    },
   },
 });
 
@@ -124,7 +142,7 @@ const stats = http.createServer((req, res) => {
   }
   if (req.url === "/stats") {
     res.writeHead(200, { "content-type": "application/json" });
-    res.end(JSON.stringify({ noopDone, retainedDone, sleepDone }));
+    res.end(JSON.stringify({ noopDone, retainedDone, sleepDone, attempts }));
     return;
   }
   if (req.url === "/lateness") {

@@ -29,6 +29,8 @@ export interface WorkloadOutcome {
 
 interface LoopDef {
   readonly title: string;
+  /** The handler whose entries the service counts (attempts per invocation). */
+  readonly counted: string;
   readonly connections: number;
   readonly request: (loop: number, seq: number) => Req;
   /** Latency-only workload (W2): throughput is reported but not the point. */
@@ -36,16 +38,17 @@ interface LoopDef {
 }
 
 const LOOPS: Record<Exclude<WorkloadId, "W7">, LoopDef> = {
-  W1: { title: "one ctx.run, 64 connections", connections: 64, request: (_l, s) => ({ path: "/Bench/run1", body: String(s) }) },
-  W2: { title: "echo, 1 connection", connections: 1, latencyOnly: true, request: (_l, s) => ({ path: "/Bench/echo", body: JSON.stringify({ s }) }) },
-  W3: { title: "object add, one hot key, 64 connections", connections: 64, request: () => ({ path: "/Counter/hot/add", body: "1" }) },
+  W1: { title: "one ctx.run, 64 connections", counted: "run1", connections: 64, request: (_l, s) => ({ path: "/Bench/run1", body: String(s) }) },
+  W2: { title: "echo, 1 connection", counted: "echo", connections: 1, latencyOnly: true, request: (_l, s) => ({ path: "/Bench/echo", body: JSON.stringify({ s }) }) },
+  W3: { title: "object add, one hot key, 64 connections", counted: "add", connections: 64, request: () => ({ path: "/Counter/hot/add", body: "1" }) },
   W4: {
     title: "object add, 1000 keys, 64 connections",
+    counted: "add",
     connections: 64,
     request: (_l, s) => ({ path: `/Counter/k${(s * 7919) % 1000}/add`, body: "1" }),
   },
-  W5: { title: "call chain A→B→C, 32 connections", connections: 32, request: (_l, s) => ({ path: "/ChainA/run", body: String(s) }) },
-  W6: { title: "ten ctx.run steps, 32 connections", connections: 32, request: (_l, s) => ({ path: "/Bench/run10", body: String(s) }) },
+  W5: { title: "call chain A→B→C, 32 connections", counted: "chainA", connections: 32, request: (_l, s) => ({ path: "/ChainA/run", body: String(s) }) },
+  W6: { title: "ten ctx.run steps, 32 connections", counted: "run10", connections: 32, request: (_l, s) => ({ path: "/Bench/run10", body: String(s) }) },
 };
 
 export const TITLES: Record<WorkloadId, string> = {
@@ -63,6 +66,7 @@ async function runLoop(def: LoopDef, server: RunningServer, service: ServiceProc
   let svc0 = 0;
   let gen0 = process.cpuUsage();
   let mach0 = machineTicks();
+  let attempts0: Promise<number> = Promise.resolve(NaN);
   const result = await closedLoop({
     origin: server.ingressUrl,
     connections: def.connections,
@@ -74,6 +78,7 @@ async function runLoop(def: LoopDef, server: RunningServer, service: ServiceProc
       svc0 = cpuSeconds(service.pid) ?? NaN;
       gen0 = process.cpuUsage();
       mach0 = machineTicks();
+      attempts0 = handlerAttempts(service, def.counted);
       sampler.takeMax();
     },
   });
@@ -86,6 +91,7 @@ async function runLoop(def: LoopDef, server: RunningServer, service: ServiceProc
   sampler.stop();
   const sorted = result.latencies.sort((a, b) => a - b);
   const n = result.ok;
+  const attemptsInWindow = (await handlerAttempts(service, def.counted)) - (await attempts0);
   const metrics: Metrics = {
     throughput: result.windowS > 0 ? n / result.windowS : NaN,
     p50: percentile(sorted, 50),
@@ -98,10 +104,18 @@ async function runLoop(def: LoopDef, server: RunningServer, service: ServiceProc
     // Everything else on the machine (other users' processes): machine − server − SDK process − generator.
     otherBusyCores: result.windowS > 0 ? machineBusy - (cpu + svc + gen) / result.windowS : NaN,
     peakRssMb: peak,
+    // Attempts the handler saw per successful request (1.0 = no attempt was retried); approximate at
+    // the window's edges, and includes attempts of requests that errored.
+    attemptsPerInvocation: n > 0 ? attemptsInWindow / n : NaN,
     ok: n,
     errors: errorCount(result.errors),
   };
   return { metrics, errors: result.errors };
+}
+
+async function handlerAttempts(service: ServiceProcess, handler: string): Promise<number> {
+  const s = await getJson<{ attempts: Record<string, number> }>(`${service.statsUrl}/stats`);
+  return s.attempts[handler] ?? 0;
 }
 
 async function getJson<T>(url: string): Promise<T> {

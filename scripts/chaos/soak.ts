@@ -10,10 +10,10 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
-import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { freePort } from "../lib/free-port.js";
 
 const repo = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../../..");
 const { values } = parseArgs({
@@ -27,15 +27,6 @@ const durationMs = Number(values.minutes) * 60_000;
 const killEveryMs = Number(values["kill-every"]) * 1000;
 const ratePerSec = Number(values.rate);
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address !== null ? address.port : 0));
-    });
-  });
-}
 
 function start(args: string[], env: Record<string, string> = {}): ChildProcess {
   return spawn(process.execPath, args, { cwd: repo, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });

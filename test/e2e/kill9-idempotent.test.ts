@@ -1,6 +1,6 @@
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { freePort, killAll, spawnNode, startStetProcess, type StetProcess } from "../helpers/processes.js";
+import { freePort, killAll, startStetProcess, type StetProcess, registerDeployment, startServiceProcess } from "../helpers/processes.js";
 import { tempDir } from "../helpers/temp-dir.js";
 
 const dirs: Array<{ remove(): void }> = [];
@@ -18,17 +18,12 @@ describe("kill -9 during idempotent object increments", () => {
     const dir = tempDir();
     dirs.push(dir);
     const dataDir = path.join(dir.path, "data");
-    const service = spawnNode(["test/e2e/fixtures/load-service.mjs"], { PORT: String(await freePort()), LOG: path.join(dir.path, "log") });
-    await service.waitForOutput("SERVICE_PORT=");
-    const serviceUrl = `http://127.0.0.1:${/SERVICE_PORT=(\d+)/.exec(service.output())![1]}`;
+    const service = await startServiceProcess("test/e2e/fixtures/load-service.mjs", { LOG: path.join(dir.path, "log") });
+    const serviceUrl = service.url;
     const ports = { ingressPort: await freePort(), adminPort: await freePort() };
 
     let stet: StetProcess = await startStetProcess({ dataDir, ...ports });
-    const reg = await fetch(`${stet.adminUrl}/deployments`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ uri: serviceUrl }),
-    });
+    const reg = await registerDeployment(stet.adminUrl, serviceUrl);
     expect(reg.status).toBe(201);
     const ingress = stet.ingressUrl;
 

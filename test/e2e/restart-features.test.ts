@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort, killAll, spawnNode, startStetProcess, type StetProcess } from "../helpers/processes.js";
+import { killAll, registerDeployment, startServiceProcess, startStetProcess, type ServiceProcess, type StetProcess } from "../helpers/processes.js";
 import { tempDir } from "../helpers/temp-dir.js";
 
 // One service process and one data folder for the file; stet is stopped (SIGTERM or kill -9) and
@@ -10,8 +10,7 @@ let dir: { path: string; remove(): void };
 let runLog: string;
 let dataDir: string;
 let serviceUrl: string;
-let servicePort: string;
-let service: ReturnType<typeof spawnNode>;
+let service: ServiceProcess;
 let stet: StetProcess;
 
 const logLines = () => (fs.existsSync(runLog) ? fs.readFileSync(runLog, "utf8").split("\n").filter(Boolean) : []);
@@ -51,16 +50,10 @@ beforeAll(async () => {
   dir = tempDir();
   runLog = path.join(dir.path, "runs");
   dataDir = path.join(dir.path, "data");
-  service = spawnNode(["test/e2e/fixtures/features-service.mjs"], { PORT: String(await freePort()), RUN_LOG: runLog });
-  await service.waitForOutput("SERVICE_PORT=");
-  servicePort = /SERVICE_PORT=(\d+)/.exec(service.output())![1]!;
-  serviceUrl = `http://127.0.0.1:${servicePort}`;
+  service = await startServiceProcess("test/e2e/fixtures/features-service.mjs", { RUN_LOG: runLog });
+  serviceUrl = service.url;
   stet = await startStetProcess({ dataDir });
-  const reg = await fetch(`${stet.adminUrl}/deployments`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ uri: serviceUrl }),
-  });
+  const reg = await registerDeployment(stet.adminUrl, serviceUrl);
   expect(reg.status).toBe(201);
 });
 
@@ -146,8 +139,7 @@ describe("features survive restarts", () => {
     await until(() => (count("acked child svc1") >= 1 ? true : undefined), "the child's step to be journaled");
     service.child.kill("SIGKILL");
     await service.exited;
-    service = spawnNode(["test/e2e/fixtures/features-service.mjs"], { PORT: servicePort, RUN_LOG: runLog });
-    await service.waitForOutput("SERVICE_PORT=");
+    service = await startServiceProcess("test/e2e/fixtures/features-service.mjs", { RUN_LOG: runLog }, service.port);
     expect(await attach(invocationId)).toEqual({ status: 200, body: "echo svc1" });
     expect(count("parent svc1")).toBe(1);
     expect(count("child svc1")).toBe(1);

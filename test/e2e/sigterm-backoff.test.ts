@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { freePort, killAll, spawnNode, startStetProcess } from "../helpers/processes.js";
+import { killAll, registerDeployment, startServiceProcess, startStetProcess } from "../helpers/processes.js";
 import { tempDir } from "../helpers/temp-dir.js";
 
 const dirs: Array<{ remove(): void }> = [];
@@ -25,21 +25,12 @@ describe("stet process end to end", () => {
   it("starts, registers a service and calls it", async () => {
     const dir = tempDir();
     dirs.push(dir);
-    const service = spawnNode(["test/e2e/fixtures/flaky-service.mjs"], {
-      PORT: String(await freePort()),
-      RUN_LOG: path.join(dir.path, "runs"),
+    const service = await startServiceProcess("test/e2e/fixtures/flaky-service.mjs", { RUN_LOG: path.join(dir.path, "runs"),
       ATTEMPT_LOG: path.join(dir.path, "attempts"),
-      ALLOW_FILE: path.join(dir.path, "allow"),
-    });
-    await service.waitForOutput("SERVICE_PORT=");
-    const servicePort = /SERVICE_PORT=(\d+)/.exec(service.output())![1]!;
+      ALLOW_FILE: path.join(dir.path, "allow") });
     const stet = await startStetProcess({ dataDir: path.join(dir.path, "data") });
 
-    const reg = await fetch(`${stet.adminUrl}/deployments`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ uri: `http://127.0.0.1:${servicePort}` }),
-    });
+    const reg = await registerDeployment(stet.adminUrl, service.url);
     expect(reg.status).toBe(201);
     const res = await fetch(`${stet.ingressUrl}/Greeter/greet`, {
       method: "POST",
@@ -60,21 +51,12 @@ describe("stet process end to end", () => {
     const attemptLog = path.join(dir.path, "attempts");
     const allowFile = path.join(dir.path, "allow");
     const dataDir = path.join(dir.path, "data");
-    const service = spawnNode(["test/e2e/fixtures/flaky-service.mjs"], {
-      PORT: String(await freePort()),
-      RUN_LOG: runLog,
+    const service = await startServiceProcess("test/e2e/fixtures/flaky-service.mjs", { RUN_LOG: runLog,
       ATTEMPT_LOG: attemptLog,
-      ALLOW_FILE: allowFile,
-    });
-    await service.waitForOutput("SERVICE_PORT=");
-    const servicePort = /SERVICE_PORT=(\d+)/.exec(service.output())![1]!;
+      ALLOW_FILE: allowFile });
 
     const first = await startStetProcess({ dataDir, shutdownTimeout: "5s" });
-    const reg = await fetch(`${first.adminUrl}/deployments`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ uri: `http://127.0.0.1:${servicePort}` }),
-    });
+    const reg = await registerDeployment(first.adminUrl, service.url);
     expect(reg.status).toBe(201);
     const sent = await fetch(`${first.ingressUrl}/Flaky/work/send`, { method: "POST" });
     expect(sent.status).toBe(202);
@@ -105,20 +87,11 @@ describe("stet process end to end", () => {
   it("shuts down in time while the deployment is down and invocations keep failing to connect", async () => {
     const dir = tempDir();
     dirs.push(dir);
-    const service = spawnNode(["test/e2e/fixtures/flaky-service.mjs"], {
-      PORT: String(await freePort()),
-      RUN_LOG: path.join(dir.path, "runs"),
+    const service = await startServiceProcess("test/e2e/fixtures/flaky-service.mjs", { RUN_LOG: path.join(dir.path, "runs"),
       ATTEMPT_LOG: path.join(dir.path, "attempts"),
-      ALLOW_FILE: path.join(dir.path, "allow"),
-    });
-    await service.waitForOutput("SERVICE_PORT=");
-    const servicePort = /SERVICE_PORT=(\d+)/.exec(service.output())![1]!;
+      ALLOW_FILE: path.join(dir.path, "allow") });
     const stet = await startStetProcess({ dataDir: path.join(dir.path, "data"), shutdownTimeout: "3s" });
-    const reg = await fetch(`${stet.adminUrl}/deployments`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ uri: `http://127.0.0.1:${servicePort}` }),
-    });
+    const reg = await registerDeployment(stet.adminUrl, service.url);
     expect(reg.status).toBe(201);
     service.child.kill("SIGKILL");
     await service.exited;

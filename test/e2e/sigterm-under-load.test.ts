@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { freePort, killAll, spawnNode, startStetProcess } from "../helpers/processes.js";
+import { killAll, startStetProcess, registerDeployment, startServiceProcess } from "../helpers/processes.js";
 import { tempDir } from "../helpers/temp-dir.js";
 
 const dirs: Array<{ remove(): void }> = [];
@@ -18,16 +18,11 @@ describe("SIGTERM under load", () => {
     dirs.push(dir);
     const logFile = path.join(dir.path, "log");
     const dataDir = path.join(dir.path, "data");
-    const service = spawnNode(["test/e2e/fixtures/load-service.mjs"], { PORT: String(await freePort()), LOG: logFile });
-    await service.waitForOutput("SERVICE_PORT=");
-    const serviceUrl = `http://127.0.0.1:${/SERVICE_PORT=(\d+)/.exec(service.output())![1]}`;
+    const service = await startServiceProcess("test/e2e/fixtures/load-service.mjs", { LOG: logFile });
+    const serviceUrl = service.url;
 
     let stet = await startStetProcess({ dataDir, shutdownTimeout: "10s" });
-    const reg = await fetch(`${stet.adminUrl}/deployments`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ uri: serviceUrl }),
-    });
+    const reg = await registerDeployment(stet.adminUrl, serviceUrl);
     expect(reg.status).toBe(201);
 
     const ids: string[] = [];

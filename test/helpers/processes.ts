@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
+import { freePort } from "../../scripts/lib/free-port.js";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -14,17 +14,7 @@ export function killAll(): void {
   running.clear();
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 export interface Spawned {
   readonly child: ChildProcess;
@@ -107,4 +97,26 @@ export async function startStetProcess(options: {
   ]);
   await spawned.waitForOutput("stet is ready");
   return { ...spawned, ingressUrl: `http://127.0.0.1:${ingressPort}`, adminUrl: `http://127.0.0.1:${adminPort}` };
+}
+
+export interface ServiceProcess extends Spawned {
+  readonly port: number;
+  readonly url: string;
+}
+
+/** Starts an official-SDK service fixture (it prints `SERVICE_PORT=<n>` once listening) on a free port. */
+export async function startServiceProcess(fixture: string, env: Record<string, string> = {}, port?: number): Promise<ServiceProcess> {
+  const spawned = spawnNode([fixture], { PORT: String(port ?? (await freePort())), ...env });
+  await spawned.waitForOutput("SERVICE_PORT=");
+  const listening = Number(/SERVICE_PORT=(\d+)/.exec(spawned.output())![1]);
+  return { ...spawned, port: listening, url: `http://127.0.0.1:${listening}` };
+}
+
+/** Registers a deployment through stet's admin API; resolves with the response. */
+export function registerDeployment(adminUrl: string, uri: string): Promise<Response> {
+  return fetch(`${adminUrl}/deployments`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ uri }),
+  });
 }
