@@ -11,6 +11,8 @@ import type {
   ServiceType,
 } from "../types.js";
 
+const JOURNAL_COUNT = "(SELECT count(*) FROM journal WHERE journal.invocation_id = invocations.id) AS journal_count";
+
 interface InvocationRow {
   id: string;
   partition_id: number;
@@ -23,7 +25,7 @@ interface InvocationRow {
   modified_at: number;
   retry_count: number;
   last_failure: string | null;
-  journal_length: number;
+  journal_count: number;
   completed_at: number | null;
   output_kind: string | null;
   output: Buffer | null;
@@ -75,7 +77,6 @@ export class InvocationTable {
   readonly #recordFailure: Statement;
   readonly #complete: Statement;
   readonly #listUnfinished: Statement;
-  readonly #setJournalLength: Statement;
   readonly #deleteJournal: Statement;
   readonly #delete: Statement;
   readonly #listExpired: Statement;
@@ -88,7 +89,9 @@ export class InvocationTable {
        VALUES (@id, @partition, @service, @handler, @key, @status, @idempotencyKey, @now, @now,
          @serviceType, @handlerType, @callerId, @callerCompletionId, @executionTime, @retentionMs)`,
     );
-    this.#get = db.prepare("SELECT * FROM invocations WHERE id = ?");
+    // The journal's length is counted from the journal itself when a row is read from disk: appends do
+    // not rewrite the invocation row (that UPDATE was a third of the append cost in the W1 profile).
+    this.#get = db.prepare(`SELECT *, ${JOURNAL_COUNT} FROM invocations WHERE id = ?`);
     this.#appendEntry = db.prepare("INSERT INTO journal (invocation_id, idx, type, frame) VALUES (?, ?, ?, ?)");
     this.#readJournal = db.prepare("SELECT type, frame FROM journal WHERE invocation_id = ? ORDER BY idx");
     this.#readJournalFrom = db.prepare("SELECT type, frame FROM journal WHERE invocation_id = ? AND idx >= ? ORDER BY idx");
@@ -105,9 +108,9 @@ export class InvocationTable {
        WHERE id = @id`,
     );
     this.#listUnfinished = db.prepare(
-      "SELECT * FROM invocations WHERE partition_id = ? AND status <> 'completed' ORDER BY created_at, id",
+      `SELECT *, ${JOURNAL_COUNT} FROM invocations WHERE partition_id = ? AND status <> 'completed' ORDER BY created_at, id`,
     );
-    this.#setJournalLength = db.prepare("UPDATE invocations SET journal_length = ?, modified_at = ? WHERE id = ?");
+
     this.#deleteJournal = db.prepare("DELETE FROM journal WHERE invocation_id = ?");
     this.#delete = db.prepare("DELETE FROM invocations WHERE id = ?");
     this.#listExpired = db.prepare(
@@ -181,7 +184,6 @@ export class InvocationTable {
   append(id: InvocationId, startIndex: number, entries: readonly JournalEntry[], now: number): number {
     let idx = startIndex;
     for (const entry of entries) this.#appendEntry.run(id, idx++, entry.type, entry.frame);
-    this.#setJournalLength.run(idx, now, id);
     this.#update(id, { journalLength: idx, modifiedAt: now });
     return idx;
   }
@@ -273,7 +275,7 @@ function toRecord(row: InvocationRow): InvocationRecord {
     modifiedAt: row.modified_at,
     retryCount: row.retry_count,
     lastFailure: row.last_failure,
-    journalLength: row.journal_length,
+    journalLength: row.journal_count,
     completedAt: row.completed_at,
     outcome,
   };
