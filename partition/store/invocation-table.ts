@@ -11,6 +11,9 @@ import type {
   ServiceType,
 } from "../types.js";
 
+/** Rows of unfinished invocations kept in memory at most (about the invoker's live attempts, and more). */
+const CACHE_LIMIT = 8192;
+
 const JOURNAL_COUNT = "(SELECT count(*) FROM journal WHERE journal.invocation_id = invocations.id) AS journal_count";
 
 interface InvocationRow {
@@ -63,9 +66,19 @@ export interface NewInvocationRow {
  * live attempt reads its invocation first: the W1 profile showed that SELECT at 10% of stet's CPU.
  * The cache only mirrors what this process wrote, so it is dropped whole whenever a transaction
  * rolls back (`invalidate`), and it never holds completed invocations (their outputs can be large).
+ * It is bounded (`CACHE_LIMIT`, oldest first out): 100k ready invocations must not mean 100k rows in
+ * memory (the SCALE benchmark peaked at ~1 GB before the bound).
  */
 export class InvocationTable {
   readonly #live = new Map<string, InvocationRecord>();
+
+  #remember(record: InvocationRecord): void {
+    if (this.#live.size >= CACHE_LIMIT && !this.#live.has(record.id)) {
+      const oldest = this.#live.keys().next().value;
+      if (oldest !== undefined) this.#live.delete(oldest);
+    }
+    this.#live.set(record.id, record);
+  }
   readonly #insert: Statement;
   readonly #get: Statement;
   readonly #appendEntry: Statement;
@@ -120,7 +133,7 @@ export class InvocationTable {
   }
 
   insert(row: NewInvocationRow): void {
-    this.#live.set(row.id, {
+    this.#remember({
       id: row.id,
       partition: row.partition,
       target: row.target,
@@ -166,7 +179,7 @@ export class InvocationTable {
     const row = this.#get.get(id) as InvocationRow | undefined;
     if (row === undefined) return undefined;
     const record = toRecord(row);
-    if (record.status !== "completed") this.#live.set(id, record);
+    if (record.status !== "completed") this.#remember(record);
     return record;
   }
 

@@ -395,7 +395,7 @@ async function main(): Promise<void> {
         if (args.quietWaitS > 0) await waitQuiet(args.quietWaitS);
         log(`RETENTION ${kind}: ${args.retentionCount} × /send with 5 s retention`);
         // restate-server's cleaner runs hourly by default; 10 s here so reclaim is observable in a run.
-        // stet's expiry sweep runs every 60 s (not configurable from the CLI).
+        // stet's expiry sweep runs every 5 s (not configurable from the CLI).
         const env: Record<string, string> = kind === "restate" ? { RESTATE_WORKER__CLEANUP_INTERVAL: "10s" } : {};
         const out = await runRetention(kind, service, args.retentionCount, dataDir, path.join(logDir, `${kind}-retention.log`), 120, env);
         rmSync(dataDir, { recursive: true, force: true });
