@@ -1,4 +1,4 @@
-import type { Database } from "better-sqlite3";
+import type { Database, Statement } from "better-sqlite3";
 import { StetError, toError } from "../protocol/errors.js";
 
 /** A unit of work applied inside the shared transaction; `after` runs once the batch is durable. */
@@ -38,7 +38,18 @@ export class GroupCommitter {
     private readonly onAfterError: (error: Error) => void = () => {},
     /** Told when any work was rolled back, so in-memory mirrors of the database can be dropped. */
     private readonly onRollback: () => void = () => {},
-  ) {}
+  ) {
+    this.#sql = {
+      begin: db.prepare("BEGIN"),
+      commit: db.prepare("COMMIT"),
+      rollback: db.prepare("ROLLBACK"),
+      savepoint: db.prepare("SAVEPOINT command"),
+      release: db.prepare("RELEASE command"),
+      rollbackTo: db.prepare("ROLLBACK TO command"),
+    };
+  }
+
+  readonly #sql: Record<"begin" | "commit" | "rollback" | "savepoint" | "release" | "rollbackTo", Statement>;
 
   /** How many transactions were committed; a gauge for tests and benchmarks. */
   get batchCount(): number {
@@ -69,17 +80,27 @@ export class GroupCommitter {
     this.#queue = [];
     const outcomes: Array<{ ok: true; applied: Applied<unknown> } | { ok: false; error: Error }> = [];
     try {
-      this.db.transaction(() => {
+      this.#sql.begin.run();
+      try {
         for (const item of batch) {
+          // A savepoint per command: a throwing command undoes only itself. Prepared statements rather
+          // than a better-sqlite3 transaction wrapper per command (3% of CPU under load in W1).
+          this.#sql.savepoint.run();
           try {
-            // A nested better-sqlite3 transaction is a savepoint: a throwing command undoes only itself.
-            outcomes.push({ ok: true, applied: this.db.transaction(item.work)() });
+            outcomes.push({ ok: true, applied: item.work() });
+            this.#sql.release.run();
           } catch (error) {
+            this.#sql.rollbackTo.run();
+            this.#sql.release.run();
             this.onRollback();
             outcomes.push({ ok: false, error: toError(error) });
           }
         }
-      })();
+        this.#sql.commit.run();
+      } catch (error) {
+        if (this.db.inTransaction) this.#sql.rollback.run();
+        throw error;
+      }
     } catch (error) {
       this.onRollback();
       const failure = new StetError("STET_STORAGE_COMMIT_FAILED", `storage commit failed: ${toError(error).message}`, {
