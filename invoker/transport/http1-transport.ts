@@ -1,4 +1,4 @@
-import { Agent, request } from "undici";
+import type { Agent } from "undici";
 import type { AttemptStream, DeploymentTarget, StreamResponse, Transport } from "./transport.js";
 
 /**
@@ -6,7 +6,14 @@ import type { AttemptStream, DeploymentTarget, StreamResponse, Transport } from 
  * called, then the service's frames come back in the response body.
  */
 export class Http1Transport implements Transport {
-  readonly #agent = new Agent({ keepAliveTimeout: 30_000, connections: 256 });
+  // undici is loaded with the first HTTP/1.1 attempt: most deployments speak HTTP/2, and importing it at
+  // start costs ~80 ms of startup time.
+  #undici: Promise<{ agent: Agent; request: typeof import("undici").request }> | undefined;
+
+  #client(): Promise<{ agent: Agent; request: typeof import("undici").request }> {
+    this.#undici ??= import("undici").then((u) => ({ agent: new u.Agent({ keepAliveTimeout: 30_000, connections: 256 }), request: u.request }));
+    return this.#undici;
+  }
 
   open(target: DeploymentTarget, path: string, headers: Record<string, string>): AttemptStream {
     const base = new URL(target.uri);
@@ -17,15 +24,16 @@ export class Http1Transport implements Transport {
     let started: ((value: void) => void) | undefined;
     const ready = new Promise<void>((resolve) => (started = resolve));
 
-    const exchange = ready.then(() =>
-      request(url, {
+    const exchange = ready.then(async () => {
+      const { agent, request } = await this.#client();
+      return request(url, {
         method: "POST",
         headers: { ...target.additionalHeaders, ...headers },
         body: Buffer.concat(parts),
-        dispatcher: this.#agent,
+        dispatcher: agent,
         signal: controller.signal,
-      }),
-    );
+      });
+    });
     const response: Promise<StreamResponse> = exchange.then((r) => ({
       status: r.statusCode,
       headers: r.headers,
@@ -63,10 +71,10 @@ export class Http1Transport implements Transport {
   }
 
   async close(): Promise<void> {
-    await this.#agent.close();
+    if (this.#undici !== undefined) await (await this.#undici).agent.close();
   }
 
   destroy(): void {
-    void this.#agent.destroy().catch(() => {});
+    void this.#undici?.then(({ agent }) => agent.destroy()).catch(() => {});
   }
 }

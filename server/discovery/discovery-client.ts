@@ -1,5 +1,5 @@
 import * as http2 from "node:http2";
-import { Client } from "undici";
+import type { Client as UndiciClient } from "undici";
 import {
   DISCOVERY_ACCEPT,
   MAX_PROTOCOL_VERSION,
@@ -289,7 +289,9 @@ function flatten(headers: http2.IncomingHttpHeaders | Record<string, string | st
 
 async function getOverHttp1(target: URL, headers: Record<string, string>, timeoutMs: number, maxBody: number): Promise<RawAnswer> {
   // A client of its own per discovery: destroyed below, so no pooled socket outlives the call.
-  const client = new Client(target.origin, { connectTimeout: timeoutMs, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+  // undici is loaded on first use: most deployments speak HTTP/2, and importing it costs startup time.
+  const { Client } = await import("undici");
+  const client: UndiciClient = new Client(target.origin, { connectTimeout: timeoutMs, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), timeoutMs);
   try {
