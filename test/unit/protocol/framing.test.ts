@@ -13,6 +13,7 @@ import {
   frameFromRaw,
   type Frame,
 } from "../../../protocol/index.js";
+import { expectCode } from "../../helpers/expect-code.js";
 
 function payload(size: number, seed = 1): Buffer {
   const bytes = Buffer.allocUnsafe(size);
@@ -24,16 +25,6 @@ function summary(frames: Frame[]) {
   return frames.map((f) => ({ type: f.type, requestedAck: f.requestedAck, payload: f.payload.toString("hex") }));
 }
 
-function expectCode(fn: () => unknown, code: string): ProtocolError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ProtocolError);
-    expect((error as ProtocolError).code).toBe(code);
-    return error as ProtocolError;
-  }
-  throw new Error(`expected ${code}`);
-}
 
 describe("encodeFrame", () => {
   it("writes a big-endian header of type, flags and length", () => {

@@ -22,18 +22,8 @@ import {
   randomPartitionKey,
   type InvocationId,
 } from "../../../protocol/index.js";
+import { expectCode } from "../../helpers/expect-code.js";
 
-function expectCode(fn: () => unknown, code: string, status?: number): void {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ProtocolError);
-    expect((error as ProtocolError).code).toBe(code);
-    if (status !== undefined) expect((error as ProtocolError).status).toBe(status);
-    return;
-  }
-  throw new Error(`expected ${code}`);
-}
 
 // Real ids printed by Restate: the invocation id from Restate 1.7's OpenAPI document
 // (shared/reference), the deployment id from Restate's identifiers tests, the awakeable id from

@@ -9,17 +9,8 @@ import {
   parseContentTypeVersion,
   parseDiscoveryContentTypeVersion,
 } from "../../../protocol/index.js";
+import { expectCode } from "../../helpers/expect-code.js";
 
-function expectCode(fn: () => unknown, code: string): ProtocolError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ProtocolError);
-    expect((error as ProtocolError).code).toBe(code);
-    return error as ProtocolError;
-  }
-  throw new Error(`expected ${code}`);
-}
 
 describe("service protocol versions", () => {
   it("names the content types", () => {
