@@ -7,6 +7,7 @@ import { toError } from "../protocol/errors.js";
 import type { ProtocolVersion } from "../protocol/index.js";
 import type { StetConfig } from "./config.js";
 import { openDataDir, type OpenedDataDir } from "./data-dir.js";
+import { ingressCors } from "./ingress/cors.js";
 import { ingressClientErrorHandler, ingressFrameworkErrors } from "./ingress/ingress-errors.js";
 import { ingressPlugin, type IngressRegistry } from "./ingress/ingress-plugin.js";
 import { buildAdminApp } from "./admin/index.js";
@@ -98,6 +99,7 @@ export async function startStetNode(config: StetConfig, options: StetNodeOptions
       frameworkErrors: ingressFrameworkErrors,
       clientErrorHandler: ingressClientErrorHandler,
     });
+    await ingress.register(ingressCors);
     await ingress.register(ingressPlugin, {
       registry: views satisfies IngressRegistry,
       engine: partitions,

@@ -11,6 +11,7 @@ import {
 import { AdminError, AdminErrorCode, adminErrorHandler, invalidField, methodNotAllowed } from "./admin-errors.js";
 import { deploymentJson, detailedDeploymentJson, registerDeploymentJson } from "./deployment-view.js";
 import { invocationRoutes, type InvocationControl } from "./invocation-routes.js";
+import { registerServiceRoutes } from "./service-routes.js";
 import { handlerMetadata, serviceMetadata } from "./service-view.js";
 
 export interface AdminVersionInfo {
@@ -165,6 +166,9 @@ function routes(options: AdminPluginOptions): FastifyPluginAsync {
       if (service === undefined) throw serviceNotFound(request.params.service);
       return serviceMetadata(service, registry.getDeployment(service.deploymentId)!.protocolMode, defaults);
     });
+
+    // Declared before the 405 pass, so PATCH is among the methods `/services/:service` allows.
+    registerServiceRoutes(app, registry, defaults);
 
     app.get<{ Params: { service: string } }>("/services/:service/handlers", { schema: { params: serviceParams } }, async (request) => {
       const service = registry.getService(request.params.service);

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { maxHeaderSize } from "node:http";
 import type { Socket } from "node:net";
+import { applyIngressCors } from "./cors.js";
 
 /**
  * Restate's ingress error body: `{code, message, source}` plus an `x-restate-error-source` header.
@@ -24,7 +25,8 @@ export function sendIngressError(
  * Fastify's `frameworkErrors` for the ingress app: errors raised before any route runs (a path that is not
  * valid percent-encoding, a parameter over `maxParamLength`) answer in Restate's shape rather than fastify's.
  */
-export function ingressFrameworkErrors(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+export function ingressFrameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  if (applyIngressCors(request, reply)) return;
   const status = typeof error.statusCode === "number" && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
   void sendIngressError(reply, status, error.message);
 }

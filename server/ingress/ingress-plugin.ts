@@ -169,7 +169,7 @@ export async function ingressPlugin(app: FastifyInstance, options: IngressPlugin
         `the service '${serviceName}' exists, but the handler '${call.handler}' was not found, check that the handler exists in the latest registered service version.`,
       );
     }
-    if (!handler.public) return sendIngressError(reply, 400, `the handler '${serviceName}/${call.handler}' is private and cannot be called from ingress`);
+    if (!handler.public) return sendIngressError(reply, 400, "the invoked service is not public");
 
     const body = (request.body as Buffer | undefined) ?? Buffer.alloc(0);
     const inputProblem = checkInput(body, request.headers["content-type"], handler.inputContentType);

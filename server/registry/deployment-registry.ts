@@ -10,8 +10,9 @@ import {
   type ServiceType,
 } from "../../protocol/index.js";
 import type { DiscoveredEndpoint } from "../discovery/discovery-client.js";
-import { RegistryError, RegistryErrorCode, deploymentNotFound } from "./registry-errors.js";
+import { RegistryError, RegistryErrorCode, deploymentNotFound, serviceNotFound } from "./registry-errors.js";
 import { REGISTRY_COMPONENT, REGISTRY_MIGRATIONS } from "./registry-schema.js";
+import { applyOverrides, mergeOverrides, parseStoredOverrides, type ServiceOverrides } from "./service-overrides.js";
 import type {
   DeploymentRecord,
   DeploymentTarget,
@@ -62,6 +63,7 @@ interface Snapshot {
   /** Live revision of each service: the highest among the deployments providing it. */
   readonly services: ReadonlyMap<string, ServiceRevision>;
   readonly handlers: ReadonlyMap<string, ReadonlyMap<string, ResolvedHandler>>;
+  readonly overrides: ReadonlyMap<string, ServiceOverrides>;
 }
 
 /**
@@ -82,6 +84,9 @@ export class DeploymentRegistry {
     insertService: Statement;
     allDeployments: Statement;
     allServices: Statement;
+    allOverrides: Statement;
+    upsertOverrides: Statement;
+    deleteOrphanOverrides: Statement;
   };
   #snapshot: Snapshot;
 
@@ -112,6 +117,11 @@ export class DeploymentRegistry {
       ),
       allDeployments: db.prepare("SELECT * FROM registry_deployments ORDER BY created_at, id"),
       allServices: db.prepare("SELECT deployment_id, name, revision, ty, definition FROM registry_services ORDER BY deployment_id, position"),
+      allOverrides: db.prepare("SELECT name, overrides FROM registry_service_overrides"),
+      upsertOverrides: db.prepare(
+        "INSERT INTO registry_service_overrides (name, overrides) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET overrides = excluded.overrides",
+      ),
+      deleteOrphanOverrides: db.prepare("DELETE FROM registry_service_overrides WHERE name NOT IN (SELECT name FROM registry_services)"),
     };
     this.#snapshot = this.#load();
   }
@@ -186,8 +196,28 @@ export class DeploymentRegistry {
     this.#db.transaction(() => {
       this.#sql.deleteServices.run(id);
       this.#sql.deleteDeployment.run(id);
+      // A service that no longer exists loses its overrides: registering it anew starts from its manifest.
+      this.#sql.deleteOrphanOverrides.run();
     })();
     this.#snapshot = this.#load();
+  }
+
+  /**
+   * Changes settings of a service (`PATCH /services/{name}`): merged over earlier changes, persisted, and
+   * applied to all its revisions, present and future, from the next lookup on. Returns the live revision
+   * with the overrides folded into its definition. Throws `STET_SERVICE_NOT_FOUND` for an unknown service.
+   */
+  modifyService(name: string, patch: ServiceOverrides): ServiceRevision {
+    if (!this.#snapshot.services.has(name)) throw serviceNotFound(name);
+    const merged = mergeOverrides(this.getServiceOverrides(name), patch);
+    this.#sql.upsertOverrides.run(name, JSON.stringify(merged));
+    this.#snapshot = this.#load();
+    return this.#snapshot.services.get(name)!;
+  }
+
+  /** The settings changed through the admin API for `name`; empty when none. */
+  getServiceOverrides(name: string): ServiceOverrides {
+    return this.#snapshot.overrides.get(name) ?? {};
   }
 
   /** Every deployment, oldest first. */
@@ -232,6 +262,10 @@ export class DeploymentRegistry {
   }
 
   #load(): Snapshot {
+    const overrides = new Map<string, ServiceOverrides>();
+    for (const row of this.#sql.allOverrides.all() as { name: string; overrides: string }[]) {
+      overrides.set(row.name, parseStoredOverrides(row.overrides));
+    }
     const servicesByDeployment = new Map<string, ServiceRevision[]>();
     for (const row of this.#sql.allServices.all() as ServiceRow[]) {
       const list = servicesByDeployment.get(row.deployment_id) ?? [];
@@ -240,7 +274,7 @@ export class DeploymentRegistry {
         ty: row.ty as ServiceType,
         revision: row.revision,
         deploymentId: row.deployment_id as DeploymentId,
-        definition: JSON.parse(row.definition) as ServiceManifest,
+        definition: applyOverrides(JSON.parse(row.definition) as ServiceManifest, overrides.get(row.name)),
       });
       servicesByDeployment.set(row.deployment_id, list);
     }
@@ -258,7 +292,7 @@ export class DeploymentRegistry {
     }
     const handlers = new Map<string, Map<string, ResolvedHandler>>();
     for (const s of services.values()) handlers.set(s.name, resolveAll(s, deployments.get(s.deploymentId)!));
-    return { deployments, byUri, services, handlers };
+    return { deployments, byUri, services, handlers, overrides };
   }
 }
 

@@ -3,3 +3,4 @@ export * from "./registry-errors.js";
 export * from "./registry-types.js";
 export { REGISTRY_COMPONENT, REGISTRY_MIGRATIONS } from "./registry-schema.js";
 export * from "./service-defaults.js";
+export { applyOverrides, mergeOverrides, type ServiceOverrides } from "./service-overrides.js";

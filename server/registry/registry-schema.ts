@@ -40,4 +40,17 @@ export const REGISTRY_MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    // Settings changed with `PATCH /services/{name}`, by service name (not revision): they outlive
+    // re-registrations. JSON of `ServiceOverrides`.
+    version: 2,
+    up: (db) => {
+      db.exec(`
+        CREATE TABLE registry_service_overrides (
+          name TEXT PRIMARY KEY,
+          overrides TEXT NOT NULL
+        );
+      `);
+    },
+  },
 ];

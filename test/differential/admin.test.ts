@@ -66,3 +66,14 @@ describe("server", () => {
       t.note("admin API versions", [body.min_admin_api_version, body.max_admin_api_version]);
     }));
 });
+
+describe("service settings", () => {
+  // Last in the file: the settings it changes stay changed for the rest of the run.
+  it("PATCH /services/{name} changes retention and timeouts (friendly and ISO 8601), GET shows them", () =>
+    diff.compare(async (t) => {
+      await t.admin("PATCH", "/services/DiffGreeter", { journal_retention: "2h 30m", idempotency_retention: "PT45M" });
+      await t.admin("PATCH", "/services/DiffGreeter", { abort_timeout: "5 hours", inactivity_timeout: "1 day, 2 hours", journal_retention: null });
+      await t.admin("GET", "/services/DiffGreeter");
+      await t.admin("PATCH", "/services/DiffGreeter", { workflow_completion_retention: "1h" });
+    }));
+});

@@ -181,3 +181,33 @@ describe("health", () => {
       await t.get("/restate/health/");
     }));
 });
+
+describe("CORS", () => {
+  const CORS_HEADERS = [
+    "access-control-allow-origin",
+    "access-control-allow-methods",
+    "access-control-allow-headers",
+    "access-control-allow-credentials",
+    "access-control-max-age",
+    "access-control-expose-headers",
+    "vary",
+  ];
+  const origin = "http://example.com";
+
+  it("OPTIONS answers 200 empty with preflight headers; every response carries credentials and vary", () =>
+    diff.compare(async (t) => {
+      const recordHeaders = [...CORS_HEADERS, "content-length"];
+      const preflight = { origin, "access-control-request-method": "POST", "access-control-request-headers": "content-type, x-foo" };
+      await t.ingress("OPTIONS", "/DiffGreeter/greet", undefined, { headers: preflight, recordHeaders, label: "preflight" });
+      await t.ingress("OPTIONS", "/DiffGreeter/greet", undefined, { headers: { origin }, recordHeaders, label: "OPTIONS with Origin only" });
+      await t.ingress("OPTIONS", "/DiffGreeter/greet", undefined, { recordHeaders, label: "OPTIONS without Origin" });
+      await t.ingress("OPTIONS", "/Nope/a/b/c/d", undefined, { headers: preflight, recordHeaders, label: "OPTIONS on no route" });
+      await t.call("/DiffGreeter/greet", "Cors", { headers: { origin }, recordHeaders: CORS_HEADERS, label: "POST with Origin" });
+      await t.call("/DiffGreeter/greet", "Cors", { recordHeaders: CORS_HEADERS, label: "POST without Origin" });
+      await t.call("/Nope/greet", {}, { headers: { origin }, recordHeaders: CORS_HEADERS, label: "404 with Origin" });
+      await t.get("/restate/health", { headers: { origin: "null" }, recordHeaders: CORS_HEADERS, label: "health with Origin null" });
+      // The whole header set of a preflight answer, not only the headers named above.
+      const res = await fetch(`${t.ingressUrl}/DiffGreeter/greet`, { method: "OPTIONS", headers: preflight });
+      t.note("preflight header names", [...res.headers.keys()].filter((k) => !["date", "connection", "keep-alive"].includes(k)).sort());
+    }));
+});

@@ -97,25 +97,6 @@ export const knownDifferences = {
   }) satisfies Scenario,
 
   /**
-   * DELIBERATE (README). CORS. restate's ingress answers every OPTIONS with 200, empty body, no
-   * content-type (a preflight with Origin + Access-Control-Request-Method gets
-   * `access-control-allow-origin: <origin>` and `access-control-allow-methods: POST`), and adds
-   * `vary: origin, access-control-request-method, access-control-request-headers` and
-   * `access-control-allow-credentials: true` to every response (plus `access-control-allow-origin` when
-   * the request has an Origin).
-   * stet: OPTIONS → 405 ingress `method not allowed` (also on /restate/health); no CORS headers.
-   */
-  cors: (async (t) => {
-    const cors = ["access-control-allow-origin", "access-control-allow-methods", "access-control-allow-credentials", "vary"];
-    await t.ingress("OPTIONS", "/DiffGreeter/greet", undefined, {
-      recordHeaders: cors,
-      headers: { origin: "http://example.test", "access-control-request-method": "POST" },
-    });
-    await t.ingress("OPTIONS", "/restate/health", undefined, { recordHeaders: cors });
-    await t.call("/DiffGreeter/greet", "cors", { recordHeaders: cors, headers: { origin: "http://example.test" } });
-  }) satisfies Scenario,
-
-  /**
    * COSMETIC (values). `GET /version`: same keys and admin API range (compared in admin.test.ts).
    * restate: `version: "1.7.12"`, `features`: 12 flags, all false in 1.7.12 (scoped_virtual_objects,
    *          vqueues, protocol_v7, …).

@@ -300,7 +300,7 @@ describe("admin", () => {
     for (const [method, path, allow] of [
       ["PUT", "/deployments", "GET, HEAD, POST"],
       ["POST", "/health", "GET, HEAD"],
-      ["DELETE", "/v4/services/Greeter", "GET, HEAD"],
+      ["DELETE", "/v4/services/Greeter", "GET, HEAD, PATCH"],
       ["PATCH", `/deployments/${newDeploymentId()}`, "GET, HEAD, DELETE"],
     ] as const) {
       const res = await fetch(`${admin}${path}`, { method });
