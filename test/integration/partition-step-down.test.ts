@@ -60,7 +60,8 @@ describe("one partition stepping down", () => {
 
   it("steps down when another holder takes the lease, and leads again once that lease expires", async () => {
     const stet = await setup([napper], { partitions: PARTITIONS, leaseTtlMs: 600 });
-    const ids = await sendNaps(stet, 8, 200);
+    // Long enough that the target partition's naps are still pending when its lease is taken.
+    const ids = await sendNaps(stet, 8, 1500);
     const target = partitionOfId(ids[0]!);
     const now = { value: Date.now() };
     const leases = new LeaseTable(stet.node.partitions.store.db, { now: () => now.value });
@@ -79,6 +80,8 @@ describe("one partition stepping down", () => {
       const res = await fetch(`${stet.node.ingressUrl}/restate/invocation/${id}/attach`);
       expect(await res.json()).toBe("done");
     }
-    expect(stet.node.partitions.processor(target)!.epoch!).toBeGreaterThan(stolen!.epoch);
+    const relead = Date.now() + 10_000;
+    while (!stet.node.partitions.processor(target)!.isLeader && Date.now() < relead) await new Promise((r) => setTimeout(r, 20));
+    expect(stet.node.partitions.processor(target)!.epoch ?? 0).toBeGreaterThan(stolen!.epoch);
   });
 });
