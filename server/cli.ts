@@ -1,13 +1,12 @@
 #!/usr/bin/env node
-import fs from "node:fs";
 import path from "node:path";
 import readline from "node:readline";
-import { fileURLToPath } from "node:url";
 import { Command, CommanderError, type Option } from "commander";
 import { StetError } from "../protocol/errors.js";
 import { ConfigError, type ConfigProblem } from "./config-errors.js";
 import { SETTINGS, parseStartConfig, parseWipeConfig, type SettingSpec } from "./config.js";
 import { checkDataDir, checkWipeable, wipeDataDir } from "./data-dir.js";
+import { stetVersion } from "./version.js";
 
 /** Exit codes: 1 = the command failed, 2 = it was used wrongly (bad flags or values, missing --yes). */
 const EXIT_FAILURE = 1;
@@ -34,7 +33,7 @@ async function main(argv: readonly string[]): Promise<Outcome> {
 function buildProgram(done: (outcome: Outcome) => void): Command {
   const program = new Command("stet")
     .description("stet: a durable invocation engine, wire-compatible with Restate")
-    .version(readVersion(), "-V, --version", "print the version")
+    .version(stetVersion(), "-V, --version", "print the version")
     .helpOption("-h, --help", "print help")
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(`stet: ${text.replace(/^error: /, "")}`) })
@@ -191,20 +190,6 @@ function envHelp(specs: readonly SettingSpec[]): string {
   return specs.map((spec) => `  ${spec.env.padEnd(24)}${spec.flag}`).join("\n");
 }
 
-/** The version in package.json, found by walking up from this file (src: server/, built: dist/server/). */
-function readVersion(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const file = path.join(dir, "package.json");
-    if (fs.existsSync(file)) {
-      const pkg = JSON.parse(fs.readFileSync(file, "utf8")) as { name?: string; version?: string };
-      if (pkg.name === "stet" && typeof pkg.version === "string") return pkg.version;
-    }
-    const parent = path.dirname(dir);
-    if (parent === dir) return "0.0.0-unknown";
-    dir = parent;
-  }
-}
 
 const outcome = await main(process.argv).catch((err: unknown) => reportFailure(err));
 if (outcome !== undefined) {

@@ -51,8 +51,9 @@ export function distPath(rel: string): string {
   return path.join(distRoot, rel);
 }
 
+/** The shipped bin: the single-file bundle `npm run build` writes (what users run). */
 export function stetCli(): string {
-  return distPath("server/cli.js");
+  return distPath("stet.mjs");
 }
 
 /**

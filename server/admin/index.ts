@@ -1,6 +1,6 @@
-import { readFileSync } from "node:fs";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { adminErrorHandler, adminFrameworkErrors } from "./admin-errors.js";
+import { stetVersion } from "../version.js";
 import { adminPlugin, type AdminPluginOptions, type AdminVersionInfo } from "./admin-plugin.js";
 
 export { adminPlugin, MAX_ADMIN_API_VERSION, MIN_ADMIN_API_VERSION } from "./admin-plugin.js";
@@ -48,18 +48,4 @@ export function buildAdminApp(options: AdminAppOptions): FastifyInstance {
   return app;
 }
 
-let cachedVersion: string | undefined;
-
-/** stet's package version, read once on first use (from the source tree or from `dist/`). */
-export function stetVersion(): string {
-  if (cachedVersion !== undefined) return cachedVersion;
-  for (const candidate of ["../../package.json", "../../../package.json"]) {
-    try {
-      const pkg = JSON.parse(readFileSync(new URL(candidate, import.meta.url), "utf8")) as { name?: string; version?: string };
-      if (pkg.name === "stet" && typeof pkg.version === "string") return (cachedVersion = pkg.version);
-    } catch {
-      // not at this level; try the next
-    }
-  }
-  return (cachedVersion = "0.0.0");
-}
+export { stetVersion } from "../version.js";
