@@ -12,6 +12,8 @@ export const AdminErrorCode = {
   InvocationNotStarted: "STET_ADMIN_INVOCATION_NOT_STARTED",
   /** The partition did not apply the operation and gave no reason (not led right now): retry. */
   InvocationUnavailable: "STET_ADMIN_INVOCATION_UNAVAILABLE",
+  /** A valid request for something stet does not do (restart-as-new from a journal prefix): 422. */
+  Unsupported: "STET_ADMIN_UNSUPPORTED",
   /** A known path asked with a method it does not serve (Restate: 405). */
   MethodNotAllowed: "STET_ADMIN_METHOD_NOT_ALLOWED",
 } as const;
@@ -25,6 +27,7 @@ const STATUS: Readonly<Record<AdminErrorCode, number>> = {
   STET_ADMIN_INVOCATION_NOT_STARTED: 425,
   STET_ADMIN_INVOCATION_UNAVAILABLE: 503,
   STET_ADMIN_METHOD_NOT_ALLOWED: 405,
+  STET_ADMIN_UNSUPPORTED: 422,
 };
 
 export class AdminError extends StetError {

@@ -56,6 +56,9 @@ function decide(op: ControlOp, status: InvocationStatus): Decision {
       if (status === "invoked") return { kind: "answer", status: 200 };
       // Paused; and suspended or backing-off, which Restate wakes or retries at once (the engine decides).
       return { kind: "apply", status: 200 };
+    case "restart-as-new":
+      if (status !== "completed") return { kind: "refuse", error: conflict("is not completed yet, cannot be restarted.") };
+      return { kind: "apply", status: 200 };
   }
 }
 
@@ -136,6 +139,26 @@ export const invocationRoutes: FastifyPluginAsync<InvocationRoutesOptions> = asy
       const id = invocationIdParam(request.params.invocation_id);
       await invocations.control(DELETE_MODES[request.query.mode ?? "cancel"], id);
       return reply.status(202).send();
+    },
+  );
+
+  // Restarts a completed invocation as a new one with the same target and input. Only from the start:
+  // `from` > 0 (keeping a journal prefix) is refused with 422, as stet does not copy journals.
+  app.patch<{ Params: IdParams; Querystring: { from?: number } }>(
+    "/invocations/:invocation_id/restart-as-new",
+    { schema: { params: idParams, querystring: { type: "object", properties: { from: { type: "integer", minimum: 0 }, deployment: { type: "string" } } } } },
+    async (request, reply) => {
+      const id = invocationIdParam(request.params.invocation_id);
+      const record = invocations.getInvocation(id);
+      if (record === undefined) throw invocationNotFound(id);
+      if ((request.query.from ?? 0) > 0) {
+        throw new AdminError(AdminErrorCode.Unsupported, "restarting from a journal prefix (from > 0) is not supported by stet; restart from 0");
+      }
+      const decision = decide("restart-as-new", record.status);
+      if (decision.kind === "refuse") throw decision.error(id);
+      const result = await invocations.control("restart-as-new", id);
+      if (!result.applied || result.started === undefined) throw refusalError(id, result);
+      return reply.status(200).send({ new_invocation_id: result.started.invocationId });
     },
   );
 

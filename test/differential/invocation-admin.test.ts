@@ -89,3 +89,13 @@ describe("DELETE /invocations/{id}?mode=", () => {
       // (An unknown mode answers 400 in both, in another shape: known-differences.ts.)
     }));
 });
+
+describe("restart as new", () => {
+  it("restarts a completed invocation under a new id with the same input", () =>
+    diff.compare(async (t) => {
+      const done = await t.call(`/DiffGreeter/greet`, "again");
+      const restarted = await t.admin("PATCH", `/invocations/${done.invocationId}/restart-as-new`);
+      const newId = (restarted.json as { new_invocation_id?: string } | undefined)?.new_invocation_id;
+      if (newId !== undefined) await t.get(`/restate/invocation/${newId}/attach`);
+    }));
+});
