@@ -1,9 +1,8 @@
 import type { InvocationId } from "../../protocol/index.js";
 import type { ApplyContext } from "./context.js";
-import { newInvocationId, randomPartitionKey, type PartitionKey } from "../../protocol/index.js";
+import { newInvocationId, partitionKeyOf } from "../../protocol/index.js";
 import { encodeEntry } from "./context.js";
 import { cancelInvocation, killInvocation, resumeInvocation, route } from "./lifecycle.js";
-import { partitionKeyForTarget } from "./messages.js";
 import type { CommandResult } from "./apply.js";
 
 export type ControlOp = "cancel" | "kill" | "purge" | "pause" | "resume" | "restart-as-new";
@@ -53,8 +52,9 @@ export function applyControl(ctx: ApplyContext, op: ControlOp, id: InvocationId)
         return { applied: false, refusal: { status: 410, message: "the invocation's handler or input is gone" } };
       }
       // A new invocation of the same target with the same input (and headers); nothing else carries over.
-      const partitionKey = (partitionKeyForTarget(record.target, null) ?? randomPartitionKey()) as PartitionKey;
-      const invocationId = newInvocationId(partitionKey);
+      // It keeps the original's partition key, so it is created in this very transaction: it exists
+      // (can be attached to) as soon as the answer goes out.
+      const invocationId = newInvocationId(partitionKeyOf(id));
       route(ctx, {
         kind: "invoke",
         spec: {
