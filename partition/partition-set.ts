@@ -126,14 +126,9 @@ export class PartitionSet implements EffectSink, JournalSource {
 
   /** Tries to lead one partition now (after a step-down); returns whether it leads. */
   lead(partition: number): boolean {
-    const processor = this.#processors[partition];
-    const keeper = this.#keepers[partition];
-    if (processor === undefined || keeper === undefined || this.#closed) return false;
-    if (processor.isLeader) return true;
-    const lease = keeper.acquire();
-    if (lease === null) return false;
-    processor.lead(lease.epoch as LeaderEpoch);
-    return true;
+    if (this.#processors[partition] === undefined) return false;
+    this.#leadPartitions([partition]);
+    return this.#processors[partition]!.isLeader;
   }
 
   /**
@@ -237,15 +232,20 @@ export class PartitionSet implements EffectSink, JournalSource {
   }
 
   #leadWhatWeCan(): void {
+    this.#leadPartitions(this.#processors.map((_, i) => i));
+  }
+
+  /** Takes the leases it can of `partitions` (one transaction: one fsync), then leads those it got. */
+  #leadPartitions(partitions: readonly number[]): void {
     if (this.#closed) return;
-    // All leases in one transaction: one fsync at start instead of one per partition.
     const acquired: Array<[PartitionProcessor, LeaderEpoch]> = [];
     this.#options.db.transaction(() => {
-      this.#processors.forEach((processor, i) => {
-        if (processor.isLeader) return;
+      for (const i of partitions) {
+        const processor = this.#processors[i]!;
+        if (processor.isLeader) continue;
         const lease = this.#keepers[i]!.acquire();
         if (lease !== null) acquired.push([processor, lease.epoch as LeaderEpoch]);
-      });
+      }
     })();
     for (const [processor, epoch] of acquired) processor.lead(epoch);
   }
