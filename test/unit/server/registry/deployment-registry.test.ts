@@ -3,9 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Database } from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { discovered } from "./registry-fixtures.js";
 import { openDatabase } from "../../../../partition/store/open-database.js";
 import type { ServiceManifest } from "../../../../protocol/manifest.js";
-import { DeploymentRegistry, type DiscoveredDeployment } from "../../../../server/registry/index.js";
+import { DeploymentRegistry } from "../../../../server/registry/index.js";
 
 let dir: string;
 let db: Database;
@@ -31,19 +32,6 @@ const svc = (name: string, ty: ServiceManifest["ty"], handlers: ServiceManifest[
   ...extra,
 });
 
-function discovered(uri: string, services: ServiceManifest[], extra: Partial<DiscoveredDeployment> = {}): DiscoveredDeployment {
-  return {
-    uri,
-    manifest: { protocolMode: "BIDI_STREAM", minProtocolVersion: 5, maxProtocolVersion: 7, services },
-    manifestVersion: 4,
-    protocolMode: "BIDI_STREAM",
-    httpVersion: 2,
-    minProtocolVersion: 5,
-    maxProtocolVersion: 7,
-    sdkVersion: "restate-sdk-typescript/1.17.2",
-    ...extra,
-  };
-}
 
 const greeter = svc("Greeter", "SERVICE", [{ name: "greet" }]);
 const counter = svc("Counter", "VIRTUAL_OBJECT", [{ name: "add" }, { name: "get", ty: "SHARED" }]);

@@ -3,10 +3,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Database } from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { discovered } from "./registry-fixtures.js";
 import { openDatabase } from "../../../../partition/store/open-database.js";
 import type { ServiceManifest } from "../../../../protocol/manifest.js";
 import { parseAdminDuration, parseModifyServiceBody } from "../../../../server/admin/service-routes.js";
-import { DeploymentRegistry, effectiveHandlerOptions, effectiveServiceOptions, type DiscoveredDeployment } from "../../../../server/registry/index.js";
+import { DeploymentRegistry, effectiveHandlerOptions, effectiveServiceOptions } from "../../../../server/registry/index.js";
 
 let dir: string;
 let db: Database;
@@ -21,17 +22,6 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function discovered(uri: string, services: ServiceManifest[]): DiscoveredDeployment {
-  return {
-    uri,
-    manifest: { protocolMode: "BIDI_STREAM", minProtocolVersion: 5, maxProtocolVersion: 7, services },
-    manifestVersion: 4,
-    protocolMode: "BIDI_STREAM",
-    httpVersion: 2,
-    minProtocolVersion: 5,
-    maxProtocolVersion: 7,
-  };
-}
 
 const greeter: ServiceManifest = { name: "Greeter", ty: "SERVICE", handlers: [{ name: "greet" }, { name: "fast", journalRetention: 1000 }], abortTimeout: 7000 };
 const flow: ServiceManifest = { name: "Flow", ty: "WORKFLOW", handlers: [{ name: "run", ty: "WORKFLOW" }, { name: "peek", ty: "SHARED" }] };
