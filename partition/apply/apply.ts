@@ -25,8 +25,6 @@ export interface CommandResult extends EffectOutcome {
   readonly refusal?: { readonly status: number; readonly message: string };
   /** For `expire`: a full batch was deleted and more are due now. */
   readonly more?: boolean;
-  /** For `attempt-failed`: the retries are used up; the invocation is now paused or killed. */
-  readonly exhausted?: boolean;
 }
 
 const APPLIED: CommandResult = { applied: true };
