@@ -11,19 +11,41 @@ export interface RegistryViews extends IngressRegistry, ServiceResolver {
 
 /** The registry as ingress, the partitions and the invoker see it: map lookups, no SQL. */
 export function registryViews(registry: DeploymentRegistry): RegistryViews {
-  const handlerInfo = (resolved: ResolvedHandler): HandlerInfo => {
+  // Derived once per resolved handler: the registry hands out the same frozen objects until a write
+  // replaces its snapshot, and these lookups run on every call, attempt and failure.
+  const derived = new WeakMap<ResolvedHandler, { readonly info: HandlerInfo; readonly target: ResolvedTarget }>();
+  const derive = (resolved: ResolvedHandler) => {
+    const known = derived.get(resolved);
+    if (known !== undefined) return known;
     const options = effectiveHandlerOptions(resolved);
     const handlerType = effectiveHandlerType(resolved.serviceType, resolved.handlerType) ?? null;
     const isWorkflowRun = resolved.serviceType === "WORKFLOW" && handlerType === "WORKFLOW";
-    return {
-      serviceType: resolved.serviceType,
-      handlerType,
-      // How long a finished invocation can still be attached to: Restate keeps it for the journal
-      // retention, and a workflow's result for its completion retention.
-      retentionMs: isWorkflowRun ? (options.workflowCompletionRetentionMs ?? options.journalRetentionMs) : Math.max(options.journalRetentionMs, options.idempotencyRetentionMs),
-      maxAttempts: options.retryPolicy.maxAttempts,
-      onMaxAttempts: options.retryPolicy.onMaxAttempts === "KILL" ? "KILL" : "PAUSE",
+    const policy = options.retryPolicy;
+    const views = {
+      info: {
+        serviceType: resolved.serviceType,
+        handlerType,
+        // How long a finished invocation can still be attached to: Restate keeps it for the journal
+        // retention, and a workflow's result for its completion retention.
+        retentionMs: isWorkflowRun
+          ? (options.workflowCompletionRetentionMs ?? options.journalRetentionMs)
+          : Math.max(options.journalRetentionMs, options.idempotencyRetentionMs),
+        maxAttempts: policy.maxAttempts,
+        onMaxAttempts: policy.onMaxAttempts === "KILL" ? "KILL" : "PAUSE",
+      } satisfies HandlerInfo,
+      target: {
+        target: resolved.deployment,
+        inactivityTimeoutMs: options.inactivityTimeoutMs,
+        abortTimeoutMs: options.abortTimeoutMs,
+        retryPolicy: {
+          initialIntervalMs: policy.initialIntervalMs,
+          factor: policy.exponentiationFactor,
+          maxIntervalMs: policy.maxIntervalMs,
+        },
+      } satisfies ResolvedTarget,
     };
+    derived.set(resolved, views);
+    return views;
   };
   return {
     serviceNames: () => registry.listServices().map((s) => s.name),
@@ -36,7 +58,7 @@ export function registryViews(registry: DeploymentRegistry): RegistryViews {
           const resolved = registry.resolveHandler(name, handler);
           if (resolved === null) return undefined;
           return {
-            info: handlerInfo(resolved),
+            info: derive(resolved).info,
             inputContentType: resolved.handler.input?.contentType,
             outputContentType: resolved.handler.output?.contentType,
             public: resolved.public,
@@ -46,23 +68,11 @@ export function registryViews(registry: DeploymentRegistry): RegistryViews {
     },
     resolve: (service, handler) => {
       const resolved = registry.resolveHandler(service, handler);
-      return resolved === null ? undefined : handlerInfo(resolved);
+      return resolved === null ? undefined : derive(resolved).info;
     },
     resolveTarget: (service, handler) => {
       const resolved = registry.resolveHandler(service, handler);
-      if (resolved === null) return undefined;
-      const options = effectiveHandlerOptions(resolved);
-      const policy = options.retryPolicy;
-      return {
-        target: resolved.deployment,
-        inactivityTimeoutMs: options.inactivityTimeoutMs,
-        abortTimeoutMs: options.abortTimeoutMs,
-        retryPolicy: {
-          initialIntervalMs: policy.initialIntervalMs,
-          factor: policy.exponentiationFactor,
-          maxIntervalMs: policy.maxIntervalMs,
-        },
-      };
+      return resolved === null ? undefined : derive(resolved).target;
     },
   };
 }
