@@ -1,6 +1,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { adminErrorHandler, adminFrameworkErrors } from "./admin-errors.js";
 import { stetVersion } from "../version.js";
+import { lazySchemaController } from "../http/lazy-schema-compilers.js";
 import { adminPlugin, type AdminPluginOptions, type AdminVersionInfo } from "./admin-plugin.js";
 
 export { adminPlugin, MAX_ADMIN_API_VERSION, MIN_ADMIN_API_VERSION } from "./admin-plugin.js";
@@ -29,6 +30,7 @@ export function buildAdminApp(options: AdminAppOptions): FastifyInstance {
   const app = Fastify({
     ...(options.logger === undefined ? {} : { loggerInstance: options.logger }),
     forceCloseConnections: true,
+    schemaController: lazySchemaController(),
     // Requests refused before any route runs answer in the admin error shape, not fastify's.
     frameworkErrors: adminFrameworkErrors,
   });
