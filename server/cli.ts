@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 import path from "node:path";
 import readline from "node:readline";
 import { Command, CommanderError, type Option } from "commander";
@@ -190,10 +189,12 @@ function envHelp(specs: readonly SettingSpec[]): string {
   return specs.map((spec) => `  ${spec.env.padEnd(24)}${spec.flag}`).join("\n");
 }
 
-
-const outcome = await main(process.argv).catch((err: unknown) => reportFailure(err));
-if (outcome !== undefined) {
-  process.exitCode = outcome;
-  // A failed start may leave a handle open (a half-bound port); do not let it keep a failed process alive.
-  if (outcome !== 0) setTimeout(() => process.exit(), 2_000).unref();
-}
+// No top-level await: the bin runs this file bundled as a CommonJS script (see server/launcher.ts).
+void main(process.argv)
+  .catch((err: unknown) => reportFailure(err))
+  .then((outcome) => {
+    if (outcome === undefined) return;
+    process.exitCode = outcome;
+    // A failed start may leave a handle open (a half-bound port); do not let it keep a failed process alive.
+    if (outcome !== 0) setTimeout(() => process.exit(), 2_000).unref();
+  });
