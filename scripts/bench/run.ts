@@ -4,7 +4,7 @@
 //   npm run bench -- [--rounds 3] [--duration 10] [--warmup 2] [--only W1,W3,SCALE,RETENTION]
 //                    [--quick] [--out path/prefix] [--profile-dir DIR] [--scale-count 100000]
 //                    [--servers stet,restate] [--quiet-wait 10] [--w7-count 2000] [--retention-count 5000]
-//                    [--keep-dist]
+//                    [--keep-dist] [--stet-node-flags "--flag …"]
 //
 // --profile-dir DIR runs stet under `node --cpu-prof --cpu-prof-dir=DIR` (profile written on SIGTERM);
 // summarize with `node dist/scripts/bench/cpuprofile-summary.js DIR/*.cpuprofile`.
@@ -35,6 +35,8 @@ interface Args {
   retentionCount: number;
   quietWaitS: number;
   servers: ServerKind[];
+  /** Extra node flags for stet (experiments, e.g. `--stet-node-flags=--max-semi-space-size=4`). */
+  stetNodeFlags: string[];
 }
 
 function parseArgs(argv: string[]): Args {
@@ -67,6 +69,7 @@ function parseArgs(argv: string[]): Args {
       if (x !== "stet" && x !== "restate") throw new Error(`--servers: unknown server '${x}'`);
       return x;
     }),
+    stetNodeFlags: (get("--stet-node-flags") ?? "").split(" ").filter((f) => f !== ""),
   };
 }
 
@@ -329,7 +332,7 @@ async function main(): Promise<void> {
         const server = await startServer(kind, {
           dataDir,
           logFile,
-          ...(profiling ? { nodeFlags: ["--cpu-prof", `--cpu-prof-dir=${path.resolve(args.profileDir!)}`] } : {}),
+          nodeFlags: [...(kind === "stet" ? args.stetNodeFlags : []), ...(profiling ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(args.profileDir!)}`] : [])],
         });
         cmdlines[kind] = `pid ${server.pid}: ${server.cmdline}`;
         log(`round ${round} ${kind}: healthy in ${server.startup.adminMs.toFixed(0)} ms (pid ${server.pid}; waited ${quiet.waitedS.toFixed(0)} s for a quiet machine, busy ${fmt(quiet.busy)} cores)`);
