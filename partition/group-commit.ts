@@ -43,7 +43,7 @@ export class CommitterClosedError extends StetError {
  * Durability off the event loop: on a WAL database opened with `synchronous = FULL`, the batch commits
  * with `synchronous = NORMAL` (SQLite writes the WAL without fsync) and the WAL is then fsynced on
  * libuv's thread pool; commands resolve and their post-commit actions run only once that fsync is done,
- * in commit order. Commands submitted while an fsync runs share the next transaction and fsync. A blocking fsync per batch
+ * in commit order. Batches committed while an fsync runs share the next one. A blocking fsync per batch
  * took ~0.35 ms of the event loop each time. Other writers (registry, leases) keep SQLite's own fsync.
  */
 export class GroupCommitter {
@@ -133,9 +133,6 @@ export class GroupCommitter {
 
   #flush(): void {
     this.#scheduled = false;
-    // While an fsync runs, commands gather for the next transaction: one commit and one fsync for all
-    // of them once it is done (closing commits at once and syncs itself).
-    if (this.#syncing !== undefined && !this.#closed) return;
     const batch = this.#queue;
     if (batch.length === 0) return;
     this.#queue = [];
@@ -208,7 +205,7 @@ export class GroupCommitter {
         if (error) this.#fail(committed, error);
         else this.#release(committed);
       }
-      this.#flush();
+      this.#startSync();
     });
   }
 
