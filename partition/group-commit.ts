@@ -1,5 +1,4 @@
 import type { Database, Statement } from "better-sqlite3";
-import fs from "node:fs";
 import { StetError, toError } from "../protocol/errors.js";
 
 /** A unit of work applied inside the shared transaction; `after` runs once the batch is durable. */
@@ -14,19 +13,6 @@ interface Pending {
   readonly reject: (error: Error) => void;
 }
 
-type Outcome = { ok: true; applied: Applied<unknown> } | { ok: false; error: Error };
-
-/** A committed transaction whose commands wait for the WAL to reach the disk. */
-interface Committed {
-  readonly batch: readonly Pending[];
-  readonly outcomes: readonly Outcome[];
-}
-
-export interface GroupCommitterOptions {
-  /** Flushes a file to the disk; node's `fs.fsync` unless a test holds or fails it. */
-  readonly fsync?: (fd: number, done: (error: Error | null) => void) => void;
-}
-
 export class CommitterClosedError extends StetError {
   constructor() {
     super("STET_COMMITTER_CLOSED", "the storage committer is closed; no further commands are accepted", {
@@ -36,28 +22,15 @@ export class CommitterClosedError extends StetError {
 }
 
 /**
- * Group commit: every command submitted in the same tick shares one SQLite transaction (DESIGN.md,
- * Storage). Each command runs in its own savepoint so a failing command rolls back alone; a failed
- * COMMIT rejects the whole batch, and nothing of it is acknowledged.
- *
- * Durability off the event loop: on a WAL database opened with `synchronous = FULL`, the batch commits
- * with `synchronous = NORMAL` (SQLite writes the WAL without fsync) and the WAL is then fsynced on
- * libuv's thread pool; commands resolve and their post-commit actions run only once that fsync is done,
- * in commit order. Batches committed while an fsync runs share the next one. A blocking fsync per batch
- * took ~0.35 ms of the event loop each time. Other writers (registry, leases) keep SQLite's own fsync.
+ * Group commit: every command submitted in the same tick shares one SQLite transaction and one fsync
+ * (DESIGN.md, Storage). Each command runs in its own savepoint so a failing command rolls back alone;
+ * a failed COMMIT rejects the whole batch, and nothing of it is acknowledged.
  */
 export class GroupCommitter {
   #queue: Pending[] = [];
   #scheduled = false;
   #closed = false;
   #batches = 0;
-  #syncs = 0;
-  /** Committed, waiting for the next fsync. */
-  #committed: Committed[] = [];
-  /** Covered by the fsync in flight, if any. */
-  #syncing: Committed[] | undefined;
-  readonly #wal: { readonly path: string; fd?: number } | undefined;
-  readonly #fsync: NonNullable<GroupCommitterOptions["fsync"]>;
 
   constructor(
     private readonly db: Database,
@@ -65,7 +38,6 @@ export class GroupCommitter {
     private readonly onAfterError: (error: Error) => void = () => {},
     /** Told when any work was rolled back, so in-memory mirrors of the database can be dropped. */
     private readonly onRollback: () => void = () => {},
-    options: GroupCommitterOptions = {},
   ) {
     this.#sql = {
       begin: db.prepare("BEGIN"),
@@ -74,24 +46,14 @@ export class GroupCommitter {
       savepoint: db.prepare("SAVEPOINT command"),
       release: db.prepare("RELEASE command"),
       rollbackTo: db.prepare("ROLLBACK TO command"),
-      syncNormal: db.prepare("PRAGMA synchronous = NORMAL"),
-      syncFull: db.prepare("PRAGMA synchronous = FULL"),
     };
-    const walFull = !db.memory && db.pragma("journal_mode", { simple: true }) === "wal" && db.pragma("synchronous", { simple: true }) === 2;
-    this.#wal = walFull ? { path: `${db.name}-wal` } : undefined;
-    this.#fsync = options.fsync ?? ((fd, done) => fs.fsync(fd, done));
   }
 
-  readonly #sql: Record<"begin" | "commit" | "rollback" | "savepoint" | "release" | "rollbackTo" | "syncNormal" | "syncFull", Statement>;
+  readonly #sql: Record<"begin" | "commit" | "rollback" | "savepoint" | "release" | "rollbackTo", Statement>;
 
   /** How many transactions were committed; a gauge for tests and benchmarks. */
   get batchCount(): number {
     return this.#batches;
-  }
-
-  /** How many fsyncs of the WAL the committer made itself; a gauge for tests and benchmarks. */
-  get syncCount(): number {
-    return this.#syncs;
   }
 
   submit<T>(work: () => Applied<T>): Promise<T> {
@@ -105,30 +67,10 @@ export class GroupCommitter {
     });
   }
 
-  /** Commits what is queued and makes every commit durable (blocking), then refuses new work. Idempotent. */
+  /** Commits what is queued, then refuses new work. Idempotent. */
   close(): void {
     this.#closed = true;
     this.#flush();
-    const waiting = [...(this.#syncing ?? []), ...this.#committed];
-    this.#syncing = undefined;
-    this.#committed = [];
-    let syncError: unknown;
-    if (waiting.length > 0) {
-      try {
-        fs.fsyncSync(this.#walFd());
-        this.#syncs++;
-      } catch (error) {
-        syncError = error;
-      }
-    }
-    if (this.#wal?.fd !== undefined) {
-      fs.closeSync(this.#wal.fd);
-      this.#wal.fd = undefined;
-    }
-    for (const committed of waiting) {
-      if (syncError === undefined) this.#release(committed);
-      else this.#fail(committed, syncError);
-    }
   }
 
   #flush(): void {
@@ -136,10 +78,8 @@ export class GroupCommitter {
     const batch = this.#queue;
     if (batch.length === 0) return;
     this.#queue = [];
-    const outcomes: Outcome[] = [];
-    const deferSync = this.#wal !== undefined;
+    const outcomes: Array<{ ok: true; applied: Applied<unknown> } | { ok: false; error: Error }> = [];
     try {
-      if (deferSync) this.#sql.syncNormal.run();
       this.#sql.begin.run();
       try {
         for (const item of batch) {
@@ -160,8 +100,6 @@ export class GroupCommitter {
       } catch (error) {
         if (this.db.inTransaction) this.#sql.rollback.run();
         throw error;
-      } finally {
-        if (deferSync) this.#sql.syncFull.run();
       }
     } catch (error) {
       this.onRollback();
@@ -173,50 +111,6 @@ export class GroupCommitter {
       return;
     }
     this.#batches++;
-    const committed = { batch, outcomes };
-    if (!deferSync) {
-      this.#release(committed);
-      return;
-    }
-    this.#committed.push(committed);
-    this.#startSync();
-  }
-
-  /** One fsync at a time; it covers every batch committed before it started. */
-  #startSync(): void {
-    if (this.#syncing !== undefined || this.#committed.length === 0) return;
-    const covered = this.#committed;
-    this.#committed = [];
-    this.#syncing = covered;
-    let fd: number;
-    try {
-      fd = this.#walFd();
-    } catch (error) {
-      this.#syncing = undefined;
-      for (const committed of covered) this.#fail(committed, error);
-      return;
-    }
-    this.#fsync(fd, (error) => {
-      // close() may have made these durable (and answered them) already.
-      if (this.#syncing !== covered) return;
-      this.#syncing = undefined;
-      this.#syncs++;
-      for (const committed of covered) {
-        if (error) this.#fail(committed, error);
-        else this.#release(committed);
-      }
-      this.#startSync();
-    });
-  }
-
-  #walFd(): number {
-    const wal = this.#wal!;
-    wal.fd ??= fs.openSync(wal.path, "r");
-    return wal.fd;
-  }
-
-  /** Durable: runs the post-commit actions and answers each command, in order. */
-  #release({ batch, outcomes }: Committed): void {
     batch.forEach((item, i) => {
       const outcome = outcomes[i]!;
       if (!outcome.ok) {
@@ -230,11 +124,5 @@ export class GroupCommitter {
       }
       item.resolve(outcome.applied.result);
     });
-  }
-
-  /** Committed but not known to be on the disk: nothing of it is acknowledged. */
-  #fail({ batch }: Committed, error: unknown): void {
-    const failure = new StetError("STET_STORAGE_SYNC_FAILED", `storage sync failed: ${toError(error).message}`, { status: 503, cause: error });
-    for (const item of batch) item.reject(failure);
   }
 }
