@@ -4,7 +4,7 @@ import { StetError } from "../protocol/errors.js";
 import { attemptMachine, type AttemptActorInput, type FailureVerdict } from "./attempt-machine.js";
 import { runAttempt, type AttemptOutcome } from "./attempt-runner.js";
 import { invokerLifecycleMachine } from "./lifecycle-machine.js";
-import type { EffectSink, InvokerPort, JournalSource } from "./ports.js";
+import type { AttemptInput, EffectSink, InvokerPort, JournalSource } from "./ports.js";
 import { DEFAULT_RETRY_POLICY, retryDelay, type RetryPolicy } from "./retry-policy.js";
 import { SegmentedQueue, type InvokeRequest } from "./segmented-queue.js";
 import { Http1Transport } from "./transport/http1-transport.js";
@@ -71,6 +71,8 @@ interface LiveInvocation {
   deliver: ((frame: Uint8Array) => void) | undefined;
   /** The retry policy of the invocation's handler, as of its latest attempt. */
   policy: RetryPolicy;
+  /** The first attempt's input, read when the invocation was taken from the queue (read once, not twice). */
+  firstInput: AttemptInput | undefined;
 }
 
 /**
@@ -223,6 +225,7 @@ export class Invoker implements InvokerPort {
       rerun: false,
       deliver: undefined,
       policy: this.#options.retryPolicy ?? DEFAULT_RETRY_POLICY,
+      firstInput: first,
     };
     this.#live.set(id, live);
     actor.subscribe({
@@ -249,8 +252,11 @@ export class Invoker implements InvokerPort {
         runAttempt: fromPromise<AttemptOutcome, AttemptActorInput>(async ({ input, signal }) => {
           const id = input.invocationId as InvocationId;
           const live = this.#live.get(id);
-          const current = journal.loadAttemptInput(id);
-          if (current === undefined || live === undefined) return { kind: "fenced" };
+          if (live === undefined) return { kind: "fenced" };
+          // Later attempts read the journal again: the failed one may have added to it.
+          const current = live.firstInput ?? journal.loadAttemptInput(id);
+          live.firstInput = undefined;
+          if (current === undefined) return { kind: "fenced" };
           onEvent?.({ type: "attempt-started", invocationId: id, attempt: input.attempt });
           const resolved = this.#options.resolveTarget(current.service, current.handler);
           if (resolved === undefined) {

@@ -40,12 +40,13 @@ function makeInvoker(concurrency: number) {
   const transport = new HangingTransport();
   const effects: Effect[] = [];
   const events: InvokerEvent[] = [];
+  const reads: string[] = [];
   const invoker = new Invoker({
     spillDir: dir.path,
     concurrency,
     sink: { propose: async (e: Effect): Promise<EffectOutcome> => (effects.push(e), { applied: true }) },
     journal: {
-      loadAttemptInput: (id: InvocationId): AttemptInput => ({
+      loadAttemptInput: (id: InvocationId): AttemptInput => (reads.push(labels.get(id) ?? "?"), {
         invocationId: id,
         service: "Svc",
         // The handler name carries the test's label so the transport's log shows which invocation ran.
@@ -66,7 +67,7 @@ function makeInvoker(concurrency: number) {
     drainTimeoutMs: 1000,
     onEvent: (e) => events.push(e),
   });
-  return { invoker, transport, effects, events };
+  return { invoker, transport, effects, events, reads };
 }
 
 const tick = () => new Promise((r) => setTimeout(r, 5));
@@ -113,6 +114,16 @@ describe("invoker lifecycle", () => {
     expect(invoker.state).toBe("closed");
     expect(invoker.liveCount).toBe(0);
     expect(transport.opened).not.toContain("/invoke/Svc/a4");
+  });
+
+  it("reads an invocation's journal once to take it from the queue and run its first attempt", async () => {
+    const { invoker, transport, reads } = makeInvoker(4);
+    invoker.registerPartition(0, 1);
+    invoker.enqueue({ partition: 0, leaderEpoch: 1, invocationId: id("once") });
+    await tick();
+    expect(transport.opened).toEqual(["/invoke/Svc/once"]);
+    expect(reads).toEqual(["once"]);
+    await invoker.destroy();
   });
 
   it("takes nothing after close and stays closed on repeated calls", async () => {
