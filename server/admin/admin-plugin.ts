@@ -223,7 +223,7 @@ function answerOtherMethodsWith405(app: FastifyInstance, declared: ReadonlyMap<s
       exposeHeadRoute: false,
       handler: async (request, reply) => {
         void reply.header("allow", allowed.join(", "));
-        throw methodNotAllowed(request.method, request.url.split("?")[0] ?? path, allowed);
+        throw methodNotAllowed(request.method, request.originalUrl.split("?")[0] ?? path, allowed);
       },
     });
   }
@@ -235,9 +235,9 @@ function answerOtherMethodsWith405(app: FastifyInstance, declared: ReadonlyMap<s
  */
 export const adminPlugin: FastifyPluginAsync<AdminPluginOptions> = async (app, options) => {
   app.setErrorHandler(adminErrorHandler);
-  const versioned = routes(options);
-  await app.register(versioned);
-  for (let v = MIN_ADMIN_API_VERSION; v <= MAX_ADMIN_API_VERSION; v++) await app.register(versioned, { prefix: `/v${v}` });
+  // `/v2/…` to `/v4/…` reach these same routes through `withoutApiVersion` (the app's rewriteUrl):
+  // registering the whole set once per version quadrupled the routes to build at startup.
+  await app.register(routes(options));
   for (let v = 0; v < MIN_ADMIN_API_VERSION; v++) {
     app.all(`/v${v}/*`, async () => {
       throw new AdminError(
@@ -247,3 +247,19 @@ export const adminPlugin: FastifyPluginAsync<AdminPluginOptions> = async (app, o
     });
   }
 };
+
+const VERSION_PREFIX = /^\/v(\d+)(?=[/?]|$)/;
+
+/**
+ * A request URL with a supported API version prefix removed (`/v3/services?x` → `/services?x`), so that
+ * versioned paths reach the unversioned routes; other URLs (unsupported versions too) unchanged. The
+ * admin app's `rewriteUrl`.
+ */
+export function withoutApiVersion(url: string): string {
+  const match = VERSION_PREFIX.exec(url);
+  if (match === null) return url;
+  const version = Number(match[1]);
+  if (version < MIN_ADMIN_API_VERSION || version > MAX_ADMIN_API_VERSION) return url;
+  const rest = url.slice(match[0].length);
+  return rest.startsWith("/") ? rest : `/${rest}`;
+}

@@ -2,7 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { adminErrorHandler, adminFrameworkErrors } from "./admin-errors.js";
 import { stetVersion } from "../version.js";
 import { lazySchemaController } from "../http/lazy-schema-compilers.js";
-import { adminPlugin, type AdminPluginOptions, type AdminVersionInfo } from "./admin-plugin.js";
+import { adminPlugin, withoutApiVersion, type AdminPluginOptions, type AdminVersionInfo } from "./admin-plugin.js";
 
 export { adminPlugin, MAX_ADMIN_API_VERSION, MIN_ADMIN_API_VERSION } from "./admin-plugin.js";
 export type { AdminPluginOptions, AdminVersionInfo } from "./admin-plugin.js";
@@ -31,12 +31,13 @@ export function buildAdminApp(options: AdminAppOptions): FastifyInstance {
     ...(options.logger === undefined ? {} : { loggerInstance: options.logger }),
     forceCloseConnections: true,
     schemaController: lazySchemaController(),
+    rewriteUrl: (request) => withoutApiVersion(request.url ?? "/"),
     // Requests refused before any route runs answer in the admin error shape, not fastify's.
     frameworkErrors: adminFrameworkErrors,
   });
   app.setErrorHandler(adminErrorHandler);
   app.setNotFoundHandler((request, reply) => {
-    void reply.status(404).send({ message: `no admin route ${request.method} ${request.url}`, restate_code: null });
+    void reply.status(404).send({ message: `no admin route ${request.method} ${request.originalUrl}`, restate_code: null });
   });
   const { logger: _logger, ingressUrl, versionInfo, ...plugin } = options;
   void app.register(adminPlugin, {

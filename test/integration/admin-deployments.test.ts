@@ -158,6 +158,16 @@ describe("admin API: deployments", () => {
     const old = await get("/v1/deployments");
     expect(old.statusCode).toBe(400);
     expect(old.json().message).toBe("Unsupported Admin API version V1. This server supports versions between V2 and V4.");
+    // Errors name the path as asked, prefix included; versions past V4 are not routes at all.
+    const unknown = await get("/v3/nope?x=1");
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json().message).toBe("no admin route GET /v3/nope?x=1");
+    const wrongMethod = await app.inject({ method: "PUT", url: "/v2/deployments" });
+    expect(wrongMethod.statusCode).toBe(405);
+    expect(wrongMethod.json().message).toContain("/v2/deployments");
+    expect((await get("/v5/deployments")).statusCode).toBe(404);
+    expect((await get("/v3")).statusCode).toBe(404);
+    expect((await get("/v2health")).statusCode).toBe(404);
   });
 
   it("returns the stored deployment with 200 when the uri is registered again, and overwrites it with force", async () => {
