@@ -14,7 +14,9 @@ import type {
 /** Rows of unfinished invocations kept in memory at most (about the invoker's live attempts, and more). */
 const CACHE_LIMIT = 8192;
 
-const JOURNAL_COUNT = "(SELECT count(*) FROM journal WHERE journal.invocation_id = invocations.id) AS journal_count";
+const JOURNAL_COUNT = "(SELECT count(*) FROM journal WHERE journal.invocation_seq = invocations.seq) AS journal_count";
+/** The journal is keyed by the invocation's `seq` (see migration 3); statements name invocations by id. */
+const SEQ_OF = "(SELECT seq FROM invocations WHERE id = ?)";
 
 interface InvocationRow {
   id: string;
@@ -105,9 +107,9 @@ export class InvocationTable {
     // The journal's length is counted from the journal itself when a row is read from disk: appends do
     // not rewrite the invocation row (that UPDATE was a third of the append cost in the W1 profile).
     this.#get = db.prepare(`SELECT *, ${JOURNAL_COUNT} FROM invocations WHERE id = ?`);
-    this.#appendEntry = db.prepare("INSERT INTO journal (invocation_id, idx, type, frame) VALUES (?, ?, ?, ?)");
-    this.#readJournal = db.prepare("SELECT type, frame FROM journal WHERE invocation_id = ? ORDER BY idx");
-    this.#readJournalFrom = db.prepare("SELECT type, frame FROM journal WHERE invocation_id = ? AND idx >= ? ORDER BY idx");
+    this.#appendEntry = db.prepare(`INSERT INTO journal (invocation_seq, idx, type, frame) VALUES (${SEQ_OF}, ?, ?, ?)`);
+    this.#readJournal = db.prepare(`SELECT type, frame FROM journal WHERE invocation_seq = ${SEQ_OF} ORDER BY idx`);
+    this.#readJournalFrom = db.prepare(`SELECT type, frame FROM journal WHERE invocation_seq = ${SEQ_OF} AND idx >= ? ORDER BY idx`);
     this.#setStatus = db.prepare("UPDATE invocations SET status = ?, modified_at = ? WHERE id = ?");
     this.#suspend = db.prepare("UPDATE invocations SET status = 'suspended', awaiting = ?, modified_at = ? WHERE id = ?");
     this.#setLock = db.prepare("UPDATE invocations SET holds_lock = ?, modified_at = ? WHERE id = ?");
@@ -124,7 +126,7 @@ export class InvocationTable {
       `SELECT *, ${JOURNAL_COUNT} FROM invocations WHERE partition_id = ? AND status <> 'completed' ORDER BY created_at, id`,
     );
 
-    this.#deleteJournal = db.prepare("DELETE FROM journal WHERE invocation_id = ?");
+    this.#deleteJournal = db.prepare(`DELETE FROM journal WHERE invocation_seq = ${SEQ_OF}`);
     this.#delete = db.prepare("DELETE FROM invocations WHERE id = ?");
     this.#listExpired = db.prepare(
       "SELECT id FROM invocations WHERE partition_id = ? AND expires_at IS NOT NULL AND expires_at <= ? LIMIT ?",
