@@ -42,7 +42,7 @@ describe("storage faults", () => {
     const during = (db.prepare("SELECT count(*) AS n FROM invocations").get() as { n: number }).n;
     expect(db.pragma("integrity_check", { simple: true })).toBe("ok");
     // Every accepted invocation has its input journaled: no half-applied command.
-    const orphans = db.prepare("SELECT count(*) AS n FROM invocations i WHERE NOT EXISTS (SELECT 1 FROM journal j WHERE j.invocation_id = i.id AND j.idx = 0)").get() as { n: number };
+    const orphans = db.prepare("SELECT count(*) AS n FROM invocations i WHERE NOT EXISTS (SELECT 1 FROM journal j WHERE j.invocation_seq = i.seq AND j.idx = 0)").get() as { n: number };
     expect(orphans.n).toBe(0);
     expect(during).toBeGreaterThanOrEqual(before);
 
