@@ -21,42 +21,47 @@ const DEBUG_ENV = "STET_DEBUG_CODE_CACHE";
 // same CPU (measured with `npm run bench`). This flag is read at every collection, so setting it here works.
 if (!process.execArgv.some((flag) => flag.startsWith("--heap-growing-percent"))) v8.setFlagsFromString("--heap-growing-percent=50");
 
-const bundleFile = fileURLToPath(new URL("./stet.cjs", import.meta.url));
-const cacheFile = `${bundleFile}.cache`;
-const source = fs.readFileSync(bundleFile, "utf8");
-// The bundle's first line names its build; the cache starts with the same line, so a cache from another
-// build (which V8 might accept when the lengths happen to match) is never used.
-const buildLine = source.slice(0, source.indexOf("\n") + 1);
+run(fileURLToPath(new URL("./stet.cjs", import.meta.url)));
 
-const cache = readCache();
-const script = new vm.Script(Module.wrap(source), {
-  filename: bundleFile,
-  cachedData: typeof cache === "string" ? undefined : cache,
-  importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
-});
-if (process.env[DEBUG_ENV] === "1") {
-  const state = typeof cache === "string" ? cache : script.cachedDataRejected === true ? "rejected" : "used";
-  process.stderr.write(`stet: code cache ${state}\n`);
+/**
+ * Compiles and runs the bundle. A function, so that the source text read here and the cache buffer are
+ * garbage once the script is compiled (V8 keeps its own copy of the source with the script).
+ */
+function run(bundleFile: string): void {
+  const source = fs.readFileSync(bundleFile, "utf8");
+  // The bundle's first line names its build; the cache starts with the same line, so a cache from
+  // another build (which V8 might accept when the lengths happen to match) is never used.
+  const buildLine = Buffer.from(source.slice(0, source.indexOf("\n") + 1));
+  const cache = readCache(`${bundleFile}.cache`, buildLine);
+  const script = new vm.Script(Module.wrap(source), {
+    filename: bundleFile,
+    cachedData: typeof cache === "string" ? undefined : cache,
+    importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+  });
+  if (process.env[DEBUG_ENV] === "1") {
+    const state = typeof cache === "string" ? cache : script.cachedDataRejected === true ? "rejected" : "used";
+    process.stderr.write(`stet: code cache ${state}\n`);
+  }
+
+  const recordTo = process.env[RECORD_ENV];
+  if (recordTo !== undefined && recordTo !== "") {
+    delete process.env[RECORD_ENV];
+    process.once("exit", () => fs.writeFileSync(recordTo, Buffer.concat([buildLine, script.createCachedData()])));
+  }
+
+  const bundleModule = new Module(bundleFile);
+  bundleModule.filename = bundleFile;
+  const wrapper = script.runInThisContext() as (...args: unknown[]) => void;
+  wrapper.call(bundleModule.exports, bundleModule.exports, Module.createRequire(bundleFile), bundleModule, bundleFile, path.dirname(bundleFile));
 }
-
-const recordTo = process.env[RECORD_ENV];
-if (recordTo !== undefined && recordTo !== "") {
-  delete process.env[RECORD_ENV];
-  process.once("exit", () => fs.writeFileSync(recordTo, Buffer.concat([Buffer.from(buildLine), script.createCachedData()])));
-}
-
-const bundleModule = new Module(bundleFile);
-bundleModule.filename = bundleFile;
-const wrapper = script.runInThisContext() as (...args: unknown[]) => void;
-wrapper.call(bundleModule.exports, bundleModule.exports, Module.createRequire(bundleFile), bundleModule, bundleFile, path.dirname(bundleFile));
 
 /** The recorded cache of this build, or why there is none. */
-function readCache(): Buffer | "absent" | "from another build" {
+function readCache(cacheFile: string, buildLine: Buffer): Buffer | "absent" | "from another build" {
   let cache: Buffer;
   try {
     cache = fs.readFileSync(cacheFile);
   } catch {
     return "absent";
   }
-  return cache.subarray(0, buildLine.length).toString("utf8") === buildLine ? cache.subarray(buildLine.length) : "from another build";
+  return cache.subarray(0, buildLine.length).equals(buildLine) ? cache.subarray(buildLine.length) : "from another build";
 }
