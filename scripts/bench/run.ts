@@ -73,6 +73,13 @@ function parseArgs(argv: string[]): Args {
   };
 }
 
+/** Node flags for a server process: stet's experiment flags, and the profiler when --profile-dir is given. */
+function nodeFlagsFor(kind: ServerKind, args: Args): string[] {
+  if (kind !== "stet") return [];
+  const profile = args.profileDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${path.resolve(args.profileDir)}`];
+  return [...args.stetNodeFlags, ...profile];
+}
+
 // --- machine facts -------------------------------------------------------------------------------------
 function sh(cmd: string, args: string[]): string {
   try {
@@ -328,12 +335,7 @@ async function main(): Promise<void> {
         mkdirSync(dataDir, { recursive: true });
         const logFile = path.join(logDir, `${kind}-r${round}.log`);
         const quiet = args.quietWaitS > 0 ? await waitQuiet(args.quietWaitS) : { waitedS: 0, busy: NaN };
-        const profiling = kind === "stet" && args.profileDir !== undefined;
-        const server = await startServer(kind, {
-          dataDir,
-          logFile,
-          nodeFlags: [...(kind === "stet" ? args.stetNodeFlags : []), ...(profiling ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(args.profileDir!)}`] : [])],
-        });
+        const server = await startServer(kind, { dataDir, logFile, nodeFlags: nodeFlagsFor(kind, args) });
         cmdlines[kind] = `pid ${server.pid}: ${server.cmdline}`;
         log(`round ${round} ${kind}: healthy in ${server.startup.adminMs.toFixed(0)} ms (pid ${server.pid}; waited ${quiet.waitedS.toFixed(0)} s for a quiet machine, busy ${fmt(quiet.busy)} cores)`);
         const r: Metrics = {
@@ -382,7 +384,7 @@ async function main(): Promise<void> {
         mkdirSync(dataDir, { recursive: true });
         if (args.quietWaitS > 0) await waitQuiet(args.quietWaitS);
         log(`SCALE ${kind}: ${args.scaleCount} × /send`);
-        const out = await runScale(kind, service, args.scaleCount, dataDir, path.join(logDir, `${kind}-scale.log`), args.quick ? 120 : 900);
+        const out = await runScale(kind, service, args.scaleCount, dataDir, path.join(logDir, `${kind}-scale.log`), args.quick ? 120 : 900, nodeFlagsFor(kind, args));
         rmSync(dataDir, { recursive: true, force: true });
         put(table, "SCALE", kind, out.metrics);
         if (Object.keys(out.errors.counts).length > 0) errorNotes.push({ server: kind, round: 1, item: "SCALE", errors: out.errors });

@@ -38,11 +38,12 @@ export async function runScale(
   dataDir: string,
   logFile: string,
   timeoutS: number,
+  nodeFlags: readonly string[] = [],
 ): Promise<ScaleOutcome> {
   const errors = newErrors();
   const notes: string[] = [];
   const m: Metrics = {};
-  let server: RunningServer = await startServer(kind, { dataDir, logFile });
+  let server: RunningServer = await startServer(kind, { dataDir, logFile, nodeFlags });
   try {
     await registerDeployment(server, service.url);
     await sleep(1000);
@@ -129,7 +130,7 @@ export async function runScale(
     const probe = ids[Math.floor(ids.length / 2)];
 
     // Restart on the folder that now holds `count` completed invocations.
-    server = await startServer(kind, { dataDir, logFile });
+    server = await startServer(kind, { dataDir, logFile, nodeFlags });
     m["startupCompletedAdminMs"] = server.startup.adminMs;
     m["startupCompletedIngressMs"] = server.startup.ingressMs;
     await sleep(1000);
