@@ -41,7 +41,7 @@ describe("the stet bin's code cache", () => {
   it("ignores a cache recorded from another build and runs without it", () => {
     const cache = fs.readFileSync(cacheFile());
     const otherBuild = Buffer.from(cache);
-    otherBuild.write("0", otherBuild.indexOf(":") + 1); // the build id on the cache's first line
+    otherBuild.write("x", otherBuild.indexOf(":") + 1); // the build id (hex) on the cache's first line
     fs.writeFileSync(cacheFile(), otherBuild);
     try {
       expect(version()).toEqual({ status: 0, stdout: packageVersion, stderr: "stet: code cache from another build" });
