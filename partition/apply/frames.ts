@@ -30,6 +30,11 @@ export function resultOf(outcome: InvocationOutcome): Result {
     : { case: "failure", value: { code: outcome.code, message: outcome.message } };
 }
 
+/** The same, for notifications that may also say "nothing" (peek, output, signal): `void`. */
+function resultOrVoid(outcome: InvocationOutcome | undefined): Result | { case: "void"; value: {} } {
+  return outcome === undefined ? { case: "void", value: {} } : resultOf(outcome);
+}
+
 /** The notifications the runtime produces, as stored journal frames. */
 export const notifications = {
   sleep: (completionId: number) =>
@@ -59,7 +64,7 @@ export const notifications = {
   peekPromise: (completionId: number, outcome: InvocationOutcome | undefined) =>
     frame(MessageType.PeekPromiseCompletionNotification, PeekPromiseCompletionNotificationMessageSchema, {
       completionId,
-      result: outcome === undefined ? { case: "void", value: {} } : resultOf(outcome),
+      result: resultOrVoid(outcome),
     }),
   completePromise: (completionId: number, failure: { code: number; message: string } | undefined) =>
     frame(MessageType.CompletePromiseCompletionNotification, CompletePromiseCompletionNotificationMessageSchema, {
@@ -74,12 +79,12 @@ export const notifications = {
   output: (completionId: number, outcome: InvocationOutcome | undefined) =>
     frame(MessageType.GetInvocationOutputCompletionNotification, GetInvocationOutputCompletionNotificationMessageSchema, {
       completionId,
-      result: outcome === undefined ? { case: "void", value: {} } : resultOf(outcome),
+      result: resultOrVoid(outcome),
     }),
   signal: (id: { idx: number } | { name: string }, outcome: InvocationOutcome | undefined) =>
     frame(MessageType.SignalNotification, SignalNotificationMessageSchema, {
       signalId: "idx" in id ? { case: "idx", value: id.idx } : { case: "name", value: id.name },
-      result: outcome === undefined ? { case: "void", value: {} } : resultOf(outcome),
+      result: resultOrVoid(outcome),
     }),
 } as const;
 
