@@ -1,8 +1,8 @@
 import BetterSqlite3 from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { PartitionStore } from "../../../partition/index.js";
-import type { PartitionId } from "../../../partition/index.js";
 import { MessageType, newInvocationId, randomPartitionKey, type InvocationId } from "../../../protocol/index.js";
+import { plainInvocationRow } from "./invocation-rows.js";
 
 function store() {
   return new PartitionStore(new BetterSqlite3(":memory:"));
@@ -13,19 +13,7 @@ function insert(s: PartitionStore, n: number): InvocationId[] {
   s.db.transaction(() => {
     for (let i = 0; i < n; i++) {
       const id = newInvocationId(randomPartitionKey());
-      s.invocations.insert({
-        id,
-        partition: 0 as PartitionId,
-        target: { service: "S", handler: "h", key: "" },
-        serviceType: "SERVICE",
-        handlerType: null,
-        status: "invoked",
-        idempotencyKey: null,
-        caller: null,
-        executionTime: null,
-        retentionMs: null,
-        now: 1,
-      });
+      s.invocations.insert(plainInvocationRow(id, 1));
       s.invocations.append(id, 0, [{ type: MessageType.InputCommand, frame: new Uint8Array([i % 256]) }], 1);
       ids.push(id);
     }

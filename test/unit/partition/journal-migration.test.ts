@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { applyMigrations, PartitionStore } from "../../../partition/index.js";
 import { PARTITION_MIGRATIONS } from "../../../partition/store/partition-schema.js";
 import { MessageType, newInvocationId, randomPartitionKey } from "../../../protocol/index.js";
+import { plainInvocationRow } from "./invocation-rows.js";
 
 describe("partition schema migration 3 (journal keyed by invocation seq)", () => {
   it("keeps every invocation and journal entry of a version-2 database", () => {
@@ -33,19 +34,7 @@ describe("partition schema migration 3 (journal keyed by invocation seq)", () =>
     // A new invocation's journal goes after every migrated one, and deleting an invocation deletes its journal.
     const fresh = newInvocationId(randomPartitionKey());
     db.transaction(() => {
-      store.invocations.insert({
-        id: fresh,
-        partition: 0 as never,
-        target: { service: "S", handler: "h", key: "" },
-        serviceType: "SERVICE",
-        handlerType: null,
-        status: "invoked",
-        idempotencyKey: null,
-        caller: null,
-        executionTime: null,
-        retentionMs: null,
-        now: 20,
-      });
+      store.invocations.insert(plainInvocationRow(fresh, 20));
       store.invocations.append(fresh, 0, [{ type: MessageType.InputCommand, frame: new Uint8Array([9]) }], 20);
     })();
     const last = db.prepare("SELECT invocation_seq AS seq FROM journal ORDER BY invocation_seq DESC LIMIT 1").get() as { seq: number };
