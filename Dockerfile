@@ -31,4 +31,4 @@ USER node
 VOLUME /data
 EXPOSE 8080 9070 9080
 # Node as PID 1 is fine: stet installs its own SIGTERM/SIGINT handlers and starts no child processes.
-CMD ["node", "dist/stet.mjs", "start", "--data-dir", "/data"]
+CMD ["node", "dist/stet.cjs", "start", "--data-dir", "/data"]

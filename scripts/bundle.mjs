@@ -1,36 +1,62 @@
 // Builds what the `stet` bin runs, from the compiled tree (run after tsc):
-// - dist/stet.cjs: the server in one CommonJS file (one file loads much faster than hundreds of modules);
-// - dist/stet.mjs: the bin, a small launcher that runs dist/stet.cjs with V8's code cache;
-// - dist/stet.cjs.cache: that cache, recorded here by starting the bundled server once on a scratch data
+// - dist/stet-server.cjs: the server in one CommonJS file (one file loads much faster than hundreds of
+//   modules), ASCII only (the launcher reads it as latin1);
+// - dist/stet.cjs: the bin, a small launcher that runs dist/stet-server.cjs with V8's code cache;
+// - dist/stet-server.cjs.cache: that cache, recorded here by starting the bundled server once on a scratch data
 //   folder (so it holds the code that startup compiles) and stopping it.
 // better-sqlite3 stays external: it loads a native addon.
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { build } from "esbuild";
 
 const common = { bundle: true, platform: "node", target: "node20", logLevel: "warning" };
-const cacheFile = "dist/stet.cjs.cache";
+const serverFile = "dist/stet-server.cjs";
+const cacheFile = `${serverFile}.cache`;
+// import.meta.url in the ES sources, for the CommonJS outputs.
+const importMetaUrl = `const __stetImportMetaUrl = require("node:url").pathToFileURL(__filename).href;`;
 
-for (const stale of [cacheFile, "dist/stet.mjs.map"]) rmSync(stale, { force: true });
+// Earlier layouts: the bin was dist/stet.mjs and the server dist/stet.cjs.
+for (const stale of [cacheFile, "dist/stet.mjs", "dist/stet.mjs.map", "dist/stet.cjs.cache", "dist/stet.cjs.map"]) rmSync(stale, { force: true });
 await build({
   ...common,
   entryPoints: ["dist/server/cli.js"],
-  outfile: "dist/stet.cjs",
+  outfile: serverFile,
   format: "cjs",
   external: ["better-sqlite3"],
   // The first line names this build: the launcher uses a recorded cache only with the bundle it came from.
-  banner: { js: `// stet-build:${randomUUID()}\n"use strict";\nconst __stetImportMetaUrl = require("node:url").pathToFileURL(__filename).href;` },
+  banner: { js: `// stet-build:${randomUUID()}\n"use strict";\n${importMetaUrl}` },
   define: { "import.meta.url": "__stetImportMetaUrl" },
   // Without comments the bundle is ASCII, which V8 keeps one byte per character (a few non-ASCII
   // characters in dependencies' comments made the 3 MB source a 6 MB two-byte string in the heap).
   minifyWhitespace: true,
+  // Dependencies' license comments go to dist/stet-server.cjs.LEGAL.txt, which keeps them out of the code
+  // (they held its last non-ASCII characters).
+  legalComments: "external",
   sourcemap: true,
 });
-await build({ ...common, entryPoints: ["dist/server/launcher.js"], outfile: "dist/stet.mjs", format: "esm" });
+assertAscii(serverFile);
+await build({
+  ...common,
+  entryPoints: ["dist/server/launcher.js"],
+  outfile: "dist/stet.cjs",
+  format: "cjs",
+  banner: { js: importMetaUrl },
+  define: { "import.meta.url": "__stetImportMetaUrl" },
+});
 await recordCodeCache();
+
+/** The launcher reads the bundle as latin1 (no UTF-8 decoding): only right when every byte is ASCII. */
+function assertAscii(file) {
+  const bytes = readFileSync(file);
+  const at = bytes.findIndex((b) => b > 0x7f);
+  if (at >= 0) {
+    const context = bytes.subarray(Math.max(0, at - 60), at + 20).toString("utf8");
+    throw new Error(`${file} has a non-ASCII byte at ${at} (…${context}…): escape it in the source (e.g. \\u00b5)`);
+  }
+}
 
 /** Starts the bin once with recording on; its code cache is written when it exits. */
 async function recordCodeCache() {
@@ -39,7 +65,7 @@ async function recordCodeCache() {
   try {
     const child = spawn(
       process.execPath,
-      ["dist/stet.mjs", "start", "--data-dir", dataDir, "--ingress-port", "0", "--admin-port", "0", "--host", "127.0.0.1", "--log-level", "info"],
+      ["dist/stet.cjs", "start", "--data-dir", dataDir, "--ingress-port", "0", "--admin-port", "0", "--host", "127.0.0.1", "--log-level", "info"],
       { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, STET_RECORD_CODE_CACHE: out } },
     );
     const exited = new Promise((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));

@@ -53,7 +53,7 @@ export function distPath(rel: string): string {
 
 /** The shipped bin: the single-file bundle `npm run build` writes (what users run). */
 export function stetCli(): string {
-  return distPath("stet.mjs");
+  return distPath("stet.cjs");
 }
 
 /**

@@ -53,7 +53,7 @@ async function main(): Promise<void> {
   const ingressPort = await freePort();
   const adminPort = await freePort();
   const service = start(["test/e2e/fixtures/load-service.mjs"], { PORT: String(servicePort), LOG: log, RESTATE_LOGGING: "ERROR" });
-  const stetArgs = ["dist/stet.mjs", "start", "--data-dir", dataDir, "--ingress-port", String(ingressPort), "--admin-port", String(adminPort), "--host", "127.0.0.1", "--log-level", "error"];
+  const stetArgs = ["dist/stet.cjs", "start", "--data-dir", dataDir, "--ingress-port", String(ingressPort), "--admin-port", String(adminPort), "--host", "127.0.0.1", "--log-level", "error"];
   let stet = start(stetArgs);
   const ingress = `http://127.0.0.1:${ingressPort}`;
   const admin = `http://127.0.0.1:${adminPort}`;

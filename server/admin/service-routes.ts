@@ -18,10 +18,10 @@ const FRIENDLY_UNITS: ReadonlyArray<readonly [RegExp, number]> = [
   [/^(?:m|min|mins|minute|minutes)$/, 60_000],
   [/^(?:s|sec|secs|second|seconds)$/, 1_000],
   [/^(?:ms|msec|msecs|millis|millisecond|milliseconds)$/, 1],
-  [/^(?:µs|us|usec|usecs|micros|microsecond|microseconds)$/, 0.001],
+  [/^(?:\u00b5s|us|usec|usecs|micros|microsecond|microseconds)$/, 0.001],
   [/^(?:ns|nsec|nsecs|nanos|nanosecond|nanoseconds)$/, 0.000_001],
 ];
-const FRIENDLY_PART = /(\d+(?:\.\d+)?)\s*([a-zµ]+)\s*,?\s*/giy;
+const FRIENDLY_PART = /(\d+(?:\.\d+)?)\s*([a-z\u00b5]+)\s*,?\s*/giy;
 const ISO_DURATION = /^P(?:(\d+(?:[.,]\d+)?)W)?(?:(\d+(?:[.,]\d+)?)D)?(?:T(?:(\d+(?:[.,]\d+)?)H)?(?:(\d+(?:[.,]\d+)?)M)?(?:(\d+(?:[.,]\d+)?)S)?)?$/i;
 const ISO_UNITS_MS = [7 * 86_400_000, 86_400_000, 3_600_000, 60_000, 1_000];
 

@@ -8,7 +8,7 @@ import { openDataDir } from "../../server/data-dir.js";
 
 // Runs the compiled bin, as users do; `npm test` builds before vitest runs.
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const bin = path.join(repo, "dist/stet.mjs");
+const bin = path.join(repo, "dist/stet.cjs");
 
 interface Run {
   code: number | null;

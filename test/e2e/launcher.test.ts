@@ -4,11 +4,11 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-// The bin (dist/stet.mjs) runs the server bundle with the code cache the build recorded. A copy of the
+// The bin (dist/stet.cjs) runs the server bundle with the code cache the build recorded. A copy of the
 // three files inside the repo (so better-sqlite3 still resolves from node_modules) lets each case change
 // the cache without touching dist/.
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const files = ["stet.mjs", "stet.cjs", "stet.cjs.cache"];
+const files = ["stet.cjs", "stet-server.cjs", "stet-server.cjs.cache"];
 let copy: string;
 
 beforeAll(() => {
@@ -22,7 +22,7 @@ afterAll(() => {
 });
 
 function version(): { status: number | null; stdout: string; stderr: string } {
-  const run = spawnSync(process.execPath, [path.join(copy, "stet.mjs"), "--version"], {
+  const run = spawnSync(process.execPath, [path.join(copy, "stet.cjs"), "--version"], {
     env: { ...process.env, STET_DEBUG_CODE_CACHE: "1" },
     encoding: "utf8",
     timeout: 20_000,
@@ -31,7 +31,7 @@ function version(): { status: number | null; stdout: string; stderr: string } {
 }
 
 const packageVersion = (JSON.parse(fs.readFileSync(path.join(repo, "package.json"), "utf8")) as { version: string }).version;
-const cacheFile = () => path.join(copy, "stet.cjs.cache");
+const cacheFile = () => path.join(copy, "stet-server.cjs.cache");
 
 describe("the stet bin's code cache", () => {
   it("uses the cache the build recorded", () => {

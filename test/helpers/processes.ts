@@ -4,7 +4,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-export const stetBin = path.join(repoRoot, "dist/stet.mjs");
+export const stetBin = path.join(repoRoot, "dist/stet.cjs");
 
 const running = new Set<ChildProcess>();
 
