@@ -11,6 +11,7 @@ import { ingressCors } from "./ingress/cors.js";
 import { ingressClientErrorHandler, ingressFrameworkErrors } from "./ingress/ingress-errors.js";
 import { ingressPlugin, type IngressRegistry } from "./ingress/ingress-plugin.js";
 import { buildAdminApp } from "./admin/index.js";
+import { lazySchemaController } from "./http/lazy-schema-compilers.js";
 import { DeploymentRegistry } from "./registry/index.js";
 import { registryViews } from "./registry-views.js";
 
@@ -95,6 +96,7 @@ export async function startStetNode(config: StetConfig, options: StetNodeOptions
       // A client that sends headers and then stalls its body must not hold a connection forever; this
       // bounds receiving the request only, not waiting for an invocation's outcome.
       requestTimeout: 60_000,
+      schemaController: lazySchemaController(),
       // Requests refused before a route runs (bad percent-encoding, oversized headers) answer in Restate's shape.
       frameworkErrors: ingressFrameworkErrors,
       clientErrorHandler: ingressClientErrorHandler,

@@ -45,4 +45,39 @@ describe("lazySchemaController", () => {
     const response = await app.inject({ method: "POST", url: "/things/1", payload: {} });
     expect(response.statusCode).toBe(500);
   });
+
+  it("serializes by a route's response schema, compiled on the route's first reply", async () => {
+    const app = Fastify({ schemaController: lazySchemaController() });
+    apps.push(app);
+    const schema = { response: { 200: { type: "object", properties: { id: { type: "integer" }, name: { type: "string" } } } } };
+    app.get("/things/:id", { schema }, async (request) => ({ id: Number((request.params as { id: string }).id), name: "a", secret: "s" }));
+    await app.ready();
+    for (const id of [1, 2]) {
+      const response = await app.inject({ method: "GET", url: `/things/${id}` });
+      expect(response.statusCode).toBe(200);
+      // fast-json-stringify writes only the schema's properties.
+      expect(response.json()).toEqual({ id, name: "a" });
+    }
+  });
+
+  it("leaves ajv and the serializer compiler unloaded until a schema is used", async () => {
+    const { spawnSync } = await import("node:child_process");
+    const script = [
+      `const { lazySchemaController } = await import(${JSON.stringify(new URL("../../../../dist/server/http/lazy-schema-compilers.js", import.meta.url).href)});`,
+      `const Fastify = (await import("fastify")).default;`,
+      `const app = Fastify({ schemaController: lazySchemaController() });`,
+      `app.post("/x", { schema: { body: { type: "object" } } }, async () => "ok");`,
+      `await app.ready();`,
+      `const Module = (await import("node:module")).default;`,
+      `const loaded = () => Object.keys(Module._cache).filter((f) => /node_modules[/](ajv|@fastify[/]ajv-compiler|@fastify[/]fast-json-stringify-compiler)[/]/.test(f)).length;`,
+      `const before = loaded();`,
+      `await app.inject({ method: "POST", url: "/x", payload: {} });`,
+      `console.log(JSON.stringify({ before, after: loaded() }));`,
+    ].join("\n");
+    const run = spawnSync(process.execPath, ["--input-type=module", "-e", script], { cwd: new URL("../../../..", import.meta.url), encoding: "utf8" });
+    expect(run.stderr).toBe("");
+    const { before, after } = JSON.parse(run.stdout) as { before: number; after: number };
+    expect(before).toBe(0);
+    expect(after).toBeGreaterThan(0);
+  });
 });
