@@ -59,21 +59,26 @@ export async function startStetNode(config: StetConfig, options: StetNodeOptions
   };
 
   try {
-    const registry = new DeploymentRegistry(db);
-    const views = registryViews(registry);
-    const partitions = new PartitionSet({
-      db,
-      services: views,
-      partitionCount: dataDir.settings.partitions,
-      holder: dataDir.settings.nodeId,
-      leaseTtlMs: options.leaseTtlMs,
-      expiryIntervalMs: options.expiryIntervalMs,
-      onEvent: (event) => {
-        log.debug(event, "partition event");
-        options.onPartitionEvent?.(event);
-      },
-      onError: (error) => log.error({ err: error }, "post-commit action failed"),
-    });
+    // Each component migrates its own tables when it is built; building them in one transaction commits
+    // every migration step together: one fsync on a new data folder instead of one per step.
+    const { registry, views, partitions } = db.transaction(() => {
+      const registry = new DeploymentRegistry(db);
+      const views = registryViews(registry);
+      const partitions = new PartitionSet({
+        db,
+        services: views,
+        partitionCount: dataDir.settings.partitions,
+        holder: dataDir.settings.nodeId,
+        leaseTtlMs: options.leaseTtlMs,
+        expiryIntervalMs: options.expiryIntervalMs,
+        onEvent: (event) => {
+          log.debug(event, "partition event");
+          options.onPartitionEvent?.(event);
+        },
+        onError: (error) => log.error({ err: error }, "post-commit action failed"),
+      });
+      return { registry, views, partitions };
+    })();
     cleanups.push(() => partitions.close());
     const invoker = new Invoker({
       sink: partitions,
