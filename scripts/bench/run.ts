@@ -4,10 +4,13 @@
 //   npm run bench -- [--rounds 3] [--duration 10] [--warmup 2] [--only W1,W3,SCALE,RETENTION]
 //                    [--quick] [--out path/prefix] [--profile-dir DIR] [--scale-count 100000]
 //                    [--servers stet,restate] [--quiet-wait 10] [--w7-count 2000] [--retention-count 5000]
-//                    [--keep-dist] [--stet-node-flags "--flag …"]
+//                    [--keep-dist] [--stet-node-flags "--flag …"] [--startup-samples 11] [--scale-restarts 5]
 //
 // --profile-dir DIR runs stet under `node --cpu-prof --cpu-prof-dir=DIR` (profile written on SIGTERM);
 // summarize with `node dist/scripts/bench/cpuprofile-summary.js DIR/*.cpuprofile`.
+//
+// STARTUP starts each server --startup-samples times on a fresh empty folder, alternating, after the rounds
+// (startup is short and noisy: R's one start per round gives only three samples).
 //
 // Never part of `npm test`; nothing here asserts on time.
 import { spawn, execFileSync } from "node:child_process";
@@ -37,6 +40,8 @@ interface Args {
   servers: ServerKind[];
   /** Extra node flags for stet (experiments, e.g. `--stet-node-flags=--max-semi-space-size=4`). */
   stetNodeFlags: string[];
+  startupSamples: number;
+  scaleRestarts: number;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -48,9 +53,9 @@ function parseArgs(argv: string[]): Args {
   };
   const quick = argv.includes("--quick");
   const stamp = new Date().toISOString().replace(/[:.]/g, "-");
-  const all = [...WORKLOADS, "R", "SCALE", "RETENTION"];
+  const all = [...WORKLOADS, "R", "STARTUP", "SCALE", "RETENTION"];
   // SCALE (100k invocations, ~10 min on 2 cores) is its own run: `--only SCALE` (or `--scale` to add it).
-  const defaults = quick ? [...WORKLOADS, "SCALE"] : [...WORKLOADS, "RETENTION", ...(argv.includes("--scale") ? ["SCALE"] : [])];
+  const defaults = quick ? [...WORKLOADS, "STARTUP", "SCALE"] : [...WORKLOADS, "STARTUP", "RETENTION", ...(argv.includes("--scale") ? ["SCALE"] : [])];
   const only = new Set((get("--only") ?? defaults.join(",")).split(",").map((s) => s.trim().toUpperCase()));
   for (const o of only) if (!all.includes(o)) throw new Error(`--only: unknown item '${o}' (known: ${all.join(", ")})`);
   return {
@@ -70,6 +75,8 @@ function parseArgs(argv: string[]): Args {
       return x;
     }),
     stetNodeFlags: (get("--stet-node-flags") ?? "").split(" ").filter((f) => f !== ""),
+    startupSamples: Number(get("--startup-samples") ?? (quick ? 3 : 11)),
+    scaleRestarts: Number(get("--scale-restarts") ?? (quick ? 1 : 5)),
   };
 }
 
@@ -147,7 +154,7 @@ async function startService(logFile: string): Promise<ServiceProcess & { stop():
 }
 
 // --- results model -----------------------------------------------------------------------------------------
-type Item = WorkloadId | "R" | "SCALE" | "RETENTION";
+type Item = WorkloadId | "R" | "STARTUP" | "SCALE" | "RETENTION";
 /** item → metric → server → values over rounds */
 type Table = Map<Item, Map<string, Record<ServerKind, number[]>>>;
 interface ErrorNote {
@@ -378,13 +385,29 @@ async function main(): Promise<void> {
       }
     }
 
+    if (args.only.has("STARTUP")) {
+      for (let sample = 1; sample <= args.startupSamples; sample++) {
+        for (const kind of order) {
+          const dataDir = path.join(work, `${kind}-startup-${sample}`);
+          mkdirSync(dataDir, { recursive: true });
+          if (args.quietWaitS > 0) await waitQuiet(args.quietWaitS);
+          const server = await startServer(kind, { dataDir, logFile: path.join(logDir, `${kind}-startup.log`), nodeFlags: nodeFlagsFor(kind, args) });
+          await server.stop();
+          rmSync(dataDir, { recursive: true, force: true });
+          put(table, "STARTUP", kind, { startupAdminMs: server.startup.adminMs, startupIngressMs: server.startup.ingressMs });
+        }
+      }
+      const med = (kind: ServerKind): string => fmt(median(table.get("STARTUP")?.get("startupIngressMs")?.[kind] ?? []));
+      log(`STARTUP: ${args.startupSamples} starts each, median to ingress health: ${order.map((k) => `${k} ${med(k)} ms`).join(", ")}`);
+    }
+
     if (args.only.has("SCALE")) {
       for (const kind of order) {
         const dataDir = path.join(work, `${kind}-scale`);
         mkdirSync(dataDir, { recursive: true });
         if (args.quietWaitS > 0) await waitQuiet(args.quietWaitS);
         log(`SCALE ${kind}: ${args.scaleCount} × /send`);
-        const out = await runScale(kind, service, args.scaleCount, dataDir, path.join(logDir, `${kind}-scale.log`), args.quick ? 120 : 900, nodeFlagsFor(kind, args));
+        const out = await runScale(kind, service, args.scaleCount, dataDir, path.join(logDir, `${kind}-scale.log`), args.quick ? 120 : 900, nodeFlagsFor(kind, args), args.scaleRestarts);
         rmSync(dataDir, { recursive: true, force: true });
         put(table, "SCALE", kind, out.metrics);
         if (Object.keys(out.errors.counts).length > 0) errorNotes.push({ server: kind, round: 1, item: "SCALE", errors: out.errors });
@@ -420,11 +443,12 @@ async function main(): Promise<void> {
   const titles: Record<string, string> = {
     ...TITLES,
     R: "resources (every round)",
+    STARTUP: `startup on a fresh empty data folder, ${args.startupSamples} starts per server, alternating`,
     SCALE: `${args.scaleCount} invocations ready at once (/send?delay= Bench/noop, all due at one instant T), then restart on them completed — single round; throughput, CPU and peak RSS from T`,
     RETENTION: `${args.retentionCount} invocations with 5 s journal + idempotency retention: storage and reclaim — single round`,
   };
   // Keep the table in a stable order: R first, then workloads, then scale items.
-  const itemOrder: Item[] = ["R", ...WORKLOADS, "SCALE", "RETENTION"];
+  const itemOrder: Item[] = ["R", "STARTUP", ...WORKLOADS, "SCALE", "RETENTION"];
   const all = rows(table, titles).sort((a, b) => itemOrder.indexOf(a.item) - itemOrder.indexOf(b.item));
   const meta: Record<string, unknown> = {
     startedAt: started.toISOString(),
