@@ -205,6 +205,7 @@ const LABELS: Record<string, string> = {
   latenessMax: "timer lateness max (ms)",
   startupAdminMs: "startup to admin /health, empty folder (ms)",
   startupIngressMs: "startup to ingress /restate/health, empty folder (ms)",
+  startupIngressMsExtraCa: "the same, stet with the environment's NODE_EXTRA_CA_CERTS (ms)",
   idleRssMb: "idle RSS after start + registration (MB)",
   peakRssRoundMb: "peak RSS over the round, VmHWM (MB)",
   shutdownMs: "SIGTERM to exit (ms)",
@@ -395,6 +396,13 @@ async function main(): Promise<void> {
           await server.stop();
           rmSync(dataDir, { recursive: true, force: true });
           put(table, "STARTUP", kind, { startupAdminMs: server.startup.adminMs, startupIngressMs: server.startup.ingressMs });
+          if (kind === "stet" && process.env["NODE_EXTRA_CA_CERTS"] !== undefined) {
+            mkdirSync(dataDir, { recursive: true });
+            const withCa = await startServer(kind, { dataDir, logFile: path.join(logDir, `${kind}-startup.log`), nodeFlags: nodeFlagsFor(kind, args), keepExtraCaCerts: true });
+            await withCa.stop();
+            rmSync(dataDir, { recursive: true, force: true });
+            put(table, "STARTUP", kind, { startupIngressMsExtraCa: withCa.startup.ingressMs });
+          }
         }
       }
       const med = (kind: ServerKind): string => fmt(median(table.get("STARTUP")?.get("startupIngressMs")?.[kind] ?? []));
@@ -463,6 +471,10 @@ async function main(): Promise<void> {
     serverProcesses: cmdlines,
     restateEnv: { ...restateEnvDefaults },
     stetFlags: "--host 127.0.0.1 --log-level warn (defaults otherwise: 8 partitions, fsync on commit)",
+    stetEnv:
+      process.env["NODE_EXTRA_CA_CERTS"] === undefined
+        ? "this environment"
+        : `this environment without NODE_EXTRA_CA_CERTS (${process.env["NODE_EXTRA_CA_CERTS"]}; see STARTUP for a start with it)`,
     service: "one official-SDK process (scripts/bench/service.ts, HTTP/2 h2c, RESTATE_LOGGING=ERROR) for the whole run",
     profileDir: args.profileDir ?? null,
     codeUnderTest: "a snapshot of dist/ taken at the start of the run",
