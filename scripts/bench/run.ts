@@ -5,6 +5,7 @@
 //                    [--quick] [--out path/prefix] [--profile-dir DIR] [--scale-count 100000]
 //                    [--servers stet,restate] [--quiet-wait 10] [--w7-count 2000] [--retention-count 5000]
 //                    [--keep-dist] [--stet-node-flags "--flag …"] [--startup-samples 11] [--scale-restarts 5]
+//                    [--stet-keep-extra-ca-certs]
 //
 // --profile-dir DIR runs stet under `node --cpu-prof --cpu-prof-dir=DIR` (profile written on SIGTERM);
 // summarize with `node dist/scripts/bench/cpuprofile-summary.js DIR/*.cpuprofile`.
@@ -42,6 +43,8 @@ interface Args {
   stetNodeFlags: string[];
   startupSamples: number;
   scaleRestarts: number;
+  /** Rounds run stet with the environment's NODE_EXTRA_CA_CERTS (to check it costs nothing after startup). */
+  keepExtraCaCerts: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -77,6 +80,7 @@ function parseArgs(argv: string[]): Args {
     stetNodeFlags: (get("--stet-node-flags") ?? "").split(" ").filter((f) => f !== ""),
     startupSamples: Number(get("--startup-samples") ?? (quick ? 3 : 11)),
     scaleRestarts: Number(get("--scale-restarts") ?? (quick ? 1 : 5)),
+    keepExtraCaCerts: argv.includes("--stet-keep-extra-ca-certs"),
   };
 }
 
@@ -343,7 +347,7 @@ async function main(): Promise<void> {
         mkdirSync(dataDir, { recursive: true });
         const logFile = path.join(logDir, `${kind}-r${round}.log`);
         const quiet = args.quietWaitS > 0 ? await waitQuiet(args.quietWaitS) : { waitedS: 0, busy: NaN };
-        const server = await startServer(kind, { dataDir, logFile, nodeFlags: nodeFlagsFor(kind, args) });
+        const server = await startServer(kind, { dataDir, logFile, nodeFlags: nodeFlagsFor(kind, args), keepExtraCaCerts: args.keepExtraCaCerts });
         cmdlines[kind] = `pid ${server.pid}: ${server.cmdline}`;
         log(`round ${round} ${kind}: healthy in ${server.startup.adminMs.toFixed(0)} ms (pid ${server.pid}; waited ${quiet.waitedS.toFixed(0)} s for a quiet machine, busy ${fmt(quiet.busy)} cores)`);
         const r: Metrics = {
@@ -472,7 +476,7 @@ async function main(): Promise<void> {
     restateEnv: { ...restateEnvDefaults },
     stetFlags: "--host 127.0.0.1 --log-level warn (defaults otherwise: 8 partitions, fsync on commit)",
     stetEnv:
-      process.env["NODE_EXTRA_CA_CERTS"] === undefined
+      process.env["NODE_EXTRA_CA_CERTS"] === undefined || args.keepExtraCaCerts
         ? "this environment"
         : `this environment without NODE_EXTRA_CA_CERTS (${process.env["NODE_EXTRA_CA_CERTS"]}; see STARTUP for a start with it)`,
     service: "one official-SDK process (scripts/bench/service.ts, HTTP/2 h2c, RESTATE_LOGGING=ERROR) for the whole run",
