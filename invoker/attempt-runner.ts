@@ -51,6 +51,8 @@ export interface AttemptRun {
   readonly abortTimeoutMs?: number;
   /** Receives the function that writes a notification into this attempt's stream, once it is open. */
   readonly onStream?: (deliver: (frame: Uint8Array) => void) => void;
+  /** Called when the first bytes of the service's answer arrive (its handler has run up to a step). */
+  readonly onAnswered?: () => void;
 }
 
 class AttemptFailure extends Error {}
@@ -145,8 +147,13 @@ export async function runAttempt(run: AttemptRun): Promise<AttemptOutcome> {
     };
 
     timers.touch();
+    let heardBack = false;
     for await (const chunk of stream.chunks) {
       timers.touch();
+      if (!heardBack) {
+        heardBack = true;
+        run.onAnswered?.();
+      }
       for (const frame of decoder.push(chunk)) {
         if (isCommand(frame.type) || isCustom(frame.type)) {
           if (frame.type === MessageType.OutputCommand) result = outputOf(frame);

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { Invoker, type InvokerEvent, type InvokerState } from "../../../invoker/index.js";
 import type { AttemptInput, Effect, EffectOutcome } from "../../../invoker/ports.js";
 import type { AttemptStream, Transport } from "../../../invoker/transport/transport.js";
-import { newInvocationId, randomPartitionKey, type InvocationId } from "../../../protocol/index.js";
+import { contentTypeFor, newInvocationId, randomPartitionKey, type InvocationId } from "../../../protocol/index.js";
 import { tempDir } from "../../helpers/temp-dir.js";
 
 /** A deployment that accepts streams and never answers: attempts stay live until aborted. */
@@ -31,19 +31,60 @@ class HangingTransport implements Transport {
   destroy() {}
 }
 
+/** A deployment that answers 200 at once and sends its first bytes only when the test says so. */
+class AnsweringTransport implements Transport {
+  readonly opened: string[] = [];
+  readonly #speak = new Map<string, () => void>();
+  open(_target: unknown, path: string, _headers: Record<string, string>): AttemptStream {
+    this.opened.push(path);
+    let speak: () => void = () => {};
+    const spoke = new Promise<void>((resolve) => (speak = resolve));
+    this.#speak.set(path, speak);
+    let fail: (e: Error) => void = () => {};
+    const aborted = new Promise<never>((_, reject) => (fail = reject));
+    aborted.catch(() => {});
+    return {
+      response: Promise.resolve({ status: 200, headers: { "content-type": contentTypeFor(6) } }),
+      chunks: {
+        async *[Symbol.asyncIterator]() {
+          await Promise.race([spoke, aborted]);
+          // A frame header whose type no message has: the attempt fails after its first bytes.
+          yield new Uint8Array([0xff, 0xff, 0, 0, 0, 0, 0, 0]);
+        },
+      },
+      writable: true,
+      write: () => {},
+      end: () => {},
+      drain: () => {},
+      abort: (reason) => fail(reason),
+    };
+  }
+  /** The deployment sends the first bytes of its answer on the stream of `path`. */
+  speak(path: string): void {
+    this.#speak.get(path)?.();
+  }
+  async close() {}
+  destroy() {}
+}
+
 const dirs: Array<{ remove(): void }> = [];
 afterEach(() => dirs.splice(0).forEach((d) => d.remove()));
 
-function makeInvoker(concurrency: number) {
+function makeInvoker<T extends Transport = HangingTransport>(
+  concurrency: number,
+  starts: { startConcurrency?: number; slowStartMs?: number; transport?: T } = {},
+) {
   const dir = tempDir();
   dirs.push(dir);
-  const transport = new HangingTransport();
+  const transport = starts.transport ?? (new HangingTransport() as Transport as T);
   const effects: Effect[] = [];
   const events: InvokerEvent[] = [];
   const reads: string[] = [];
   const invoker = new Invoker({
     spillDir: dir.path,
     concurrency,
+    startConcurrency: starts.startConcurrency,
+    slowStartMs: starts.slowStartMs,
     sink: { propose: async (e: Effect): Promise<EffectOutcome> => (effects.push(e), { applied: true }) },
     journal: {
       loadAttemptInput: (id: InvocationId): AttemptInput => (reads.push(labels.get(id) ?? "?"), {
@@ -59,7 +100,7 @@ function makeInvoker(concurrency: number) {
     },
     resolveTarget: () => ({
       target: { uri: "http://127.0.0.1:1", httpVersion: 2, additionalHeaders: {}, minProtocolVersion: 5, maxProtocolVersion: 6 },
-      retryPolicy: { initialIntervalMs: 100, factor: 2, maxIntervalMs: 1000 },
+      retryPolicy: { initialIntervalMs: 60_000, factor: 2, maxIntervalMs: 60_000 },
       inactivityTimeoutMs: 0,
       abortTimeoutMs: 0,
     }),
@@ -123,6 +164,40 @@ describe("invoker lifecycle", () => {
     await tick();
     expect(transport.opened).toEqual(["/invoke/Svc/once"]);
     expect(reads).toEqual(["once"]);
+    await invoker.destroy();
+  });
+
+  it("starts a new invocation only while fewer than startConcurrency wait for their deployment's first answer", async () => {
+    const transport = new AnsweringTransport();
+    const { invoker } = makeInvoker(100, { startConcurrency: 2, transport });
+    invoker.registerPartition(0, 1);
+    for (const label of ["s1", "s2", "s3", "s4", "s5"]) invoker.enqueue({ partition: 0, leaderEpoch: 1, invocationId: id(label) });
+    await tick();
+    expect(transport.opened).toEqual(["/invoke/Svc/s1", "/invoke/Svc/s2"]);
+    // s1's deployment answers: its start slot goes to s3. The attempt then fails (and waits to retry).
+    transport.speak("/invoke/Svc/s1");
+    await tick();
+    expect(transport.opened).toEqual(["/invoke/Svc/s1", "/invoke/Svc/s2", "/invoke/Svc/s3"]);
+    transport.speak("/invoke/Svc/s3");
+    transport.speak("/invoke/Svc/s2");
+    await tick();
+    expect(transport.opened).toHaveLength(5);
+    // Answered invocations stay live (retrying) under `concurrency`: no slot is given twice.
+    expect(invoker.liveCount).toBe(5);
+    await invoker.destroy();
+  });
+
+  it("stops counting an unanswered start after slowStartMs, so a hanging deployment cannot stall the queue", async () => {
+    const { invoker, transport } = makeInvoker(100, { startConcurrency: 2, slowStartMs: 40 });
+    invoker.registerPartition(0, 1);
+    for (const label of ["h1", "h2", "h3", "h4", "h5"]) invoker.enqueue({ partition: 0, leaderEpoch: 1, invocationId: id(label) });
+    await tick();
+    expect(transport.opened).toEqual(["/invoke/Svc/h1", "/invoke/Svc/h2"]);
+    await new Promise((r) => setTimeout(r, 60));
+    expect(transport.opened).toEqual(["/invoke/Svc/h1", "/invoke/Svc/h2", "/invoke/Svc/h3", "/invoke/Svc/h4"]);
+    await new Promise((r) => setTimeout(r, 60));
+    expect(transport.opened).toHaveLength(5);
+    expect(invoker.liveCount).toBe(5);
     await invoker.destroy();
   });
 
