@@ -1,0 +1,26 @@
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+
+// `npm start` (the README's first command), the Docker image and docker-compose must run the bin the
+// build writes; a rename of the bin once left `npm start` pointing at a file the build deletes.
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const pkg = JSON.parse(fs.readFileSync(path.join(repo, "package.json"), "utf8")) as { bin: { stet: string }; scripts: { start: string } };
+const read = (file: string) => fs.readFileSync(path.join(repo, file), "utf8");
+
+describe("the ways to run stet", () => {
+  it("npm start builds, then runs the package's bin, which starts", () => {
+    const match = /^npm run build --silent && node (\S+) start$/.exec(pkg.scripts.start);
+    expect(match?.[1]).toBe(pkg.bin.stet);
+    const run = spawnSync(process.execPath, [path.join(repo, pkg.bin.stet), "start", "--help"], { encoding: "utf8", timeout: 20_000 });
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain("--data-dir");
+  });
+
+  it("the Docker image and docker-compose run the same bin", () => {
+    expect(read("Dockerfile")).toContain(`CMD ["node", "${pkg.bin.stet}", "start"`);
+    expect(read("docker-compose.yml")).toContain(`command: ["node", "${pkg.bin.stet}", "start"`);
+  });
+});
