@@ -7,7 +7,7 @@
 // better-sqlite3 stays external: it loads a native addon.
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { build } from "esbuild";
@@ -46,6 +46,8 @@ await build({
   banner: { js: importMetaUrl },
   define: { "import.meta.url": "__stetImportMetaUrl" },
 });
+// The bin starts with `#!/usr/bin/env node`: runnable as ./dist/stet.cjs, not only through npm's link.
+chmodSync("dist/stet.cjs", 0o755);
 await recordCodeCache();
 
 /** The launcher reads the bundle as latin1 (no UTF-8 decoding): only right when every byte is ASCII. */

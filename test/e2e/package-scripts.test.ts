@@ -19,6 +19,14 @@ describe("the ways to run stet", () => {
     expect(run.stdout).toContain("--data-dir");
   });
 
+  it("the bin runs by itself (executable, with a node shebang)", () => {
+    const file = path.join(repo, pkg.bin.stet);
+    expect(fs.readFileSync(file, "utf8").startsWith("#!/usr/bin/env node\n")).toBe(true);
+    expect(fs.statSync(file).mode & 0o111).toBe(0o111);
+    const run = spawnSync(file, ["--version"], { encoding: "utf8", timeout: 20_000 });
+    expect(run.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
   it("the Docker image and docker-compose run the same bin", () => {
     expect(read("Dockerfile")).toContain(`CMD ["node", "${pkg.bin.stet}", "start"`);
     expect(read("docker-compose.yml")).toContain(`command: ["node", "${pkg.bin.stet}", "start"`);
