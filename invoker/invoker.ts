@@ -107,8 +107,6 @@ export class Invoker implements InvokerPort {
   #dispatchScheduled = false;
   /** Invocations started whose deployment has not answered yet, in start order, with the time they started. */
   readonly #unanswered = new Map<LiveInvocation, number>();
-  /** Set while dispatch waits for a start slot: only then does an answer need to wake it. */
-  #waitingForStartSlot = false;
   #slowStartTimer: NodeJS.Timeout | undefined;
   #attemptsIdle: (() => void) | undefined;
 
@@ -234,7 +232,7 @@ export class Invoker implements InvokerPort {
 
   /** Whether another invocation may start now; frees the slots of slow starts, or wakes dispatch when one will be. */
   #startSlotFree(): boolean {
-    const startLimit = this.#options.startConcurrency ?? 256;
+    const startLimit = this.#startLimit;
     if (this.#unanswered.size < startLimit) return true;
     const slowMs = this.#options.slowStartMs ?? 250;
     const now = Date.now();
@@ -251,15 +249,17 @@ export class Invoker implements InvokerPort {
       }
       this.#unanswered.delete(live);
     }
-    this.#waitingForStartSlot = this.#unanswered.size >= startLimit;
-    return !this.#waitingForStartSlot;
+    return this.#unanswered.size < startLimit;
   }
 
+  get #startLimit(): number {
+    return this.#options.startConcurrency ?? 256;
+  }
+
+  /** Frees the invocation's start slot; wakes dispatch only if every slot was taken (it may be waiting). */
   #answered(live: LiveInvocation): void {
-    if (this.#unanswered.delete(live) && this.#waitingForStartSlot) {
-      this.#waitingForStartSlot = false;
-      this.#scheduleDispatch();
-    }
+    const wasFull = this.#unanswered.size >= this.#startLimit;
+    if (this.#unanswered.delete(live) && wasFull) this.#scheduleDispatch();
   }
 
   #start(request: InvokeRequest): void {
@@ -291,45 +291,14 @@ export class Invoker implements InvokerPort {
    * created (building a machine per invocation cost 8% of CPU under load in the W1 profile).
    */
   #provideMachine() {
-    const { sink, journal, onEvent } = this.#options;
-    const fence = (input: AttemptActorInput) => ({
-      partition: input.partition,
-      leaderEpoch: input.leaderEpoch,
-      invocationId: input.invocationId as InvocationId,
-      attempt: input.attempt,
-    });
+    const { sink, onEvent } = this.#options;
     return attemptMachine.provide({
       actors: {
         runAttempt: fromPromise<AttemptOutcome, AttemptActorInput>(async ({ input, signal }) => {
-          const id = input.invocationId as InvocationId;
-          const live = this.#live.get(id);
+          const live = this.#live.get(input.invocationId);
           if (live === undefined) return { kind: "fenced" };
-          // Later attempts read the journal again: the failed one may have added to it.
-          const current = live.firstInput ?? journal.loadAttemptInput(id);
-          live.firstInput = undefined;
-          if (current === undefined) return { kind: "fenced" };
-          onEvent?.({ type: "attempt-started", invocationId: id, attempt: input.attempt });
-          const resolved = this.#options.resolveTarget(current.service, current.handler);
-          if (resolved === undefined) {
-            return { kind: "failed", failure: `no deployment serves ${current.service}/${current.handler}` };
-          }
-          const { target } = resolved;
-          // The handler's policy as of its latest resolution; an explicit option overrides it.
-          live.policy = this.#options.retryPolicy ?? resolved.retryPolicy;
           try {
-            return await runAttempt({
-              fence: fence(input),
-              input: current,
-              target,
-              transport: target.httpVersion === 2 ? this.#transports.http2 : this.#transports.http1,
-              sink,
-              signal,
-              maxProtocolVersion: this.#options.maxProtocolVersion ?? 6,
-              onStream: (deliver) => (live.deliver = deliver),
-              onAnswered: () => this.#answered(live),
-              inactivityTimeoutMs: resolved.inactivityTimeoutMs,
-              abortTimeoutMs: resolved.abortTimeoutMs,
-            });
+            return await this.#attempt(live, input, signal);
           } finally {
             live.deliver = undefined;
             // An attempt that ended (failed, fenced, suspended) no longer holds a start slot.
@@ -339,7 +308,7 @@ export class Invoker implements InvokerPort {
         recordFailure: fromPromise<FailureVerdict, AttemptActorInput & { failure: string }>(async ({ input }) => {
           const id = input.invocationId as InvocationId;
           onEvent?.({ type: "attempt-failed", invocationId: id, attempt: input.attempt, failure: input.failure });
-          const outcome = await sink.propose({ kind: "attempt-failed", fence: fence(input), failure: input.failure });
+          const outcome = await sink.propose({ kind: "attempt-failed", fence: fenceOf(input), failure: input.failure });
           return !outcome.applied ? "fenced" : outcome.exhausted === true ? "exhausted" : "retry";
         }),
       },
@@ -347,6 +316,36 @@ export class Invoker implements InvokerPort {
         retryDelay: ({ context }) =>
           context.retryAfterMs ?? retryDelay(this.#live.get(context.invocationId)?.policy ?? DEFAULT_RETRY_POLICY, context.attempt),
       },
+    });
+  }
+
+  /** One attempt of a live invocation: its input (read once for the first), its target, the stream. */
+  async #attempt(live: LiveInvocation, input: AttemptActorInput, signal: AbortSignal): Promise<AttemptOutcome> {
+    const id = input.invocationId as InvocationId;
+    // Later attempts read the journal again: the failed one may have added to it.
+    const current = live.firstInput ?? this.#options.journal.loadAttemptInput(id);
+    live.firstInput = undefined;
+    if (current === undefined) return { kind: "fenced" };
+    this.#options.onEvent?.({ type: "attempt-started", invocationId: id, attempt: input.attempt });
+    const resolved = this.#options.resolveTarget(current.service, current.handler);
+    if (resolved === undefined) {
+      return { kind: "failed", failure: `no deployment serves ${current.service}/${current.handler}` };
+    }
+    const { target } = resolved;
+    // The handler's policy as of its latest resolution; an explicit option overrides it.
+    live.policy = this.#options.retryPolicy ?? resolved.retryPolicy;
+    return runAttempt({
+      fence: fenceOf(input),
+      input: current,
+      target,
+      transport: target.httpVersion === 2 ? this.#transports.http2 : this.#transports.http1,
+      sink: this.#options.sink,
+      signal,
+      maxProtocolVersion: this.#options.maxProtocolVersion ?? 6,
+      onStream: (deliver) => (live.deliver = deliver),
+      onAnswered: () => this.#answered(live),
+      inactivityTimeoutMs: resolved.inactivityTimeoutMs,
+      abortTimeoutMs: resolved.abortTimeoutMs,
     });
   }
 
@@ -375,4 +374,14 @@ export class Invoker implements InvokerPort {
       };
     });
   }
+}
+
+/** The fence an attempt's effects carry: the partition, leader epoch, invocation and attempt they belong to. */
+function fenceOf(input: AttemptActorInput) {
+  return {
+    partition: input.partition,
+    leaderEpoch: input.leaderEpoch,
+    invocationId: input.invocationId as InvocationId,
+    attempt: input.attempt,
+  };
 }
