@@ -2,8 +2,8 @@
 // - dist/stet-server.cjs: the server in one CommonJS file (one file loads much faster than hundreds of
 //   modules), ASCII only (the launcher reads it as latin1);
 // - dist/stet.cjs: the bin, a small launcher that runs dist/stet-server.cjs with V8's code cache;
-// - dist/stet-server.cjs.cache: that cache, recorded here by starting the bundled server once on a scratch data
-//   folder (so it holds the code that startup compiles) and stopping it.
+// - dist/stet-server.cjs.cache: that cache, recorded here by starting the bundled server once on a
+//   scratch data folder (so it holds the code that startup compiles) and stopping it.
 // better-sqlite3 stays external: it loads a native addon.
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
@@ -12,11 +12,18 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { build } from "esbuild";
 
-const common = { bundle: true, platform: "node", target: "node20", logLevel: "warning" };
 const serverFile = "dist/stet-server.cjs";
 const cacheFile = `${serverFile}.cache`;
 // import.meta.url in the ES sources, for the CommonJS outputs.
 const importMetaUrl = `const __stetImportMetaUrl = require("node:url").pathToFileURL(__filename).href;`;
+const common = {
+  bundle: true,
+  platform: "node",
+  target: "node20",
+  format: "cjs",
+  define: { "import.meta.url": "__stetImportMetaUrl" },
+  logLevel: "warning",
+};
 
 // Earlier layouts: the bin was dist/stet.mjs and the server dist/stet.cjs.
 for (const stale of [cacheFile, "dist/stet.mjs", "dist/stet.mjs.map", "dist/stet.cjs.cache", "dist/stet.cjs.map"]) rmSync(stale, { force: true });
@@ -24,11 +31,9 @@ await build({
   ...common,
   entryPoints: ["dist/server/cli.js"],
   outfile: serverFile,
-  format: "cjs",
   external: ["better-sqlite3"],
   // The first line names this build: the launcher uses a recorded cache only with the bundle it came from.
   banner: { js: `// stet-build:${randomUUID()}\n"use strict";\n${importMetaUrl}` },
-  define: { "import.meta.url": "__stetImportMetaUrl" },
   // Without comments the bundle is ASCII, which V8 keeps one byte per character (a few non-ASCII
   // characters in dependencies' comments made the 3 MB source a 6 MB two-byte string in the heap).
   minifyWhitespace: true,
@@ -42,9 +47,7 @@ await build({
   ...common,
   entryPoints: ["dist/server/launcher.js"],
   outfile: "dist/stet.cjs",
-  format: "cjs",
   banner: { js: importMetaUrl },
-  define: { "import.meta.url": "__stetImportMetaUrl" },
 });
 // The bin starts with `#!/usr/bin/env node`: runnable as ./dist/stet.cjs, not only through npm's link.
 chmodSync("dist/stet.cjs", 0o755);

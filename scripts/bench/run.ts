@@ -391,21 +391,21 @@ async function main(): Promise<void> {
     }
 
     if (args.only.has("STARTUP")) {
+      /** Starts `kind` once on a fresh empty folder and stops it; returns its startup times. */
+      const startOnce = async (kind: ServerKind, keepExtraCaCerts = false) => {
+        const dataDir = mkdtempSync(path.join(work, `${kind}-startup-`));
+        const server = await startServer(kind, { dataDir, logFile: path.join(logDir, `${kind}-startup.log`), nodeFlags: nodeFlagsFor(kind, args), keepExtraCaCerts });
+        await server.stop();
+        rmSync(dataDir, { recursive: true, force: true });
+        return server.startup;
+      };
       for (let sample = 1; sample <= args.startupSamples; sample++) {
         for (const kind of order) {
-          const dataDir = path.join(work, `${kind}-startup-${sample}`);
-          mkdirSync(dataDir, { recursive: true });
           if (args.quietWaitS > 0) await waitQuiet(args.quietWaitS);
-          const server = await startServer(kind, { dataDir, logFile: path.join(logDir, `${kind}-startup.log`), nodeFlags: nodeFlagsFor(kind, args) });
-          await server.stop();
-          rmSync(dataDir, { recursive: true, force: true });
-          put(table, "STARTUP", kind, { startupAdminMs: server.startup.adminMs, startupIngressMs: server.startup.ingressMs });
+          const startup = await startOnce(kind);
+          put(table, "STARTUP", kind, { startupAdminMs: startup.adminMs, startupIngressMs: startup.ingressMs });
           if (kind === "stet" && process.env["NODE_EXTRA_CA_CERTS"] !== undefined) {
-            mkdirSync(dataDir, { recursive: true });
-            const withCa = await startServer(kind, { dataDir, logFile: path.join(logDir, `${kind}-startup.log`), nodeFlags: nodeFlagsFor(kind, args), keepExtraCaCerts: true });
-            await withCa.stop();
-            rmSync(dataDir, { recursive: true, force: true });
-            put(table, "STARTUP", kind, { startupIngressMsExtraCa: withCa.startup.ingressMs });
+            put(table, "STARTUP", kind, { startupIngressMsExtraCa: (await startOnce(kind, true)).ingressMs });
           }
         }
       }
