@@ -1,7 +1,7 @@
-import { assign, fromPromise, setup } from "xstate";
+import { assign, setup } from "xstate";
 import type { AttemptOutcome } from "./attempt-runner.js";
 
-/** Which invocation, under which leader: fixed for the machine's life and handed to its actors. */
+/** Which invocation, under which leader: fixed for the machine's life and handed to its work. */
 export interface AttemptIdentity {
   readonly invocationId: string;
   readonly partition: number;
@@ -19,12 +19,10 @@ export interface AttemptMachineContext extends AttemptIdentity {
   retryAfterMs: number | undefined;
 }
 
-/** What the `runAttempt` and `recordFailure` actors get: who they work for and which attempt this is. */
+/** What `runAttempt` and `recordFailure` get: who they work for and which attempt this is. */
 export interface AttemptActorInput extends AttemptIdentity {
   readonly attempt: number;
 }
-
-export type AttemptMachineEvent = { type: "STOP" } | { type: "ABORT" };
 
 /**
  * What the partition made of a failed attempt: retry after backoff; `exhausted` (retries used up: the
@@ -32,9 +30,32 @@ export type AttemptMachineEvent = { type: "STOP" } | { type: "ABORT" };
  */
 export type FailureVerdict = "retry" | "exhausted" | "fenced";
 
+/** The I/O the machine drives, given by the invoker (and by tests) through `withAttemptWork`. */
+export interface AttemptWork {
+  /** One attempt; `signal` aborts when the machine is stopped or aborted while the attempt runs. */
+  runAttempt(input: AttemptActorInput, signal: AbortSignal): Promise<AttemptOutcome>;
+  /** Makes a failure durable (retry count +1) and returns what the partition made of it. */
+  recordFailure(input: AttemptActorInput & { failure: string }): Promise<FailureVerdict>;
+  /** Backoff before the next attempt, unless the service asked for one (`retryAfterMs`); default 0. */
+  retryDelay?(context: AttemptMachineContext): number;
+}
+
+export type AttemptMachineEvent =
+  | { type: "STOP" }
+  | { type: "ABORT" }
+  // Sent by the work started on entering `running` and `failed` (see `withAttemptWork`).
+  | { type: "attempt.done"; output: AttemptOutcome }
+  | { type: "attempt.error"; error: unknown }
+  | { type: "failure.recorded"; verdict: FailureVerdict }
+  | { type: "failure.error"; error: unknown };
+
 /**
  * The life of one invocation inside the invoker: attempts, failures and backoff until it ends, suspends,
- * is fenced, or is stopped. No I/O here: `runAttempt`, `recordFailure` and the delay come from `.provide()`.
+ * is fenced, or is stopped. No I/O here: the work comes from `withAttemptWork`.
+ *
+ * The work is started by entry actions and reports back with events, rather than being invoked as a
+ * child actor: one actor per invocation instead of two (a child actor per attempt was about half of
+ * the machine's cost per invocation: ~70 → ~37 µs of CPU in a micro-benchmark).
  */
 export const attemptMachine = setup({
   types: {
@@ -42,13 +63,14 @@ export const attemptMachine = setup({
     events: {} as AttemptMachineEvent,
     input: {} as AttemptMachineInput,
   },
-  actors: {
-    runAttempt: fromPromise<AttemptOutcome, AttemptActorInput>(async () => {
-      throw new Error("runAttempt not provided");
-    }),
-    recordFailure: fromPromise<FailureVerdict, AttemptActorInput & { failure: string }>(async () => {
-      throw new Error("recordFailure not provided");
-    }),
+  actions: {
+    startAttempt: () => {
+      throw new Error("attempt work not provided");
+    },
+    startRecordingFailure: () => {
+      throw new Error("attempt work not provided");
+    },
+    abortWork: () => {},
   },
   guards: {
     ended: (_, outcome: AttemptOutcome) => outcome.kind === "ended",
@@ -63,15 +85,14 @@ export const attemptMachine = setup({
   context: ({ input }) => ({ ...input, lastFailure: undefined, retryAfterMs: undefined }),
   initial: "running",
   on: {
-    STOP: ".stopped",
-    ABORT: ".aborted",
+    STOP: { target: ".stopped", actions: "abortWork" },
+    ABORT: { target: ".aborted", actions: "abortWork" },
   },
   states: {
     running: {
-      invoke: {
-        src: "runAttempt",
-        input: ({ context }) => identityOf(context),
-        onDone: [
+      entry: "startAttempt",
+      on: {
+        "attempt.done": [
           { guard: { type: "ended", params: ({ event }) => event.output }, target: "ended" },
           { guard: { type: "suspended", params: ({ event }) => event.output }, target: "suspended" },
           { guard: { type: "fenced", params: ({ event }) => event.output }, target: "fenced" },
@@ -83,7 +104,7 @@ export const attemptMachine = setup({
             }),
           },
         ],
-        onError: {
+        "attempt.error": {
           target: "failed",
           actions: assign(({ event }) => ({ lastFailure: String(event.error), retryAfterMs: undefined })),
         },
@@ -91,21 +112,20 @@ export const attemptMachine = setup({
     },
     failed: {
       // The failure is made durable (retry count +1) before backing off, so restarts keep counting.
-      invoke: {
-        src: "recordFailure",
-        input: ({ context }) => ({ ...identityOf(context), failure: context.lastFailure ?? "unknown failure" }),
-        onDone: [
+      entry: "startRecordingFailure",
+      on: {
+        "failure.recorded": [
           {
-            guard: ({ event }) => event.output === "retry",
+            guard: ({ event }) => event.verdict === "retry",
             target: "backingOff",
             actions: assign({ attempt: ({ context }) => context.attempt + 1 }),
           },
-          { guard: ({ event }) => event.output === "exhausted", target: "exhausted" },
+          { guard: ({ event }) => event.verdict === "exhausted", target: "exhausted" },
           { target: "fenced" },
         ],
         // The failure could not be stored (a storage fault): try the attempt again after the backoff
         // rather than dropping the invocation from the invoker until the next restart.
-        onError: { target: "backingOff" },
+        "failure.error": "backingOff",
       },
     },
     backingOff: {
@@ -119,6 +139,38 @@ export const attemptMachine = setup({
     aborted: { type: "final" },
   },
 });
+
+/**
+ * The machine with its work: entering `running` starts an attempt and entering `failed` records the
+ * failure, each reporting back with an event; STOP and ABORT abort a running attempt's signal. Build it
+ * once and create an actor per invocation. A report that comes after the actor stopped is dropped.
+ */
+export function withAttemptWork(work: AttemptWork): typeof attemptMachine {
+  const running = new WeakMap<object, AbortController>();
+  const report = (self: { getSnapshot(): { status: string }; send(event: AttemptMachineEvent): void }, event: AttemptMachineEvent) => {
+    if (self.getSnapshot().status === "active") self.send(event);
+  };
+  return attemptMachine.provide({
+    actions: {
+      startAttempt: ({ context, self }) => {
+        const controller = new AbortController();
+        running.set(self, controller);
+        work.runAttempt(identityOf(context), controller.signal).then(
+          (output) => report(self, { type: "attempt.done", output }),
+          (error: unknown) => report(self, { type: "attempt.error", error }),
+        );
+      },
+      startRecordingFailure: ({ context, self }) => {
+        work.recordFailure({ ...identityOf(context), failure: context.lastFailure ?? "unknown failure" }).then(
+          (verdict) => report(self, { type: "failure.recorded", verdict }),
+          (error: unknown) => report(self, { type: "failure.error", error }),
+        );
+      },
+      abortWork: ({ self }) => running.get(self)?.abort(),
+    },
+    delays: { retryDelay: ({ context }) => context.retryAfterMs ?? work.retryDelay?.(context) ?? 0 },
+  });
+}
 
 function identityOf(context: AttemptMachineContext): AttemptActorInput {
   return {

@@ -1,7 +1,7 @@
 import { createActor, fromPromise, type Actor } from "xstate";
 import type { InvocationId, ProtocolVersion } from "../protocol/index.js";
 import { StetError } from "../protocol/errors.js";
-import { attemptMachine, type AttemptActorInput, type FailureVerdict } from "./attempt-machine.js";
+import { attemptMachine, withAttemptWork, type AttemptActorInput } from "./attempt-machine.js";
 import { runAttempt, type AttemptOutcome } from "./attempt-runner.js";
 import { invokerLifecycleMachine } from "./lifecycle-machine.js";
 import type { AttemptInput, EffectSink, InvokerPort, JournalSource } from "./ports.js";
@@ -292,30 +292,25 @@ export class Invoker implements InvokerPort {
    */
   #provideMachine() {
     const { sink, onEvent } = this.#options;
-    return attemptMachine.provide({
-      actors: {
-        runAttempt: fromPromise<AttemptOutcome, AttemptActorInput>(async ({ input, signal }) => {
-          const live = this.#live.get(input.invocationId);
-          if (live === undefined) return { kind: "fenced" };
-          try {
-            return await this.#attempt(live, input, signal);
-          } finally {
-            live.deliver = undefined;
-            // An attempt that ended (failed, fenced, suspended) no longer holds a start slot.
-            this.#answered(live);
-          }
-        }),
-        recordFailure: fromPromise<FailureVerdict, AttemptActorInput & { failure: string }>(async ({ input }) => {
-          const id = input.invocationId as InvocationId;
-          onEvent?.({ type: "attempt-failed", invocationId: id, attempt: input.attempt, failure: input.failure });
-          const outcome = await sink.propose({ kind: "attempt-failed", fence: fenceOf(input), failure: input.failure });
-          return !outcome.applied ? "fenced" : outcome.exhausted === true ? "exhausted" : "retry";
-        }),
+    return withAttemptWork({
+      runAttempt: async (input, signal) => {
+        const live = this.#live.get(input.invocationId);
+        if (live === undefined) return { kind: "fenced" };
+        try {
+          return await this.#attempt(live, input, signal);
+        } finally {
+          live.deliver = undefined;
+          // An attempt that ended (failed, fenced, suspended) no longer holds a start slot.
+          this.#answered(live);
+        }
       },
-      delays: {
-        retryDelay: ({ context }) =>
-          context.retryAfterMs ?? retryDelay(this.#live.get(context.invocationId)?.policy ?? DEFAULT_RETRY_POLICY, context.attempt),
+      recordFailure: async (input) => {
+        const id = input.invocationId as InvocationId;
+        onEvent?.({ type: "attempt-failed", invocationId: id, attempt: input.attempt, failure: input.failure });
+        const outcome = await sink.propose({ kind: "attempt-failed", fence: fenceOf(input), failure: input.failure });
+        return !outcome.applied ? "fenced" : outcome.exhausted === true ? "exhausted" : "retry";
       },
+      retryDelay: (context) => retryDelay(this.#live.get(context.invocationId)?.policy ?? DEFAULT_RETRY_POLICY, context.attempt),
     });
   }
 

@@ -1,25 +1,23 @@
-import { createActor, fromPromise, SimulatedClock } from "xstate";
+import { createActor, SimulatedClock } from "xstate";
 import { describe, expect, it } from "vitest";
-import { attemptMachine, type AttemptActorInput, type FailureVerdict } from "../../../invoker/attempt-machine.js";
+import { withAttemptWork, type FailureVerdict } from "../../../invoker/attempt-machine.js";
 
 const WHO = { invocationId: "inv_test", partition: 0, leaderEpoch: 1 };
 import type { AttemptOutcome } from "../../../invoker/attempt-runner.js";
 
 function machineWith(outcomes: AttemptOutcome[], recorded: Array<{ attempt: number; failure: string }>, verdict: FailureVerdict = "retry") {
   const attempts: number[] = [];
-  const machine = attemptMachine.provide({
-    actors: {
-      runAttempt: fromPromise<AttemptOutcome, AttemptActorInput>(async ({ input }) => {
-        attempts.push(input.attempt);
-        return outcomes.shift() ?? { kind: "ended" };
-      }),
-      recordFailure: fromPromise<FailureVerdict, AttemptActorInput & { failure: string }>(async ({ input }) => {
-        recorded.push({ attempt: input.attempt, failure: input.failure });
-        return verdict;
-      }),
+  const machine = withAttemptWork({
+    runAttempt: async (input) => {
+      attempts.push(input.attempt);
+      return outcomes.shift() ?? { kind: "ended" };
+    },
+    recordFailure: async (input) => {
+      recorded.push({ attempt: input.attempt, failure: input.failure });
+      return verdict;
     },
     // The delay grows with the attempt number: 1000 ms × (attempt + 1), the attempt counted after the failure.
-    delays: { retryDelay: ({ context }) => context.retryAfterMs ?? 1000 * (context.attempt + 1) },
+    retryDelay: (context) => 1000 * (context.attempt + 1),
   });
   return { machine, attempts };
 }
@@ -116,5 +114,55 @@ describe("attempt machine", () => {
     actor.start();
     await settle();
     expect(actor.getSnapshot().value).toBe(state);
+  });
+
+  it("aborts a running attempt's signal on STOP and drops its late report", async () => {
+    let signal: AbortSignal | undefined;
+    let finish: (outcome: AttemptOutcome) => void = () => {};
+    const machine = withAttemptWork({
+      runAttempt: (_input, s) => {
+        signal = s;
+        return new Promise<AttemptOutcome>((resolve) => (finish = resolve));
+      },
+      recordFailure: async () => "retry",
+    });
+    const actor = createActor(machine, { input: { ...WHO, attempt: 0 }, clock: new SimulatedClock() });
+    const errors: unknown[] = [];
+    actor.subscribe({ error: (e) => errors.push(e) });
+    actor.start();
+    expect(signal?.aborted).toBe(false);
+    actor.send({ type: "STOP" });
+    expect(signal?.aborted).toBe(true);
+    expect(actor.getSnapshot().value).toBe("stopped");
+    finish({ kind: "ended" });
+    await settle();
+    expect(actor.getSnapshot().value).toBe("stopped");
+    expect(errors).toEqual([]);
+  });
+
+  it("fails the attempt when its work throws, and backs off when the failure cannot be stored", async () => {
+    const attempts: number[] = [];
+    const machine = withAttemptWork({
+      runAttempt: async (input) => {
+        attempts.push(input.attempt);
+        if (attempts.length === 1) throw new Error("transport broke");
+        return { kind: "ended" };
+      },
+      recordFailure: async () => {
+        throw new Error("disk full");
+      },
+      retryDelay: () => 500,
+    });
+    const clock = new SimulatedClock();
+    const actor = createActor(machine, { input: { ...WHO, attempt: 0 }, clock });
+    actor.start();
+    await settle();
+    expect(actor.getSnapshot().value).toBe("backingOff");
+    expect(actor.getSnapshot().context.lastFailure).toContain("transport broke");
+    clock.increment(500);
+    await settle();
+    expect(actor.getSnapshot().value).toBe("ended");
+    // The failure was not stored, so the count did not move: the retry runs as the same attempt.
+    expect(attempts).toEqual([0, 0]);
   });
 });
