@@ -20,9 +20,16 @@ export class Http2Transport implements Transport {
     });
     let writable = true;
     const response = new Promise<StreamResponse>((resolve, reject) => {
-      req.once("response", (h) => resolve({ status: Number(h[":status"]), headers: h }));
+      let answered = false;
+      req.once("response", (h) => {
+        answered = true;
+        resolve({ status: Number(h[":status"]), headers: h });
+      });
       req.once("error", reject);
-      req.once("close", () => reject(new Error(`stream closed before response headers (code ${req.rstCode})`)));
+      // Every stream closes; the error (and its stack trace) is only built when no response came first.
+      req.once("close", () => {
+        if (!answered) reject(new Error(`stream closed before response headers (code ${req.rstCode})`));
+      });
     });
     response.catch(() => {});
     return {
