@@ -1,4 +1,4 @@
-import { assign, setup } from "xstate";
+import { assign, setup, type AnyActorRef } from "xstate";
 import type { AttemptOutcome } from "./attempt-runner.js";
 
 /** Which invocation, under which leader: fixed for the machine's life and handed to its work. */
@@ -147,7 +147,7 @@ export const attemptMachine = setup({
  */
 export function withAttemptWork(work: AttemptWork): typeof attemptMachine {
   const running = new WeakMap<object, AbortController>();
-  const report = (self: { getSnapshot(): { status: string }; send(event: AttemptMachineEvent): void }, event: AttemptMachineEvent) => {
+  const report = (self: AnyActorRef, event: AttemptMachineEvent) => {
     if (self.getSnapshot().status === "active") self.send(event);
   };
   return attemptMachine.provide({

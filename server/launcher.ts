@@ -2,7 +2,8 @@
 // The `stet` bin (bundled to dist/stet.cjs by scripts/bundle.mjs; CommonJS, which Node starts a few ms
 // sooner than an ES module). It runs the server bundle dist/stet-server.cjs with the V8 code cache that
 // the build recorded from a real start: compiled code is loaded instead of parsing 2.2 MB of JavaScript
-// and compiling every function startup calls (Node 20 has no module compile cache). A missing, stale or rejected cache only costs that time back.
+// and compiling every function startup calls (Node 20 has no module compile cache). A missing, stale or
+// rejected cache only costs that time back.
 import fs from "node:fs";
 import Module from "node:module";
 import path from "node:path";
