@@ -1,6 +1,14 @@
 import BetterSqlite3, { type Database } from "better-sqlite3";
 import { StetError, toError } from "../../protocol/errors.js";
 
+/**
+ * SQLite's page cache, in KiB. better-sqlite3 builds SQLite with a 16 MiB default; the pages stet reads
+ * back (recent journal, invocation and inbox rows, the b-trees' inner pages) fit in far less, and the
+ * rest is read from the OS's cache. Measured with `npm run bench`: 4 MiB took 7-19 MB off peak RSS (W7,
+ * SCALE) at the same CPU per invocation.
+ */
+export const PAGE_CACHE_KIB = 4096;
+
 export interface OpenDatabaseOptions {
   /** `full` fsyncs every commit (the default, like Restate's log); `normal` trades the last commits for speed. */
   readonly synchronous?: "full" | "normal";
@@ -37,5 +45,6 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): D
   }
   db.pragma(`synchronous = ${options.synchronous === "normal" ? "NORMAL" : "FULL"}`);
   db.pragma("foreign_keys = ON");
+  db.pragma(`cache_size = -${PAGE_CACHE_KIB}`);
   return db;
 }
