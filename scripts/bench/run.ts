@@ -22,6 +22,7 @@ import path from "node:path";
 import { median, type Errors } from "./load.js";
 import { busyCores, machineTicks, memory } from "./proc.js";
 import { runRetention, runScale } from "./scale.js";
+import { buildStartupFloor } from "./startup-floor.js";
 import { distPath, freePort, registerDeployment, useDist, repoRoot, restateBinary, restateEnvDefaults, sleep, startServer, tail, type ServerKind } from "./servers.js";
 import { runWorkload, TITLES, WORKLOADS, type Metrics, type ServiceProcess, type WorkloadId } from "./workloads.js";
 
@@ -210,6 +211,7 @@ const LABELS: Record<string, string> = {
   startupAdminMs: "startup to admin /health, empty folder (ms)",
   startupIngressMs: "startup to ingress /restate/health, empty folder (ms)",
   startupIngressMsExtraCa: "the same, stet with the environment's NODE_EXTRA_CA_CERTS (ms)",
+  startupFloorMs: "the floor: two fastify apps with only the health routes, bundled and code-cached like stet (ms)",
   idleRssMb: "idle RSS after start + registration (MB)",
   peakRssRoundMb: "peak RSS over the round, VmHWM (MB)",
   shutdownMs: "SIGTERM to exit (ms)",
@@ -399,7 +401,18 @@ async function main(): Promise<void> {
         rmSync(dataDir, { recursive: true, force: true });
         return server.startup;
       };
+      // The floor starts through stet's launcher and goes in stet's column: the startup that any fastify
+      // server started the way stet is pays before stet does anything of its own.
+      const floor = order.includes("stet") ? await buildStartupFloor(mkdtempSync(path.join(work, "floor-")), path.join(logDir, "floor.log")) : undefined;
       for (let sample = 1; sample <= args.startupSamples; sample++) {
+        if (floor !== undefined) {
+          if (args.quietWaitS > 0) await waitQuiet(args.quietWaitS);
+          const dataDir = mkdtempSync(path.join(work, "floor-start-"));
+          const server = await startServer("stet", { dataDir, logFile: path.join(logDir, "floor.log"), bin: floor });
+          await server.stop();
+          rmSync(dataDir, { recursive: true, force: true });
+          put(table, "STARTUP", "stet", { startupFloorMs: server.startup.ingressMs });
+        }
         for (const kind of order) {
           if (args.quietWaitS > 0) await waitQuiet(args.quietWaitS);
           const startup = await startOnce(kind);
@@ -410,7 +423,9 @@ async function main(): Promise<void> {
         }
       }
       const med = (kind: ServerKind): string => fmt(median(table.get("STARTUP")?.get("startupIngressMs")?.[kind] ?? []));
-      log(`STARTUP: ${args.startupSamples} starts each, median to ingress health: ${order.map((k) => `${k} ${med(k)} ms`).join(", ")}`);
+      const floorMs = table.get("STARTUP")?.get("startupFloorMs")?.["stet"];
+      const floorNote = floorMs === undefined ? "" : `, the fastify floor ${fmt(median(floorMs))} ms`;
+      log(`STARTUP: ${args.startupSamples} starts each, median to ingress health: ${order.map((k) => `${k} ${med(k)} ms`).join(", ")}${floorNote}`);
     }
 
     if (args.only.has("SCALE")) {
@@ -455,7 +470,7 @@ async function main(): Promise<void> {
   const titles: Record<string, string> = {
     ...TITLES,
     R: "resources (every round)",
-    STARTUP: `startup on a fresh empty data folder, ${args.startupSamples} starts per server, alternating`,
+    STARTUP: `startup on a fresh empty data folder, ${args.startupSamples} starts per server, alternating (stet's column also has the floor: a fastify hello world started like stet)`,
     SCALE: `${args.scaleCount} invocations ready at once (/send?delay= Bench/noop, all due at one instant T), then restart on them completed — single round; throughput, CPU and peak RSS from T`,
     RETENTION: `${args.retentionCount} invocations with 5 s journal + idempotency retention: storage and reclaim — single round`,
   };

@@ -18,8 +18,10 @@ export interface StartOptions {
   readonly logFile: string;
   /** Extra node flags for stet (e.g. --cpu-prof). */
   readonly nodeFlags?: readonly string[];
-  /** Extra environment for restate-server. */
+  /** Extra environment for the server. */
   readonly env?: Record<string, string>;
+  /** stet: a launcher to start instead of the shipped bin (the startup floor). */
+  readonly bin?: string;
   /** stet: keep NODE_EXTRA_CA_CERTS from this environment (see `stetEnv`). */
   readonly keepExtraCaCerts?: boolean;
 }
@@ -108,7 +110,7 @@ export async function startServer(kind: ServerKind, opts: StartOptions): Promise
       process.execPath,
       [
         ...(opts.nodeFlags ?? []),
-        stetCli(),
+        opts.bin ?? stetCli(),
         "start",
         "--data-dir",
         opts.dataDir,
@@ -121,7 +123,7 @@ export async function startServer(kind: ServerKind, opts: StartOptions): Promise
         "--log-level",
         "warn",
       ],
-      { cwd: repoRoot, stdio: ["ignore", logFd, logFd], env: stetEnv(opts.keepExtraCaCerts) },
+      { cwd: repoRoot, stdio: ["ignore", logFd, logFd], env: { ...stetEnv(opts.keepExtraCaCerts), ...opts.env } },
     );
   } else {
     child = spawn(restateBinary(), ["--no-logo"], {
