@@ -27,10 +27,11 @@ const common = {
 
 // Earlier layouts: the bin was dist/stet.mjs and the server dist/stet.cjs.
 for (const stale of [cacheFile, "dist/stet.mjs", "dist/stet.mjs.map", "dist/stet.cjs.cache", "dist/stet.cjs.map"]) rmSync(stale, { force: true });
-await build({
+const server = await build({
   ...common,
   entryPoints: ["dist/server/cli.js"],
   outfile: serverFile,
+  metafile: true,
   external: ["better-sqlite3"],
   // The first line names this build: the launcher uses a recorded cache only with the bundle it came from.
   banner: { js: `// stet-build:${randomUUID()}\n"use strict";\n${importMetaUrl}` },
@@ -43,6 +44,7 @@ await build({
   sourcemap: true,
 });
 assertAscii(serverFile);
+assertNoExternalDynamicImport(server.metafile);
 await build({
   ...common,
   entryPoints: ["dist/server/launcher.js"],
@@ -52,6 +54,21 @@ await build({
 // The bin starts with `#!/usr/bin/env node`: runnable as ./dist/stet.cjs, not only through npm's link.
 chmodSync("dist/stet.cjs", 0o755);
 await recordCodeCache();
+
+/**
+ * A dynamic `import()` of a module outside the bundle (a builtin, better-sqlite3) works from the bundle
+ * only while it runs without its code cache: Node 20 loses the script's dynamic-import hook for functions
+ * it takes from the cache (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING, seen with `import("node:readline")`),
+ * so such an import would fail in the shipped bin alone. Imports between our own modules are bundled.
+ */
+function assertNoExternalDynamicImport(metafile) {
+  const found = Object.entries(metafile.inputs).flatMap(([file, input]) =>
+    input.imports.filter((i) => i.kind === "dynamic-import" && i.external).map((i) => `${file}: import("${i.path}")`),
+  );
+  if (found.length > 0) {
+    throw new Error(`the server bundle must not import() modules it does not contain (use a static import or require):\n${found.join("\n")}`);
+  }
+}
 
 /** The launcher reads the bundle as latin1 (no UTF-8 decoding): only right when every byte is ASCII. */
 function assertAscii(file) {
