@@ -23,7 +23,7 @@ import { median, type Errors } from "./load.js";
 import { busyCores, machineTicks, memory } from "./proc.js";
 import { runRetention, runScale } from "./scale.js";
 import { buildStartupFloor } from "./startup-floor.js";
-import { distPath, freePort, registerDeployment, useDist, repoRoot, restateBinary, restateEnvDefaults, sleep, startServer, tail, type ServerKind } from "./servers.js";
+import { distPath, freePort, registerDeployment, useDist, repoRoot, restateBinary, restateEnvDefaults, sleep, startServer, tail, type ServerKind, type StartOptions } from "./servers.js";
 import { runWorkload, TITLES, WORKLOADS, type Metrics, type ServiceProcess, type WorkloadId } from "./workloads.js";
 
 // --- arguments ------------------------------------------------------------------------------------------
@@ -394,9 +394,9 @@ async function main(): Promise<void> {
 
     if (args.only.has("STARTUP")) {
       /** Starts `kind` once on a fresh empty folder and stops it; returns its startup times. */
-      const startOnce = async (kind: ServerKind, keepExtraCaCerts = false) => {
+      const startOnce = async (kind: ServerKind, extra: Partial<StartOptions> = {}) => {
         const dataDir = mkdtempSync(path.join(work, `${kind}-startup-`));
-        const server = await startServer(kind, { dataDir, logFile: path.join(logDir, `${kind}-startup.log`), nodeFlags: nodeFlagsFor(kind, args), keepExtraCaCerts });
+        const server = await startServer(kind, { dataDir, logFile: path.join(logDir, `${kind}-startup.log`), nodeFlags: nodeFlagsFor(kind, args), ...extra });
         await server.stop();
         rmSync(dataDir, { recursive: true, force: true });
         return server.startup;
@@ -407,18 +407,15 @@ async function main(): Promise<void> {
       for (let sample = 1; sample <= args.startupSamples; sample++) {
         if (floor !== undefined) {
           if (args.quietWaitS > 0) await waitQuiet(args.quietWaitS);
-          const dataDir = mkdtempSync(path.join(work, "floor-start-"));
-          const server = await startServer("stet", { dataDir, logFile: path.join(logDir, "floor.log"), bin: floor });
-          await server.stop();
-          rmSync(dataDir, { recursive: true, force: true });
-          put(table, "STARTUP", "stet", { startupFloorMs: server.startup.ingressMs });
+          const startup = await startOnce("stet", { bin: floor, logFile: path.join(logDir, "floor.log") });
+          put(table, "STARTUP", "stet", { startupFloorMs: startup.ingressMs });
         }
         for (const kind of order) {
           if (args.quietWaitS > 0) await waitQuiet(args.quietWaitS);
           const startup = await startOnce(kind);
           put(table, "STARTUP", kind, { startupAdminMs: startup.adminMs, startupIngressMs: startup.ingressMs });
           if (kind === "stet" && process.env["NODE_EXTRA_CA_CERTS"] !== undefined) {
-            put(table, "STARTUP", kind, { startupIngressMsExtraCa: (await startOnce(kind, true)).ingressMs });
+            put(table, "STARTUP", kind, { startupIngressMsExtraCa: (await startOnce(kind, { keepExtraCaCerts: true })).ingressMs });
           }
         }
       }
