@@ -44,7 +44,24 @@ function restateServerBinary(): string {
  * Starts the official `restate-server` (single node, all roles) on loopback with random ports and a fresh
  * base dir, and resolves once its admin `/health` answers 200 and ingress accepts connections.
  */
-export async function startRestateServer(options: { readyTimeoutMs?: number; env?: Record<string, string> } = {}): Promise<RestateServer> {
+export async function startRestateServer(options: StartOptions = {}): Promise<RestateServer> {
+  // freePort() releases the port before the server binds it, so another test process may take it in
+  // between; such a start fails with "Address in use" and is worth another try on fresh ports.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(options);
+    } catch (error) {
+      if (attempt >= 3 || !String(error).includes("Address in use")) throw error;
+    }
+  }
+}
+
+interface StartOptions {
+  readonly readyTimeoutMs?: number;
+  readonly env?: Record<string, string>;
+}
+
+async function startOnce(options: StartOptions): Promise<RestateServer> {
   const dir = tempDir("restate-server-");
   const [ingressPort, adminPort, fabricPort] = await Promise.all([freePort(), freePort(), freePort()]);
   const child = spawn(restateServerBinary(), ["--no-logo"], {
