@@ -4,7 +4,7 @@ import { Command, CommanderError, type Option } from "commander";
 import { StetError } from "../protocol/errors.js";
 import { ConfigError, type ConfigProblem } from "./config-errors.js";
 import { SETTINGS, parseStartConfig, parseWipeConfig, type SettingSpec } from "./config.js";
-import { checkDataDir, checkWipeable, wipeDataDir } from "./data-dir.js";
+import { checkDataDir } from "./data-dir.js";
 import { stetVersion } from "./version.js";
 
 /** Exit codes: 1 = the command failed, 2 = it was used wrongly (bad flags or values, missing --yes). */
@@ -88,6 +88,8 @@ async function startCommand(flags: Record<string, unknown>, leftovers: readonly 
 async function wipeCommand(flags: Record<string, unknown>, leftovers: readonly string[]): Promise<Outcome> {
   try {
     const { dataDir } = withLeftovers(leftovers, "wipe", () => parseWipeConfig(flags, process.env));
+    // Loaded only here: it needs the native SQLite driver to take the folder's lock.
+    const { checkWipeable, wipeDataDir } = await import("./wipe-data-dir.js");
     // Refuses a foreign folder before asking anything.
     if (checkWipeable(dataDir) === "missing") {
       process.stdout.write(`nothing to wipe: ${dataDir} does not exist\n`);

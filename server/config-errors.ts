@@ -15,6 +15,8 @@ export const CONFIG_ERROR_CODES = {
   dataDirInvalid: "STET_DATA_DIR_INVALID",
   /** The folder is not a stet data folder (no stet.json) and stet will not adopt or delete it. */
   dataDirForeign: "STET_DATA_DIR_FOREIGN",
+  /** A running stet (or a wipe under way) holds the folder: starting or wiping it must wait. */
+  dataDirInUse: "STET_DATA_DIR_IN_USE",
 } as const;
 
 /** One invalid setting: which flag or env var, the value given, and what is wrong with it. */
@@ -66,5 +68,14 @@ export class DataDirError extends StetError {
   ) {
     super(code, message, { status: 500, ...options });
     this.name = "DataDirError";
+  }
+}
+
+/** Another process holds the data folder's lock; `holder` says who, as far as its record tells. */
+export class DataDirInUseError extends StetError {
+  constructor(dir: string, holder: string, act: "start" | "wipe", cause?: unknown) {
+    const advice = act === "wipe" ? "stop it first (SIGTERM), then wipe the folder" : "stop it first, or use another --data-dir";
+    super(CONFIG_ERROR_CODES.dataDirInUse, `data folder ${dir} is in use by ${holder}; ${advice}`, { status: 409, cause });
+    this.name = "DataDirInUseError";
   }
 }

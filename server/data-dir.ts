@@ -6,7 +6,8 @@ import { DEFAULT_PARTITIONS, MAX_PARTITIONS, MIN_PARTITIONS } from "./config.js"
 
 /**
  * The data folder. `stet.json` marks a folder as stet's and holds the settings fixed at creation;
- * creating, resuming and wiping are distinct acts, and persisted settings win over flags.
+ * creating, resuming and wiping (server/wipe-data-dir.ts) are distinct acts, and persisted settings win
+ * over flags.
  *
  * The functions are synchronous: they run once, before anything else starts, and the SQLite driver
  * that opens `stet.db` next is synchronous too.
@@ -17,8 +18,8 @@ export const SETTINGS_FILE = "stet.json";
 export const DB_FILE = "stet.db";
 export const SPILL_DIR = "queue-spill";
 /** SQLite's companions of stet.db (WAL mode, plus the rollback journal should WAL ever be off). */
-const DB_COMPANIONS = [`${DB_FILE}-wal`, `${DB_FILE}-shm`, `${DB_FILE}-journal`];
-const TEMP_PREFIX = `${SETTINGS_FILE}.tmp-`;
+export const DB_COMPANIONS = [`${DB_FILE}-wal`, `${DB_FILE}-shm`, `${DB_FILE}-journal`];
+export const TEMP_PREFIX = `${SETTINGS_FILE}.tmp-`;
 /** A fresh ext4 volume (a Docker or Kubernetes mount) holds this; it does not make the folder foreign. */
 const IGNORED_IN_NEW_FOLDER = new Set(["lost+found"]);
 
@@ -99,7 +100,9 @@ export function checkDataDir(dir: string, requested: RequestedSettings = {}): Da
   if (requested.partitions !== undefined && requested.partitions !== settings.partitions) {
     throw new DataDirConflictError(
       `data folder ${dir} was created with ${settings.partitions} partitions; --partitions ${requested.partitions} ` +
-        "conflicts with it (changing the partition count is a separate, explicit operation)",
+        "conflicts with it: the count cannot change once a folder exists. Leave out --partitions to resume " +
+        `this folder, use a new --data-dir for ${requested.partitions} partitions, or delete this folder's data ` +
+        `first with 'stet wipe --data-dir ${dir}'`,
     );
   }
   return settings;
@@ -126,60 +129,6 @@ export function inspectDataDir(dir: string): "missing" | "empty" | "stet" | "for
   if (entries.includes(SETTINGS_FILE)) return "stet";
   const others = entries.filter((name) => !name.startsWith(TEMP_PREFIX) && !IGNORED_IN_NEW_FOLDER.has(name));
   return others.length === 0 ? "empty" : "foreign";
-}
-
-export interface WipeResult {
-  /** Absolute path of the folder. */
-  readonly dir: string;
-  /** False when there was no folder at all (nothing to do). */
-  readonly existed: boolean;
-  /** Absolute paths removed, in order. */
-  readonly removed: readonly string[];
-  /** True when the folder itself was removed (it held nothing else). */
-  readonly removedDir: boolean;
-}
-
-/** Whether wipeDataDir would act: "stet", or "missing" (nothing to do); throws for any other folder. */
-export function checkWipeable(dir: string): "missing" | "stet" {
-  const abs = path.resolve(dir);
-  const kind = inspectDataDir(abs);
-  if (kind === "missing" || kind === "stet") return kind;
-  throw new DataDirError(
-    CONFIG_ERROR_CODES.dataDirForeign,
-    `${abs} does not look like a stet data folder (it has no ${SETTINGS_FILE}); refusing to delete anything in it`,
-  );
-}
-
-/**
- * Removes stet's files from a data folder, then the folder if nothing else is left. Refuses a folder
- * without stet.json, so a mistyped path can never delete unrelated files. stet.json goes last: if the
- * wipe is interrupted, the folder still reads as stet's and the wipe can simply be repeated.
- */
-export function wipeDataDir(dir: string): WipeResult {
-  const abs = path.resolve(dir);
-  if (checkWipeable(abs) === "missing") return Object.freeze({ dir: abs, existed: false, removed: [], removedDir: false });
-  const removed: string[] = [];
-  const remove = (name: string, recursive = false): void => {
-    const target = path.join(abs, name);
-    if (!fs.existsSync(target) && !isSymlink(target)) return;
-    // rmSync never follows a symlink: a link named queue-spill is removed, not its target.
-    fs.rmSync(target, { recursive, force: true });
-    removed.push(target);
-  };
-  for (const name of fs.readdirSync(abs)) if (name.startsWith(TEMP_PREFIX)) remove(name);
-  for (const name of [DB_FILE, ...DB_COMPANIONS]) remove(name);
-  remove(SPILL_DIR, true);
-  remove(SETTINGS_FILE);
-
-  let removedDir = false;
-  try {
-    fs.rmdirSync(abs);
-    removedDir = true;
-  } catch (err) {
-    // Other files live here (or the path is a symlink): they are not ours, so the folder stays.
-    if (!isCode(err, "ENOTEMPTY", "EEXIST", "ENOTDIR", "EBUSY")) throw err;
-  }
-  return Object.freeze({ dir: abs, existed: true, removed: Object.freeze(removed), removedDir });
 }
 
 function readSettings(dir: string): DataDirSettings {
@@ -276,15 +225,7 @@ function removeStaleTemps(dir: string): void {
   }
 }
 
-function isSymlink(target: string): boolean {
-  try {
-    return fs.lstatSync(target).isSymbolicLink();
-  } catch {
-    return false;
-  }
-}
-
-function isCode(err: unknown, ...codes: string[]): boolean {
+export function isCode(err: unknown, ...codes: string[]): boolean {
   return typeof err === "object" && err !== null && codes.includes((err as NodeJS.ErrnoException).code ?? "");
 }
 

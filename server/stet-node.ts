@@ -1,16 +1,19 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
-import type { AddressInfo } from "node:net";
+import Fastify, { type FastifyBaseLogger } from "fastify";
 import { pino, type Logger } from "pino";
 import { Invoker, type InvokerEvent } from "../invoker/index.js";
-import { openDatabase, PartitionSet, type ProcessorEvent } from "../partition/index.js";
+import path from "node:path";
+import { DatabaseLockedError, holdDatabase, openDatabase, PartitionSet, type ProcessorEvent } from "../partition/index.js";
 import { toError } from "../protocol/errors.js";
 import type { ProtocolVersion } from "../protocol/index.js";
-import type { StetConfig } from "./config.js";
-import { openDataDir, type OpenedDataDir } from "./data-dir.js";
+import { DataDirInUseError } from "./config-errors.js";
+import { SETTINGS, type StetConfig } from "./config.js";
+import { DB_FILE, inspectDataDir, openDataDir, type OpenedDataDir } from "./data-dir.js";
+import { describeOwner, recordOwner } from "./data-dir-owner.js";
+import { DEFAULT_IDLE_GRACE_MS, HttpListener, LISTEN_ERROR_CODES, ListenError } from "./http/http-listener.js";
 import { ingressCors } from "./ingress/cors.js";
-import { ingressClientErrorHandler, ingressFrameworkErrors } from "./ingress/ingress-errors.js";
+import { ingressClientErrorHandler, ingressFrameworkErrors, writeIngressUnavailable } from "./ingress/ingress-errors.js";
 import { ingressPlugin, type IngressRegistry } from "./ingress/ingress-plugin.js";
-import { buildAdminApp } from "./admin/index.js";
+import { buildAdminApp, writeAdminUnavailable } from "./admin/index.js";
 import { lazySchemaController } from "./http/lazy-schema-compilers.js";
 import { DeploymentRegistry } from "./registry/index.js";
 import { registryViews } from "./registry-views.js";
@@ -26,6 +29,11 @@ export interface StetNodeOptions {
   readonly expiryIntervalMs?: number;
   /** Highest service protocol version offered to deployments (5–7). Default 6, as Restate 1.7. */
   readonly maxProtocolVersion?: ProtocolVersion;
+  /**
+   * How long shutdown keeps a client's idle keep-alive connection open, in ms, so that a request already
+   * on its way gets a 503 rather than a reset. Default 1 s, at most a quarter of the shutdown timeout.
+   */
+  readonly idleConnectionGraceMs?: number;
 }
 
 export interface StetNode {
@@ -40,14 +48,17 @@ export interface StetNode {
 }
 
 /**
- * The composition root: opens the data folder and storage, builds the partitions, the invoker, the
- * registry and both HTTP apps, and starts them. Cleanups run in reverse order of creation.
+ * The composition root: binds both ports, opens the data folder and storage, builds the partitions, the
+ * invoker, the registry and both HTTP apps, and starts them. Cleanups run in reverse order of creation.
  */
 export async function startStetNode(config: StetConfig, options: StetNodeOptions = {}): Promise<StetNode> {
   const log = options.logger ?? pino({ level: config.logLevel });
-  const dataDir = openDataDir(config.dataDir, { partitions: config.partitions });
-  const db = openDatabase(dataDir.dbFile);
-  const cleanups: Array<() => Promise<void> | void> = [() => void db.close()];
+  // Ports first: one that cannot be bound fails the start before the data folder is created or opened.
+  const [ingressPort, adminPort] = await bindPorts(config).catch((error: unknown) => {
+    throw whoHoldsThePort(error, config.dataDir);
+  });
+  const idleGraceMs = options.idleConnectionGraceMs ?? Math.min(DEFAULT_IDLE_GRACE_MS, config.shutdownTimeoutMs / 4);
+  const cleanups: Array<() => Promise<unknown> | void> = [() => Promise.all([ingressPort.close(idleGraceMs), adminPort.close(idleGraceMs)])];
   const runCleanups = async () => {
     for (const cleanup of cleanups.splice(0).reverse()) {
       try {
@@ -59,6 +70,11 @@ export async function startStetNode(config: StetConfig, options: StetNodeOptions
   };
 
   try {
+    const dataDir = openDataDir(config.dataDir, { partitions: config.partitions });
+    const db = openStetDatabase(dataDir);
+    cleanups.push(() => void db.close());
+    cleanups.push(recordOwner(dataDir.dir, { ingressUrl: ingressPort.url, adminUrl: adminPort.url }));
+
     // Each component migrates its own tables when it is built; building them in one transaction commits
     // every migration step together: one fsync on a new data folder instead of one per step.
     const { registry, views, partitions } = db.transaction(() => {
@@ -95,12 +111,10 @@ export async function startStetNode(config: StetConfig, options: StetNodeOptions
     cleanups.push(() => invoker.close());
     partitions.start(invoker);
 
+    const shutdown = new AbortController();
     const ingress = Fastify({
       loggerInstance: log.child({ api: "ingress" }) as FastifyBaseLogger,
-      forceCloseConnections: true,
-      // A client that sends headers and then stalls its body must not hold a connection forever; this
-      // bounds receiving the request only, not waiting for an invocation's outcome.
-      requestTimeout: 60_000,
+      serverFactory: ingressPort.serverFactory,
       schemaController: lazySchemaController(),
       // Requests refused before a route runs (bad percent-encoding, oversized headers) answer in Restate's shape.
       frameworkErrors: ingressFrameworkErrors,
@@ -110,16 +124,28 @@ export async function startStetNode(config: StetConfig, options: StetNodeOptions
     await ingress.register(ingressPlugin, {
       registry: views satisfies IngressRegistry,
       engine: partitions,
+      shutdown: shutdown.signal,
     });
-    cleanups.push(() => ingress.close());
-    const ingressUrl = await listen(ingress, config.host, config.ingressPort);
-
     // After ingress, so that `GET /version` can report where it listens (as Restate's does).
-    const admin = buildAdminApp({ registry, invocations: partitions, logger: log.child({ api: "admin" }), ingressUrl: `${ingressUrl}/` });
-    cleanups.push(() => admin.close());
-    const adminUrl = await listen(admin, config.host, config.adminPort);
-    log.info({ ingressUrl, adminUrl, dataDir: dataDir.dir, partitions: dataDir.settings.partitions }, "stet is ready");
+    const admin = buildAdminApp({
+      registry,
+      invocations: partitions,
+      logger: log.child({ api: "admin" }),
+      ingressUrl: `${ingressPort.url}/`,
+      serverFactory: adminPort.serverFactory,
+    });
+    await Promise.all([ingress.ready(), admin.ready()]);
+    cleanups.push(() => Promise.all([ingress.close(), admin.close()]));
+    // First step of a shutdown: no new requests (they get a 503), waiting callers get theirs, and the
+    // requests under way finish while the engine still runs.
+    cleanups.push(() => {
+      shutdown.abort();
+      return Promise.all([ingressPort.drain(), adminPort.drain()]);
+    });
 
+    const ingressUrl = ingressPort.url;
+    const adminUrl = adminPort.url;
+    log.info({ ingressUrl, adminUrl, dataDir: dataDir.dir, partitions: dataDir.settings.partitions }, "stet is ready");
     return { dataDir, ingressUrl, adminUrl, partitions, invoker, registry, close: runCleanups };
   } catch (error) {
     await runCleanups();
@@ -127,9 +153,53 @@ export async function startStetNode(config: StetConfig, options: StetNodeOptions
   }
 }
 
-async function listen(app: FastifyInstance, host: string, port: number): Promise<string> {
-  await app.listen({ host, port });
-  const address = app.server.address() as AddressInfo;
-  const shownHost = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host;
-  return `http://${shownHost}:${address.port}`;
+async function bindPorts(config: StetConfig): Promise<[HttpListener, HttpListener]> {
+  const ingress = await HttpListener.bind({
+    role: "ingress",
+    host: config.host,
+    port: config.ingressPort,
+    portSetting: SETTINGS.ingressPort,
+    unavailable: writeIngressUnavailable,
+    // A client that sends headers and then stalls its body must not hold a connection forever; this
+    // bounds receiving the request only, not waiting for an invocation's outcome.
+    requestTimeoutMs: 60_000,
+  });
+  try {
+    const admin = await HttpListener.bind({
+      role: "admin",
+      host: config.host,
+      port: config.adminPort,
+      portSetting: SETTINGS.adminPort,
+      unavailable: writeAdminUnavailable,
+    });
+    return [ingress, admin];
+  } catch (error) {
+    await ingress.close(0);
+    throw error;
+  }
+}
+
+/**
+ * A port in use is most often held by a stet already running on the same data folder: say that instead
+ * (it names the process). Probes the folder's lock only on this error path.
+ */
+function whoHoldsThePort(error: unknown, dir: string): unknown {
+  if (!(error instanceof ListenError) || error.code !== LISTEN_ERROR_CODES.portInUse) return error;
+  const abs = path.resolve(dir);
+  try {
+    if (inspectDataDir(abs) === "stet") holdDatabase(path.join(abs, DB_FILE)).release();
+  } catch (probeError) {
+    if (probeError instanceof DatabaseLockedError) return new DataDirInUseError(abs, describeOwner(abs), "start", error);
+  }
+  return error;
+}
+
+/** Opens the folder's database, or fails naming the process that holds it. */
+function openStetDatabase(dataDir: OpenedDataDir) {
+  try {
+    return openDatabase(dataDir.dbFile);
+  } catch (error) {
+    if (error instanceof DatabaseLockedError) throw new DataDirInUseError(dataDir.dir, describeOwner(dataDir.dir), "start", error);
+    throw error;
+  }
 }

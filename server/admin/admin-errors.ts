@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
+import type { ServerResponse } from "node:http";
 import { StetError } from "../../protocol/errors.js";
 
 /** Coded errors raised by the admin routes themselves (request checks, invocation control). */
@@ -75,6 +76,15 @@ export function adminErrorHandler(error: FastifyError | Error, request: FastifyR
 }
 
 const body = (message: string, restateCode: string | null): ErrorDescriptionJson => ({ message, restate_code: restateCode });
+
+/** The 503 of a request that reaches the admin port while stet starts or shuts down (raw response, no app). */
+export function writeAdminUnavailable(response: ServerResponse, reason: "starting" | "stopping"): void {
+  const text = JSON.stringify(
+    body(reason === "starting" ? "stet is starting; try again in a moment" : "stet is shutting down; try again once it is back", null),
+  );
+  response.writeHead(503, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+  response.end(text);
+}
 
 /**
  * Fastify's `frameworkErrors` for the admin app: errors raised before any route runs (a path that is not

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from "fastify";
 import { adminErrorHandler, adminFrameworkErrors } from "./admin-errors.js";
 import { stetVersion } from "../version.js";
 import { lazySchemaController } from "../http/lazy-schema-compilers.js";
@@ -6,7 +6,7 @@ import { adminPlugin, withoutApiVersion, type AdminPluginOptions, type AdminVers
 
 export { adminPlugin, MAX_ADMIN_API_VERSION, MIN_ADMIN_API_VERSION } from "./admin-plugin.js";
 export type { AdminPluginOptions, AdminVersionInfo } from "./admin-plugin.js";
-export { AdminError, AdminErrorCode, adminErrorHandler, type ErrorDescriptionJson } from "./admin-errors.js";
+export { AdminError, AdminErrorCode, adminErrorHandler, writeAdminUnavailable, type ErrorDescriptionJson } from "./admin-errors.js";
 export * from "./deployment-view.js";
 export * from "./service-view.js";
 export { invocationRoutes, invocationNotFound, type InvocationControl, type InvocationRoutesOptions } from "./invocation-routes.js";
@@ -20,16 +20,18 @@ export interface AdminAppOptions extends Omit<AdminPluginOptions, "versionInfo">
   readonly ingressUrl?: string;
   /** Overrides of the version report; `version` defaults to stet's package version. */
   readonly versionInfo?: Partial<AdminVersionInfo>;
+  /** The server the app serves (fastify's `serverFactory`); without it, `listen` makes one. */
+  readonly serverFactory?: FastifyServerOptions["serverFactory"];
 }
 
 /**
  * The admin HTTP app (Restate 1.7's admin API subset), ready to `listen` or `inject`. Library code
- * never listens: the composition root does. Open connections are closed on `close()`.
+ * never listens: the composition root binds the port (server/http/http-listener.ts) and closes it.
  */
 export function buildAdminApp(options: AdminAppOptions): FastifyInstance {
   const app = Fastify({
     ...(options.logger === undefined ? {} : { loggerInstance: options.logger }),
-    forceCloseConnections: true,
+    ...(options.serverFactory === undefined ? { forceCloseConnections: true } : { serverFactory: options.serverFactory }),
     schemaController: lazySchemaController(),
     rewriteUrl: (request) => withoutApiVersion(request.url ?? "/"),
     // Requests refused before any route runs answer in the admin error shape, not fastify's.
@@ -39,7 +41,7 @@ export function buildAdminApp(options: AdminAppOptions): FastifyInstance {
   app.setNotFoundHandler((request, reply) => {
     void reply.status(404).send({ message: `no admin route ${request.method} ${request.originalUrl}`, restate_code: null });
   });
-  const { logger: _logger, ingressUrl, versionInfo, ...plugin } = options;
+  const { logger: _logger, ingressUrl, versionInfo, serverFactory: _serverFactory, ...plugin } = options;
   void app.register(adminPlugin, {
     ...plugin,
     versionInfo: {

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
-import { maxHeaderSize } from "node:http";
+import { maxHeaderSize, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import { applyIngressCors } from "./cors.js";
 
@@ -18,7 +18,28 @@ export function sendIngressError(
     .code(status)
     .header("x-restate-error-source", source)
     .header("content-type", "application/json")
-    .send(JSON.stringify({ code, message, source }));
+    .send(ingressErrorBody(code, message, source));
+}
+
+const ingressErrorBody = (code: number, message: string, source: "ingress" | "invocation"): string =>
+  JSON.stringify({ code, message, source });
+
+/**
+ * The 503 of a request that reaches the ingress port while stet starts or shuts down, written on the
+ * raw response: it never reaches the app (and so never the engine).
+ */
+export function writeIngressUnavailable(response: ServerResponse, reason: "starting" | "stopping"): void {
+  const message =
+    reason === "starting"
+      ? "stet is starting; send the request again in a moment"
+      : "stet is shutting down and did not accept this request; send it again once stet is back";
+  const body = ingressErrorBody(503, message, "ingress");
+  response.writeHead(503, {
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(body),
+    "x-restate-error-source": "ingress",
+  });
+  response.end(body);
 }
 
 /**
@@ -50,7 +71,7 @@ export function ingressClientErrorHandler(error: Error & { code?: string }, sock
       : error.code === "ERR_HTTP_REQUEST_TIMEOUT"
         ? [408, "Request Timeout", "the request was not received in time"]
         : [400, "Bad Request", `malformed HTTP request${error.code === undefined ? "" : ` (${error.code})`}`];
-  const body = JSON.stringify({ code: status, message, source: "ingress" });
+  const body = ingressErrorBody(status, message, "ingress");
   socket.write(
     `HTTP/1.1 ${status} ${reason}\r\n` +
       "connection: close\r\n" +

@@ -50,6 +50,11 @@ export interface IngressEngine {
 export interface IngressPluginOptions {
   readonly registry: IngressRegistry;
   readonly engine: IngressEngine;
+  /**
+   * Aborted when stet begins to shut down: callers waiting for an outcome then get a 503 (the invocation
+   * is durable and continues after restart) instead of a cut connection. Default: closing the app.
+   */
+  readonly shutdown?: AbortSignal;
 }
 
 /** The caller hung up while waiting; nothing to answer, nothing to log. */
@@ -83,24 +88,26 @@ export async function ingressPlugin(app: FastifyInstance, options: IngressPlugin
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", { parseAs: "buffer" }, (_req, body, done) => done(null, body));
 
-  // Callers waiting for an outcome. On close they get a 503 (the invocation itself is durable and
-  // continues after restart) instead of a cut connection.
-  const waiting = new Set<AbortController>();
-  app.addHook("preClose", async () => {
-    for (const controller of waiting) controller.abort(new ShuttingDownError());
-  });
+  let shutdown = options.shutdown;
+  if (shutdown === undefined) {
+    const closing = new AbortController();
+    app.addHook("preClose", async () => closing.abort());
+    shutdown = closing.signal;
+  }
 
   async function awaitOutcome(request: FastifyRequest, id: InvocationId): Promise<InvocationOutcome> {
+    if (shutdown!.aborted) throw new ShuttingDownError();
     const controller = new AbortController();
     const onClose = () => {
       if (!request.raw.complete || request.raw.destroyed) controller.abort(new CallerGoneError());
     };
+    const onShutdown = () => controller.abort(new ShuttingDownError());
     request.raw.once("close", onClose);
-    waiting.add(controller);
+    shutdown!.addEventListener("abort", onShutdown, { once: true });
     try {
       return await engine.awaitCompletion(id, controller.signal);
     } finally {
-      waiting.delete(controller);
+      shutdown!.removeEventListener("abort", onShutdown);
       request.raw.off("close", onClose);
     }
   }

@@ -35,7 +35,8 @@ describe("data folder guards", () => {
 
     const { code, output } = await startSecond(dataDir);
     expect(code).not.toBe(0);
-    expect(output).toContain("in use by another running stet");
+    expect(output).toContain(`data folder ${dataDir} is in use by a running stet (pid ${first.child.pid}`);
+    expect(output).toContain("STET_DATA_DIR_IN_USE");
 
     expect((await fetch(`${first.adminUrl}/health`)).status).toBe(200);
     first.child.kill("SIGTERM");

@@ -47,6 +47,8 @@ export async function startTestStet(
     ...(options.expiryIntervalMs === undefined ? {} : { expiryIntervalMs: options.expiryIntervalMs }),
     ...(options.leaseTtlMs === undefined ? {} : { leaseTtlMs: options.leaseTtlMs }),
     logger: pino({ level: process.env["STET_TEST_LOG"] ?? "silent" }),
+    // Tests' fetch keeps connections alive; their close need not wait for those to go idle.
+    idleConnectionGraceMs: 0,
     onInvokerEvent: (event) => {
       events.push(event);
       for (const l of [...listeners]) l(event);

@@ -28,7 +28,7 @@ describe("openDatabase", () => {
   it("refuses a second opener of the same file with a coded error", () => {
     const f = file();
     const first = openDatabase(f);
-    expect(() => openDatabase(f)).toThrow(expect.objectContaining({ code: "STET_DATA_DIR_IN_USE" }));
+    expect(() => openDatabase(f)).toThrow(expect.objectContaining({ code: "STET_DATABASE_LOCKED" }));
     first.close();
   });
 });
