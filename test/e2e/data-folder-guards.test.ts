@@ -1,7 +1,9 @@
 import BetterSqlite3 from "better-sqlite3";
+import fs from "node:fs";
+import net, { type AddressInfo } from "node:net";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { killAll, spawnNode, startStetProcess, stetBin, freePort } from "../helpers/processes.js";
+import { killAll, registerDeployment, spawnNode, startServiceProcess, startStetProcess, stetBin, freePort } from "../helpers/processes.js";
 import { tempDir } from "../helpers/temp-dir.js";
 
 const dirs: Array<{ remove(): void }> = [];
@@ -66,3 +68,104 @@ describe("data folder guards", () => {
     after.close();
   });
 });
+
+describe("stet wipe and a running stet", () => {
+  it("refuses to wipe the folder of a running stet, names it, deletes nothing; the data survive a stop and a restart", async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    const dataDir = path.join(dir.path, "data");
+    const service = await startServiceProcess("test/e2e/fixtures/features-service.mjs", { RUN_LOG: path.join(dir.path, "runs") });
+    let stet = await startStetProcess({ dataDir });
+    expect((await registerDeployment(stet.adminUrl, service.url)).status).toBe(201);
+    const add = (n: number) => post(stet.ingressUrl, "/Counter/wiped/add", n);
+    expect(await add(5)).toBe(5);
+    const filesBefore = fs.readdirSync(dataDir).sort();
+
+    const wipe = spawnNode([stetBin, "wipe", "--data-dir", dataDir, "--yes"]);
+    expect(await wipe.exited).toBe(1);
+    expect(wipe.output()).toContain(`data folder ${dataDir} is in use by a running stet (pid ${stet.child.pid}`);
+    expect(wipe.output()).toContain("[STET_DATA_DIR_IN_USE]");
+    expect(wipe.output()).not.toContain("removed");
+    expect(fs.readdirSync(dataDir).sort()).toEqual(filesBefore);
+
+    // The server never noticed: it keeps its files and its data.
+    expect(await add(2)).toBe(7);
+    stet.child.kill("SIGTERM");
+    expect(await stet.exited).toBe(0);
+    stet = await startStetProcess({ dataDir });
+    expect(await post(stet.ingressUrl, "/Counter/wiped/get")).toBe(7);
+    stet.child.kill("SIGTERM");
+    expect(await stet.exited).toBe(0);
+
+    // Once stopped, the same command wipes it.
+    const second = spawnNode([stetBin, "wipe", "--data-dir", dataDir, "--yes"]);
+    expect(await second.exited).toBe(0);
+    expect(fs.existsSync(dataDir)).toBe(false);
+  }, 60_000);
+});
+
+describe("a port that is taken", () => {
+  it("fails with one line naming the port and its flag, and creates no data folder", async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
+    const taken = (blocker.address() as AddressInfo).port;
+    try {
+      for (const [flag, free] of [["--ingress-port", "--admin-port"], ["--admin-port", "--ingress-port"]] as const) {
+        const dataDir = path.join(dir.path, `data${flag}`);
+        const child = spawnNode([stetBin, "start", "--data-dir", dataDir, "--host", "127.0.0.1", flag, String(taken), free, String(await freePort())]);
+        expect(await child.exited).toBe(1);
+        const lines = child.output().trim().split("\n");
+        expect(lines).toHaveLength(1);
+        expect(lines[0]).toBe(
+          `stet start: ${flag.slice(2, -5)} port ${taken} on 127.0.0.1 is already in use; choose another with ${flag} ` +
+            `(or STET_${flag.slice(2, -5).toUpperCase()}_PORT) [STET_PORT_IN_USE]`,
+        );
+        expect(fs.existsSync(dataDir)).toBe(false);
+      }
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it("leaves an existing data folder exactly as it was", async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    const dataDir = path.join(dir.path, "data");
+    const first = await startStetProcess({ dataDir });
+    first.child.kill("SIGTERM");
+    expect(await first.exited).toBe(0);
+    const snapshot = () =>
+      fs
+        .readdirSync(dataDir)
+        .sort()
+        .map((name) => {
+          const stat = fs.statSync(path.join(dataDir, name));
+          return [name, stat.size, stat.mtimeMs];
+        });
+    const before = snapshot();
+
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
+    const taken = (blocker.address() as AddressInfo).port;
+    try {
+      const child = spawnNode([stetBin, "start", "--data-dir", dataDir, "--host", "127.0.0.1", "--ingress-port", String(await freePort()), "--admin-port", String(taken)]);
+      expect(await child.exited).toBe(1);
+      expect(child.output()).toContain("[STET_PORT_IN_USE]");
+    } finally {
+      blocker.close();
+    }
+    expect(snapshot()).toEqual(before);
+  });
+});
+
+async function post(base: string, route: string, body?: unknown): Promise<unknown> {
+  const res = await fetch(`${base}${route}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  expect(res.status).toBe(200);
+  return res.json();
+}
