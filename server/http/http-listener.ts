@@ -57,6 +57,7 @@ export class HttpListener {
   /** Who waits for no request (drain) or no connection (close) to be left. */
   readonly #waiters = new Set<{ readonly quiet: () => boolean; readonly resolve: () => void }>();
   #closed: Promise<void> | undefined;
+  #port = 0;
 
   private constructor(options: HttpListenerOptions) {
     this.#options = options;
@@ -78,6 +79,7 @@ export class HttpListener {
       listener.server.once("error", reject);
       listener.server.listen({ host: options.host, port: options.port }, () => {
         listener.server.off("error", reject);
+        listener.#port = (listener.server.address() as AddressInfo).port;
         resolve();
       });
     }).catch((error: unknown) => {
@@ -88,7 +90,7 @@ export class HttpListener {
 
   /** The port actually bound (differs from the option when it was 0). */
   get port(): number {
-    return (this.server.address() as AddressInfo).port;
+    return this.#port;
   }
 
   /** The URL to reach the port on this machine. */
