@@ -78,6 +78,18 @@ export async function startStetProcess(options: {
   shutdownTimeout?: string;
   extraArgs?: string[];
 }): Promise<StetProcess> {
+  // freePort() releases its port before stet binds it; another test process may take it in between.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startStetOnce(options);
+    } catch (error) {
+      const random = options.ingressPort === undefined && options.adminPort === undefined;
+      if (!random || attempt >= 3 || !String(error).includes("[STET_PORT_IN_USE]")) throw error;
+    }
+  }
+}
+
+async function startStetOnce(options: Parameters<typeof startStetProcess>[0]): Promise<StetProcess> {
   const ingressPort = options.ingressPort ?? (await freePort());
   const adminPort = options.adminPort ?? (await freePort());
   const spawned = spawnNode([
@@ -95,7 +107,11 @@ export async function startStetProcess(options: {
     options.shutdownTimeout ?? "5s",
     ...(options.extraArgs ?? []),
   ]);
-  await spawned.waitForOutput("stet is ready");
+  const exitedFirst = spawned.exited.then((code) => {
+    throw new Error(`stet exited (${code}) before it was ready; output:\n${spawned.output()}`);
+  });
+  exitedFirst.catch(() => undefined); // it exits later, after the race, in every test
+  await Promise.race([spawned.waitForOutput("stet is ready"), exitedFirst]);
   return { ...spawned, ingressUrl: `http://127.0.0.1:${ingressPort}`, adminUrl: `http://127.0.0.1:${adminPort}` };
 }
 
