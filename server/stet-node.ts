@@ -31,7 +31,7 @@ export interface StetNodeOptions {
   readonly maxProtocolVersion?: ProtocolVersion;
   /**
    * How long shutdown keeps a client's idle keep-alive connection open, in ms, so that a request already
-   * on its way gets a 503 rather than a reset. Default 1 s, at most a quarter of the shutdown timeout.
+   * on its way gets a 503 rather than a reset. Default 250 ms, at most a quarter of the shutdown timeout.
    */
   readonly idleConnectionGraceMs?: number;
 }

@@ -42,8 +42,12 @@ export interface HttpListenerOptions {
   readonly requestTimeoutMs?: number;
 }
 
-/** How long a keep-alive connection is kept once shutdown began, in ms, when it stays idle. */
-export const DEFAULT_IDLE_GRACE_MS = 1_000;
+/**
+ * How long an idle keep-alive connection is kept once shutdown began, in ms: long enough for a request
+ * sent before the signal to arrive over any sane network path and get its 503, short enough not to make
+ * every stop with a client's idle pool open (health checkers, load balancers) wait long.
+ */
+export const DEFAULT_IDLE_GRACE_MS = 250;
 /** Idle time after which Node closes a keep-alive connection, in ms (fastify's default: above common proxies' 60 s). */
 const KEEP_ALIVE_TIMEOUT_MS = 72_000;
 
