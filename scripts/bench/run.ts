@@ -1,11 +1,7 @@
 // stet vs restate-server, same official-SDK service process, one run, servers alternating round by round
 // (stet, restate, stet, restate, …), medians over rounds and ratios stet ÷ restate.
 //
-//   npm run bench -- [--rounds 3] [--duration 10] [--warmup 2] [--only W1,W3,SCALE,RETENTION]
-//                    [--quick] [--out path/prefix] [--profile-dir DIR] [--scale-count 100000]
-//                    [--servers stet,restate] [--quiet-wait 10] [--w7-count 2000] [--retention-count 5000]
-//                    [--keep-dist] [--stet-node-flags "--flag …"] [--startup-samples 11] [--scale-restarts 5]
-//                    [--stet-keep-extra-ca-certs]
+//   npm run bench -- [flags]   (`--help` lists them: USAGE below)
 //
 // --profile-dir DIR runs stet under `node --cpu-prof --cpu-prof-dir=DIR` (profile written on SIGTERM);
 // summarize with `node dist/scripts/bench/cpuprofile-summary.js DIR/*.cpuprofile`.
@@ -19,6 +15,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, ex
 import { availableParallelism } from "node:os";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { parseArgs as parseCliArgs } from "node:util";
 import { median, type Errors } from "./load.js";
 import { busyCores, machineTicks, memory } from "./proc.js";
 import { runRetention, runScale } from "./scale.js";
@@ -46,42 +43,76 @@ interface Args {
   scaleRestarts: number;
   /** Rounds run stet with the environment's NODE_EXTRA_CA_CERTS (to check it costs nothing after startup). */
   keepExtraCaCerts: boolean;
+  /** Keep the snapshot of dist/ the run used. */
+  keepDist: boolean;
 }
 
-function parseArgs(argv: string[]): Args {
-  const get = (name: string): string | undefined => {
-    const i = argv.indexOf(name);
-    if (i >= 0) return argv[i + 1];
-    const eq = argv.find((a) => a.startsWith(`${name}=`));
-    return eq?.slice(name.length + 1);
-  };
-  const quick = argv.includes("--quick");
+const USAGE = `npm run bench -- [--rounds 3] [--duration 10] [--warmup 2] [--only W1,W3,SCALE,RETENTION]
+                 [--quick] [--scale] [--out path/prefix] [--profile-dir DIR] [--scale-count 100000]
+                 [--servers stet,restate] [--quiet-wait 10] [--w7-count 2000] [--retention-count 5000]
+                 [--keep-dist] [--stet-node-flags="--flag …"] [--startup-samples 11] [--scale-restarts 5]
+                 [--stet-keep-extra-ca-certs]
+See scripts/bench/README.md for what each item and flag does.`;
+
+/** Parses the flags (unknown ones are refused: a typo must not start a 20-minute run); undefined after --help. */
+function parseArgs(argv: string[]): Args | undefined {
+  const string = { type: "string" } as const;
+  const flag = { type: "boolean" } as const;
+  const { values: v } = parseCliArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      rounds: string,
+      duration: string,
+      warmup: string,
+      only: string,
+      quick: flag,
+      scale: flag,
+      out: string,
+      "profile-dir": string,
+      "scale-count": string,
+      "w7-count": string,
+      "retention-count": string,
+      "quiet-wait": string,
+      servers: string,
+      "stet-node-flags": string,
+      "startup-samples": string,
+      "scale-restarts": string,
+      "stet-keep-extra-ca-certs": flag,
+      "keep-dist": flag,
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (v.help === true) return undefined;
+  const quick = v.quick === true;
   const stamp = new Date().toISOString().replace(/[:.]/g, "-");
   const all = [...WORKLOADS, "R", "STARTUP", "SCALE", "RETENTION"];
   // SCALE (100k invocations, ~10 min on 2 cores) is its own run: `--only SCALE` (or `--scale` to add it).
-  const defaults = quick ? [...WORKLOADS, "STARTUP", "SCALE"] : [...WORKLOADS, "STARTUP", "RETENTION", ...(argv.includes("--scale") ? ["SCALE"] : [])];
-  const only = new Set((get("--only") ?? defaults.join(",")).split(",").map((s) => s.trim().toUpperCase()));
+  const defaults = quick ? [...WORKLOADS, "STARTUP", "SCALE"] : [...WORKLOADS, "STARTUP", "RETENTION", ...(v.scale === true ? ["SCALE"] : [])];
+  const only = new Set((v.only ?? defaults.join(",")).split(",").map((s) => s.trim().toUpperCase()));
   for (const o of only) if (!all.includes(o)) throw new Error(`--only: unknown item '${o}' (known: ${all.join(", ")})`);
   return {
-    rounds: Number(get("--rounds") ?? (quick ? 1 : 3)),
-    durationS: Number(get("--duration") ?? (quick ? 2 : 10)),
-    warmupS: Number(get("--warmup") ?? (quick ? 0.5 : 2)),
+    rounds: Number(v.rounds ?? (quick ? 1 : 3)),
+    durationS: Number(v.duration ?? (quick ? 2 : 10)),
+    warmupS: Number(v.warmup ?? (quick ? 0.5 : 2)),
     only,
     quick,
-    out: get("--out") ?? path.join(repoRoot, ".bench-results", stamp),
-    profileDir: get("--profile-dir"),
-    scaleCount: Number(get("--scale-count") ?? (quick ? 2000 : 100_000)),
-    w7Count: Number(get("--w7-count") ?? (quick ? 200 : 2000)),
-    retentionCount: Number(get("--retention-count") ?? (quick ? 500 : 5000)),
-    quietWaitS: Number(get("--quiet-wait") ?? (quick ? 0 : 10)),
-    servers: (get("--servers") ?? "stet,restate").split(",").map((x) => {
+    out: v.out ?? path.join(repoRoot, ".bench-results", stamp),
+    profileDir: v["profile-dir"],
+    scaleCount: Number(v["scale-count"] ?? (quick ? 2000 : 100_000)),
+    w7Count: Number(v["w7-count"] ?? (quick ? 200 : 2000)),
+    retentionCount: Number(v["retention-count"] ?? (quick ? 500 : 5000)),
+    quietWaitS: Number(v["quiet-wait"] ?? (quick ? 0 : 10)),
+    servers: (v.servers ?? "stet,restate").split(",").map((x) => {
       if (x !== "stet" && x !== "restate") throw new Error(`--servers: unknown server '${x}'`);
       return x;
     }),
-    stetNodeFlags: (get("--stet-node-flags") ?? "").split(" ").filter((f) => f !== ""),
-    startupSamples: Number(get("--startup-samples") ?? (quick ? 3 : 11)),
-    scaleRestarts: Number(get("--scale-restarts") ?? (quick ? 1 : 5)),
-    keepExtraCaCerts: argv.includes("--stet-keep-extra-ca-certs"),
+    stetNodeFlags: (v["stet-node-flags"] ?? "").split(" ").filter((f) => f !== ""),
+    startupSamples: Number(v["startup-samples"] ?? (quick ? 3 : 11)),
+    scaleRestarts: Number(v["scale-restarts"] ?? (quick ? 1 : 5)),
+    keepExtraCaCerts: v["stet-keep-extra-ca-certs"] === true,
+    keepDist: v["keep-dist"] === true,
   };
 }
 
@@ -319,7 +350,17 @@ function printTable(all: Row[]): void {
 
 // --- main -----------------------------------------------------------------------------------------------------
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
+  let args: Args | undefined;
+  try {
+    args = parseArgs(process.argv.slice(2));
+  } catch (error) {
+    process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n${USAGE}\n`);
+    process.exit(2);
+  }
+  if (args === undefined) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
   const started = new Date();
   const t0 = performance.now();
   mkdirSync(path.dirname(args.out), { recursive: true });
@@ -461,7 +502,7 @@ async function main(): Promise<void> {
     service.stop();
     rmSync(work, { recursive: true, force: true });
     // A profile's file positions refer to the snapshot (mapped back to .ts through its .js.map files).
-    if (!process.argv.includes("--keep-dist") && args.profileDir === undefined) rmSync(snapshot, { recursive: true, force: true });
+    if (!args.keepDist && args.profileDir === undefined) rmSync(snapshot, { recursive: true, force: true });
   }
 
   const titles: Record<string, string> = {
