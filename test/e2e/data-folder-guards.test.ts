@@ -46,12 +46,7 @@ describe("data folder guards", () => {
   });
 
   it("refuses a data folder written by a newer schema and changes nothing", async () => {
-    const dir = tempDir();
-    dirs.push(dir);
-    const dataDir = path.join(dir.path, "data");
-    const first = await startStetProcess({ dataDir });
-    first.child.kill("SIGTERM");
-    expect(await first.exited).toBe(0);
+    const dataDir = await stoppedDataFolder();
 
     const db = new BetterSqlite3(path.join(dataDir, "stet.db"));
     db.prepare("UPDATE schema_versions SET version = 99 WHERE component = 'partition'").run();
@@ -108,9 +103,7 @@ describe("a port that is taken", () => {
   it("fails with one line naming the port and its flag, and creates no data folder", async () => {
     const dir = tempDir();
     dirs.push(dir);
-    const blocker = net.createServer();
-    await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
-    const taken = (blocker.address() as AddressInfo).port;
+    const { taken, release } = await occupyPort();
     try {
       for (const [flag, free] of [["--ingress-port", "--admin-port"], ["--admin-port", "--ingress-port"]] as const) {
         const dataDir = path.join(dir.path, `data${flag}`);
@@ -125,17 +118,12 @@ describe("a port that is taken", () => {
         expect(fs.existsSync(dataDir)).toBe(false);
       }
     } finally {
-      blocker.close();
+      release();
     }
   });
 
   it("leaves an existing data folder exactly as it was", async () => {
-    const dir = tempDir();
-    dirs.push(dir);
-    const dataDir = path.join(dir.path, "data");
-    const first = await startStetProcess({ dataDir });
-    first.child.kill("SIGTERM");
-    expect(await first.exited).toBe(0);
+    const dataDir = await stoppedDataFolder();
     const snapshot = () =>
       fs
         .readdirSync(dataDir)
@@ -146,19 +134,35 @@ describe("a port that is taken", () => {
         });
     const before = snapshot();
 
-    const blocker = net.createServer();
-    await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
-    const taken = (blocker.address() as AddressInfo).port;
+    const { taken, release } = await occupyPort();
     try {
       const child = spawnNode([stetBin, "start", "--data-dir", dataDir, "--host", "127.0.0.1", "--ingress-port", String(await freePort()), "--admin-port", String(taken)]);
       expect(await child.exited).toBe(1);
       expect(child.output()).toContain("[STET_PORT_IN_USE]");
     } finally {
-      blocker.close();
+      release();
     }
     expect(snapshot()).toEqual(before);
   });
 });
+
+/** A data folder that a stet created and stopped cleanly. */
+async function stoppedDataFolder(): Promise<string> {
+  const dir = tempDir();
+  dirs.push(dir);
+  const dataDir = path.join(dir.path, "data");
+  const first = await startStetProcess({ dataDir });
+  first.child.kill("SIGTERM");
+  expect(await first.exited).toBe(0);
+  return dataDir;
+}
+
+/** A loopback port some other server listens on. */
+async function occupyPort(): Promise<{ taken: number; release(): void }> {
+  const blocker = net.createServer();
+  await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
+  return { taken: (blocker.address() as AddressInfo).port, release: () => blocker.close() };
+}
 
 async function post(base: string, route: string, body?: unknown): Promise<unknown> {
   const res = await fetch(`${base}${route}`, {
