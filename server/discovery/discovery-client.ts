@@ -13,6 +13,7 @@ import {
   type ProtocolMode,
 } from "../../protocol/index.js";
 import { toError } from "../../protocol/errors.js";
+import { bodyExcerpt, describeAnswer } from "./answer-excerpt.js";
 import { DiscoveryError, DiscoveryErrorCode } from "./discovery-errors.js";
 
 export interface DiscoverOptions {
@@ -25,8 +26,15 @@ export interface DiscoverOptions {
    * Restate 1.7 does not (it fails with META0014 and asks for `use_http_11`); stet is lenient here.
    */
   readonly fallbackToHttp11?: boolean;
-  /** Budget for each attempt (connect, answer, body), in milliseconds. Default 10 000. */
+  /**
+   * Budget for the whole discovery, in milliseconds: connecting, the answer and its body, over HTTP/2
+   * and, when it falls back, HTTP/1.1 too (the fallback gets what the first attempt left). Default
+   * 5 000: an SDK endpoint answers discovery in milliseconds, and an address that accepts connections
+   * but never answers must not hold `POST /deployments` for long.
+   */
   readonly timeoutMs?: number;
+  /** The clock the budget is measured on, in milliseconds. Default `Date.now` (tests move it). */
+  readonly now?: () => number;
   /** Largest manifest accepted, in bytes. Default 16 MiB. */
   readonly maxBodyBytes?: number;
   /** Service protocol versions stet speaks; the endpoint's range must overlap it. Default 5–7. */
@@ -54,9 +62,8 @@ interface RawAnswer {
   readonly httpVersion: 1 | 2;
 }
 
-const DEFAULT_TIMEOUT_MS = 10_000;
+const DEFAULT_TIMEOUT_MS = 5_000;
 const DEFAULT_MAX_BODY = 16 * 1024 * 1024;
-const BODY_EXCERPT = 512;
 
 /** Parses and checks a deployment URI: absolute, http or https. */
 export function parseDeploymentUri(uri: string): URL {
@@ -89,15 +96,18 @@ export async function discover(uri: string, options: DiscoverOptions = {}): Prom
   const base = parseDeploymentUri(uri);
   const target = discoverUrl(base);
   const headers = requestHeaders(options.additionalHeaders);
+  const now = options.now ?? Date.now;
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const budget: Budget = { timeoutMs, deadline: now() + timeoutMs, now };
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
 
   let answer: RawAnswer;
+  let fellBack = false;
   if (options.useHttp11 === true) {
-    answer = await getOverHttp1(target, headers, timeoutMs, maxBody);
+    answer = await getOverHttp1(target, headers, budget, maxBody);
   } else {
     try {
-      answer = await getOverHttp2(target, headers, timeoutMs, maxBody);
+      answer = await getOverHttp2(target, headers, budget, maxBody);
     } catch (error) {
       if (!(error instanceof NotHttp2)) throw error;
       if (options.fallbackToHttp11 === false) {
@@ -107,11 +117,21 @@ export async function discover(uri: string, options: DiscoverOptions = {}): Prom
           { cause: error },
         );
       }
-      answer = await getOverHttp1(target, headers, timeoutMs, maxBody);
+      answer = await getOverHttp1(target, headers, budget, maxBody);
+      fellBack = true;
     }
   }
-  return interpret(base, target, answer, options.supportedProtocolVersions ?? { min: MIN_PROTOCOL_VERSION, max: MAX_PROTOCOL_VERSION });
+  return interpret(base, target, answer, fellBack, options.supportedProtocolVersions ?? { min: MIN_PROTOCOL_VERSION, max: MAX_PROTOCOL_VERSION });
 }
+
+/** The time discovery may take, in total: the fallback attempt gets what the first one left. */
+interface Budget {
+  readonly timeoutMs: number;
+  readonly deadline: number;
+  readonly now: () => number;
+}
+
+const remaining = (budget: Budget): number => Math.max(0, budget.deadline - budget.now());
 
 function requestHeaders(additional: Readonly<Record<string, string>> | undefined): Record<string, string> {
   const headers: Record<string, string> = {};
@@ -120,20 +140,27 @@ function requestHeaders(additional: Readonly<Record<string, string>> | undefined
   return headers;
 }
 
-function interpret(base: URL, target: URL, answer: RawAnswer, supported: { min: number; max: number }): DiscoveredEndpoint {
+const MOUNT_HINT = "make sure the uri points to where the Restate SDK endpoint is mounted";
+
+function interpret(base: URL, target: URL, answer: RawAnswer, fellBack: boolean, supported: { min: number; max: number }): DiscoveredEndpoint {
   const where = `'${target.href}'`;
-  if (answer.status < 200 || answer.status > 299) {
-    throw new DiscoveryError(
-      DiscoveryErrorCode.BadStatus,
-      `error when calling ${where}: got status code ${answer.status}; make sure the uri points to where the Restate SDK endpoint is mounted. Body: ${excerpt(answer.body)}`,
-    );
-  }
-  const contentType = answer.headers["content-type"] ?? "";
-  const manifestVersion = manifestVersionOf(contentType);
-  if (manifestVersion === undefined) {
+  const contentType = answer.headers["content-type"];
+  const manifestVersion = manifestVersionOf(contentType ?? "");
+  const ok = answer.status >= 200 && answer.status <= 299;
+  if (!ok || manifestVersion === undefined) {
+    const found = describeAnswer({ status: answer.status, contentType, body: answer.body });
+    if (fellBack && !RESTATE_MANIFEST_TYPE.test(contentType ?? "")) {
+      // Restate does not fall back and reports such a peer as one that "possibly supports only
+      // HTTP/1.1" (META0014); stet tried HTTP/1.1 and can say what it found there.
+      throw new DiscoveryError(
+        DiscoveryErrorCode.Http1NotAnEndpoint,
+        `error when calling ${where}: not a Restate endpoint: no HTTP/2, and over HTTP/1.1 it answered ${found}; ${MOUNT_HINT}`,
+      );
+    }
+    if (!ok) throw new DiscoveryError(DiscoveryErrorCode.BadStatus, `error when calling ${where}: got ${found}; ${MOUNT_HINT}`);
     throw new DiscoveryError(
       DiscoveryErrorCode.NotAManifest,
-      `the answer of ${where} is not an endpoint manifest: content-type ${JSON.stringify(contentType)}, expected one of ${DISCOVERY_ACCEPT}. Body: ${excerpt(answer.body)}`,
+      `the answer of ${where} is not an endpoint manifest: got ${found}; expected a content-type of ${DISCOVERY_ACCEPT}`,
     );
   }
   let json: unknown;
@@ -142,7 +169,7 @@ function interpret(base: URL, target: URL, answer: RawAnswer, supported: { min: 
   } catch (error) {
     throw new DiscoveryError(
       DiscoveryErrorCode.BadManifest,
-      `the endpoint manifest of ${where} is not valid JSON (${toError(error).message}). Body: ${excerpt(answer.body)}`,
+      `the endpoint manifest of ${where} is not valid JSON (${toError(error).message}), ${answer.body.length} bytes: ${bodyExcerpt(answer.body)}`,
       { cause: error },
     );
   }
@@ -182,16 +209,14 @@ function interpret(base: URL, target: URL, answer: RawAnswer, supported: { min: 
   };
 }
 
+// Any endpoint manifest media type, also of a version stet does not read: the peer is a Restate SDK.
+const RESTATE_MANIFEST_TYPE = /^\s*application\/vnd\.restate\.endpointmanifest\./i;
+
 function manifestVersionOf(contentType: string): DiscoveryVersion | undefined {
   const media = contentType.split(";")[0]!.trim().toLowerCase();
   const match = /^application\/vnd\.restate\.endpointmanifest\.v(\d+)\+json$/.exec(media);
   const version = match === null ? undefined : Number(match[1]);
   return (SUPPORTED_DISCOVERY_VERSIONS as readonly number[]).includes(version ?? -1) ? (version as DiscoveryVersion) : undefined;
-}
-
-function excerpt(body: Buffer): string {
-  const text = body.subarray(0, BODY_EXCERPT).toString("utf8");
-  return body.length > BODY_EXCERPT ? `${text}…` : text;
 }
 
 /** Internal marker: the peer accepted TCP but does not speak HTTP/2 with prior knowledge. */
@@ -206,15 +231,18 @@ function unreachable(target: URL, error: unknown): DiscoveryError {
   return new DiscoveryError(DiscoveryErrorCode.Unreachable, `error when calling '${target.href}': ${detail}`, { cause: error });
 }
 
-function timedOut(target: URL, timeoutMs: number): DiscoveryError {
-  return new DiscoveryError(DiscoveryErrorCode.Unreachable, `error when calling '${target.href}': no complete answer within ${timeoutMs} ms`);
+function timedOut(target: URL, budget: Budget): DiscoveryError {
+  return new DiscoveryError(
+    DiscoveryErrorCode.Unreachable,
+    `error when calling '${target.href}': no complete answer within ${budget.timeoutMs} ms (the server accepts connections but does not answer the discovery request)`,
+  );
 }
 
 function tooLarge(target: URL, maxBody: number): DiscoveryError {
   return new DiscoveryError(DiscoveryErrorCode.BadManifest, `the answer of '${target.href}' is larger than ${maxBody} bytes`);
 }
 
-function getOverHttp2(target: URL, headers: Record<string, string>, timeoutMs: number, maxBody: number): Promise<RawAnswer> {
+function getOverHttp2(target: URL, headers: Record<string, string>, budget: Budget, maxBody: number): Promise<RawAnswer> {
   return new Promise<RawAnswer>((resolve, reject) => {
     let settled = false;
     let spokeHttp2 = false;
@@ -224,7 +252,7 @@ function getOverHttp2(target: URL, headers: Record<string, string>, timeoutMs: n
     let responseHeaders: Record<string, string | undefined> = {};
 
     const session = http2.connect(target.origin);
-    const timer = setTimeout(() => finish(timedOut(target, timeoutMs)), timeoutMs);
+    const timer = setTimeout(() => finish(timedOut(target, budget)), remaining(budget));
     const finish = (outcome: RawAnswer | Error): void => {
       if (settled) return;
       settled = true;
@@ -266,7 +294,12 @@ function getOverHttp2(target: URL, headers: Record<string, string>, timeoutMs: n
       if (size > maxBody) return finish(tooLarge(target, maxBody));
       chunks.push(chunk);
     });
-    stream.on("end", () => finish({ status, headers: responseHeaders, body: Buffer.concat(chunks), httpVersion: 2 }));
+    stream.on("end", () => {
+      // A stream can end without any answer when the peer drops the connection (node ends it before
+      // the session's close): that is no status 0 answer but a failure, possibly of a non-HTTP/2 peer.
+      if (status === 0) return fail(new Error("the connection closed before any answer"));
+      finish({ status, headers: responseHeaders, body: Buffer.concat(chunks), httpVersion: 2 });
+    });
     stream.on("error", fail);
     stream.end();
   });
@@ -287,10 +320,12 @@ function flatten(headers: http2.IncomingHttpHeaders | Record<string, string | st
   return out;
 }
 
-async function getOverHttp1(target: URL, headers: Record<string, string>, timeoutMs: number, maxBody: number): Promise<RawAnswer> {
+async function getOverHttp1(target: URL, headers: Record<string, string>, budget: Budget, maxBody: number): Promise<RawAnswer> {
   // A client of its own per discovery: destroyed below, so no pooled socket outlives the call.
   // undici is loaded on first use: most deployments speak HTTP/2, and importing it costs startup time.
   const { Client } = await import("undici");
+  const timeoutMs = remaining(budget);
+  if (timeoutMs === 0) throw timedOut(target, budget);
   const client: UndiciClient = new Client(target.origin, { connectTimeout: timeoutMs, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), timeoutMs);
@@ -306,10 +341,10 @@ async function getOverHttp1(target: URL, headers: Record<string, string>, timeou
     return { status: response.statusCode, headers: flatten(response.headers), body: Buffer.concat(chunks), httpVersion: 1 };
   } catch (error) {
     if (error instanceof DiscoveryError) throw error;
-    if (abort.signal.aborted) throw timedOut(target, timeoutMs);
+    if (abort.signal.aborted) throw timedOut(target, budget);
     const e = toError(error) as Error & { code?: string };
     if (e.code === "UND_ERR_CONNECT_TIMEOUT" || e.code === "UND_ERR_HEADERS_TIMEOUT" || e.code === "UND_ERR_BODY_TIMEOUT") {
-      throw timedOut(target, timeoutMs);
+      throw timedOut(target, budget);
     }
     throw unreachable(target, error);
   } finally {

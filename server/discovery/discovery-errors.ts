@@ -18,6 +18,12 @@ export const DiscoveryErrorCode = {
   UnsupportedProtocol: "STET_DISCOVERY_UNSUPPORTED_PROTOCOL",
   /** The peer does not speak HTTP/2 with prior knowledge, and falling back to HTTP/1.1 was disabled. */
   Http2Unsupported: "STET_DISCOVERY_HTTP2_UNSUPPORTED",
+  /**
+   * The peer does not speak HTTP/2 with prior knowledge, and its HTTP/1.1 answer after the fallback is
+   * not a manifest (an error status or another content type): typically an ordinary web server. Restate,
+   * which does not fall back, reports such a peer as META0014.
+   */
+  Http1NotAnEndpoint: "STET_DISCOVERY_HTTP1_NOT_AN_ENDPOINT",
   /** The deployment URI is not an absolute http(s) URI. */
   InvalidUri: "STET_DISCOVERY_INVALID_URI",
 } as const;
@@ -30,6 +36,7 @@ const STATUS: Readonly<Record<DiscoveryErrorCode, number>> = {
   STET_DISCOVERY_BAD_MANIFEST: 500,
   STET_DISCOVERY_UNSUPPORTED_PROTOCOL: 500,
   STET_DISCOVERY_HTTP2_UNSUPPORTED: 500,
+  STET_DISCOVERY_HTTP1_NOT_AN_ENDPOINT: 500,
   STET_DISCOVERY_INVALID_URI: 400,
 };
 
@@ -41,6 +48,7 @@ const RESTATE_CODE: Readonly<Record<DiscoveryErrorCode, string | null>> = {
   STET_DISCOVERY_BAD_MANIFEST: null,
   STET_DISCOVERY_UNSUPPORTED_PROTOCOL: "META0012",
   STET_DISCOVERY_HTTP2_UNSUPPORTED: "META0014",
+  STET_DISCOVERY_HTTP1_NOT_AN_ENDPOINT: "META0014",
   STET_DISCOVERY_INVALID_URI: null,
 };
 

@@ -1,3 +1,6 @@
+import { once } from "node:events";
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
 import type { Scenario } from "./harness.js";
 import { startWaiting } from "./services.js";
 
@@ -148,13 +151,57 @@ export const knownDifferences = {
   }) satisfies Scenario,
 
   /**
-   * COSMETIC (message). Registering an unreachable endpoint: both 500 with `restate_code: "META0003"`.
+   * COSMETIC (message). Registering an unreachable endpoint: both 500 with `restate_code: "META0003"`
+   * (compared without the message in registration-errors.test.ts).
    * restate: `[META0003] [META0003] error when calling 'http://127.0.0.1:1/': h2 pool connection error:
-   *          Connection refused (os error 111)`.
+   *          Connection refused (os error 111)` (after ~1.7 s: it retries).
    * stet:    `[META0003] error when calling 'http://127.0.0.1:1/discover': connect ECONNREFUSED
    *          127.0.0.1:1`.
    */
   unreachableDeployment: (async (t) => {
     await t.admin("POST", "/deployments", { uri: "http://127.0.0.1:1" });
+  }) satisfies Scenario,
+
+  /**
+   * COSMETIC / DELIBERATE (message). Registering an address that answers but is not an SDK endpoint (an
+   * ordinary web server): status and `restate_code` agree (registration-errors.test.ts), the reason
+   * differs. Without use_http_11 both answer 500 META0014; restate does not fall back to HTTP/1.1 and
+   * says nothing of the answer; stet falls back and says what it found, with a one-line excerpt:
+   * restate: `[META0014] [META0014] error when calling 'http://127.0.0.1:P/': server possibly supports
+   *          only HTTP1.1, consider discovery with --use-http1.1.`
+   * stet:    `[META0014] error when calling 'http://127.0.0.1:P/discover': not a Restate endpoint: no
+   *          HTTP/2, and over HTTP/1.1 it answered status code 200, content-type "text/html;
+   *          charset=utf-8", 1688 bytes: "<!DOCTYPE html> <html> <head><title>Not a service</title>
+   *          </head> <body> <p>Welcome.</p> <p>Welcome.</p> <p>Welcome.</p> …"; make sure the uri
+   *          points to where the Restate SDK endpoint is mounted`.
+   * With use_http_11, a 200 of another content type (HTML, plain JSON), both 500 META0013:
+   * restate: `[META0013] [META0013] received a bad response from the SDK: Bad content type header:
+   *          "text/html; charset=utf-8". Expected one of '"application/vnd.restate.endpointmanifest.v1
+   *          +json, …v2+json, …v3+json, …v4+json"'`
+   * stet:    `[META0013] the answer of 'http://127.0.0.1:P/discover' is not an endpoint manifest: got
+   *          status code 200, content-type "text/html; charset=utf-8", 1688 bytes: "<!DOCTYPE html> …";
+   *          expected a content-type of application/vnd.restate.endpointmanifest.v4+json, …v3+json,
+   *          …v2+json`
+   * With use_http_11, a 404, both 500 META0003; restate puts every response header and the WHOLE body
+   * (the full HTML page, newlines and all) in the message, stet the same one-line excerpt:
+   * restate: `[META0003] [META0003] got status code '404'. Make sure the provided URI has the correct path
+   *          where the Restate SDK endpoint is mounted. Response headers: {"content-type": "text/html;
+   *          charset=utf-8", "date": …, "transfer-encoding": "chunked"}. Body: <!DOCTYPE html>\n<html>
+   *          \n…</html>\n` (the whole page)
+   * stet:    `[META0003] error when calling 'http://127.0.0.1:P/discover': got status code 404,
+   *          content-type "text/html; charset=utf-8", 1688 bytes: "<!DOCTYPE html> …"; make sure the uri
+   *          points to where the Restate SDK endpoint is mounted`
+   */
+  nonServiceDeploymentMessage: (async (t) => {
+    const page = `<!DOCTYPE html>\n<html>\n<head><title>Not a service</title></head>\n<body>\n${"<p>Welcome.</p>\n".repeat(100)}</body>\n</html>\n`;
+    for (const [status, useHttp11] of [[200, false], [200, true], [404, true]] as const) {
+      const server = http.createServer((_req, res) => res.writeHead(status, { "content-type": "text/html; charset=utf-8" }).end(page));
+      server.listen(0, "127.0.0.1");
+      await once(server, "listening");
+      const uri = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      await t.admin("POST", "/deployments", { uri, use_http_11: useHttp11 });
+      server.closeAllConnections();
+      server.close();
+    }
   }) satisfies Scenario,
 };

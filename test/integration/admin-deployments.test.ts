@@ -1,4 +1,7 @@
+import { once } from "node:events";
 import { mkdtempSync, rmSync } from "node:fs";
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Database } from "better-sqlite3";
@@ -247,21 +250,45 @@ describe("admin API: failures store nothing", () => {
     await expectNothingStored();
   });
 
-  it("names the content type of a non-manifest answer (500, META0013)", async () => {
+  it("names the content type of a non-manifest answer over HTTP/1.1 (500, META0013)", async () => {
     const endpoint = await fakeEndpoint(() => ({ contentType: "text/html", body: "<html>welcome</html>" }));
-    const response = await register({ uri: endpoint.url });
+    const response = await register({ uri: endpoint.url, use_http_11: true });
     expect(response.statusCode).toBe(500);
     expect(response.json().restate_code).toBe("META0013");
-    expect(response.json().message).toContain('is not an endpoint manifest: content-type "text/html"');
+    expect(response.json().message).toContain('is not an endpoint manifest: got status code 200, content-type "text/html", 20 bytes: "<html>welcome</html>"');
     await expectNothingStored();
   });
 
-  it("names the status of an error answer", async () => {
+  it("names the status of an error answer over HTTP/1.1 (500, META0003)", async () => {
     const endpoint = await fakeEndpoint(() => ({ status: 503, contentType: "text/plain", body: "down for maintenance" }));
-    const response = await register({ uri: endpoint.url });
+    const response = await register({ uri: endpoint.url, use_http_11: true });
     expect(response.statusCode).toBe(500);
-    expect(response.json().message).toContain("got status code 503");
+    expect(response.json().restate_code).toBe("META0003");
+    expect(response.json().message).toContain('got status code 503, content-type "text/plain", 20 bytes: "down for maintenance"');
     await expectNothingStored();
+  });
+
+  it.each([200, 404])("answers a web server's address (HTML %i, no HTTP/2) like Restate (500, META0014), with a short reason", async (status) => {
+    const page = `<!DOCTYPE html>\n<html>\n<head><title>My site</title></head>\n<body>\n${"<p>Welcome to my site.</p>\n".repeat(500)}</body>\n</html>\n`;
+    const site = http.createServer((_req, res) => res.writeHead(status, { "content-type": "text/html; charset=utf-8" }).end(page));
+    site.listen(0, "127.0.0.1");
+    await once(site, "listening");
+    try {
+      const url = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
+      const response = await register({ uri: url });
+      expect(response.statusCode).toBe(500);
+      const { message, restate_code } = response.json() as { message: string; restate_code: string };
+      expect(restate_code).toBe("META0014");
+      expect(message).toMatch(/^\[META0014\] error when calling 'http:\/\/127\.0\.0\.1:\d+\/discover': not a Restate endpoint/);
+      expect(message).toContain(`status code ${status}, content-type "text/html; charset=utf-8", ${page.length} bytes: "<!DOCTYPE html> <html> <head><title>My site</title></head>`);
+      expect(message).not.toContain("</html>");
+      expect(message).not.toMatch(/[\n\r]/);
+      expect(message.length).toBeLessThan(500);
+      await expectNothingStored();
+    } finally {
+      site.closeAllConnections();
+      await new Promise((resolve) => site.close(resolve));
+    }
   });
 
   it("names the invalid field of an invalid manifest", async () => {

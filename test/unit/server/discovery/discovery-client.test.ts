@@ -2,6 +2,7 @@ import * as net from "node:net";
 import { once } from "node:events";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
+import { EXCERPT_CHARS } from "../../../../server/discovery/answer-excerpt.js";
 import { discover, discoverUrl, parseDeploymentUri } from "../../../../server/discovery/index.js";
 import {
   V4,
@@ -11,6 +12,7 @@ import {
   startFakeEndpoint,
   startSdkEndpoint,
   unusedPort,
+  type FakeAnswer,
   type TestServer,
 } from "../../../integration/admin-fixtures.js";
 
@@ -120,22 +122,79 @@ describe("discover", () => {
     expect(timers()).toBeLessThanOrEqual(before);
   });
 
-  it("names the status when the endpoint answers an error", async () => {
-    const endpoint = await fake(() => ({ status: 404, contentType: "text/plain", body: "nothing here" }));
-    const error = await failure(discover(endpoint.url));
-    expect(error).toMatchObject({ code: "STET_DISCOVERY_BAD_STATUS", restateCode: "META0003" });
-    expect(error.message).toContain("got status code 404");
-    expect(error.message).toContain("nothing here");
+  it("gives up once the whole budget is spent: the HTTP/1.1 fallback gets only what HTTP/2 left", async () => {
+    // The clock jumps past the budget while the peer refuses HTTP/2: no time is left for HTTP/1.1, so
+    // discovery must fail without connecting again (a budget per attempt would connect and wait anew).
+    let clock = 1_000_000;
+    const timeoutMs = 60_000;
+    const sockets = new Set<net.Socket>();
+    const peer = net.createServer((socket) => {
+      sockets.add(socket);
+      socket.on("close", () => sockets.delete(socket));
+      socket.once("data", () => {
+        clock += timeoutMs;
+        socket.destroy(); // not HTTP/2: discovery would fall back to HTTP/1.1
+      });
+    });
+    peer.listen(0, "127.0.0.1");
+    await once(peer, "listening");
+    let connections = 0;
+    peer.on("connection", () => connections++);
+    track({
+      close: () =>
+        new Promise<void>((resolve) => {
+          for (const s of sockets) s.destroy();
+          peer.close(() => resolve());
+        }),
+    });
+    const error = await failure(discover(`http://127.0.0.1:${(peer.address() as AddressInfo).port}`, { timeoutMs, now: () => clock }));
+    expect(error).toMatchObject({ code: "STET_DISCOVERY_UNREACHABLE", restateCode: "META0003" });
+    expect(error.message).toContain(`no complete answer within ${timeoutMs} ms`);
+    expect(connections).toBe(1);
   });
 
-  it("names the content type when the answer is not a manifest", async () => {
-    const endpoint = await fake(() => ({ contentType: "text/html", body: "<html>hello</html>" }));
-    const error = await failure(discover(endpoint.url));
-    expect(error).toMatchObject({ code: "STET_DISCOVERY_NOT_A_MANIFEST", status: 500, restateCode: "META0013" });
-    expect(error.message).toContain('content-type "text/html"');
+  // Restate 1.7.12 answers these with use_http_11 (checked against the real server, see
+  // test/differential/registration-errors.test.ts): 404 → META0003, 200 but not a manifest → META0013.
+  it.each<[string, FakeAnswer, string, string]>([
+    ["an error status", { status: 404, contentType: "text/plain", body: "nothing here" }, "STET_DISCOVERY_BAD_STATUS", "META0003"],
+    ["another content type", { contentType: "text/html", body: "<html>hello</html>" }, "STET_DISCOVERY_NOT_A_MANIFEST", "META0013"],
+    ["JSON that is not a manifest", { contentType: "application/json", body: '{"hello":"world"}' }, "STET_DISCOVERY_NOT_A_MANIFEST", "META0013"],
+  ])("over HTTP/1.1, names the status and content type of %s", async (_name, answer, code, restateCode) => {
+    const endpoint = await fake(() => answer);
+    const error = await failure(discover(endpoint.url, { useHttp11: true }));
+    expect(error).toMatchObject({ code, status: 500, restateCode });
+    const contentType = JSON.stringify(answer.contentType);
+    expect(error.message).toContain(`got status code ${answer.status ?? 200}, content-type ${contentType}, ${answer.body.length} bytes: ${JSON.stringify(answer.body)}`);
   });
 
-  it("rejects a manifest of a version it did not ask for", async () => {
+  it.each<[string, FakeAnswer]>([
+    ["an HTML page", { contentType: "text/html; charset=utf-8", body: "<html>hello</html>" }],
+    ["a 404", { status: 404, contentType: "text/html", body: "<html>not found</html>" }],
+    ["JSON that is not a manifest", { contentType: "application/json", body: '{"hello":"world"}' }],
+  ])("after falling back to HTTP/1.1, reports %s like Restate reports an HTTP/1.1-only peer (META0014)", async (_name, answer) => {
+    const endpoint = await fake(() => answer);
+    const error = await failure(discover(endpoint.url));
+    expect(error).toMatchObject({ code: "STET_DISCOVERY_HTTP1_NOT_AN_ENDPOINT", status: 500, restateCode: "META0014" });
+    expect(error.message).toContain(`not a Restate endpoint: no HTTP/2, and over HTTP/1.1 it answered status code ${answer.status ?? 200}, content-type ${JSON.stringify(answer.contentType)}`);
+    expect(error.message).toContain(JSON.stringify(answer.body));
+  });
+
+  it("shows a web page as a short excerpt on one line, never the whole page", async () => {
+    const page = `<!DOCTYPE html>\n<html>\n<head><title>Welcome</title></head>\n<body>\n${"<p>lorem ipsum dolor sit amet</p>\n".repeat(200)}</body></html>\n`;
+    for (const useHttp11 of [false, true]) {
+      const endpoint = await fake(() => ({ status: 404, contentType: "text/html", body: page }));
+      const error = await failure(discover(endpoint.url, { useHttp11 }));
+      expect(error.message).toContain(`status code 404, content-type "text/html", ${page.length} bytes: "<!DOCTYPE html> <html> <head><title>Welcome</title></head> <body> <p>lorem ipsum`);
+      const excerpt = /bytes: (".*?…")/.exec(error.message)?.[1];
+      expect(excerpt).toBeDefined();
+      expect((JSON.parse(excerpt!) as string).length).toBeLessThanOrEqual(EXCERPT_CHARS + 1);
+      expect(error.message).not.toMatch(/[\n\r]/);
+      expect(error.message).not.toContain("</html>");
+      expect(error.message.length).toBeLessThan(500);
+    }
+  });
+
+  it("rejects a manifest of a version it did not ask for, also after the fallback", async () => {
     const endpoint = await fake(() => ({ contentType: "application/vnd.restate.endpointmanifest.v1+json", body: manifestBody([]) }));
     expect((await failure(discover(endpoint.url))).code).toBe("STET_DISCOVERY_NOT_A_MANIFEST");
   });
