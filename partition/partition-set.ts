@@ -179,6 +179,7 @@ export class PartitionSet implements EffectSink, JournalSource {
       service: record.target.service,
       handler: record.target.handler,
       key: record.target.key,
+      keyed,
       retryCount: record.retryCount,
       journal: this.store.invocations.readJournal(invocationId),
       // Objects and workflows get their whole state eagerly, as Restate does by default.

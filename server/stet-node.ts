@@ -14,6 +14,7 @@ import { buildAdminApp } from "./admin/index.js";
 import { lazySchemaController } from "./http/lazy-schema-compilers.js";
 import { DeploymentRegistry } from "./registry/index.js";
 import { registryViews } from "./registry-views.js";
+import { logInvokerEvent } from "./invocation-log.js";
 
 export interface StetNodeOptions {
   readonly logger?: Logger;
@@ -88,7 +89,7 @@ export async function startStetNode(config: StetConfig, options: StetNodeOptions
       drainTimeoutMs: options.drainTimeoutMs,
       maxProtocolVersion: options.maxProtocolVersion,
       onEvent: (event) => {
-        if (event.type === "attempt-failed") log.warn(event, "invocation attempt failed");
+        logInvokerEvent(log, event);
         options.onInvokerEvent?.(event);
       },
     });
