@@ -12,6 +12,7 @@ import { ingressClientErrorHandler, ingressFrameworkErrors } from "./ingress/ing
 import { ingressPlugin, type IngressRegistry } from "./ingress/ingress-plugin.js";
 import { buildAdminApp } from "./admin/index.js";
 import { lazySchemaController } from "./http/lazy-schema-compilers.js";
+import { requestLogController } from "./http/request-log.js";
 import { DeploymentRegistry } from "./registry/index.js";
 import { registryViews } from "./registry-views.js";
 import { logInvokerEvent } from "./invocation-log.js";
@@ -98,6 +99,7 @@ export async function startStetNode(config: StetConfig, options: StetNodeOptions
 
     const ingress = Fastify({
       loggerInstance: log.child({ api: "ingress" }) as FastifyBaseLogger,
+      logController: requestLogController,
       forceCloseConnections: true,
       // A client that sends headers and then stalls its body must not hold a connection forever; this
       // bounds receiving the request only, not waiting for an invocation's outcome.
