@@ -35,7 +35,7 @@ export interface AttemptWork {
   /** One attempt; `signal` aborts when the machine is stopped or aborted while the attempt runs. */
   runAttempt(input: AttemptActorInput, signal: AbortSignal): Promise<AttemptOutcome>;
   /** Makes a failure durable (retry count +1) and returns what the partition made of it. */
-  recordFailure(input: AttemptActorInput & { failure: string }): Promise<FailureVerdict>;
+  recordFailure(input: AttemptActorInput & { failure: string; retryAfterMs?: number }): Promise<FailureVerdict>;
   /** Backoff before the next attempt, unless the service asked for one (`retryAfterMs`); default 0. */
   retryDelay?(context: AttemptMachineContext): number;
 }
@@ -161,7 +161,9 @@ export function withAttemptWork(work: AttemptWork): typeof attemptMachine {
         );
       },
       startRecordingFailure: ({ context, self }) => {
-        work.recordFailure({ ...identityOf(context), failure: context.lastFailure ?? "unknown failure" }).then(
+        const retryAfterMs = context.retryAfterMs;
+        const failure = context.lastFailure ?? "unknown failure";
+        work.recordFailure({ ...identityOf(context), failure, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) }).then(
           (verdict) => report(self, { type: "failure.recorded", verdict }),
           (error: unknown) => report(self, { type: "failure.error", error }),
         );

@@ -25,6 +25,8 @@ import {
 import { toError } from "../protocol/errors.js";
 import type { AttemptInput, EffectFence, EffectOutcome, EffectSink, InvocationResult, JournalFrame } from "./ports.js";
 import type { DeploymentTarget, Transport } from "./transport/transport.js";
+import type { SilentAttemptAction } from "./invoker-events.js";
+import { SilenceWatch } from "./silence-watch.js";
 
 export type AttemptOutcome =
   | { readonly kind: "ended" }
@@ -49,6 +51,9 @@ export interface AttemptRun {
    */
   readonly inactivityTimeoutMs?: number;
   readonly abortTimeoutMs?: number;
+  /** Silence (ms) after which `onSilent` is told, once per silence; 0 = never. */
+  readonly silentWarnMs?: number;
+  readonly onSilent?: (silentMs: number, action: SilentAttemptAction) => void;
   /** Receives the function that writes a notification into this attempt's stream, once it is open. */
   readonly onStream?: (deliver: (frame: Uint8Array) => void) => void;
   /** Called when the first bytes of the service's answer arrive (its handler has run up to a step). */
@@ -76,9 +81,15 @@ export async function runAttempt(run: AttemptRun): Promise<AttemptOutcome> {
     accept: contentType,
   });
   const onAbort = () => stream.abort(toError(signal.reason ?? new Error("attempt aborted")));
-  const timers = inactivityTimers(run, () => stream.writable, {
+  const timers = new SilenceWatch({
+    warnAfterMs: run.onSilent === undefined ? 0 : (run.silentWarnMs ?? 0),
+    // Only a bidirectional stream can be asked to suspend (Restate's inactivity timeout).
+    suspendAfterMs: target.httpVersion === 2 ? (run.inactivityTimeoutMs ?? 0) : 0,
+    abortAfterMs: run.abortTimeoutMs ?? 0,
+    writable: () => stream.writable,
     askToSuspend: () => stream.end(),
     abort: () => stream.abort(new Error(`the service did not end the attempt within the abort timeout (${run.abortTimeoutMs} ms)`)),
+    onSilent: (silentMs, action) => run.onSilent?.(silentMs, action),
   });
   if (signal.aborted) onAbort();
   signal.addEventListener("abort", onAbort, { once: true });
@@ -146,10 +157,10 @@ export async function runAttempt(run: AttemptRun): Promise<AttemptOutcome> {
       pending = [];
     };
 
-    timers.touch();
+    timers.responded();
     let heardBack = false;
     for await (const chunk of stream.chunks) {
-      timers.touch();
+      timers.heard();
       if (!heardBack) {
         heardBack = true;
         run.onAnswered?.();
@@ -239,34 +250,6 @@ export async function runAttempt(run: AttemptRun): Promise<AttemptOutcome> {
     signal.removeEventListener("abort", onAbort);
     stream.drain();
   }
-}
-
-/** The inactivity and abort timers of a bidirectional attempt (Restate's suspension request). */
-function inactivityTimers(
-  run: AttemptRun,
-  writable: () => boolean,
-  on: { askToSuspend: () => void; abort: () => void },
-): { touch(): void; clear(): void } {
-  const inactivityMs = run.target.httpVersion === 2 ? (run.inactivityTimeoutMs ?? 0) : 0;
-  let inactivity: NodeJS.Timeout | undefined;
-  let abort: NodeJS.Timeout | undefined;
-  const clear = () => {
-    clearTimeout(inactivity);
-    clearTimeout(abort);
-  };
-  return {
-    touch: () => {
-      if (inactivityMs <= 0 || abort !== undefined) return;
-      clearTimeout(inactivity);
-      inactivity = setTimeout(() => {
-        if (!writable()) return;
-        on.askToSuspend();
-        const abortMs = run.abortTimeoutMs ?? 0;
-        if (abortMs > 0) abort = setTimeout(on.abort, abortMs);
-      }, inactivityMs);
-    },
-    clear,
-  };
 }
 
 function startMessage(input: AttemptInput) {

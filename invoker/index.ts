@@ -2,11 +2,10 @@ export * from "./ports.js";
 export {
   Invoker,
   InvokerClosedError,
-  type InvokerEvent,
   type InvokerOptions,
-  type InvokerState,
   type ResolvedTarget,
 } from "./invoker.js";
+export type { AfterFailure, AttemptSubject, InvokerEvent, InvokerState, SilentAttemptAction } from "./invoker-events.js";
 export { SegmentedQueue, type InvokeRequest } from "./segmented-queue.js";
 export { DEFAULT_RETRY_POLICY, retryDelay, type RetryPolicy } from "./retry-policy.js";
 export type { DeploymentTarget, Transport, AttemptStream } from "./transport/transport.js";

@@ -3,6 +3,7 @@ import type { InvocationId, ProtocolVersion } from "../protocol/index.js";
 import { StetError } from "../protocol/errors.js";
 import { attemptMachine, withAttemptWork, type AttemptActorInput } from "./attempt-machine.js";
 import { runAttempt, type AttemptOutcome } from "./attempt-runner.js";
+import { targetLabel, type AttemptSubject, type InvokerEvent, type InvokerState } from "./invoker-events.js";
 import { invokerLifecycleMachine } from "./lifecycle-machine.js";
 import type { AttemptInput, EffectSink, InvokerPort, JournalSource } from "./ports.js";
 import { DEFAULT_RETRY_POLICY, retryDelay, type RetryPolicy } from "./retry-policy.js";
@@ -11,7 +12,7 @@ import { Http1Transport } from "./transport/http1-transport.js";
 import { Http2Transport } from "./transport/http2-transport.js";
 import type { DeploymentTarget, Transport } from "./transport/transport.js";
 
-export type InvokerState = "running" | "draining" | "aborting" | "closed";
+export type { InvokerEvent, InvokerState } from "./invoker-events.js";
 
 export interface ResolvedTarget {
   readonly target: DeploymentTarget;
@@ -21,12 +22,6 @@ export interface ResolvedTarget {
   /** Time (ms) an attempt asked to suspend gets before it is cut; 0 = never. */
   readonly abortTimeoutMs: number;
 }
-
-export type InvokerEvent =
-  | { readonly type: "attempt-started"; readonly invocationId: InvocationId; readonly attempt: number }
-  | { readonly type: "attempt-failed"; readonly invocationId: InvocationId; readonly attempt: number; readonly failure: string }
-  | { readonly type: "invocation-left"; readonly invocationId: InvocationId; readonly how: string }
-  | { readonly type: "state"; readonly state: InvokerState };
 
 export interface InvokerOptions {
   readonly sink: EffectSink;
@@ -66,6 +61,12 @@ export interface InvokerOptions {
   readonly retryPolicy?: RetryPolicy;
   /** Bound of the `draining` phase in ms. Default 5000. */
   readonly drainTimeoutMs?: number;
+  /**
+   * Silence (ms) of a live attempt after which an `attempt-silent` event is emitted, once per silence.
+   * Default 60 000: Restate's default inactivity timeout, so a hung attempt is reported when stet asks
+   * it to suspend rather than only when it is cut (inactivity plus abort timeout later). 0 = never.
+   */
+  readonly silentAttemptWarnMs?: number;
   /** Highest service protocol version offered. Default 6 (what Restate 1.7 negotiates). */
   readonly maxProtocolVersion?: ProtocolVersion;
   readonly transports?: { readonly http1: Transport; readonly http2: Transport };
@@ -80,6 +81,8 @@ export class InvokerClosedError extends StetError {
 
 interface LiveInvocation {
   readonly partition: number;
+  /** `Svc/handler` or `Obj/key/handler`, named in every event about the invocation. */
+  readonly target: string;
   readonly actor: Actor<typeof attemptMachine>;
   rerun: boolean;
   /** Writes a notification to the attempt's open stream; undefined between attempts. */
@@ -271,6 +274,7 @@ export class Invoker implements InvokerPort {
     });
     const live: LiveInvocation = {
       partition: request.partition,
+      target: targetLabel(first.service, first.handler, first.key, first.keyed ?? first.key !== ""),
       actor,
       rerun: false,
       deliver: undefined,
@@ -305,13 +309,33 @@ export class Invoker implements InvokerPort {
         }
       },
       recordFailure: async (input) => {
-        const id = input.invocationId as InvocationId;
-        onEvent?.({ type: "attempt-failed", invocationId: id, attempt: input.attempt, failure: input.failure });
-        const outcome = await sink.propose({ kind: "attempt-failed", fence: fenceOf(input), failure: input.failure });
-        return !outcome.applied ? "fenced" : outcome.exhausted === true ? "exhausted" : "retry";
+        const subject = this.#subject(input);
+        const failed = { type: "attempt-failed", ...subject, failure: input.failure } as const;
+        let outcome;
+        try {
+          outcome = await sink.propose({ kind: "attempt-failed", fence: fenceOf(input), failure: input.failure });
+        } catch (error) {
+          onEvent?.({ ...failed, then: "unrecorded", retryInMs: this.#retryIn(input, input.attempt) });
+          throw error;
+        }
+        const verdict = !outcome.applied ? "fenced" : outcome.exhausted === true ? "exhausted" : "retry";
+        if (verdict === "retry") onEvent?.({ ...failed, then: "retry", retryInMs: this.#retryIn(input, input.attempt + 1) });
+        else onEvent?.({ ...failed, then: verdict === "fenced" ? "fenced" : outcome.killed === true ? "killed" : "paused" });
+        return verdict;
       },
       retryDelay: (context) => retryDelay(this.#live.get(context.invocationId)?.policy ?? DEFAULT_RETRY_POLICY, context.attempt),
     });
+  }
+
+  /** Who an event is about; the target comes from the live invocation (read when it was taken). */
+  #subject(input: { readonly invocationId: string; readonly attempt: number }): AttemptSubject {
+    const invocationId = input.invocationId as InvocationId;
+    return { invocationId, target: this.#live.get(invocationId)?.target ?? "?", attempt: input.attempt };
+  }
+
+  /** The backoff the attempt machine will wait before attempt number `next` (as its `retryDelay`). */
+  #retryIn(input: { readonly invocationId: string; readonly retryAfterMs?: number }, next: number): number {
+    return input.retryAfterMs ?? retryDelay(this.#live.get(input.invocationId)?.policy ?? DEFAULT_RETRY_POLICY, next);
   }
 
   /** One attempt of a live invocation: its input (read once for the first), its target, the stream. */
@@ -321,7 +345,7 @@ export class Invoker implements InvokerPort {
     const current = live.firstInput ?? this.#options.journal.loadAttemptInput(id);
     live.firstInput = undefined;
     if (current === undefined) return { kind: "fenced" };
-    this.#options.onEvent?.({ type: "attempt-started", invocationId: id, attempt: input.attempt });
+    this.#options.onEvent?.({ type: "attempt-started", invocationId: id, target: live.target, attempt: input.attempt });
     const resolved = this.#options.resolveTarget(current.service, current.handler);
     if (resolved === undefined) {
       return { kind: "failed", failure: `no deployment serves ${current.service}/${current.handler}` };
@@ -341,6 +365,9 @@ export class Invoker implements InvokerPort {
       onAnswered: () => this.#answered(live),
       inactivityTimeoutMs: resolved.inactivityTimeoutMs,
       abortTimeoutMs: resolved.abortTimeoutMs,
+      silentWarnMs: this.#options.silentAttemptWarnMs ?? 60_000,
+      onSilent: (silentMs, action) =>
+        this.#options.onEvent?.({ type: "attempt-silent", invocationId: id, target: live.target, attempt: input.attempt, silentMs, ...action }),
     });
   }
 
@@ -348,8 +375,8 @@ export class Invoker implements InvokerPort {
     if (this.#live.get(id) !== live) return;
     this.#live.delete(id);
     this.#unanswered.delete(live);
-    const how = String(live.actor.getSnapshot().value);
-    this.#options.onEvent?.({ type: "invocation-left", invocationId: id, how });
+    const snapshot = live.actor.getSnapshot();
+    this.#options.onEvent?.({ type: "invocation-left", invocationId: id, target: live.target, attempt: snapshot.context.attempt, how: String(snapshot.value) });
     const epoch = this.#partitions.get(live.partition);
     if (live.rerun && epoch !== undefined) this.enqueue({ partition: live.partition, leaderEpoch: epoch, invocationId: id });
     if (this.#live.size === 0) this.#attemptsIdle?.();

@@ -49,6 +49,8 @@ export interface EffectOutcome {
   readonly applied: boolean;
   /** For a failed attempt: the retries are used up; the invocation was paused or killed per its policy. */
   readonly exhausted?: boolean;
+  /** For an exhausted failure: the invocation was killed (its policy says KILL); otherwise it was paused. */
+  readonly killed?: boolean;
 }
 
 export interface EffectSink {
@@ -62,6 +64,8 @@ export interface AttemptInput {
   readonly service: string;
   readonly handler: string;
   readonly key: string;
+  /** A virtual object or workflow (its key is part of its target); defaults to `key !== ""`. */
+  readonly keyed?: boolean;
   readonly retryCount: number;
   readonly journal: readonly JournalFrame[];
   /** Eager state for StartMessage; `partial` tells the SDK to ask for keys not in it. */

@@ -15,7 +15,9 @@ export interface Clock {
 
 export type ProcessorEvent =
   | { readonly type: "leading"; readonly partition: PartitionId; readonly epoch: LeaderEpoch; readonly recovered: number }
-  | { readonly type: "stepped-down"; readonly partition: PartitionId; readonly reason: string };
+  | { readonly type: "stepped-down"; readonly partition: PartitionId; readonly reason: string }
+  /** An outbox message (by its seq) waits for `partition` to lead here before it is delivered. */
+  | { readonly type: "delivery-awaits-leader"; readonly partition: PartitionId; readonly seq: number };
 
 /** What a processor asks of the node once a command is durable. */
 export interface ProcessorHooks {

@@ -12,6 +12,7 @@ import { GroupCommitter } from "./group-commit.js";
 import { LeaseKeeper } from "./lease-keeper.js";
 import { LeaseTable } from "./lease-table.js";
 import { PartitionProcessor, type Clock, type ProcessorEvent } from "./partition-processor.js";
+import { NotLeaderError } from "./partition-errors.js";
 import { PartitionStore } from "./store/partition-store.js";
 import type { InvocationOutcome, InvocationRecord, InvocationTarget, LeaderEpoch, PartitionId } from "./types.js";
 
@@ -63,6 +64,13 @@ export class PartitionSet implements EffectSink, JournalSource {
   #retryTimer: NodeJS.Timeout | undefined;
   #expiryTimer: NodeJS.Timeout | undefined;
   #timer: { at: number; handle: NodeJS.Timeout } | undefined;
+  /**
+   * Outbox messages for partitions not led here yet (after a restart, partitions take their leases one
+   * after another and a leader re-delivers its outbox at once), by target partition and outbox seq.
+   * Handed over when the target starts leading. Only a copy: the row stays in the sender's outbox until
+   * the delivery commits, and the sender's next leader delivers it again if this process dies.
+   */
+  readonly #awaitingLeader = new Map<number, Map<number, PartitionMessage>>();
   #closed = false;
 
   constructor(options: PartitionSetOptions) {
@@ -179,6 +187,7 @@ export class PartitionSet implements EffectSink, JournalSource {
       service: record.target.service,
       handler: record.target.handler,
       key: record.target.key,
+      keyed,
       retryCount: record.retryCount,
       journal: this.store.invocations.readJournal(invocationId),
       // Objects and workflows get their whole state eagerly, as Restate does by default.
@@ -221,6 +230,7 @@ export class PartitionSet implements EffectSink, JournalSource {
     if (this.#timer !== undefined) clearTimeout(this.#timer.handle);
     // Commit first: effects proposed before shutdown are applied under the epoch they were made in.
     this.committer.close();
+    this.#awaitingLeader.clear();
     this.#processors.forEach((p, i) => {
       p.stepDown("node shutting down");
       this.#keepers[i]?.close();
@@ -247,18 +257,51 @@ export class PartitionSet implements EffectSink, JournalSource {
         if (lease !== null) acquired.push([processor, lease.epoch as LeaderEpoch]);
       }
     })();
-    for (const [processor, epoch] of acquired) processor.lead(epoch);
+    for (const [processor, epoch] of acquired) {
+      processor.lead(epoch);
+      this.#handOverAwaiting(processor.id);
+    }
   }
 
-  /** Delivery is retried when the target is not led here right now; the outbox row stays until then. */
+  /**
+   * Carries an outbox message to its target partition. A target that does not lead here (yet) is not
+   * an error: the message waits for it to lead. Other failures (storage) are reported and retried; the
+   * outbox row stays until a delivery commits.
+   */
   #deliver(seq: number, target: number, message: PartitionMessage): void {
     const processor = this.#processors[target];
     if (processor === undefined || this.#closed) return;
+    if (!processor.isLeader) {
+      this.#awaitLeader(seq, target, message);
+      return;
+    }
     processor.propose({ kind: "deliver", seq, message }).catch((error: unknown) => {
       if (this.#closed) return;
+      // Leadership ended between proposing and applying: wait for the next leader like above.
+      if (error instanceof NotLeaderError) {
+        this.#awaitLeader(seq, target, message);
+        return;
+      }
       this.#options.onError?.(error instanceof Error ? error : new Error(String(error)));
       setTimeout(() => this.#deliver(seq, target, message), 1000).unref();
     });
+  }
+
+  #awaitLeader(seq: number, target: number, message: PartitionMessage): void {
+    let waiting = this.#awaitingLeader.get(target);
+    if (waiting === undefined) this.#awaitingLeader.set(target, (waiting = new Map()));
+    // Keyed by seq: a message re-delivered by a new leader of its sender waits once.
+    waiting.set(seq, message);
+    this.#options.onEvent?.({ type: "delivery-awaits-leader", partition: target as PartitionId, seq });
+    // The target may have started leading while the proposal was in flight.
+    if (this.#processors[target]?.isLeader === true) this.#handOverAwaiting(target);
+  }
+
+  #handOverAwaiting(partition: number): void {
+    const waiting = this.#awaitingLeader.get(partition);
+    if (waiting === undefined) return;
+    this.#awaitingLeader.delete(partition);
+    for (const [seq, message] of waiting) this.#deliver(seq, partition, message);
   }
 
   /** One process-wide timer, set for the earliest due time any partition reported. */
@@ -280,7 +323,8 @@ export class PartitionSet implements EffectSink, JournalSource {
     for (const processor of this.#processors) {
       if (!processor.isLeader) continue;
       processor.propose({ kind: "fire-timers" }).catch((error: unknown) => {
-        if (this.#closed) return;
+        // It stepped down meanwhile: its next leader sets its timers again when it leads.
+        if (this.#closed || error instanceof NotLeaderError) return;
         this.#options.onError?.(error instanceof Error ? error : new Error(String(error)));
         // The due timers are still stored: try again shortly (storage may recover).
         this.#timerDue(this.#clock.now() + TIMER_RETRY_MS);

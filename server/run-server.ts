@@ -1,4 +1,4 @@
-import { pino } from "pino";
+import { createLogger } from "./logger.js";
 import { toError } from "../protocol/errors.js";
 import type { StetConfig } from "./config.js";
 import { startStetNode } from "./stet-node.js";
@@ -11,7 +11,7 @@ const SIGNAL_EXIT_CODES: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
  * a second signal exits at once. Exit code 0 only when the shutdown completed cleanly in time.
  */
 export async function runServer(config: StetConfig): Promise<void> {
-  const log = pino({ level: config.logLevel });
+  const log = await createLogger({ level: config.logLevel });
   const node = await startStetNode(config, { logger: log });
 
   let shuttingDown = false;

@@ -15,8 +15,10 @@ import { ingressClientErrorHandler, ingressFrameworkErrors, writeIngressUnavaila
 import { ingressPlugin, type IngressRegistry } from "./ingress/ingress-plugin.js";
 import { buildAdminApp, writeAdminUnavailable } from "./admin/index.js";
 import { lazySchemaController } from "./http/lazy-schema-compilers.js";
+import { requestLogController } from "./http/request-log.js";
 import { DeploymentRegistry } from "./registry/index.js";
 import { registryViews } from "./registry-views.js";
+import { logInvokerEvent } from "./invocation-log.js";
 
 export interface StetNodeOptions {
   readonly logger?: Logger;
@@ -104,7 +106,7 @@ export async function startStetNode(config: StetConfig, options: StetNodeOptions
       drainTimeoutMs: options.drainTimeoutMs,
       maxProtocolVersion: options.maxProtocolVersion,
       onEvent: (event) => {
-        if (event.type === "attempt-failed") log.warn(event, "invocation attempt failed");
+        logInvokerEvent(log, event);
         options.onInvokerEvent?.(event);
       },
     });
@@ -114,6 +116,7 @@ export async function startStetNode(config: StetConfig, options: StetNodeOptions
     const shutdown = new AbortController();
     const ingress = Fastify({
       loggerInstance: log.child({ api: "ingress" }) as FastifyBaseLogger,
+      logController: requestLogController,
       serverFactory: ingressPort.serverFactory,
       schemaController: lazySchemaController(),
       // Requests refused before a route runs (bad percent-encoding, oversized headers) answer in Restate's shape.

@@ -116,6 +116,7 @@ function applyEffect(ctx: ApplyContext, effect: Effect): CommandResult {
       if (!exhausted) return APPLIED;
       if (handler?.onMaxAttempts === "KILL") {
         completeInvocation(ctx, store.invocations.get(id)!, { kind: "failure", code: 500, message: effect.failure });
+        return { applied: true, exhausted: true, killed: true };
       }
       return { applied: true, exhausted: true };
     }

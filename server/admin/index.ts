@@ -2,6 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServ
 import { adminErrorHandler, adminFrameworkErrors } from "./admin-errors.js";
 import { stetVersion } from "../version.js";
 import { lazySchemaController } from "../http/lazy-schema-compilers.js";
+import { requestLogController } from "../http/request-log.js";
 import { adminPlugin, withoutApiVersion, type AdminPluginOptions, type AdminVersionInfo } from "./admin-plugin.js";
 
 export { adminPlugin, MAX_ADMIN_API_VERSION, MIN_ADMIN_API_VERSION } from "./admin-plugin.js";
@@ -31,6 +32,7 @@ export interface AdminAppOptions extends Omit<AdminPluginOptions, "versionInfo">
 export function buildAdminApp(options: AdminAppOptions): FastifyInstance {
   const app = Fastify({
     ...(options.logger === undefined ? {} : { loggerInstance: options.logger }),
+    logController: requestLogController,
     ...(options.serverFactory === undefined ? { forceCloseConnections: true } : { serverFactory: options.serverFactory }),
     schemaController: lazySchemaController(),
     rewriteUrl: (request) => withoutApiVersion(request.url ?? "/"),

@@ -1,4 +1,5 @@
 import { afterEach } from "vitest";
+import type { Logger } from "pino";
 import type { ProtocolVersion } from "../../protocol/index.js";
 import { startEndpoint, type TestEndpoint } from "./sdk-endpoint.js";
 import { startTestStet, type TestStet } from "./stet.js";
@@ -15,6 +16,7 @@ export interface SetupOptions {
   readonly maxProtocolVersion?: ProtocolVersion;
   readonly expiryIntervalMs?: number;
   readonly leaseTtlMs?: number;
+  readonly logger?: Logger;
 }
 
 export interface StetWithServices extends TestStet {

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { pino } from "pino";
+import { pino, type Logger } from "pino";
 import type { InvokerEvent } from "../../invoker/index.js";
 import type { ProtocolVersion } from "../../protocol/index.js";
 import type { StetConfig } from "../../server/config.js";
@@ -27,6 +27,8 @@ export async function startTestStet(
     maxProtocolVersion?: ProtocolVersion;
     expiryIntervalMs?: number;
     leaseTtlMs?: number;
+    /** Where stet logs; default silent (or the level in STET_TEST_LOG). */
+    logger?: Logger;
   } = {},
 ): Promise<TestStet> {
   const owned = options.dataDir === undefined ? tempDir() : undefined;
@@ -46,7 +48,7 @@ export async function startTestStet(
     ...(options.maxProtocolVersion === undefined ? {} : { maxProtocolVersion: options.maxProtocolVersion }),
     ...(options.expiryIntervalMs === undefined ? {} : { expiryIntervalMs: options.expiryIntervalMs }),
     ...(options.leaseTtlMs === undefined ? {} : { leaseTtlMs: options.leaseTtlMs }),
-    logger: pino({ level: process.env["STET_TEST_LOG"] ?? "silent" }),
+    logger: options.logger ?? pino({ level: process.env["STET_TEST_LOG"] ?? "silent" }),
     // Tests' fetch keeps connections alive; their close need not wait for those to go idle.
     idleConnectionGraceMs: 0,
     onInvokerEvent: (event) => {

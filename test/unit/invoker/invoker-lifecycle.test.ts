@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { Invoker, type InvokerEvent, type InvokerState } from "../../../invoker/index.js";
 import type { AttemptInput, Effect, EffectOutcome } from "../../../invoker/ports.js";
 import type { AttemptStream, Transport } from "../../../invoker/transport/transport.js";
@@ -222,6 +222,26 @@ describe("invoker lifecycle", () => {
     expect(transport.opened).toEqual(["/invoke/Svc/new"]);
     expect(invoker.droppedCount).toBe(1);
     await invoker.destroy();
+  });
+
+  it("reports an attempt silent for a minute (by the invoker's clock), naming its invocation, target and attempt", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
+    try {
+      const { invoker, events } = makeInvoker(4);
+      invoker.registerPartition(0, 1);
+      invoker.enqueue({ partition: 0, leaderEpoch: 1, invocationId: id("quiet") });
+      await vi.advanceTimersByTimeAsync(59_000);
+      expect(events.filter((e) => e.type === "attempt-started")).toHaveLength(1);
+      expect(events.filter((e) => e.type === "attempt-silent")).toEqual([]);
+      await vi.advanceTimersByTimeAsync(1_000);
+      // The deployment never answered: there is no stream to ask to suspend yet, so stet waits.
+      expect(events.filter((e) => e.type === "attempt-silent")).toEqual([
+        { type: "attempt-silent", invocationId: id("quiet"), target: "Svc/quiet", attempt: 0, silentMs: 60_000, next: "waiting" },
+      ]);
+      await invoker.destroy();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("aborts live attempts when destroyed", async () => {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { EffectFence, InvokerPort } from "../../../invoker/index.js";
-import { openDatabase, PartitionSet, type HandlerInfo } from "../../../partition/index.js";
+import { openDatabase, PartitionSet, type HandlerInfo, type PartitionSetOptions, type ProcessorEvent } from "../../../partition/index.js";
 import { partitionKeyOf, partitionOf, type InvocationId } from "../../../protocol/index.js";
 import { tempDir } from "../../helpers/temp-dir.js";
 
@@ -27,10 +27,10 @@ const PLAIN: HandlerInfo = { serviceType: "SERVICE", handlerType: null, retentio
 const cleanups: Array<() => void> = [];
 afterEach(() => cleanups.splice(0).reverse().forEach((c) => c()));
 
-function setup() {
+function setup(options: Pick<PartitionSetOptions, "onError" | "onEvent"> = {}) {
   const dir = tempDir();
   const db = openDatabase(`${dir.path}/stet.db`);
-  const set = new PartitionSet({ db, partitionCount: 2, holder: "node-a", leaseTtlMs: 60_000, services: { resolve: () => PLAIN } });
+  const set = new PartitionSet({ db, partitionCount: 2, holder: "node-a", leaseTtlMs: 60_000, services: { resolve: () => PLAIN }, ...options });
   const invoker = new RecordingInvoker();
   set.start(invoker);
   cleanups.push(() => dir.remove(), () => db.close(), () => set.close());
@@ -95,6 +95,30 @@ describe("partition isolation", () => {
     await expect(
       set.invoke({ target: { service: "Svc", handler: "h", key: "" }, handler: PLAIN, body: new Uint8Array(), headers: [] }),
     ).rejects.toMatchObject({ code: "STET_PARTITION_NOT_LEADER", status: 503 });
+  });
+
+  it("delivers an outbox message to a partition that does not lead yet once it leads, without reporting an error", async () => {
+    const errors: Error[] = [];
+    const events: ProcessorEvent[] = [];
+    const { set } = setup({ onError: (error) => errors.push(error), onEvent: (event) => events.push(event) });
+    const [, inP1] = await onePerPartition(set);
+    // As after a restart: nothing leads yet, and partition 0's outbox holds a message for partition 1.
+    set.stepDown(0, "test");
+    set.stepDown(1, "test");
+    const seq = set.store.outbox.add(0, 1, JSON.stringify({ kind: "kill", invocationId: inP1 }));
+
+    // Partition 0 leads first and re-delivers its outbox: the message waits for partition 1.
+    expect(set.lead(0)).toBe(true);
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(events).toContainEqual({ type: "delivery-awaits-leader", partition: 1, seq });
+    expect(set.getInvocation(inP1)?.status).toBe("invoked");
+
+    const outcome = set.awaitCompletion(inP1);
+    expect(set.lead(1)).toBe(true);
+    await expect(outcome).resolves.toMatchObject({ kind: "failure" });
+    expect(set.store.outbox.pending(0)).toEqual([]);
+    expect(errors).toEqual([]);
   });
 
   it("fences effects of an attempt after that attempt's failure was recorded", async () => {
