@@ -1,7 +1,7 @@
 import { createLogger } from "./logger.js";
 import { toError } from "../protocol/errors.js";
 import type { StetConfig } from "./config.js";
-import { startStetNode } from "./stet-node.js";
+import { startStetNode, type StetNode } from "./stet-node.js";
 
 const SIGNAL_EXIT_CODES: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 
@@ -12,21 +12,12 @@ const SIGNAL_EXIT_CODES: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
  */
 export async function runServer(config: StetConfig): Promise<void> {
   const log = await createLogger({ level: config.logLevel });
-  const node = await startStetNode(config, { logger: log });
-
+  let node: StetNode | undefined;
   let shuttingDown = false;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (shuttingDown) {
-      log.warn({ signal }, "second signal: exiting now");
-      process.exit(SIGNAL_EXIT_CODES[signal] ?? 1);
-    }
-    shuttingDown = true;
-    log.info({ signal, timeoutMs: config.shutdownTimeoutMs }, "shutting down");
-    const deadline = setTimeout(() => {
-      log.error({ timeoutMs: config.shutdownTimeoutMs }, "shutdown deadline passed: exiting anyway");
-      process.exit(1);
-    }, config.shutdownTimeoutMs);
-    node.close().then(
+  let deadline: NodeJS.Timeout | undefined;
+
+  const shutDown = (started: StetNode) =>
+    started.close().then(
       () => {
         clearTimeout(deadline);
         log.info("shutdown complete");
@@ -37,7 +28,32 @@ export async function runServer(config: StetConfig): Promise<void> {
         process.exit(1);
       },
     );
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (shuttingDown) {
+      log.warn({ signal }, "second signal: exiting now");
+      process.exit(SIGNAL_EXIT_CODES[signal] ?? 1);
+    }
+    shuttingDown = true;
+    log.info({ signal, timeoutMs: config.shutdownTimeoutMs }, "shutting down");
+    deadline = setTimeout(() => {
+      log.error({ timeoutMs: config.shutdownTimeoutMs }, "shutdown deadline passed: exiting anyway");
+      process.exit(1);
+    }, config.shutdownTimeoutMs);
+    // A signal during startup is served once the node has started (below).
+    if (node !== undefined) void shutDown(node);
   };
+  // Before the node starts: without a listener, a SIGTERM that comes right after "stet is ready" is
+  // printed would still end the process the default way, without the graceful shutdown.
   process.on("SIGTERM", onSignal);
   process.on("SIGINT", onSignal);
+
+  try {
+    node = await startStetNode(config, { logger: log });
+  } catch (error) {
+    clearTimeout(deadline);
+    process.off("SIGTERM", onSignal);
+    process.off("SIGINT", onSignal);
+    throw error;
+  }
+  if (shuttingDown) void shutDown(node);
 }
