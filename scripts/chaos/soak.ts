@@ -32,6 +32,30 @@ function start(args: string[], env: Record<string, string> = {}): ChildProcess {
   return spawn(process.execPath, args, { cwd: repo, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
 }
 
+/**
+ * stet's log lines at error level or above (pino level >= 50), over every restart: a kill -9 and its
+ * recovery are expected events, not errors. Reading the pipes also keeps a full pipe from blocking stet.
+ */
+const stetErrors: string[] = [];
+function watchErrors(child: ChildProcess): void {
+  for (const stream of [child.stdout, child.stderr]) {
+    let rest = "";
+    stream?.on("data", (chunk: Buffer) => {
+      const lines = (rest + chunk.toString("utf8")).split("\n");
+      rest = lines.pop()!;
+      for (const line of lines) {
+        let level = 0;
+        try {
+          level = (JSON.parse(line) as { level?: number }).level ?? 0;
+        } catch {
+          level = line.trim() === "" ? 0 : 50; // not a log line: a crash or a stack trace
+        }
+        if (level >= 50) stetErrors.push(line.slice(0, 300));
+      }
+    });
+  }
+}
+
 async function waitForHealth(url: string, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -55,6 +79,7 @@ async function main(): Promise<void> {
   const service = start(["test/e2e/fixtures/load-service.mjs"], { PORT: String(servicePort), LOG: log, RESTATE_LOGGING: "ERROR" });
   const stetArgs = ["dist/stet.cjs", "start", "--data-dir", dataDir, "--ingress-port", String(ingressPort), "--admin-port", String(adminPort), "--host", "127.0.0.1", "--log-level", "error"];
   let stet = start(stetArgs);
+  watchErrors(stet);
   const ingress = `http://127.0.0.1:${ingressPort}`;
   const admin = `http://127.0.0.1:${adminPort}`;
   await waitForHealth(`${admin}/health`);
@@ -106,6 +131,7 @@ async function main(): Promise<void> {
       await new Promise((r) => stet.once("exit", r));
       kills++;
       stet = start(stetArgs);
+      watchErrors(stet);
       await waitForHealth(`${ingress}/restate/health`);
       recoveries.push(Date.now() - killedAt);
     }
@@ -143,6 +169,8 @@ async function main(): Promise<void> {
     duplicateSideEffects,
     longestRecoveryMs: Math.max(0, ...recoveries),
     medianRecoveryMs: recoveries.sort((a, b) => a - b)[Math.floor(recoveries.length / 2)] ?? 0,
+    stetErrorLines: stetErrors.length,
+    stetErrorSamples: stetErrors.slice(0, 3),
   };
   console.log(JSON.stringify(summary, null, 2));
   if (lost.length > 0) process.exitCode = 1;
