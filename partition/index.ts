@@ -15,5 +15,7 @@ export type { HandlerInfo, ServiceResolver, PartitionAction } from "./apply/cont
 export type { ControlOp } from "./apply/control.js";
 export type { OutcomeTarget, PartitionMessage } from "./apply/messages.js";
 export type { Started } from "./apply/lifecycle.js";
+export type { StateMutation } from "./store/state-mutation-table.js";
+export { stateVersion } from "./apply/state-mutation.js";
 export { encodeEntry } from "./apply/context.js";
 export { notifications } from "./apply/frames.js";

@@ -1,12 +1,13 @@
 import type { Database } from "better-sqlite3";
 import type { AttemptInput, Effect, EffectSink, InvokerPort, JournalSource } from "../invoker/index.js";
-import { newInvocationId, partitionKeyOf, partitionOf, randomPartitionKey, type InvocationId, type PartitionKey } from "../protocol/index.js";
+import { newInvocationId, partitionKeyForKey, partitionKeyOf, partitionOf, randomPartitionKey, type InvocationId, type PartitionKey } from "../protocol/index.js";
 import type { CommandResult, PartitionCommand } from "./apply/apply.js";
 import { encodeEntry, type HandlerInfo, type ServiceResolver } from "./apply/context.js";
 import type { ControlOp } from "./apply/control.js";
 import { inputEntry } from "./apply/commands.js";
 import type { Started } from "./apply/lifecycle.js";
 import { partitionKeyForTarget, type OutcomeTarget, type PartitionMessage } from "./apply/messages.js";
+import type { StateMutation } from "./store/state-mutation-table.js";
 import { CompletionWaiters } from "./completion-waiters.js";
 import { GroupCommitter } from "./group-commit.js";
 import { LeaseKeeper } from "./lease-keeper.js";
@@ -165,6 +166,15 @@ export class PartitionSet implements EffectSink, JournalSource {
   /** Applies a message from outside (an awakeable completed over ingress) in its target's partition. */
   async send(invocationId: InvocationId, message: PartitionMessage): Promise<CommandResult> {
     return this.#processorFor(invocationId).propose({ kind: "message", message });
+  }
+
+  /**
+   * Replaces the whole state of one object or workflow key, once no exclusive handler holds the key
+   * (queued behind those that arrived first). Resolves once the request is durable, not when applied.
+   */
+  async mutateState(mutation: StateMutation): Promise<void> {
+    const partition = partitionOf(partitionKeyForKey(mutation.service, mutation.key), this.#options.partitionCount);
+    await this.#processors[partition]!.propose({ kind: "mutate-state", mutation });
   }
 
   /** An operator action on one invocation (cancel, kill, purge, pause, resume). */

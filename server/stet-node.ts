@@ -133,6 +133,7 @@ export async function startStetNode(config: StetConfig, options: StetNodeOptions
     const admin = buildAdminApp({
       registry,
       invocations: partitions,
+      state: partitions,
       logger: log.child({ api: "admin" }),
       ingressUrl: `${ingressPort.url}/`,
       serverFactory: adminPort.serverFactory,

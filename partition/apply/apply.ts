@@ -7,6 +7,8 @@ import { applyControl, type ControlOp } from "./control.js";
 import { applyMessage, completeInvocation, startInvocation, type Started } from "./lifecycle.js";
 import type { InvocationSpec, PartitionMessage } from "./messages.js";
 import { expireInvocations, fireTimers } from "./timers.js";
+import { mutateState } from "./state-mutation.js";
+import type { StateMutation } from "../store/state-mutation-table.js";
 
 export type PartitionCommand =
   | Effect
@@ -16,7 +18,9 @@ export type PartitionCommand =
   | { readonly kind: "expire" }
   | { readonly kind: "control"; readonly op: ControlOp; readonly invocationId: InvocationId }
   /** A message from outside the partitions (ingress), proposed to the partition that owns its target. */
-  | { readonly kind: "message"; readonly message: PartitionMessage };
+  | { readonly kind: "message"; readonly message: PartitionMessage }
+  /** An operator's replacement of one key's state (admin `POST /services/{s}/state`). */
+  | { readonly kind: "mutate-state"; readonly mutation: StateMutation };
 
 export interface CommandResult extends EffectOutcome {
   /** For `invoke`: the invocation, and whether an idempotency key or workflow id named an existing one. */
@@ -51,6 +55,9 @@ export function applyCommand(ctx: ApplyContext, command: PartitionCommand): Comm
       return applyControl(ctx, command.op, command.invocationId);
     case "message":
       applyMessage(ctx, command.message);
+      return APPLIED;
+    case "mutate-state":
+      mutateState(ctx, command.mutation);
       return APPLIED;
     default:
       return applyEffect(ctx, command);

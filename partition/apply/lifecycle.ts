@@ -1,6 +1,8 @@
 import type { JournalFrame } from "../../invoker/index.js";
 import { MessageType, frameFromRaw, isAwaited, type InvocationId } from "../../protocol/index.js";
 import type { InvocationOutcome, InvocationRecord } from "../types.js";
+import { isStateMutationMarker } from "../store/state-mutation-table.js";
+import { replaceState } from "./state-mutation.js";
 import { decodeEntry, encodeEntry, type ApplyContext } from "./context.js";
 import { notifications, outcomeNotification } from "./frames.js";
 import {
@@ -187,6 +189,12 @@ function admitNext(ctx: ApplyContext, service: string, key: string): void {
   for (;;) {
     const next = ctx.store.locks.dequeue(service, key);
     if (next === undefined) return;
+    if (isStateMutationMarker(next)) {
+      // An operator's state write waited for the lock; it needs no lock of its own: go on to the next.
+      const mutation = ctx.store.stateMutations.take(next);
+      if (mutation !== undefined) replaceState(ctx, mutation);
+      continue;
+    }
     const record = ctx.store.invocations.get(next);
     if (record === undefined || record.status !== "inboxed") continue;
     admit(ctx, record);

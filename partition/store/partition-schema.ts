@@ -195,4 +195,20 @@ export const PARTITION_MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    // Operator writes of an object's whole state (`POST /services/{s}/state`) that wait behind the key's
+    // lock: the key's inbox holds a marker naming the row, so they run in order with invocations.
+    version: 4,
+    up: (db) => {
+      db.exec(`
+        CREATE TABLE state_mutations (
+          seq INTEGER PRIMARY KEY AUTOINCREMENT,
+          service TEXT NOT NULL,
+          object_key TEXT NOT NULL,
+          expected_version TEXT,
+          new_state BLOB NOT NULL
+        ) STRICT;
+      `);
+    },
+  },
 ];

@@ -5,6 +5,7 @@ import { InvocationTable } from "./invocation-table.js";
 import { IdempotencyTable, PromiseTable, WaiterTable } from "./keyed-tables.js";
 import { LockTable, StateTable } from "./object-tables.js";
 import { OutboxTable, TimerTable } from "./schedule-tables.js";
+import { StateMutationTable } from "./state-mutation-table.js";
 
 /**
  * All partition state, one table class per concern. Nothing here opens transactions: the partition's
@@ -19,6 +20,7 @@ export class PartitionStore {
   readonly idempotency: IdempotencyTable;
   readonly promises: PromiseTable;
   readonly waiters: WaiterTable;
+  readonly stateMutations: StateMutationTable;
 
   constructor(readonly db: Database) {
     applyMigrations(db, "partition", PARTITION_MIGRATIONS);
@@ -30,5 +32,6 @@ export class PartitionStore {
     this.idempotency = new IdempotencyTable(db);
     this.promises = new PromiseTable(db);
     this.waiters = new WaiterTable(db);
+    this.stateMutations = new StateMutationTable(db);
   }
 }

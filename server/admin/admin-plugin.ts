@@ -12,6 +12,7 @@ import { AdminError, AdminErrorCode, adminErrorHandler, invalidField, methodNotA
 import { deploymentJson, detailedDeploymentJson, registerDeploymentJson } from "./deployment-view.js";
 import { invocationRoutes, type InvocationControl } from "./invocation-routes.js";
 import { registerServiceRoutes } from "./service-routes.js";
+import { registerStateRoutes, type StateWriter } from "./state-routes.js";
 import { handlerMetadata, serviceMetadata } from "./service-view.js";
 
 export interface AdminVersionInfo {
@@ -33,6 +34,8 @@ export interface AdminPluginOptions {
   readonly discover?: typeof defaultDiscover;
   /** The engine behind `/invocations/...` (cancel, kill, purge, pause, resume, get); those routes are absent without it. */
   readonly invocations?: InvocationControl;
+  /** The engine behind `POST /services/{service}/state`; the route is absent without it. */
+  readonly state?: StateWriter;
 }
 
 /** Admin API versions served, as `/v{N}/...` and unprefixed (Restate 1.7 serves 2 to 4; its CLI uses `/v4`). */
@@ -169,6 +172,7 @@ function routes(options: AdminPluginOptions): FastifyPluginAsync {
 
     // Declared before the 405 pass, so PATCH is among the methods `/services/:service` allows.
     registerServiceRoutes(app, registry, defaults);
+    if (options.state !== undefined) registerStateRoutes(app, registry, options.state);
 
     app.get<{ Params: { service: string } }>("/services/:service/handlers", { schema: { params: serviceParams } }, async (request) => {
       const service = registry.getService(request.params.service);

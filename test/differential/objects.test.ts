@@ -34,6 +34,24 @@ describe("virtual objects", () => {
     }));
 });
 
+describe("object state from the admin API", () => {
+  it("POST /services/{s}/state replaces a key's state (bytes or strings); a plain or unknown service is refused", () =>
+    diff.compare(async (t) => {
+      const k = `s-${t.tag}`;
+      await t.call(`/DiffCounter/${k}/add`, 5);
+      await t.admin("POST", "/services/DiffCounter/state", { object_key: k, new_state: { count: [52, 50] } });
+      // Applied asynchronously by both: polled.
+      await t.callUntil(`/DiffCounter/${k}/get`, (o) => o.json === 42);
+      await t.admin("POST", "/services/DiffCounter/state", { object_key: k, new_state: { count: "7" } });
+      await t.callUntil(`/DiffCounter/${k}/get`, (o) => o.json === 7);
+      await t.admin("POST", "/services/DiffCounter/state", { object_key: k, version: "not-the-version", new_state: {} });
+      await t.call(`/DiffCounter/${k}/add`, 1);
+      await t.admin("POST", "/services/DiffGreeter/state", { object_key: k, new_state: { x: [1] } });
+      await t.admin("POST", "/services/DiffNoSuchService/state", { object_key: k, new_state: { x: [1] } });
+      await t.admin("POST", "/services/DiffNoSuchService/state", { object_key: k, new_state: {} });
+    }));
+});
+
 describe("calls between services", () => {
   it("return the callee's result; its terminal errors pass through or are caught", () =>
     diff.compare(async (t) => {
