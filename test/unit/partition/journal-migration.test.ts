@@ -21,7 +21,7 @@ describe("partition schema migration 3 (journal keyed by invocation seq)", () =>
     });
 
     const store = new PartitionStore(db); // applies migration 3
-    expect(db.prepare("SELECT version FROM schema_versions WHERE component = 'partition'").get()).toEqual({ version: 3 });
+    expect(db.prepare("SELECT version FROM schema_versions WHERE component = 'partition'").get()).toEqual({ version: PARTITION_MIGRATIONS.at(-1)!.version });
     ids.forEach((id, i) => {
       const record = store.invocations.get(id)!;
       expect(record).toMatchObject({ id, retryCount: i, journalLength: i + 1, status: i === 2 ? "completed" : "suspended" });
