@@ -12,6 +12,7 @@ import { AdminError, AdminErrorCode, adminErrorHandler, invalidField, methodNotA
 import { deploymentJson, detailedDeploymentJson, registerDeploymentJson } from "./deployment-view.js";
 import { invocationRoutes, type InvocationControl } from "./invocation-routes.js";
 import { registerServiceRoutes } from "./service-routes.js";
+import { registerSubscriptionRoutes } from "./subscription-routes.js";
 import { handlerMetadata, serviceMetadata } from "./service-view.js";
 
 export interface AdminVersionInfo {
@@ -189,6 +190,8 @@ function routes(options: AdminPluginOptions): FastifyPluginAsync {
         return handlerMetadata(handler, service.definition, registry.getDeployment(service.deploymentId)!.protocolMode);
       },
     );
+
+    registerSubscriptionRoutes(app, registry);
 
     // Registered (awaited) before the 405 pass so that its paths answer other methods with 405 too.
     if (options.invocations !== undefined) await app.register(invocationRoutes, { invocations: options.invocations });

@@ -137,6 +137,22 @@ export const knownDifferences = {
   }) satisfies Scenario,
 
   /**
+   * COSMETIC / DELIBERATE (as adminRequestErrors: stet answers malformed admin requests with its JSON
+   * error body). Statuses agree.
+   * restate: a malformed subscription id → 400 `text/plain` `Invalid URL: Cannot parse \`subscription\`
+   *          with value \`bogus\`: bad format` (`sub_123`: `bad length`); a body without `sink` → 422
+   *          `text/plain` `Failed to deserialize the JSON body into the target type: missing field
+   *          \`sink\` at line 1 column 37`.
+   * stet:    JSON `{message, restate_code: null}`: `The request field 'subscription' is invalid.
+   *          Reason: bad format` (400); `The request body misses the field 'sink'` (422).
+   */
+  subscriptionRequestErrors: (async (t) => {
+    await t.admin("GET", "/subscriptions/bogus");
+    await t.admin("DELETE", "/subscriptions/sub_123");
+    await t.admin("POST", "/subscriptions", { source: "kafka://c/t" });
+  }) satisfies Scenario,
+
+  /**
    * SEMANTIC (admin routes stet does not have).
    * restate: `GET /openapi` → 200; `POST /query` (SQL introspection) → 200 `{"rows":[…]}`.
    * stet:    `/openapi` → 404; `POST /query` → 404 `no admin route POST /query`.
