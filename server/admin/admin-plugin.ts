@@ -5,12 +5,16 @@ import {
   handlerNotFound,
   serviceNotFound,
   deploymentNotFound,
+  RegistryError,
+  RegistryErrorCode,
   type DeploymentRegistry,
   type ServiceDefaults,
 } from "../registry/index.js";
 import { AdminError, AdminErrorCode, adminErrorHandler, invalidField, methodNotAllowed } from "./admin-errors.js";
 import { deploymentJson, detailedDeploymentJson, registerDeploymentJson } from "./deployment-view.js";
 import { invocationRoutes, type InvocationControl } from "./invocation-routes.js";
+import { checkHeaders } from "./request-headers.js";
+import { registerDeploymentUpdateRoutes } from "./deployment-update-routes.js";
 import { registerServiceRoutes } from "./service-routes.js";
 import { registerSubscriptionRoutes } from "./subscription-routes.js";
 import { handlerMetadata, serviceMetadata } from "./service-view.js";
@@ -78,20 +82,6 @@ const handlerParams = {
   properties: { service: { type: "string" }, handler: { type: "string" } },
 } as const;
 
-// RFC 9110 token for names; values without control characters (they would split or corrupt the request).
-const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
-
-function checkHeaders(headers: Record<string, string> | null | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers ?? {})) {
-    if (!HEADER_NAME.test(name)) throw invalidField("additional_headers", `${JSON.stringify(name)} is not a valid header name`);
-    if (!HEADER_VALUE.test(value)) throw invalidField("additional_headers", `the value of ${name} contains invalid characters`);
-    out[name.toLowerCase()] = value;
-  }
-  return out;
-}
-
 /** The routes of one API version; registered once per prefix. */
 function routes(options: AdminPluginOptions): FastifyPluginAsync {
   const { registry, serviceDefaults: defaults } = options;
@@ -153,10 +143,18 @@ function routes(options: AdminPluginOptions): FastifyPluginAsync {
       { schema: { params: deploymentParams, querystring: { type: "object", properties: { force: { type: "boolean" } } } } },
       async (request, reply) => {
         const id = parseDeploymentId(request.params.deployment);
-        registry.removeDeployment(id, { force: request.query.force === true });
+        // Restate 1.7.12 has no graceful removal: without force=true it answers 501 with an empty
+        // body, for any well-formed id, known or not.
+        if (request.query.force !== true) return reply.status(501).send();
+        if (registry.getDeployment(id) === undefined) {
+          throw new RegistryError(RegistryErrorCode.DeploymentNotFound, `not found in the schema registry: deployment with id '${id}'`);
+        }
+        registry.removeDeployment(id, { force: true });
         return reply.status(202).send();
       },
     );
+
+    registerDeploymentUpdateRoutes(app, { registry, discover, discovery: options.discovery, defaults });
 
     app.get("/services", async () => ({
       services: registry.listServices().map((s) => serviceMetadata(s, registry.getDeployment(s.deploymentId)!.protocolMode, defaults)),

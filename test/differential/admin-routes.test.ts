@@ -30,3 +30,39 @@ describe("subscriptions (no Kafka cluster on either server)", () => {
       await t.admin("POST", "/subscriptions", { source: "kafka://c/t" }, { compare: "status-only" });
     }));
 });
+
+// A well-formed deployment id that neither server knows.
+const UNKNOWN_DEPLOYMENT = "dp_11KiDRf4oezxQ100obKQiZj";
+
+const deploymentId = async (t: Parameters<Parameters<typeof diff.compare>[0]>[0]): Promise<string> => {
+  const list = await t.admin("GET", "/deployments", undefined, { compare: "status-only" });
+  return (list.json as { deployments: Array<{ id: string }> }).deployments[0]!.id;
+};
+
+describe("DELETE /deployments/{id} without force", () => {
+  it("answers 501 with an empty body, for a known or an unknown id; force=true on an unknown id 404", () =>
+    diff.compare(async (t) => {
+      const id = await deploymentId(t);
+      await t.admin("DELETE", `/deployments/${id}`, undefined, { recordHeaders: ["content-length"] });
+      await t.admin("DELETE", `/deployments/${id}?force=false`, undefined, { recordHeaders: ["content-length"] });
+      await t.admin("DELETE", `/deployments/${UNKNOWN_DEPLOYMENT}`, undefined, { recordHeaders: ["content-length"] });
+      await t.admin("DELETE", `/deployments/${UNKNOWN_DEPLOYMENT}?force=true`);
+      await t.admin("GET", `/deployments/${id}`, undefined, { compare: "status-only", label: "still there" });
+    }));
+});
+
+describe("PATCH /deployments/{id}", () => {
+  it("re-discovers the deployment; headers are replaced when given, kept otherwise", () =>
+    diff.compare(async (t) => {
+      const id = await deploymentId(t);
+      await t.admin("PATCH", `/deployments/${id}`, {});
+      await t.admin("PATCH", `/deployments/${id}`, { additional_headers: { "X-Diff": "one" } });
+      await t.admin("PATCH", `/deployments/${id}`, { dry_run: true, overwrite: true });
+      await t.admin("GET", `/deployments/${id}`);
+      await t.admin("PATCH", `/deployments/${id}`, { additional_headers: {}, overwrite: true });
+      await t.admin("GET", "/deployments");
+      await t.admin("PATCH", `/deployments/${UNKNOWN_DEPLOYMENT}`, {});
+      await t.admin("PUT", `/deployments/${id}`, {});
+      await t.admin("PUT", `/v2/deployments/${id}`, {});
+    }));
+});

@@ -153,6 +153,23 @@ export const knownDifferences = {
   }) satisfies Scenario,
 
   /**
+   * SEMANTIC / STATUS. `PATCH /deployments/{id}` to the uri of another deployment, and with a uri that
+   * is not one.
+   * restate: 200: two deployments then share the uri; `{"uri": "not a uri"}` or `{"uri": 5}` → 200, the
+   *          deployment re-discovered at its old uri (the body falls through to its Lambda variant,
+   *          whose fields are all optional).
+   * stet:    409 `the deployment '<dp#1>' is already registered at '…'; stet keeps one deployment per
+   *          uri, remove that one first` (its registry keys deployments by uri); 400 `The request field
+   *          'uri' is invalid. Reason: …` / `The request is invalid: body/uri must be string,null`.
+   */
+  deploymentUpdateEdgeCases: (async (t) => {
+    const list = await t.admin("GET", "/deployments");
+    const id = (list.json as { deployments: Array<{ id: string }> }).deployments[0]!.id;
+    await t.admin("PATCH", `/deployments/${id}`, { uri: "not a uri" });
+    await t.admin("PATCH", `/deployments/${id}`, { uri: 5 });
+  }) satisfies Scenario,
+
+  /**
    * SEMANTIC (admin routes stet does not have).
    * restate: `GET /openapi` → 200; `POST /query` (SQL introspection) → 200 `{"rows":[…]}`.
    * stet:    `/openapi` → 404; `POST /query` → 404 `no admin route POST /query`.
