@@ -12,6 +12,7 @@ import {
 } from "../registry/index.js";
 import { AdminError, AdminErrorCode, adminErrorHandler, invalidField, methodNotAllowed } from "./admin-errors.js";
 import { deploymentJson, detailedDeploymentJson, registerDeploymentJson } from "./deployment-view.js";
+import { invocationBatchRoutes } from "./invocation-batch-routes.js";
 import { invocationRoutes, type InvocationControl } from "./invocation-routes.js";
 import { checkHeaders } from "./request-headers.js";
 import { registerDeploymentUpdateRoutes } from "./deployment-update-routes.js";
@@ -192,7 +193,10 @@ function routes(options: AdminPluginOptions): FastifyPluginAsync {
     registerSubscriptionRoutes(app, registry);
 
     // Registered (awaited) before the 405 pass so that its paths answer other methods with 405 too.
-    if (options.invocations !== undefined) await app.register(invocationRoutes, { invocations: options.invocations });
+    if (options.invocations !== undefined) {
+      await app.register(invocationRoutes, { invocations: options.invocations });
+      await app.register(invocationBatchRoutes, { invocations: options.invocations });
+    }
     answerOtherMethodsWith405(app, declared);
   };
 }

@@ -170,6 +170,23 @@ export const knownDifferences = {
   }) satisfies Scenario,
 
   /**
+   * SEMANTIC (purge-journal) and COSMETIC (a malformed id's body). Batch operations.
+   * restate: `purge-journal` → 200 `{"succeeded":["<inv#1>"],"failed":[]}` for a completed invocation
+   *          (its journal dropped, its outcome kept); a malformed id → 422 `text/plain` `Failed to
+   *          deserialize the JSON body into the target type: invocation_ids[0]: bad format at line 1
+   *          column 26`; an unknown operation → 404, empty body.
+   * stet:    `purge-journal` → 422 `purge-journal is not supported by stet: …` (stet keeps a journal as
+   *          long as the outcome); a malformed id → 422 JSON `The request field 'invocation_ids[0]' is
+   *          invalid. Reason: …`; an unknown operation → 404 `no admin route POST …`.
+   */
+  batchOperationDifferences: (async (t) => {
+    const done = (await t.call("/DiffGreeter/greet", "journal")).invocationId!;
+    await t.admin("POST", "/internal/invocations_batch_operations/purge-journal", { invocation_ids: [done] });
+    await t.admin("POST", "/internal/invocations_batch_operations/purge", { invocation_ids: ["bogus"] });
+    await t.admin("POST", "/internal/invocations_batch_operations/nope", { invocation_ids: [] });
+  }) satisfies Scenario,
+
+  /**
    * SEMANTIC (admin routes stet does not have).
    * restate: `GET /openapi` → 200; `POST /query` (SQL introspection) → 200 `{"rows":[…]}`.
    * stet:    `/openapi` → 404; `POST /query` → 404 `no admin route POST /query`.
