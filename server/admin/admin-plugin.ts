@@ -12,6 +12,7 @@ import {
 } from "../registry/index.js";
 import { AdminError, AdminErrorCode, adminErrorHandler, invalidField, methodNotAllowed } from "./admin-errors.js";
 import { deploymentJson, detailedDeploymentJson, registerDeploymentJson } from "./deployment-view.js";
+import { ingressOpenApi } from "./ingress-openapi.js";
 import { invocationBatchRoutes } from "./invocation-batch-routes.js";
 import { invocationRoutes, type InvocationControl } from "./invocation-routes.js";
 import { checkHeaders } from "./request-headers.js";
@@ -169,6 +170,12 @@ function routes(options: AdminPluginOptions): FastifyPluginAsync {
 
     // Declared before the 405 pass, so PATCH is among the methods `/services/:service` allows.
     registerServiceRoutes(app, registry, defaults);
+
+    app.get<{ Params: { service: string } }>("/services/:service/openapi", { schema: { params: serviceParams } }, async (request) => {
+      const service = registry.getService(request.params.service);
+      if (service === undefined) throw serviceNotFound(request.params.service);
+      return ingressOpenApi(service, options.versionInfo.ingressEndpoint ?? null);
+    });
 
     app.get<{ Params: { service: string } }>("/services/:service/handlers", { schema: { params: serviceParams } }, async (request) => {
       const service = registry.getService(request.params.service);

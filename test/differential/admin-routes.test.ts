@@ -1,10 +1,10 @@
 import { describe, it } from "vitest";
 import { differential } from "./harness.js";
-import { greeter, startWaiting, waiter } from "./services.js";
+import { approvalFlow, counter, greeter, startWaiting, waiter } from "./services.js";
 
 // The rest of the admin API (subscriptions, deployment update and delete, batch invocation operations,
 // OpenAPI documents): the same requests against stet and restate-server 1.7, equal records.
-const diff = differential([greeter, waiter]);
+const diff = differential([greeter, waiter, counter, approvalFlow]);
 
 // A well-formed subscription id that neither server knows.
 const UNKNOWN_SUBSCRIPTION = "sub_11XHoawGhrSJKjOqAi4GlsZ";
@@ -93,5 +93,27 @@ describe("POST /internal/invocations_batch_operations/{op}", () => {
       await t.admin("POST", `${BATCH}/restart-as-new`, { invocation_ids: [UNKNOWN_INVOCATION], deployment: "bogus" });
       // A malformed id: 422 on both (restate's body is text/plain: known-differences.ts).
       await t.admin("POST", `${BATCH}/purge`, { invocation_ids: ["bogus"] }, { compare: "status-only" });
+    }));
+});
+
+/** A document without its prose (descriptions, examples, titles): what must match, the words may differ. */
+function structure(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(structure);
+  if (value === null || typeof value !== "object") return value;
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([k]) => k !== "description" && k !== "example" && k !== "title")
+      .map(([k, v]) => [k, structure(v)]),
+  );
+}
+
+describe("GET /services/{service}/openapi", () => {
+  it("documents a service, a virtual object and a workflow as restate-server does (structure equal, prose our own)", () =>
+    diff.compare(async (t) => {
+      for (const name of ["DiffGreeter", "DiffCounter", "DiffWorkflow"]) {
+        const res = await t.admin("GET", `/services/${name}/openapi`, undefined, { compare: "shape" });
+        t.note(`${name} document`, structure(res.json));
+      }
+      await t.admin("GET", "/v4/services/NoSuchService/openapi");
     }));
 });
