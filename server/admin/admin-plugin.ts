@@ -12,6 +12,7 @@ import {
 } from "../registry/index.js";
 import { AdminError, AdminErrorCode, adminErrorHandler, invalidField, methodNotAllowed } from "./admin-errors.js";
 import { deploymentJson, detailedDeploymentJson, registerDeploymentJson } from "./deployment-view.js";
+import { adminOpenApi, collectDocumentedRoutes } from "./admin-openapi.js";
 import { ingressOpenApi } from "./ingress-openapi.js";
 import { invocationBatchRoutes } from "./invocation-batch-routes.js";
 import { invocationRoutes, type InvocationControl } from "./invocation-routes.js";
@@ -91,6 +92,11 @@ function routes(options: AdminPluginOptions): FastifyPluginAsync {
 
   return async (app: FastifyInstance) => {
     const declared = collectRoutes(app);
+    const documented = collectDocumentedRoutes(app);
+    let openApi: unknown;
+    // Built on first use: every route is declared by then.
+    app.get("/openapi", { config: { openapi: false } }, async () => (openApi ??= adminOpenApi(documented, options.versionInfo.version)));
+
     app.get("/health", async (_request, reply) => reply.status(200).send());
 
     app.get("/version", async () => ({
@@ -233,6 +239,7 @@ function answerOtherMethodsWith405(app: FastifyInstance, declared: ReadonlyMap<s
       method: others,
       url: path,
       exposeHeadRoute: false,
+      config: { openapi: false },
       handler: async (request, reply) => {
         void reply.header("allow", allowed.join(", "));
         throw methodNotAllowed(request.method, request.originalUrl.split("?")[0] ?? path, allowed);

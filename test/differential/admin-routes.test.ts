@@ -1,5 +1,5 @@
 import { describe, it } from "vitest";
-import { differential } from "./harness.js";
+import { differential, normalizeContentType } from "./harness.js";
 import { approvalFlow, counter, greeter, startWaiting, waiter } from "./services.js";
 
 // The rest of the admin API (subscriptions, deployment update and delete, batch invocation operations,
@@ -115,5 +115,43 @@ describe("GET /services/{service}/openapi", () => {
         t.note(`${name} document`, structure(res.json));
       }
       await t.admin("GET", "/v4/services/NoSuchService/openapi");
+    }));
+});
+
+// Routes both servers serve and document with the same methods (stet's own additions — the
+// deprecated PUT it documents under /v2, its GET /invocations/{id} — are left out of this list).
+const DOCUMENTED_BY_BOTH = [
+  "/deployments",
+  "/deployments/{deployment}",
+  "/health",
+  "/version",
+  "/services",
+  "/services/{service}",
+  "/services/{service}/handlers",
+  "/services/{service}/handlers/{handler}",
+  "/services/{service}/openapi",
+  "/subscriptions",
+  "/subscriptions/{subscription}",
+  "/invocations/{invocation_id}/cancel",
+  "/invocations/{invocation_id}/kill",
+  "/invocations/{invocation_id}/purge",
+  "/invocations/{invocation_id}/pause",
+  "/invocations/{invocation_id}/resume",
+  "/invocations/{invocation_id}/restart-as-new",
+];
+
+describe("GET /openapi", () => {
+  it("answers an OpenAPI 3.1 document of the admin API with the same paths and methods", () =>
+    diff.compare(async (t) => {
+      for (const path of ["/openapi", "/v4/openapi"]) {
+        const res = await t.admin("GET", path, undefined, { compare: "status-only" });
+        const doc = res.json as { openapi: string; paths: Record<string, Record<string, unknown>> };
+        t.note(`${path}: content-type`, normalizeContentType(res.headers.get("content-type") ?? ""));
+        t.note(`${path}: openapi`, doc.openapi);
+        t.note(
+          `${path}: methods`,
+          DOCUMENTED_BY_BOTH.map((p) => `${p} ${Object.keys(doc.paths[p] ?? {}).filter((m) => m !== "put").sort().join(",")}`),
+        );
+      }
     }));
 });
