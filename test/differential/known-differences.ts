@@ -160,7 +160,8 @@ export const knownDifferences = {
    *          whose fields are all optional).
    * stet:    409 `the deployment '<dp#1>' is already registered at '…'; stet keeps one deployment per
    *          uri, remove that one first` (its registry keys deployments by uri); 400 `The request field
-   *          'uri' is invalid. Reason: …` / `The request is invalid: body/uri must be string,null`.
+   *          'uri' is invalid. Reason: the deployment uri "not a uri" is not an absolute URI` (for `5`:
+   *          `… uri "5" …`, the number coerced to a string).
    */
   deploymentUpdateEdgeCases: (async (t) => {
     const list = await t.admin("GET", "/deployments");
