@@ -17,6 +17,12 @@ export const AdminErrorCode = {
   Unsupported: "STET_ADMIN_UNSUPPORTED",
   /** A known path asked with a method it does not serve (Restate: 405). */
   MethodNotAllowed: "STET_ADMIN_METHOD_NOT_ALLOWED",
+  /** A body that lacks a required field or has one of the wrong type (Restate: 422). */
+  UnprocessableBody: "STET_ADMIN_UNPROCESSABLE_BODY",
+  /** A well-formed subscription id that names none (stet has no subscriptions). */
+  SubscriptionNotFound: "STET_ADMIN_SUBSCRIPTION_NOT_FOUND",
+  /** A subscription stet cannot create: its source, sink or Kafka cluster is refused (Restate: 400). */
+  InvalidSubscription: "STET_ADMIN_INVALID_SUBSCRIPTION",
 } as const;
 export type AdminErrorCode = (typeof AdminErrorCode)[keyof typeof AdminErrorCode];
 
@@ -29,12 +35,18 @@ const STATUS: Readonly<Record<AdminErrorCode, number>> = {
   STET_ADMIN_INVOCATION_UNAVAILABLE: 503,
   STET_ADMIN_METHOD_NOT_ALLOWED: 405,
   STET_ADMIN_UNSUPPORTED: 422,
+  STET_ADMIN_UNPROCESSABLE_BODY: 422,
+  STET_ADMIN_SUBSCRIPTION_NOT_FOUND: 404,
+  STET_ADMIN_INVALID_SUBSCRIPTION: 400,
 };
 
 export class AdminError extends StetError {
-  constructor(code: AdminErrorCode, message: string) {
+  /** Restate's `restate_code` for the same refusal (a `META…` code), when it has one. */
+  readonly restateCode: string | null;
+  constructor(code: AdminErrorCode, message: string, restateCode: string | null = null) {
     super(code, message, { status: STATUS[code] });
     this.name = "AdminError";
+    this.restateCode = restateCode;
   }
 }
 

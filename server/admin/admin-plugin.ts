@@ -5,14 +5,22 @@ import {
   handlerNotFound,
   serviceNotFound,
   deploymentNotFound,
+  RegistryError,
+  RegistryErrorCode,
   type DeploymentRegistry,
   type ServiceDefaults,
 } from "../registry/index.js";
 import { AdminError, AdminErrorCode, adminErrorHandler, invalidField, methodNotAllowed } from "./admin-errors.js";
 import { deploymentJson, detailedDeploymentJson, registerDeploymentJson } from "./deployment-view.js";
+import { adminOpenApi, collectDocumentedRoutes } from "./admin-openapi.js";
+import { ingressOpenApi } from "./ingress-openapi.js";
+import { invocationBatchRoutes } from "./invocation-batch-routes.js";
 import { invocationRoutes, type InvocationControl } from "./invocation-routes.js";
+import { checkHeaders } from "./request-headers.js";
+import { registerDeploymentUpdateRoutes } from "./deployment-update-routes.js";
 import { registerServiceRoutes } from "./service-routes.js";
 import { registerStateRoutes, type StateWriter } from "./state-routes.js";
+import { registerSubscriptionRoutes } from "./subscription-routes.js";
 import { handlerMetadata, serviceMetadata } from "./service-view.js";
 
 export interface AdminVersionInfo {
@@ -80,20 +88,6 @@ const handlerParams = {
   properties: { service: { type: "string" }, handler: { type: "string" } },
 } as const;
 
-// RFC 9110 token for names; values without control characters (they would split or corrupt the request).
-const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
-
-function checkHeaders(headers: Record<string, string> | null | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers ?? {})) {
-    if (!HEADER_NAME.test(name)) throw invalidField("additional_headers", `${JSON.stringify(name)} is not a valid header name`);
-    if (!HEADER_VALUE.test(value)) throw invalidField("additional_headers", `the value of ${name} contains invalid characters`);
-    out[name.toLowerCase()] = value;
-  }
-  return out;
-}
-
 /** The routes of one API version; registered once per prefix. */
 function routes(options: AdminPluginOptions): FastifyPluginAsync {
   const { registry, serviceDefaults: defaults } = options;
@@ -101,6 +95,11 @@ function routes(options: AdminPluginOptions): FastifyPluginAsync {
 
   return async (app: FastifyInstance) => {
     const declared = collectRoutes(app);
+    const documented = collectDocumentedRoutes(app);
+    let openApi: unknown;
+    // Built on first use: every route is declared by then.
+    app.get("/openapi", { config: { openapi: false } }, async () => (openApi ??= adminOpenApi(documented, options.versionInfo.version)));
+
     app.get("/health", async (_request, reply) => reply.status(200).send());
 
     app.get("/version", async () => ({
@@ -155,10 +154,18 @@ function routes(options: AdminPluginOptions): FastifyPluginAsync {
       { schema: { params: deploymentParams, querystring: { type: "object", properties: { force: { type: "boolean" } } } } },
       async (request, reply) => {
         const id = parseDeploymentId(request.params.deployment);
-        registry.removeDeployment(id, { force: request.query.force === true });
+        // Restate 1.7.12 has no graceful removal: without force=true it answers 501 with an empty
+        // body, for any well-formed id, known or not.
+        if (request.query.force !== true) return reply.status(501).send();
+        if (registry.getDeployment(id) === undefined) {
+          throw new RegistryError(RegistryErrorCode.DeploymentNotFound, `not found in the schema registry: deployment with id '${id}'`);
+        }
+        registry.removeDeployment(id, { force: true });
         return reply.status(202).send();
       },
     );
+
+    registerDeploymentUpdateRoutes(app, { registry, discover, discovery: options.discovery, defaults });
 
     app.get("/services", async () => ({
       services: registry.listServices().map((s) => serviceMetadata(s, registry.getDeployment(s.deploymentId)!.protocolMode, defaults)),
@@ -173,6 +180,12 @@ function routes(options: AdminPluginOptions): FastifyPluginAsync {
     // Declared before the 405 pass, so PATCH is among the methods `/services/:service` allows.
     registerServiceRoutes(app, registry, defaults);
     if (options.state !== undefined) registerStateRoutes(app, registry, options.state);
+
+    app.get<{ Params: { service: string } }>("/services/:service/openapi", { schema: { params: serviceParams } }, async (request) => {
+      const service = registry.getService(request.params.service);
+      if (service === undefined) throw serviceNotFound(request.params.service);
+      return ingressOpenApi(service, options.versionInfo.ingressEndpoint ?? null);
+    });
 
     app.get<{ Params: { service: string } }>("/services/:service/handlers", { schema: { params: serviceParams } }, async (request) => {
       const service = registry.getService(request.params.service);
@@ -194,8 +207,13 @@ function routes(options: AdminPluginOptions): FastifyPluginAsync {
       },
     );
 
+    registerSubscriptionRoutes(app, registry);
+
     // Registered (awaited) before the 405 pass so that its paths answer other methods with 405 too.
-    if (options.invocations !== undefined) await app.register(invocationRoutes, { invocations: options.invocations });
+    if (options.invocations !== undefined) {
+      await app.register(invocationRoutes, { invocations: options.invocations });
+      await app.register(invocationBatchRoutes, { invocations: options.invocations });
+    }
     answerOtherMethodsWith405(app, declared);
   };
 }
@@ -225,6 +243,7 @@ function answerOtherMethodsWith405(app: FastifyInstance, declared: ReadonlyMap<s
       method: others,
       url: path,
       exposeHeadRoute: false,
+      config: { openapi: false },
       handler: async (request, reply) => {
         void reply.header("allow", allowed.join(", "));
         throw methodNotAllowed(request.method, request.originalUrl.split("?")[0] ?? path, allowed);

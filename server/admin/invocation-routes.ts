@@ -1,8 +1,11 @@
 import type { FastifyPluginAsync } from "fastify";
-import type { CommandResult, ControlOp, InvocationRecord, InvocationStatus } from "../../partition/index.js";
+import type { CommandResult, ControlOp, InvocationRecord } from "../../partition/index.js";
 import { asPartitionKey, invocationIdFromParts, parseInvocationId, type InvocationId } from "../../protocol/index.js";
 import { AdminError, AdminErrorCode, invalidField } from "./admin-errors.js";
+import { invocationNotFound, operate, OperationRefused } from "./invocation-operations.js";
 import { invocationJson } from "./invocation-view.js";
+
+export { invocationNotFound } from "./invocation-operations.js";
 
 /** What the invocation routes need from the engine (the partition set implements it). */
 export interface InvocationControl {
@@ -13,68 +16,6 @@ export interface InvocationControl {
 
 export interface InvocationRoutesOptions {
   readonly invocations: InvocationControl;
-}
-
-/**
- * What a route answers for an operation on an invocation in a given state, as Restate 1.7.12 answers
- * (each case checked against the real server): `refuse` without touching the engine, `answer` a
- * no-op success, or `apply` through the engine and answer `status` once applied.
- */
-type Decision =
-  | { readonly kind: "refuse"; readonly error: (id: string) => AdminError }
-  | { readonly kind: "answer"; readonly status: 200 }
-  | { readonly kind: "apply"; readonly status: 200 | 202 };
-
-const conflict = (text: string) => (id: string) => new AdminError(AdminErrorCode.InvocationStateConflict, `The invocation '${id}' ${text}`);
-const ALREADY_COMPLETED = conflict("was already completed.");
-const NOT_RUNNING = conflict("is not running, cannot be paused.");
-const NOT_STARTED = (id: string) =>
-  new AdminError(AdminErrorCode.InvocationNotStarted, `The invocation '${id}' is either inboxed or scheduled, cannot be resumed.`);
-
-function decide(op: ControlOp, status: InvocationStatus): Decision {
-  const notStarted = status === "scheduled" || status === "inboxed";
-  switch (op) {
-    case "cancel":
-      if (status === "completed") return { kind: "refuse", error: ALREADY_COMPLETED };
-      // One that never started ends at once (200); a started one is signalled and ends later (202).
-      return { kind: "apply", status: notStarted ? 200 : 202 };
-    case "kill":
-      if (status === "completed") return { kind: "refuse", error: ALREADY_COMPLETED };
-      return { kind: "apply", status: 200 };
-    case "purge":
-      if (status !== "completed") return { kind: "refuse", error: conflict("is not yet completed.") };
-      return { kind: "apply", status: 200 };
-    case "pause":
-      if (status === "completed" || notStarted) return { kind: "refuse", error: NOT_RUNNING };
-      // Restate answers 200 for a suspended invocation and leaves it suspended: its wake-up still counts.
-      if (status === "paused" || status === "suspended") return { kind: "answer", status: 200 };
-      return { kind: "apply", status: 202 };
-    case "resume":
-      if (status === "completed") return { kind: "refuse", error: conflict("is completed, cannot be resumed.") };
-      if (notStarted) return { kind: "refuse", error: NOT_STARTED };
-      // A running invocation has nothing to resume; Restate answers 200 all the same.
-      if (status === "invoked") return { kind: "answer", status: 200 };
-      // Paused; and suspended or backing-off, which Restate wakes or retries at once (the engine decides).
-      return { kind: "apply", status: 200 };
-    case "restart-as-new":
-      if (status !== "completed") return { kind: "refuse", error: conflict("is not completed yet, cannot be restarted.") };
-      return { kind: "apply", status: 200 };
-  }
-}
-
-export const invocationNotFound = (id: string): AdminError =>
-  new AdminError(AdminErrorCode.InvocationNotFound, `The requested invocation '${id}' does not exist`);
-
-/** Turns a result the engine did not apply into the error the route answers. */
-function refusalError(id: string, result: CommandResult): AdminError {
-  const { refusal } = result;
-  if (refusal === undefined) {
-    return new AdminError(AdminErrorCode.InvocationUnavailable, `The invocation '${id}' could not be reached right now; retry later.`);
-  }
-  if (refusal.status === 404) return invocationNotFound(id);
-  if (refusal.status === 425) return new AdminError(AdminErrorCode.InvocationNotStarted, `The invocation '${id}': ${refusal.message}`);
-  // The engine refuses only unknown ids (404) and states that forbid the operation (409).
-  return new AdminError(AdminErrorCode.InvocationStateConflict, `The invocation '${id}': ${refusal.message}`);
 }
 
 // A valid id's length, from the codec itself (the prefix and digit counts live in protocol/ids.ts).
@@ -115,18 +56,8 @@ export const invocationRoutes: FastifyPluginAsync<InvocationRoutesOptions> = asy
 
   for (const op of OPS) {
     app.patch<{ Params: IdParams }>(`/invocations/:invocation_id/${op}`, { schema: { params: idParams } }, async (request, reply) => {
-      const id = invocationIdParam(request.params.invocation_id);
-      const record = invocations.getInvocation(id);
-      if (record === undefined) throw invocationNotFound(id);
-      // Decided on the state read now. Should the invocation move on before the command applies, the
-      // engine checks again: it refuses (answered as such) or applies what still makes sense.
-      const decision = decide(op, record.status);
-      if (decision.kind === "refuse") throw decision.error(id);
-      if (decision.kind === "apply") {
-        const result = await invocations.control(op, id);
-        if (!result.applied) throw refusalError(id, result);
-      }
-      return reply.status(decision.status).send();
+      const { status } = await operateOrThrow(invocations, op, invocationIdParam(request.params.invocation_id));
+      return reply.status(status).send();
     });
   }
 
@@ -149,16 +80,12 @@ export const invocationRoutes: FastifyPluginAsync<InvocationRoutesOptions> = asy
     { schema: { params: idParams, querystring: { type: "object", properties: { from: { type: "integer", minimum: 0 }, deployment: { type: "string" } } } } },
     async (request, reply) => {
       const id = invocationIdParam(request.params.invocation_id);
-      const record = invocations.getInvocation(id);
-      if (record === undefined) throw invocationNotFound(id);
+      if (invocations.getInvocation(id) === undefined) throw invocationNotFound(id);
       if ((request.query.from ?? 0) > 0) {
         throw new AdminError(AdminErrorCode.Unsupported, "restarting from a journal prefix (from > 0) is not supported by stet; restart from 0");
       }
-      const decision = decide("restart-as-new", record.status);
-      if (decision.kind === "refuse") throw decision.error(id);
-      const result = await invocations.control("restart-as-new", id);
-      if (!result.applied || result.started === undefined) throw refusalError(id, result);
-      return reply.status(200).send({ new_invocation_id: result.started.invocationId });
+      const result = await operateOrThrow(invocations, "restart-as-new", id);
+      return reply.status(200).send({ new_invocation_id: result.newInvocationId });
     },
   );
 
@@ -170,3 +97,12 @@ export const invocationRoutes: FastifyPluginAsync<InvocationRoutesOptions> = asy
     return invocationJson(record, caller);
   });
 };
+
+/** `operate`, with a refusal thrown as the single route's admin error. */
+async function operateOrThrow(invocations: InvocationControl, op: ControlOp, id: InvocationId) {
+  try {
+    return await operate(invocations, op, id);
+  } catch (error) {
+    throw error instanceof OperationRefused ? error.toAdminError() : error;
+  }
+}

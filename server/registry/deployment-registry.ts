@@ -19,6 +19,7 @@ import type {
   RegisterOptions,
   RegisterResult,
   ResolvedHandler,
+  UpdateDeploymentOptions,
   ServiceRevision,
 } from "./registry-types.js";
 
@@ -179,6 +180,63 @@ export class DeploymentRegistry {
     })();
     this.#snapshot = this.#load();
     return { outcome, deployment: this.#snapshot.deployments.get(id)! };
+  }
+
+  /**
+   * Points a deployment at what a new discovery found (`PATCH /deployments/{id}`), as Restate 1.7.12
+   * does: the id, creation time and metadata stay; the URI, transport, protocol range and SDK version
+   * are the discovered ones; headers change when given. Its services stay as registered unless
+   * `overwrite` replaces them with the discovered ones: services it already had keep their revision,
+   * new ones take the next revision. Throws `STET_DEPLOYMENT_NOT_FOUND`, and `STET_DEPLOYMENT_URI_TAKEN`
+   * when another deployment has the URI. Nothing is written on `dryRun`.
+   */
+  updateDeployment(id: string, discovered: DiscoveredDeployment, options: UpdateDeploymentOptions = {}): DeploymentRecord {
+    const existing = this.#snapshot.deployments.get(id);
+    if (existing === undefined) throw deploymentNotFound(id);
+    const uri = new URL(discovered.uri).href;
+    const holder = this.#snapshot.byUri.get(uri);
+    if (holder !== undefined && holder.id !== id) {
+      throw new RegistryError(
+        RegistryErrorCode.DeploymentUriTaken,
+        `the deployment '${holder.id}' is already registered at '${uri}'; stet keeps one deployment per uri, remove that one first`,
+      );
+    }
+    const services: ServiceRevision[] =
+      options.overwrite === true
+        ? discovered.manifest.services.map((definition) => {
+            const own = existing.services.find((s) => s.name === definition.name);
+            const revision = own?.revision ?? this.#highestRevision(definition.name) + 1;
+            return { name: definition.name, ty: definition.ty, revision, deploymentId: existing.id, definition: structuredClone(definition) };
+          })
+        : existing.services.map((s) => ({ ...s }));
+    const { sdkVersion: _previousSdk, ...kept } = existing;
+    const deployment: DeploymentRecord = freezeDeep({
+      ...kept,
+      uri,
+      protocolMode: discovered.protocolMode,
+      httpVersion: discovered.httpVersion,
+      minProtocolVersion: discovered.minProtocolVersion,
+      maxProtocolVersion: discovered.maxProtocolVersion,
+      manifestVersion: discovered.manifestVersion,
+      ...(discovered.sdkVersion === undefined ? {} : { sdkVersion: discovered.sdkVersion }),
+      additionalHeaders: { ...(options.additionalHeaders ?? existing.additionalHeaders) },
+      metadata: { ...existing.metadata },
+      services,
+    });
+    if (options.dryRun === true) return deployment;
+
+    this.#db.transaction(() => {
+      this.#sql.updateDeployment.run(toRow(deployment));
+      if (options.overwrite === true) {
+        this.#sql.deleteServices.run(id);
+        services.forEach((s, position) => {
+          this.#sql.insertService.run(id, s.name, position, s.revision, s.ty, JSON.stringify(s.definition));
+        });
+        this.#sql.deleteOrphanOverrides.run();
+      }
+    })();
+    this.#snapshot = this.#load();
+    return this.#snapshot.deployments.get(id)!;
   }
 
   /**

@@ -12,6 +12,8 @@ export const RegistryErrorCode = {
   ServiceTypeChanged: "STET_SERVICE_TYPE_CHANGED",
   /** Restate 1.7 supports only forced deletion; `force=false` answers 501 there. */
   DeleteNotForced: "STET_DEPLOYMENT_DELETE_NOT_FORCED",
+  /** An update would move a deployment to the URI of another one (stet keeps one deployment per URI). */
+  DeploymentUriTaken: "STET_DEPLOYMENT_URI_TAKEN",
 } as const;
 export type RegistryErrorCode = (typeof RegistryErrorCode)[keyof typeof RegistryErrorCode];
 
@@ -21,6 +23,7 @@ const STATUS: Readonly<Record<RegistryErrorCode, number>> = {
   STET_HANDLER_NOT_FOUND: 404,
   STET_SERVICE_TYPE_CHANGED: 409,
   STET_DEPLOYMENT_DELETE_NOT_FORCED: 501,
+  STET_DEPLOYMENT_URI_TAKEN: 409,
 };
 
 const RESTATE_CODE: Readonly<Record<RegistryErrorCode, string | null>> = {
@@ -29,6 +32,7 @@ const RESTATE_CODE: Readonly<Record<RegistryErrorCode, string | null>> = {
   STET_HANDLER_NOT_FOUND: null,
   STET_SERVICE_TYPE_CHANGED: "META0006",
   STET_DEPLOYMENT_DELETE_NOT_FORCED: null,
+  STET_DEPLOYMENT_URI_TAKEN: null,
 };
 
 export class RegistryError extends StetError {

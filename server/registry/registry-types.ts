@@ -73,6 +73,16 @@ export interface RegisterOptions {
   readonly metadata?: Readonly<Record<string, string>>;
 }
 
+/** `PATCH /deployments/{id}`: what changes besides the connection details just discovered. */
+export interface UpdateDeploymentOptions {
+  /** Headers sent to the deployment from now on; undefined keeps the stored ones. */
+  readonly additionalHeaders?: Readonly<Record<string, string>>;
+  /** Replace the deployment's services with the discovered ones too (Restate's `overwrite`). */
+  readonly overwrite?: boolean;
+  /** Compute the result, store nothing. */
+  readonly dryRun?: boolean;
+}
+
 export interface RegisterResult {
   /**
    * `created`: a new deployment (Restate answers 201). `unchanged`: the URI was registered already

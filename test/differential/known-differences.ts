@@ -137,15 +137,66 @@ export const knownDifferences = {
   }) satisfies Scenario,
 
   /**
+   * COSMETIC / DELIBERATE (as adminRequestErrors: stet answers malformed admin requests with its JSON
+   * error body). Statuses agree.
+   * restate: a malformed subscription id → 400 `text/plain` `Invalid URL: Cannot parse \`subscription\`
+   *          with value \`bogus\`: bad format` (`sub_123`: `bad length`); a body without `sink` → 422
+   *          `text/plain` `Failed to deserialize the JSON body into the target type: missing field
+   *          \`sink\` at line 1 column 37`.
+   * stet:    JSON `{message, restate_code: null}`: `The request field 'subscription' is invalid.
+   *          Reason: bad format` (400); `The request body misses the field 'sink'` (422).
+   */
+  subscriptionRequestErrors: (async (t) => {
+    await t.admin("GET", "/subscriptions/bogus");
+    await t.admin("DELETE", "/subscriptions/sub_123");
+    await t.admin("POST", "/subscriptions", { source: "kafka://c/t" });
+  }) satisfies Scenario,
+
+  /**
+   * SEMANTIC / STATUS. `PATCH /deployments/{id}` to the uri of another deployment, and with a uri that
+   * is not one.
+   * restate: 200: two deployments then share the uri; `{"uri": "not a uri"}` or `{"uri": 5}` → 200, the
+   *          deployment re-discovered at its old uri (the body falls through to its Lambda variant,
+   *          whose fields are all optional).
+   * stet:    409 `the deployment '<dp#1>' is already registered at '…'; stet keeps one deployment per
+   *          uri, remove that one first` (its registry keys deployments by uri); 400 `The request field
+   *          'uri' is invalid. Reason: the deployment uri "not a uri" is not an absolute URI` (for `5`:
+   *          `… uri "5" …`, the number coerced to a string).
+   */
+  deploymentUpdateEdgeCases: (async (t) => {
+    const list = await t.admin("GET", "/deployments");
+    const id = (list.json as { deployments: Array<{ id: string }> }).deployments[0]!.id;
+    await t.admin("PATCH", `/deployments/${id}`, { uri: "not a uri" });
+    await t.admin("PATCH", `/deployments/${id}`, { uri: 5 });
+  }) satisfies Scenario,
+
+  /**
+   * SEMANTIC (purge-journal) and COSMETIC (a malformed id's body). Batch operations.
+   * restate: `purge-journal` → 200 `{"succeeded":["<inv#1>"],"failed":[]}` for a completed invocation
+   *          (its journal dropped, its outcome kept); a malformed id → 422 `text/plain` `Failed to
+   *          deserialize the JSON body into the target type: invocation_ids[0]: bad format at line 1
+   *          column 26`; an unknown operation → 404, empty body.
+   * stet:    `purge-journal` → 422 `purge-journal is not supported by stet: …` (stet keeps a journal as
+   *          long as the outcome); a malformed id → 422 JSON `The request field 'invocation_ids[0]' is
+   *          invalid. Reason: …`; an unknown operation → 404 `no admin route POST …`.
+   */
+  batchOperationDifferences: (async (t) => {
+    const done = (await t.call("/DiffGreeter/greet", "journal")).invocationId!;
+    await t.admin("POST", "/internal/invocations_batch_operations/purge-journal", { invocation_ids: [done] });
+    await t.admin("POST", "/internal/invocations_batch_operations/purge", { invocation_ids: ["bogus"] });
+    await t.admin("POST", "/internal/invocations_batch_operations/nope", { invocation_ids: [] });
+  }) satisfies Scenario,
+
+  /**
    * SEMANTIC (admin routes stet does not have).
-   * restate: `GET /openapi` → 200; `POST /query` (SQL introspection) → 200 `{"rows":[…]}`.
-   * stet:    `/openapi` → 404; `POST /query` → 404 `no admin route POST /query`.
+   * restate: `POST /query` (SQL introspection) → 200 `{"rows":[…]}`.
+   * stet:    `POST /query` → 404 `no admin route POST /query`.
+   * (`GET /openapi` is served by both now: admin-routes.test.ts compares its paths and methods.)
    * (restart-as-new and `PATCH /services/{name}` agree now: invocation-admin.test.ts, admin.test.ts.)
    * DELIBERATE (README): `GET /invocations/{id}` is stet's own (200 with the invocation, 404 `The
    * requested invocation '<inv#N>' does not exist` for an unknown id); restate answers 405, empty body.
    */
   adminRoutesStetLacks: (async (t) => {
-    await t.admin("GET", "/openapi", undefined, { compare: "status-only" });
     await t.admin("POST", "/query", { query: "SELECT count(*) AS n FROM sys_deployment" }, { headers: { accept: "application/json" }, compare: "status-only" });
     await t.admin("GET", `/invocations/${UNKNOWN_INVOCATION}`);
   }) satisfies Scenario,

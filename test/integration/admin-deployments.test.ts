@@ -225,15 +225,20 @@ describe("admin API: deployments", () => {
     const endpoint = await sdkEndpoint();
     const { id } = (await register({ uri: endpoint.url })).json();
 
-    expect((await app.inject({ method: "DELETE", url: `/deployments/${id}` })).statusCode).toBe(501);
-    expect((await app.inject({ method: "DELETE", url: `/deployments/${id}?force=false` })).statusCode).toBe(501);
+    // Restate 1.7.12: 501 with an empty body and no content-type, for a known or an unknown id.
+    for (const url of [`/deployments/${id}`, `/deployments/${id}?force=false`, `/v4/deployments/${newDeploymentId()}`]) {
+      const refused = await app.inject({ method: "DELETE", url });
+      expect(refused.statusCode).toBe(501);
+      expect(refused.body).toBe("");
+      expect(refused.headers["content-type"]).toBeUndefined();
+    }
     const deleted = await app.inject({ method: "DELETE", url: `/deployments/${id}?force=true` });
     expect(deleted.statusCode).toBe(202);
     expect(deleted.body).toBe("");
     await expectNothingStored();
     const again = await app.inject({ method: "DELETE", url: `/deployments/${id}?force=true` });
     expect(again.statusCode).toBe(404);
-    expect(again.json()).toEqual({ message: `The requested deployment '${id}' does not exist`, restate_code: null });
+    expect(again.json()).toEqual({ message: `not found in the schema registry: deployment with id '${id}'`, restate_code: null });
     expect((await app.inject({ method: "DELETE", url: `/deployments/${id}?force=maybe` })).statusCode).toBe(400);
   });
 });

@@ -301,7 +301,7 @@ describe("admin", () => {
       ["PUT", "/deployments", "GET, HEAD, POST"],
       ["POST", "/health", "GET, HEAD"],
       ["DELETE", "/v4/services/Greeter", "GET, HEAD, PATCH"],
-      ["PATCH", `/deployments/${newDeploymentId()}`, "GET, HEAD, DELETE"],
+      ["POST", `/deployments/${newDeploymentId()}`, "GET, HEAD, PUT, DELETE, PATCH"],
     ] as const) {
       const res = await fetch(`${admin}${path}`, { method });
       expect(res.headers.get("allow")).toBe(allow);

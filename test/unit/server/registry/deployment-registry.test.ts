@@ -148,6 +148,37 @@ describe("DeploymentRegistry", () => {
     );
   });
 
+  it("updates a deployment's connection in place; overwrite replaces its services (kept ones keep their revision)", () => {
+    const registry = new DeploymentRegistry(db, options());
+    registry.register(discovered("http://old:9080", [counter]));
+    const d = registry.register(discovered("http://a:9080", [greeter]), { additionalHeaders: { "x-a": "1" }, metadata: { team: "t" } }).deployment;
+    clock += 1_000;
+
+    const moved = registry.updateDeployment(d.id, discovered("http://b:9080", [counter], { httpVersion: 1, protocolMode: "REQUEST_RESPONSE" }));
+    expect(moved).toMatchObject({ id: d.id, uri: "http://b:9080/", httpVersion: 1, protocolMode: "REQUEST_RESPONSE", createdAt: d.createdAt });
+    expect(moved.additionalHeaders).toEqual({ "x-a": "1" });
+    expect(moved.metadata).toEqual({ team: "t" });
+    expect(moved.services.map((s) => s.name)).toEqual(["Greeter"]);
+    expect(registry.getDeploymentByUri("http://b:9080")?.id).toBe(d.id);
+    expect(registry.resolveHandler("Greeter", "greet")?.deployment.uri).toBe("http://b:9080/");
+
+    const dry = registry.updateDeployment(d.id, discovered("http://b:9080", [greeter, counter]), { overwrite: true, dryRun: true });
+    expect(dry.services.map((s) => [s.name, s.revision])).toEqual([["Greeter", 1], ["Counter", 2]]);
+    expect(registry.getService("Counter")).toMatchObject({ revision: 1 });
+
+    const replaced = registry.updateDeployment(d.id, discovered("http://b:9080", [greeter, counter]), { overwrite: true, additionalHeaders: {} });
+    expect(replaced.services.map((s) => [s.name, s.revision])).toEqual([["Greeter", 1], ["Counter", 2]]);
+    expect(replaced.additionalHeaders).toEqual({});
+    expect(registry.getService("Counter")).toMatchObject({ revision: 2, deploymentId: d.id });
+
+    expect(() => registry.updateDeployment(d.id, discovered("http://old:9080", [greeter]))).toThrowError(
+      expect.objectContaining({ code: "STET_DEPLOYMENT_URI_TAKEN", status: 409 }),
+    );
+    expect(() => registry.updateDeployment("dp_11KiDRf4oezxQ100obKQiZj", discovered("http://c:9080", [greeter]))).toThrowError(
+      expect.objectContaining({ code: "STET_DEPLOYMENT_NOT_FOUND", status: 404 }),
+    );
+  });
+
   it("resolves handlers with types, visibility and the deployment target", () => {
     const registry = new DeploymentRegistry(db, options());
     const wf = svc("Signup", "WORKFLOW", [{ name: "run", ty: "WORKFLOW" }, { name: "status" }, { name: "internal", ingressPrivate: true }]);

@@ -1,0 +1,122 @@
+import type { FastifyPluginAsync } from "fastify";
+import type { ControlOp } from "../../partition/index.js";
+import { parseDeploymentId, parseInvocationId, type InvocationId } from "../../protocol/index.js";
+import { AdminError, AdminErrorCode, invalidField } from "./admin-errors.js";
+import { operate, OperationRefused } from "./invocation-operations.js";
+import type { InvocationControl } from "./invocation-routes.js";
+
+/**
+ * `POST /internal/invocations_batch_operations/{op}`: the web UI's bulk actions (it uses them instead of
+ * one PATCH per invocation when the server reports version 1.6 or later). Each id is handled as its
+ * `PATCH /invocations/{id}/{op}` would be; the answer lists which succeeded and why the others failed,
+ * in request order, as restate-server 1.7.12 answers (statuses and wording checked against it).
+ */
+
+/** Restate's cap on the ids of one request (400 beyond it). */
+export const MAX_BATCH_SIZE = 1000;
+
+const BATCH_OPS = ["cancel", "kill", "purge", "pause", "resume", "restart-as-new"] as const satisfies readonly ControlOp[];
+// Restate's resume and restart-as-new take the deployment to run on; stet has one live deployment per
+// service, so every choice runs on it. Accepted, checked, not used.
+const DEPLOYMENT_CHOICES = new Set(["Keep", "keep", "Latest", "latest"]);
+
+export interface BatchFailure {
+  invocation_id: string;
+  error: string;
+}
+export interface RestartedJson {
+  old_invocation_id: string;
+  new_invocation_id: string;
+}
+export interface BatchResultJson {
+  succeeded: Array<string | RestartedJson>;
+  failed: BatchFailure[];
+}
+
+const unprocessable = (message: string) => new AdminError(AdminErrorCode.UnprocessableBody, message);
+
+/** The request body, checked: the ids parsed, the deployment choice valid. */
+function parseBatchBody(body: unknown): InvocationId[] {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    throw unprocessable("The request body must be a JSON object with the field 'invocation_ids'");
+  }
+  const raw = body as Record<string, unknown>;
+  const ids = raw["invocation_ids"];
+  if (ids === undefined || ids === null) throw unprocessable("The request body misses the field 'invocation_ids'");
+  if (!Array.isArray(ids)) throw unprocessable("The request field 'invocation_ids' must be an array of invocation ids");
+  const parsed = ids.map((id: unknown, i) => {
+    if (typeof id !== "string") throw unprocessable(`The request field 'invocation_ids[${i}]' must be a string`);
+    try {
+      return parseInvocationId(id);
+    } catch (error) {
+      throw unprocessable(`The request field 'invocation_ids[${i}]' is invalid. Reason: ${(error as Error).message}`);
+    }
+  });
+  if (parsed.length > MAX_BATCH_SIZE) {
+    throw new AdminError(AdminErrorCode.InvalidRequest, `Batch size ${parsed.length} exceeds maximum allowed size of ${MAX_BATCH_SIZE}`);
+  }
+  const deployment = raw["deployment"];
+  if (deployment !== undefined && deployment !== null) {
+    if (typeof deployment !== "string") throw unprocessable("The request field 'deployment' must be a string");
+    if (!DEPLOYMENT_CHOICES.has(deployment)) {
+      try {
+        parseDeploymentId(deployment);
+      } catch {
+        throw invalidField("deployment", "bad format");
+      }
+    }
+  }
+  return parsed;
+}
+
+/**
+ * Runs `op` on every id. Distinct ids run concurrently (their commands share group commits); the
+ * repeats of one id run one after the other, in request order, so the second kill of an id finds it
+ * completed, as in Restate.
+ */
+export async function runBatch(invocations: InvocationControl, op: ControlOp, ids: readonly InvocationId[]): Promise<BatchResultJson> {
+  const previous = new Map<string, Promise<unknown>>();
+  const outcomes = ids.map((id) => {
+    const before = previous.get(id) ?? Promise.resolve();
+    const outcome = before.then(async () => {
+      try {
+        const done = await operate(invocations, op, id);
+        return { ok: true as const, newInvocationId: done.newInvocationId };
+      } catch (error) {
+        if (error instanceof OperationRefused) return { ok: false as const, error: error.batchMessage };
+        if (error instanceof AdminError) return { ok: false as const, error: error.message };
+        throw error;
+      }
+    });
+    previous.set(id, outcome.catch(() => undefined));
+    return outcome;
+  });
+  const result: BatchResultJson = { succeeded: [], failed: [] };
+  (await Promise.all(outcomes)).forEach((outcome, i) => {
+    const id = ids[i]!;
+    if (!outcome.ok) result.failed.push({ invocation_id: id, error: outcome.error });
+    else if (op === "restart-as-new") result.succeeded.push({ old_invocation_id: id, new_invocation_id: outcome.newInvocationId! });
+    else result.succeeded.push(id);
+  });
+  return result;
+}
+
+export interface InvocationBatchRoutesOptions {
+  readonly invocations: InvocationControl;
+}
+
+export const invocationBatchRoutes: FastifyPluginAsync<InvocationBatchRoutesOptions> = async (app, { invocations }) => {
+  for (const op of BATCH_OPS) {
+    app.post<{ Body: unknown }>(`/internal/invocations_batch_operations/${op}`, async (request) =>
+      runBatch(invocations, op, parseBatchBody(request.body)),
+    );
+  }
+  // Restate's `purge-journal` drops the journal of a completed invocation and keeps its outcome; stet
+  // keeps or drops the two together (journal retention), so it refuses the operation as a whole.
+  app.post("/internal/invocations_batch_operations/purge-journal", async () => {
+    throw new AdminError(
+      AdminErrorCode.Unsupported,
+      "purge-journal is not supported by stet: it keeps an invocation's journal as long as its outcome; use purge to remove both",
+    );
+  });
+};
