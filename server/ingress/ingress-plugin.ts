@@ -13,13 +13,16 @@ import { parseAwakeableId, parseInvocationId, type InvocationId } from "../../pr
 import { StetError, toError } from "../../protocol/errors.js";
 import { sendIngressError } from "./ingress-errors.js";
 import { parseDelay } from "./delay.js";
+import { parseLookupTarget, type LookupTarget } from "./lookup-target.js";
 import {
+  BAD_RESTATE_PATH,
   BAD_SERVICE_PATH,
   contentTypeMatches,
   mediaType,
   parseIngressPath,
   readHandlerCall,
   type OutputAction,
+  type ServiceRoute,
 } from "./ingress-path.js";
 
 export type ServiceType = "SERVICE" | "VIRTUAL_OBJECT" | "WORKFLOW";
@@ -80,7 +83,7 @@ export const INGRESS_BODY_LIMIT_BYTES = 10 * 1024 * 1024;
 // Headers that describe the HTTP exchange itself rather than the request; not passed to handlers.
 const HOP_HEADERS = new Set(["host", "connection", "content-length", "transfer-encoding", "keep-alive", "upgrade", "te", "trailer"]);
 
-/** Restate's ingress routes: call, send, attach/output, workflows, awakeables, health. */
+/** Restate's ingress routes: call, send, attach/output, lookup, workflows, awakeables, health. */
 export async function ingressPlugin(app: FastifyInstance, options: IngressPluginOptions): Promise<void> {
   const { registry, engine } = options;
 
@@ -112,7 +115,8 @@ export async function ingressPlugin(app: FastifyInstance, options: IngressPlugin
     }
   }
 
-  const badServicePath = (reply: FastifyReply) => sendIngressError(reply, 400, BAD_SERVICE_PATH);
+  const badServicePath = (reply: FastifyReply, route: ServiceRoute = "classic") =>
+    sendIngressError(reply, 400, route === "classic" ? BAD_SERVICE_PATH : BAD_RESTATE_PATH);
 
   app.route({
     method: ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"],
@@ -121,8 +125,10 @@ export async function ingressPlugin(app: FastifyInstance, options: IngressPlugin
     handler: async (request, reply) => {
       const parsed = parseIngressPath(request.url);
       if (parsed.kind === "invalid") return sendIngressError(reply, parsed.status, parsed.message);
-      // Handlers take GET and POST; the /restate/ read routes only GET; awakeables only POST.
-      const allowed = parsed.kind === "service" ? ["GET", "POST"] : parsed.kind === "awakeable" ? ["POST"] : ["GET"];
+      // Handlers take GET and POST; routes with a body (awakeables, lookup, attach/output by body) only
+      // POST; the other /restate/ read routes only GET.
+      const allowed =
+        parsed.kind === "service" ? ["GET", "POST"] : POST_ONLY.has(parsed.kind) ? ["POST"] : ["GET"];
       if (!allowed.includes(request.method)) return sendIngressError(reply, 405, "method not allowed");
       if (parsed.kind === "health") return reply.send({ services: registry.serviceNames() });
 
@@ -151,23 +157,47 @@ export async function ingressPlugin(app: FastifyInstance, options: IngressPlugin
           const id = engine.findInvocation({ kind: "idempotent", service: parsed.service, key: key!, handler: handler!, idempotencyKey: idempotencyKey! });
           return output(request, reply, id, parsed.action);
         }
+        case "target-body":
+        case "lookup": {
+          const read = parseLookupTarget((request.body as Buffer | undefined) ?? Buffer.alloc(0));
+          if ("problem" in read) {
+            const what = parsed.kind === "lookup" ? "lookup body" : "request body";
+            return sendIngressError(reply, 500, `cannot read body: invalid ${what}: ${read.problem}`);
+          }
+          const id = findTarget(read.target);
+          if (id instanceof Error) return sendIngressError(reply, 400, id.message);
+          if (parsed.kind === "target-body") return output(request, reply, id, parsed.action);
+          // An invocation nothing ran under has no id in stet (Restate derives one from the target).
+          if (id === undefined) return sendIngressError(reply, 404, "invocation not found");
+          return reply.code(200).header("content-type", "application/json").send(JSON.stringify({ invocationId: id }));
+        }
         case "awakeable":
           return completeAwakeable(request, reply, parsed.awakeableId, parsed.action);
         case "service":
-          return invoke(request, reply, parsed.service, parsed.rest);
+          return invoke(request, reply, parsed.service, parsed.rest, parsed.route);
       }
     },
   });
+
+  /** The id a lookup target names: undefined when nothing ran under it, an Error for a malformed id. */
+  function findTarget(target: LookupTarget): InvocationId | undefined | Error {
+    if (target.kind !== "invocation") return engine.findInvocation(target);
+    try {
+      return parseInvocationId(target.invocationId);
+    } catch (error) {
+      return new Error(`bad invocation id '${target.invocationId}': ${toError(error).message}`);
+    }
+  }
 
   function serviceNotFound(reply: FastifyReply, service: string) {
     return sendIngressError(reply, 404, `service '${service}' not found, make sure to register the service before calling it.`);
   }
 
-  async function invoke(request: FastifyRequest, reply: FastifyReply, serviceName: string, rest: readonly string[]) {
+  async function invoke(request: FastifyRequest, reply: FastifyReply, serviceName: string, rest: readonly string[], route: ServiceRoute) {
     const service = registry.lookupService(serviceName);
     if (service === undefined) return serviceNotFound(reply, serviceName);
-    const call = readHandlerCall(rest, service.type !== "SERVICE");
-    if (call === undefined) return badServicePath(reply);
+    const call = readHandlerCall(rest, service.type !== "SERVICE", route);
+    if (call === undefined) return badServicePath(reply, route);
     const handler = service.handler(call.handler);
     if (handler === undefined) {
       return sendIngressError(
@@ -207,6 +237,14 @@ export async function ingressPlugin(app: FastifyInstance, options: IngressPlugin
     const idempotencyHeader = request.headers["idempotency-key"];
     // An empty header is a key like any other, as Restate treats it.
     const idempotencyKey = typeof idempotencyHeader === "string" ? idempotencyHeader : null;
+    if (idempotencyKey !== null && isWorkflowRun(handler)) {
+      // The workflow key already makes a run idempotent; shared handlers of a workflow take keys.
+      return sendIngressError(
+        reply,
+        400,
+        "cannot use the idempotency key with workflow handlers. The handler invocation will already be idempotent by the workflow key itself.",
+      );
+    }
 
     const executionTime = delayMs > 0 ? Date.now() + delayMs : undefined;
     const started = await engine.invoke({
@@ -224,7 +262,7 @@ export async function ingressPlugin(app: FastifyInstance, options: IngressPlugin
       body["status"] = started.existing ? "PreviouslyAccepted" : "Accepted";
       return reply.code(202).header("content-type", "application/json").send(JSON.stringify(body));
     }
-    if (started.existing && handler.info.serviceType === "WORKFLOW" && handler.info.handlerType === "WORKFLOW") {
+    if (started.existing && isWorkflowRun(handler)) {
       // A workflow runs once per key; a second blocking submission is refused (attach is the way to wait).
       return sendIngressError(reply, 409, "the workflow method was already invoked", "invocation");
     }
@@ -287,6 +325,12 @@ export async function ingressPlugin(app: FastifyInstance, options: IngressPlugin
     return sendIngressError(reply, 500, "internal error");
   });
 }
+
+// Routes whose request has a body to read: POST only.
+const POST_ONLY: ReadonlySet<string> = new Set(["awakeable", "lookup", "target-body"]);
+
+const isWorkflowRun = (handler: IngressHandler): boolean =>
+  handler.info.serviceType === "WORKFLOW" && handler.info.handlerType === "WORKFLOW";
 
 function sendOutcome(reply: FastifyReply, outcome: InvocationOutcome, contentType: string | undefined): FastifyReply {
   if (outcome.kind === "failure") return sendIngressError(reply, outcome.code, outcome.message, "invocation");
