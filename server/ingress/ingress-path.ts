@@ -28,7 +28,7 @@ export const BAD_SERVICE_PATH = "bad path, expected either /:service-name/:handl
 export const BAD_RESTATE_PATH =
   "bad path, expected /restate/call/:service/:handler, /restate/send/:service/:handler, /restate/scope/:scope/call/:service/:handler, " +
   "/restate/attach/:invocation_id, /restate/output/:invocation_id, or /restate/lookup";
-const BAD_INVOCATION_PATH =
+export const BAD_INVOCATION_PATH =
   "bad path, expected either /restate/invocation/:invocation_id/output or /restate/invocation/:invocation_id/attach or " +
   "/restate/invocation/:invocation_target/:idempotency_key/output or /restate/invocation/:invocation_target/:idempotency_key/attach";
 const BAD_WORKFLOW_PATH =
@@ -76,7 +76,8 @@ export function parseIngressPath(rawPath: string): IngressPath {
     }
     return rest;
   };
-  if (raw.length < 2) return { kind: "invalid", status: 400, message: `bad path: /${raw.join("/")}` };
+  const badPath = { kind: "invalid", status: 400, message: `bad path: /${raw.join("/")}` } as const;
+  if (raw.length < 2) return badPath;
 
   if (raw[0] !== "restate") {
     const rest = decodeRest(1);
@@ -105,11 +106,12 @@ export function parseIngressPath(rawPath: string): IngressPath {
     case "invocation": {
       if (!isOutputAction(last)) return raw.length <= 3 ? { kind: "invalid", status: 400, message: BAD_INVOCATION_PATH } : NOT_FOUND;
       if (raw.length === 4) return { kind: "invocation", invocationId: decode(2) ?? "", action: last };
-      if (raw.length === 6 || raw.length === 7) {
+      // The target (`Svc/handler` or `Obj/key/handler`) is read against the service's type by the caller.
+      if (raw.length >= 5 && raw.length <= 7) {
         const parts = raw.slice(3, -1).map((_, i) => decode(i + 3) ?? "");
         return { kind: "idempotent", service: raw[2]!, parts, action: last };
       }
-      return { kind: "invalid", status: 400, message: BAD_INVOCATION_PATH };
+      return raw.length <= 4 ? { kind: "invalid", status: 400, message: BAD_INVOCATION_PATH } : badPath;
     }
     case "workflow":
       if (raw.length === 5 && isOutputAction(last)) return { kind: "workflow", service: raw[2]!, key: decode(3) ?? "", action: last };

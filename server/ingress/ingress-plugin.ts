@@ -15,6 +15,7 @@ import { sendIngressError } from "./ingress-errors.js";
 import { parseDelay } from "./delay.js";
 import { parseLookupTarget, type LookupTarget } from "./lookup-target.js";
 import {
+  BAD_INVOCATION_PATH,
   BAD_RESTATE_PATH,
   BAD_SERVICE_PATH,
   contentTypeMatches,
@@ -98,20 +99,22 @@ export async function ingressPlugin(app: FastifyInstance, options: IngressPlugin
     shutdown = closing.signal;
   }
 
-  async function awaitOutcome(request: FastifyRequest, id: InvocationId): Promise<InvocationOutcome> {
+  async function awaitOutcome(reply: FastifyReply, id: InvocationId): Promise<InvocationOutcome> {
     if (shutdown!.aborted) throw new ShuttingDownError();
     const controller = new AbortController();
+    // The response closing before it was written means the caller is gone. (The request's own "close"
+    // fires once its body has been read, while the caller still waits: not a sign of anything.)
     const onClose = () => {
-      if (!request.raw.complete || request.raw.destroyed) controller.abort(new CallerGoneError());
+      if (!reply.raw.writableFinished) controller.abort(new CallerGoneError());
     };
     const onShutdown = () => controller.abort(new ShuttingDownError());
-    request.raw.once("close", onClose);
+    reply.raw.once("close", onClose);
     shutdown!.addEventListener("abort", onShutdown, { once: true });
     try {
       return await engine.awaitCompletion(id, controller.signal);
     } finally {
       shutdown!.removeEventListener("abort", onShutdown);
-      request.raw.off("close", onClose);
+      reply.raw.off("close", onClose);
     }
   }
 
@@ -152,7 +155,11 @@ export async function ingressPlugin(app: FastifyInstance, options: IngressPlugin
           const service = registry.lookupService(parsed.service);
           if (service === undefined) return serviceNotFound(reply, parsed.service);
           const keyed = service.type !== "SERVICE";
-          if (parsed.parts.length !== (keyed ? 3 : 2)) return badServicePath(reply);
+          if (parsed.parts.length !== (keyed ? 3 : 2)) {
+            // As Restate 1.7 answers: a plain service's target with one segment too many names nothing.
+            if (!keyed && parsed.parts.length === 3) return sendIngressError(reply, 404, "not found");
+            return sendIngressError(reply, 400, BAD_INVOCATION_PATH);
+          }
           const [key, handler, idempotencyKey] = keyed ? parsed.parts : ["", ...parsed.parts];
           const id = engine.findInvocation({ kind: "idempotent", service: parsed.service, key: key!, handler: handler!, idempotencyKey: idempotencyKey! });
           return output(request, reply, id, parsed.action);
@@ -266,7 +273,7 @@ export async function ingressPlugin(app: FastifyInstance, options: IngressPlugin
       // A workflow runs once per key; a second blocking submission is refused (attach is the way to wait).
       return sendIngressError(reply, 409, "the workflow method was already invoked", "invocation");
     }
-    const outcome = await awaitOutcome(request, started.invocationId);
+    const outcome = await awaitOutcome(reply, started.invocationId);
     return sendOutcome(reply, outcome, handler.outputContentType);
   }
 
@@ -283,7 +290,7 @@ export async function ingressPlugin(app: FastifyInstance, options: IngressPlugin
       return sendIngressError(reply, 470, "the invocation exists but has not completed yet");
     }
     reply.header("x-restate-id", id);
-    return sendOutcome(reply, record.outcome ?? (await awaitOutcome(request, id!)), contentType);
+    return sendOutcome(reply, record.outcome ?? (await awaitOutcome(reply, id!)), contentType);
   }
 
   async function completeAwakeable(request: FastifyRequest, reply: FastifyReply, rawId: string, action: "resolve" | "reject") {

@@ -95,3 +95,15 @@ describe("readHandlerCall", () => {
     expect(readHandlerCall(["k", ""], true)).toBeUndefined();
   });
 });
+
+describe("parseIngressPath on /restate/invocation targets", () => {
+  it("leaves targets of one to three segments to the caller, and refuses longer ones", () => {
+    expect(parseIngressPath("/restate/invocation/Svc/k/output")).toEqual({ kind: "idempotent", service: "Svc", parts: ["k"], action: "output" });
+    expect(parseIngressPath("/restate/invocation/Obj/o/h/k/attach")).toEqual({ kind: "idempotent", service: "Obj", parts: ["o", "h", "k"], action: "attach" });
+    expect(parseIngressPath("/restate/invocation/a/b/c/d/e/output")).toEqual({
+      kind: "invalid",
+      status: 400,
+      message: "bad path: /restate/invocation/a/b/c/d/e/output",
+    });
+  });
+});
