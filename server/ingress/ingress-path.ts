@@ -20,6 +20,14 @@ export type IngressPath =
   | { readonly kind: "lookup" }
   | { readonly kind: "awakeable"; readonly awakeableId: string; readonly action: "resolve" | "reject" }
   | { readonly kind: "service"; readonly service: string; readonly rest: readonly string[]; readonly route: ServiceRoute }
+  /** `/restate/scope/{scope}/{call|send}/…`: a scoped invocation (Restate 1.7 refuses them unless vqueues are on). */
+  | {
+      readonly kind: "scoped";
+      readonly scope: string;
+      readonly service: string;
+      readonly rest: readonly string[];
+      readonly route: Exclude<ServiceRoute, "classic">;
+    }
   | { readonly kind: "invalid"; readonly status: 400 | 404; readonly message: string };
 
 // Restate 1.7's messages for malformed paths, so clients see the same text from both servers.
@@ -103,6 +111,13 @@ export function parseIngressPath(rawPath: string): IngressPath {
       return badRestatePath;
     case "lookup":
       return raw.length === 2 ? { kind: "lookup" } : badRestatePath;
+    case "scope": {
+      const route = raw[3];
+      if (raw.length < 6 || (route !== "call" && route !== "send")) return badRestatePath;
+      const rest = decodeRest(5);
+      if (rest === undefined) return badRestatePath;
+      return { kind: "scoped", scope: decode(2) ?? raw[2]!, service: raw[4]!, rest, route };
+    }
     case "invocation": {
       if (!isOutputAction(last)) return raw.length <= 3 ? { kind: "invalid", status: 400, message: BAD_INVOCATION_PATH } : NOT_FOUND;
       if (raw.length === 4) return { kind: "invocation", invocationId: decode(2) ?? "", action: last };
@@ -126,6 +141,13 @@ export function parseIngressPath(rawPath: string): IngressPath {
     default:
       return NOT_FOUND;
   }
+}
+
+/** Why a scope name is refused, in Restate 1.7's words; undefined when it is valid. */
+export function scopeProblem(scope: string): string | undefined {
+  if (scope === "") return "bad scope value: value cannot be empty";
+  if (!/^[a-zA-Z0-9_.-]+$/.test(scope)) return "bad scope value: value contains characters outside the allowed set [a-zA-Z0-9_.-]";
+  return undefined;
 }
 
 export interface HandlerCall {

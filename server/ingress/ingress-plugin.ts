@@ -22,6 +22,7 @@ import {
   mediaType,
   parseIngressPath,
   readHandlerCall,
+  scopeProblem,
   type OutputAction,
   type ServiceRoute,
 } from "./ingress-path.js";
@@ -128,6 +129,13 @@ export async function ingressPlugin(app: FastifyInstance, options: IngressPlugin
     handler: async (request, reply) => {
       const parsed = parseIngressPath(request.url);
       if (parsed.kind === "invalid") return sendIngressError(reply, parsed.status, parsed.message);
+      if (parsed.kind === "scoped") {
+        // Restate 1.7 (vqueues off, its default) refuses scoped invocations once the handler is found,
+        // whatever the method; stet has no scopes.
+        const problem = scopeProblem(parsed.scope);
+        if (problem !== undefined) return sendIngressError(reply, 400, problem);
+        return invoke(request, reply, parsed.service, parsed.rest, parsed.route, true);
+      }
       // Handlers take GET and POST; routes with a body (awakeables, lookup, attach/output by body) only
       // POST; the other /restate/ read routes only GET.
       const allowed =
@@ -200,7 +208,14 @@ export async function ingressPlugin(app: FastifyInstance, options: IngressPlugin
     return sendIngressError(reply, 404, `service '${service}' not found, make sure to register the service before calling it.`);
   }
 
-  async function invoke(request: FastifyRequest, reply: FastifyReply, serviceName: string, rest: readonly string[], route: ServiceRoute) {
+  async function invoke(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    serviceName: string,
+    rest: readonly string[],
+    route: ServiceRoute,
+    scoped = false,
+  ) {
     const service = registry.lookupService(serviceName);
     if (service === undefined) return serviceNotFound(reply, serviceName);
     const call = readHandlerCall(rest, service.type !== "SERVICE", route);
@@ -213,6 +228,7 @@ export async function ingressPlugin(app: FastifyInstance, options: IngressPlugin
         `the service '${serviceName}' exists, but the handler '${call.handler}' was not found, check that the handler exists in the latest registered service version.`,
       );
     }
+    if (scoped) return sendIngressError(reply, 400, "scoped invocations require vqueues to be enabled");
     if (!handler.public) return sendIngressError(reply, 400, "the invoked service is not public");
 
     const body = (request.body as Buffer | undefined) ?? Buffer.alloc(0);

@@ -2,8 +2,8 @@ import { describe, it } from "vitest";
 import { differential } from "./harness.js";
 import { approvalFlow, counter, greeter, openGate, ticketer } from "./services.js";
 
-// Restate 1.7's `/restate/…` ingress routes (`call`, `send`, `attach/{id}`, `output/{id}`, `lookup`,
-// attach/output by a target in the body), idempotency keys on workflow handlers, and paths with empty
+// Restate 1.7's `/restate/…` ingress routes (`call`, `send`, `scope`, `attach/{id}`, `output/{id}`,
+// `lookup`, attach/output by a target in the body), idempotency keys on workflow handlers, and paths with empty
 // segments: the same requests against stet and restate-server 1.7, equal records. Where they still
 // differ: known-differences.ts.
 const diff = differential([greeter, counter, ticketer, approvalFlow]);
@@ -60,6 +60,23 @@ describe("/restate/call and /restate/send", () => {
       await t.ingress("PUT", "/restate/call/DiffGreeter/greet", "x");
       await t.ingress("DELETE", "/restate/send/DiffGreeter/greet");
       await t.call("/restate/call/DiffGreeter/greet", undefined, { rawBody: '"x"', headers: { "content-type": "text/plain" } });
+    }));
+});
+
+describe("/restate/scope/{scope}/…", () => {
+  it("is refused once the handler is found (restate-server 1.7 runs without vqueues by default)", () =>
+    diff.compare(async (t) => {
+      await t.call("/restate/scope/s1/call/DiffGreeter/greet", "x");
+      await t.call("/restate/scope/s1/send/DiffCounter/k/add", 1);
+      await t.ingress("PUT", "/restate/scope/s1/call/DiffGreeter/greet/", "x");
+      await t.call("/restate/scope/s1/call/Nope/greet", "x");
+      await t.call("/restate/scope/s1/call/DiffGreeter/nope", "x");
+      await t.call("/restate/scope//call/DiffGreeter/greet", "x");
+      await t.call("/restate/scope/a%20b/call/DiffGreeter/greet", "x");
+      for (const path of ["/restate/scope/s1", "/restate/scope/s1/send", "/restate/scope/s1/call/DiffGreeter", "/restate/scope/s1/bogus/DiffGreeter/greet"]) {
+        await t.call(path, "x");
+      }
+      await t.call("/restate/scope/s1/call/DiffCounter/add", 1);
     }));
 });
 

@@ -5,6 +5,7 @@ import {
   parseIngressPath,
   pathSegments,
   readHandlerCall,
+  scopeProblem,
 } from "../../../../server/ingress/ingress-path.js";
 
 const ID = "inv_1hgbZ622b8d23cDtkaBIBxj15eXBQdlA9u";
@@ -105,5 +106,21 @@ describe("parseIngressPath on /restate/invocation targets", () => {
       status: 400,
       message: "bad path: /restate/invocation/a/b/c/d/e/output",
     });
+  });
+});
+
+describe("scoped invocations", () => {
+  it("reads /restate/scope/{scope}/{call|send}/… and refuses other shapes", () => {
+    expect(parseIngressPath("/restate/scope/s1/call/Svc/greet/")).toEqual({ kind: "scoped", scope: "s1", service: "Svc", rest: ["greet"], route: "call" });
+    expect(parseIngressPath("/restate/scope//send/Obj/k/add")).toEqual({ kind: "scoped", scope: "", service: "Obj", rest: ["k", "add"], route: "send" });
+    for (const path of ["/restate/scope/s1", "/restate/scope/s1/call/Svc", "/restate/scope/s1/bogus/Svc/greet"]) {
+      expect(parseIngressPath(path)).toEqual({ kind: "invalid", status: 400, message: BAD_RESTATE_PATH });
+    }
+  });
+
+  it("takes scope names of [a-zA-Z0-9_.-] only", () => {
+    expect(scopeProblem("tenant-1.a_b")).toBeUndefined();
+    expect(scopeProblem("")).toBe("bad scope value: value cannot be empty");
+    expect(scopeProblem("a b")).toBe("bad scope value: value contains characters outside the allowed set [a-zA-Z0-9_.-]");
   });
 });
