@@ -13,13 +13,18 @@ import { parseAwakeableId, parseInvocationId, type InvocationId } from "../../pr
 import { StetError, toError } from "../../protocol/errors.js";
 import { sendIngressError } from "./ingress-errors.js";
 import { parseDelay } from "./delay.js";
+import { parseLookupTarget, type LookupTarget } from "./lookup-target.js";
 import {
+  BAD_INVOCATION_PATH,
+  BAD_RESTATE_PATH,
   BAD_SERVICE_PATH,
   contentTypeMatches,
   mediaType,
   parseIngressPath,
   readHandlerCall,
+  scopeProblem,
   type OutputAction,
+  type ServiceRoute,
 } from "./ingress-path.js";
 
 export type ServiceType = "SERVICE" | "VIRTUAL_OBJECT" | "WORKFLOW";
@@ -80,7 +85,7 @@ export const INGRESS_BODY_LIMIT_BYTES = 10 * 1024 * 1024;
 // Headers that describe the HTTP exchange itself rather than the request; not passed to handlers.
 const HOP_HEADERS = new Set(["host", "connection", "content-length", "transfer-encoding", "keep-alive", "upgrade", "te", "trailer"]);
 
-/** Restate's ingress routes: call, send, attach/output, workflows, awakeables, health. */
+/** Restate's ingress routes: call, send, attach/output, lookup, workflows, awakeables, health. */
 export async function ingressPlugin(app: FastifyInstance, options: IngressPluginOptions): Promise<void> {
   const { registry, engine } = options;
 
@@ -95,24 +100,27 @@ export async function ingressPlugin(app: FastifyInstance, options: IngressPlugin
     shutdown = closing.signal;
   }
 
-  async function awaitOutcome(request: FastifyRequest, id: InvocationId): Promise<InvocationOutcome> {
+  async function awaitOutcome(reply: FastifyReply, id: InvocationId): Promise<InvocationOutcome> {
     if (shutdown!.aborted) throw new ShuttingDownError();
     const controller = new AbortController();
+    // The response closing before it was written means the caller is gone. (The request's own "close"
+    // fires once its body has been read, while the caller still waits: not a sign of anything.)
     const onClose = () => {
-      if (!request.raw.complete || request.raw.destroyed) controller.abort(new CallerGoneError());
+      if (!reply.raw.writableFinished) controller.abort(new CallerGoneError());
     };
     const onShutdown = () => controller.abort(new ShuttingDownError());
-    request.raw.once("close", onClose);
+    reply.raw.once("close", onClose);
     shutdown!.addEventListener("abort", onShutdown, { once: true });
     try {
       return await engine.awaitCompletion(id, controller.signal);
     } finally {
       shutdown!.removeEventListener("abort", onShutdown);
-      request.raw.off("close", onClose);
+      reply.raw.off("close", onClose);
     }
   }
 
-  const badServicePath = (reply: FastifyReply) => sendIngressError(reply, 400, BAD_SERVICE_PATH);
+  const badServicePath = (reply: FastifyReply, route: ServiceRoute = "classic") =>
+    sendIngressError(reply, 400, route === "classic" ? BAD_SERVICE_PATH : BAD_RESTATE_PATH);
 
   app.route({
     method: ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"],
@@ -121,8 +129,17 @@ export async function ingressPlugin(app: FastifyInstance, options: IngressPlugin
     handler: async (request, reply) => {
       const parsed = parseIngressPath(request.url);
       if (parsed.kind === "invalid") return sendIngressError(reply, parsed.status, parsed.message);
-      // Handlers take GET and POST; the /restate/ read routes only GET; awakeables only POST.
-      const allowed = parsed.kind === "service" ? ["GET", "POST"] : parsed.kind === "awakeable" ? ["POST"] : ["GET"];
+      if (parsed.kind === "scoped") {
+        // Restate 1.7 (vqueues off, its default) refuses scoped invocations once the handler is found,
+        // whatever the method; stet has no scopes.
+        const problem = scopeProblem(parsed.scope);
+        if (problem !== undefined) return sendIngressError(reply, 400, problem);
+        return invoke(request, reply, parsed.service, parsed.rest, parsed.route, true);
+      }
+      // Handlers take GET and POST; routes with a body (awakeables, lookup, attach/output by body) only
+      // POST; the other /restate/ read routes only GET.
+      const allowed =
+        parsed.kind === "service" ? ["GET", "POST"] : POST_ONLY.has(parsed.kind) ? ["POST"] : ["GET"];
       if (!allowed.includes(request.method)) return sendIngressError(reply, 405, "method not allowed");
       if (parsed.kind === "health") return reply.send({ services: registry.serviceNames() });
 
@@ -146,28 +163,63 @@ export async function ingressPlugin(app: FastifyInstance, options: IngressPlugin
           const service = registry.lookupService(parsed.service);
           if (service === undefined) return serviceNotFound(reply, parsed.service);
           const keyed = service.type !== "SERVICE";
-          if (parsed.parts.length !== (keyed ? 3 : 2)) return badServicePath(reply);
+          if (parsed.parts.length !== (keyed ? 3 : 2)) {
+            // As Restate 1.7 answers: a plain service's target with one segment too many names nothing.
+            if (!keyed && parsed.parts.length === 3) return sendIngressError(reply, 404, "not found");
+            return sendIngressError(reply, 400, BAD_INVOCATION_PATH);
+          }
           const [key, handler, idempotencyKey] = keyed ? parsed.parts : ["", ...parsed.parts];
           const id = engine.findInvocation({ kind: "idempotent", service: parsed.service, key: key!, handler: handler!, idempotencyKey: idempotencyKey! });
           return output(request, reply, id, parsed.action);
         }
+        case "target-body":
+        case "lookup": {
+          const read = parseLookupTarget((request.body as Buffer | undefined) ?? Buffer.alloc(0));
+          if ("problem" in read) {
+            const what = parsed.kind === "lookup" ? "lookup body" : "request body";
+            return sendIngressError(reply, 500, `cannot read body: invalid ${what}: ${read.problem}`);
+          }
+          const id = findTarget(read.target);
+          if (id instanceof Error) return sendIngressError(reply, 400, id.message);
+          if (parsed.kind === "target-body") return output(request, reply, id, parsed.action);
+          // An invocation nothing ran under has no id in stet (Restate derives one from the target).
+          if (id === undefined) return sendIngressError(reply, 404, "invocation not found");
+          return reply.code(200).header("content-type", "application/json").send(JSON.stringify({ invocationId: id }));
+        }
         case "awakeable":
           return completeAwakeable(request, reply, parsed.awakeableId, parsed.action);
         case "service":
-          return invoke(request, reply, parsed.service, parsed.rest);
+          return invoke(request, reply, parsed.service, parsed.rest, parsed.route);
       }
     },
   });
+
+  /** The id a lookup target names: undefined when nothing ran under it, an Error for a malformed id. */
+  function findTarget(target: LookupTarget): InvocationId | undefined | Error {
+    if (target.kind !== "invocation") return engine.findInvocation(target);
+    try {
+      return parseInvocationId(target.invocationId);
+    } catch (error) {
+      return new Error(`bad invocation id '${target.invocationId}': ${toError(error).message}`);
+    }
+  }
 
   function serviceNotFound(reply: FastifyReply, service: string) {
     return sendIngressError(reply, 404, `service '${service}' not found, make sure to register the service before calling it.`);
   }
 
-  async function invoke(request: FastifyRequest, reply: FastifyReply, serviceName: string, rest: readonly string[]) {
+  async function invoke(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    serviceName: string,
+    rest: readonly string[],
+    route: ServiceRoute,
+    scoped = false,
+  ) {
     const service = registry.lookupService(serviceName);
     if (service === undefined) return serviceNotFound(reply, serviceName);
-    const call = readHandlerCall(rest, service.type !== "SERVICE");
-    if (call === undefined) return badServicePath(reply);
+    const call = readHandlerCall(rest, service.type !== "SERVICE", route);
+    if (call === undefined) return badServicePath(reply, route);
     const handler = service.handler(call.handler);
     if (handler === undefined) {
       return sendIngressError(
@@ -176,6 +228,7 @@ export async function ingressPlugin(app: FastifyInstance, options: IngressPlugin
         `the service '${serviceName}' exists, but the handler '${call.handler}' was not found, check that the handler exists in the latest registered service version.`,
       );
     }
+    if (scoped) return sendIngressError(reply, 400, "scoped invocations require vqueues to be enabled");
     if (!handler.public) return sendIngressError(reply, 400, "the invoked service is not public");
 
     const body = (request.body as Buffer | undefined) ?? Buffer.alloc(0);
@@ -207,6 +260,14 @@ export async function ingressPlugin(app: FastifyInstance, options: IngressPlugin
     const idempotencyHeader = request.headers["idempotency-key"];
     // An empty header is a key like any other, as Restate treats it.
     const idempotencyKey = typeof idempotencyHeader === "string" ? idempotencyHeader : null;
+    if (idempotencyKey !== null && isWorkflowRun(handler)) {
+      // The workflow key already makes a run idempotent; shared handlers of a workflow take keys.
+      return sendIngressError(
+        reply,
+        400,
+        "cannot use the idempotency key with workflow handlers. The handler invocation will already be idempotent by the workflow key itself.",
+      );
+    }
 
     const executionTime = delayMs > 0 ? Date.now() + delayMs : undefined;
     const started = await engine.invoke({
@@ -224,11 +285,11 @@ export async function ingressPlugin(app: FastifyInstance, options: IngressPlugin
       body["status"] = started.existing ? "PreviouslyAccepted" : "Accepted";
       return reply.code(202).header("content-type", "application/json").send(JSON.stringify(body));
     }
-    if (started.existing && handler.info.serviceType === "WORKFLOW" && handler.info.handlerType === "WORKFLOW") {
+    if (started.existing && isWorkflowRun(handler)) {
       // A workflow runs once per key; a second blocking submission is refused (attach is the way to wait).
       return sendIngressError(reply, 409, "the workflow method was already invoked", "invocation");
     }
-    const outcome = await awaitOutcome(request, started.invocationId);
+    const outcome = await awaitOutcome(reply, started.invocationId);
     return sendOutcome(reply, outcome, handler.outputContentType);
   }
 
@@ -245,7 +306,7 @@ export async function ingressPlugin(app: FastifyInstance, options: IngressPlugin
       return sendIngressError(reply, 470, "the invocation exists but has not completed yet");
     }
     reply.header("x-restate-id", id);
-    return sendOutcome(reply, record.outcome ?? (await awaitOutcome(request, id!)), contentType);
+    return sendOutcome(reply, record.outcome ?? (await awaitOutcome(reply, id!)), contentType);
   }
 
   async function completeAwakeable(request: FastifyRequest, reply: FastifyReply, rawId: string, action: "resolve" | "reject") {
@@ -287,6 +348,12 @@ export async function ingressPlugin(app: FastifyInstance, options: IngressPlugin
     return sendIngressError(reply, 500, "internal error");
   });
 }
+
+// Routes whose request has a body to read: POST only.
+const POST_ONLY: ReadonlySet<string> = new Set(["awakeable", "lookup", "target-body"]);
+
+const isWorkflowRun = (handler: IngressHandler): boolean =>
+  handler.info.serviceType === "WORKFLOW" && handler.info.handlerType === "WORKFLOW";
 
 function sendOutcome(reply: FastifyReply, outcome: InvocationOutcome, contentType: string | undefined): FastifyReply {
   if (outcome.kind === "failure") return sendIngressError(reply, outcome.code, outcome.message, "invocation");

@@ -80,7 +80,50 @@ export const knownDifferences = {
   malformedInvocationIdReason: (async (t) => {
     for (const id of ["bogus", "inv_bogus", "inv_1aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"]) {
       await t.get(`/restate/invocation/${id}/output`);
+      // The same reasons on Restate 1.7's routes.
+      await t.get(`/restate/attach/${id}`);
+      await t.call("/restate/lookup", { target: "invocation", invocationId: id });
     }
+  }) satisfies Scenario,
+
+  /**
+   * SEMANTIC. `POST /restate/lookup` for a workflow key or an idempotency key nothing ran under (also of
+   * a service that is not registered).
+   * restate: 200 `{"invocationId":"<inv#N>"}`: Restate derives the id of a workflow run or an idempotent
+   *          invocation from its target, so it names one before (and whether or not) it exists.
+   * stet:    404 ingress `invocation not found`: stet's ids are not derived from targets (a fresh id is
+   *          drawn when the invocation is created), so there is no id to name yet. (Once the invocation
+   *          exists both answer its id: ingress-routes.test.ts.)
+   */
+  lookupOfNothing: (async (t) => {
+    await t.call("/restate/lookup", { target: "workflow", workflowName: "DiffWorkflow", workflowKey: `never-${t.tag}` });
+    await t.call("/restate/lookup", { target: "idempotentInvocation", service: "DiffTicketer", handler: "issue", idempotencyKey: `never-${t.tag}` });
+    await t.call("/restate/lookup", { target: "workflow", workflowName: "Nope", workflowKey: "k" });
+  }) satisfies Scenario,
+
+  /**
+   * COSMETIC (the same as attachByKeyOfNothing, on the body form). `POST /restate/attach` naming a
+   * workflow key or idempotency key nothing ran under.
+   * restate: 404 invocation error `not found` with the derived `x-restate-id`.
+   * stet:    the same 404 body, without x-restate-id.
+   */
+  attachByBodyOfNothing: (async (t) => {
+    await t.call("/restate/attach", { target: "workflow", workflowName: "DiffWorkflow", workflowKey: `never-${t.tag}` });
+    await t.call("/restate/attach", { target: "idempotentInvocation", service: "DiffTicketer", handler: "issue", idempotencyKey: `never-${t.tag}` });
+  }) satisfies Scenario,
+
+  /**
+   * COSMETIC (message). A lookup, attach or output body that names no target: both 500 from ingress.
+   * restate: `cannot read body: invalid lookup body: missing field `target` at line 1 column 2` followed
+   *          by a Rust stack backtrace (`\n\nStack backtrace:\n   0: anyhow::…`); `invalid request body`
+   *          for attach/output.
+   * stet:    the same first line without position and backtrace (`cannot read body: invalid lookup
+   *          body: missing field `target``): a backtrace of stet's code says nothing to a client.
+   */
+  lookupBodyReason: (async (t) => {
+    await t.call("/restate/lookup", {});
+    await t.call("/restate/attach", { target: "Svc/h" });
+    await t.call("/restate/output");
   }) satisfies Scenario,
 
   /**
@@ -112,8 +155,8 @@ export const knownDifferences = {
   /**
    * COSMETIC / DELIBERATE (README: stet answers the admin API's malformed requests with its JSON error
    * body). Statuses agree except where noted.
-   * restate: a bad path parameter → 400 `text/plain` `Invalid URL: Cannot parse \`deployment\` with
-   *          value \`bogus\`: bad format` (GET and DELETE /deployments/{id}); a body of the wrong shape
+   * restate: a bad path parameter → 400 `text/plain` `Invalid URL: Cannot parse `deployment` with
+   *          value `bogus`: bad format` (GET and DELETE /deployments/{id}); a body of the wrong shape
    *          (`{}`) → **422** `text/plain` `Failed to deserialize the JSON body into the target type: data
    *          did not match any variant of untagged enum RegisterDeploymentRequest`; invalid JSON → 400
    *          `text/plain` `Failed to parse the request body as JSON: expected ident at line 1 column 2`;
