@@ -177,7 +177,8 @@ export async function ingressPlugin(app: FastifyInstance, options: IngressPlugin
           const read = parseLookupTarget((request.body as Buffer | undefined) ?? Buffer.alloc(0));
           if ("problem" in read) {
             const what = parsed.kind === "lookup" ? "lookup body" : "request body";
-            return sendIngressError(reply, 500, `cannot read body: invalid ${what}: ${read.problem}`);
+            // Restate answers 500 here; a body the client got wrong is a client error (known-differences.ts).
+            return sendIngressError(reply, 400, `cannot read body: invalid ${what}: ${read.problem}`);
           }
           const id = findTarget(read.target);
           if (id instanceof Error) return sendIngressError(reply, 400, id.message);

@@ -127,9 +127,7 @@ describe("/restate/attach/{id} and /restate/output/{id}", () => {
         headers: { "content-type": "text/plain" },
       });
       await t.call("/restate/attach", { target: "invocation", invocationId: "bogus" }, { compare: "ignore-message" });
-      // A body that names no target: 500 from ingress (Restate's message carries a stack trace).
-      await t.call("/restate/attach", {}, { compare: "ignore-message" });
-      await t.call("/restate/output", undefined, { compare: "ignore-message" });
+      // A body that names no target: Restate answers 500, stet 400 (known-differences.ts, lookupBodyReason).
     }));
 });
 
@@ -150,7 +148,6 @@ describe("/restate/lookup", () => {
       await t.call("/restate/lookup", { target: "invocation", invocationId: "bogus" }, { compare: "ignore-message" });
       await t.get("/restate/lookup");
       await t.call("/restate/lookup/x", {});
-      await t.call("/restate/lookup", { target: "Nope/h" }, { compare: "ignore-message" });
     }));
 });
 

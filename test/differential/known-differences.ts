@@ -113,12 +113,13 @@ export const knownDifferences = {
   }) satisfies Scenario,
 
   /**
-   * COSMETIC (message). A lookup, attach or output body that names no target: both 500 from ingress.
-   * restate: `cannot read body: invalid lookup body: missing field `target` at line 1 column 2` followed
-   *          by a Rust stack backtrace (`\n\nStack backtrace:\n   0: anyhow::…`); `invalid request body`
-   *          for attach/output.
-   * stet:    the same first line without position and backtrace (`cannot read body: invalid lookup
-   *          body: missing field `target``): a backtrace of stet's code says nothing to a client.
+   * DELIBERATE (status) and COSMETIC (message). A lookup, attach or output body that names no target.
+   * restate: 500 `cannot read body: invalid lookup body: missing field `target` at line 1 column 2`
+   *          followed by a Rust stack backtrace (`\n\nStack backtrace:\n   0: anyhow::…`); `invalid
+   *          request body` for attach/output.
+   * stet:    400 (the client sent a body it got wrong; a 5xx would say the server failed) with the same
+   *          first line without position and backtrace (`cannot read body: invalid lookup body: missing
+   *          field `target``): a backtrace of stet's code says nothing to a client.
    */
   lookupBodyReason: (async (t) => {
     await t.call("/restate/lookup", {});
