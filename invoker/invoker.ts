@@ -167,6 +167,11 @@ export class Invoker implements InvokerPort {
     return this.#live.size;
   }
 
+  /** The input queue's segments on disk now, and written since start (read on demand by metrics). */
+  get spill(): { readonly segments: number; readonly written: number } {
+    return { segments: this.#queue.spilledSegmentCount, written: this.#queue.spilledSegmentsWritten };
+  }
+
   registerPartition(partition: number, leaderEpoch: number): void {
     if (this.state !== "running") return;
     this.#partitions.set(partition, leaderEpoch);
