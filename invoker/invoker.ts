@@ -4,6 +4,7 @@ import { StetError } from "../protocol/errors.js";
 import { attemptMachine, withAttemptWork, type AttemptActorInput } from "./attempt-machine.js";
 import { runAttempt, type AttemptOutcome } from "./attempt-runner.js";
 import { targetLabel, type AttemptSubject, type InvokerEvent, type InvokerState } from "./invoker-events.js";
+import { failureCode } from "./failure-code.js";
 import { invokerLifecycleMachine } from "./lifecycle-machine.js";
 import type { AttemptInput, EffectSink, InvokerPort, JournalSource } from "./ports.js";
 import { DEFAULT_RETRY_POLICY, retryDelay, type RetryPolicy } from "./retry-policy.js";
@@ -315,7 +316,7 @@ export class Invoker implements InvokerPort {
       },
       recordFailure: async (input) => {
         const subject = this.#subject(input);
-        const failed = { type: "attempt-failed", ...subject, failure: input.failure } as const;
+        const failed = { type: "attempt-failed", ...subject, failure: input.failure, code: failureCode(input.failure) } as const;
         let outcome;
         try {
           outcome = await sink.propose({ kind: "attempt-failed", fence: fenceOf(input), failure: input.failure });
