@@ -11,6 +11,7 @@ import {
 import { AdminError, AdminErrorCode, adminErrorHandler, invalidField, methodNotAllowed } from "./admin-errors.js";
 import { deploymentJson, detailedDeploymentJson, registerDeploymentJson } from "./deployment-view.js";
 import { invocationRoutes, type InvocationControl } from "./invocation-routes.js";
+import { metricsRoute, type MetricsEndpoint } from "../metrics/index.js";
 import { registerServiceRoutes } from "./service-routes.js";
 import { handlerMetadata, serviceMetadata } from "./service-view.js";
 
@@ -33,6 +34,8 @@ export interface AdminPluginOptions {
   readonly discover?: typeof defaultDiscover;
   /** The engine behind `/invocations/...` (cancel, kill, purge, pause, resume, get); those routes are absent without it. */
   readonly invocations?: InvocationControl;
+  /** What `GET /metrics` serves (Prometheus text); the route is absent without it. */
+  readonly metrics?: MetricsEndpoint;
 }
 
 /** Admin API versions served, as `/v{N}/...` and unprefixed (Restate 1.7 serves 2 to 4; its CLI uses `/v4`). */
@@ -166,6 +169,8 @@ function routes(options: AdminPluginOptions): FastifyPluginAsync {
       if (service === undefined) throw serviceNotFound(request.params.service);
       return serviceMetadata(service, registry.getDeployment(service.deploymentId)!.protocolMode, defaults);
     });
+
+    if (options.metrics !== undefined) metricsRoute(app, options.metrics);
 
     // Declared before the 405 pass, so PATCH is among the methods `/services/:service` allows.
     registerServiceRoutes(app, registry, defaults);
