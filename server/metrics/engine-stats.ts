@@ -57,6 +57,6 @@ export class EngineStats implements PartitionStats {
   }
 
   ingressResponse(method: string, url: string, statusCode: number): void {
-    this.ingressRequests.inc([ingressRouteKind(method, url), String(statusCode)]);
+    this.ingressRequests.inc([ingressRouteKind(method, url), statusCode]);
   }
 }

@@ -52,8 +52,8 @@ describe("EngineStats", () => {
     stats.ingressResponse("POST", "/Greeter/greet/send?delay=1s", 202);
     stats.ingressResponse("POST", "/Greeter/greet", 200);
     stats.ingressResponse("POST", "/Greeter/greet", 200);
-    expect(stats.ingressRequests.get(["send", "202"])).toBe(1);
-    expect(stats.ingressRequests.get(["call", "200"])).toBe(2);
+    expect(stats.ingressRequests.get(["send", 202])).toBe(1);
+    expect(stats.ingressRequests.get(["call", 200])).toBe(2);
   });
 });
 
