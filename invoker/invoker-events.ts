@@ -36,6 +36,8 @@ export type InvokerEvent =
   | ({
       readonly type: "attempt-failed";
       readonly failure: string;
+      /** The failure's short code (invoker/failure-code.ts): a service's error code, or what stet saw. */
+      readonly code: string;
       readonly then: AfterFailure;
       /** For `retry`: the backoff before the next attempt, in ms. */
       readonly retryInMs?: number;

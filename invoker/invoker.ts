@@ -4,6 +4,7 @@ import { StetError } from "../protocol/errors.js";
 import { attemptMachine, withAttemptWork, type AttemptActorInput } from "./attempt-machine.js";
 import { runAttempt, type AttemptOutcome } from "./attempt-runner.js";
 import { targetLabel, type AttemptSubject, type InvokerEvent, type InvokerState } from "./invoker-events.js";
+import { failureCode } from "./failure-code.js";
 import { invokerLifecycleMachine } from "./lifecycle-machine.js";
 import type { AttemptInput, EffectSink, InvokerPort, JournalSource } from "./ports.js";
 import { DEFAULT_RETRY_POLICY, retryDelay, type RetryPolicy } from "./retry-policy.js";
@@ -167,6 +168,11 @@ export class Invoker implements InvokerPort {
     return this.#live.size;
   }
 
+  /** The input queue's segments on disk now, and written since start (read on demand by metrics). */
+  get spill(): { readonly segments: number; readonly written: number } {
+    return { segments: this.#queue.spilledSegmentCount, written: this.#queue.spilledSegmentsWritten };
+  }
+
   registerPartition(partition: number, leaderEpoch: number): void {
     if (this.state !== "running") return;
     this.#partitions.set(partition, leaderEpoch);
@@ -310,7 +316,7 @@ export class Invoker implements InvokerPort {
       },
       recordFailure: async (input) => {
         const subject = this.#subject(input);
-        const failed = { type: "attempt-failed", ...subject, failure: input.failure } as const;
+        const failed = { type: "attempt-failed", ...subject, failure: input.failure, code: failureCode(input.failure) } as const;
         let outcome;
         try {
           outcome = await sink.propose({ kind: "attempt-failed", fence: fenceOf(input), failure: input.failure });

@@ -183,6 +183,11 @@ export class SegmentedQueue<T extends QueueItem = InvokeRequest> {
     return this.#spilled.length;
   }
 
+  /** Segment files written since the queue was made (read back or not); a counter for metrics. */
+  get spilledSegmentsWritten(): number {
+    return this.#nextFile;
+  }
+
   /**
    * Appends `item`. After `close()` the item is dropped and counted instead: during shutdown partitions
    * may still be feeding the invoker, and their requests are recovered from the store on restart.

@@ -1,5 +1,7 @@
 import type { Database, Statement } from "better-sqlite3";
+import { performance } from "node:perf_hooks";
 import { StetError, toError } from "../protocol/errors.js";
+import type { PartitionStats } from "./partition-stats.js";
 
 /** A unit of work applied inside the shared transaction; `after` runs once the batch is durable. */
 export interface Applied<T> {
@@ -38,6 +40,8 @@ export class GroupCommitter {
     private readonly onAfterError: (error: Error) => void = () => {},
     /** Told when any work was rolled back, so in-memory mirrors of the database can be dropped. */
     private readonly onRollback: () => void = () => {},
+    /** Told each committed batch's size and time (metrics). */
+    private readonly stats?: Pick<PartitionStats, "committed">,
   ) {
     this.#sql = {
       begin: db.prepare("BEGIN"),
@@ -79,6 +83,7 @@ export class GroupCommitter {
     if (batch.length === 0) return;
     this.#queue = [];
     const outcomes: Array<{ ok: true; applied: Applied<unknown> } | { ok: false; error: Error }> = [];
+    const startedAt = performance.now();
     try {
       this.#sql.begin.run();
       try {
@@ -111,6 +116,7 @@ export class GroupCommitter {
       return;
     }
     this.#batches++;
+    this.stats?.committed(batch.length, (performance.now() - startedAt) / 1000);
     batch.forEach((item, i) => {
       const outcome = outcomes[i]!;
       if (!outcome.ok) {

@@ -2,6 +2,7 @@ export { PartitionSet, type NewInvocation, type PartitionSetOptions } from "./pa
 export { PartitionProcessor, type Clock, type ProcessorEvent } from "./partition-processor.js";
 export { PartitionStore } from "./store/partition-store.js";
 export { GroupCommitter, CommitterClosedError } from "./group-commit.js";
+export type { PartitionStats } from "./partition-stats.js";
 export { CompletionWaiters } from "./completion-waiters.js";
 export { LeaseTable, type Lease } from "./lease-table.js";
 export { LeaseKeeper } from "./lease-keeper.js";

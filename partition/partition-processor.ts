@@ -6,6 +6,7 @@ import type { PartitionMessage } from "./apply/messages.js";
 import type { CompletionWaiters } from "./completion-waiters.js";
 import { StetError } from "../protocol/errors.js";
 import { NotLeaderError } from "./partition-errors.js";
+import type { PartitionStats } from "./partition-stats.js";
 import type { PartitionStore } from "./store/partition-store.js";
 import type { LeaderEpoch, PartitionId } from "./types.js";
 
@@ -38,6 +39,7 @@ export interface PartitionProcessorOptions {
   readonly hooks: ProcessorHooks;
   readonly clock: Clock;
   readonly onEvent?: (event: ProcessorEvent) => void;
+  readonly stats?: PartitionStats;
 }
 
 /**
@@ -139,8 +141,12 @@ export class PartitionProcessor {
         case "abort":
           invoker.abortInvocation(action.invocationId);
           break;
+        case "started":
+          this.options.stats?.invocationStarted(action.target);
+          break;
         case "completed":
           waiters.complete(action.invocationId, action.outcome);
+          this.options.stats?.invocationCompleted(action.target, action.outcome);
           break;
         case "outbox":
           hooks.deliver(action.seq, action.targetPartition, action.message);

@@ -14,6 +14,7 @@ import { LeaseKeeper } from "./lease-keeper.js";
 import { LeaseTable } from "./lease-table.js";
 import { PartitionProcessor, type Clock, type ProcessorEvent } from "./partition-processor.js";
 import { NotLeaderError } from "./partition-errors.js";
+import type { PartitionStats } from "./partition-stats.js";
 import { PartitionStore } from "./store/partition-store.js";
 import type { InvocationOutcome, InvocationRecord, InvocationTarget, LeaderEpoch, PartitionId } from "./types.js";
 
@@ -37,6 +38,8 @@ export interface PartitionSetOptions {
   readonly clock?: Clock;
   readonly onEvent?: (event: ProcessorEvent) => void;
   readonly onError?: (error: Error) => void;
+  /** Told of started and completed invocations and of each group commit (metrics); must be cheap. */
+  readonly stats?: PartitionStats;
 }
 
 export interface NewInvocation {
@@ -78,7 +81,7 @@ export class PartitionSet implements EffectSink, JournalSource {
     this.#options = options;
     this.#clock = options.clock ?? { now: () => Date.now() };
     this.store = new PartitionStore(options.db);
-    this.committer = new GroupCommitter(options.db, options.onError, () => this.store.invocations.invalidate());
+    this.committer = new GroupCommitter(options.db, options.onError, () => this.store.invocations.invalidate(), options.stats);
     this.#leases = new LeaseTable(options.db, this.#clock);
   }
 
@@ -105,6 +108,7 @@ export class PartitionSet implements EffectSink, JournalSource {
         hooks,
         clock: this.#clock,
         onEvent: this.#options.onEvent,
+        stats: this.#options.stats,
       });
       const keeper = new LeaseKeeper({
         table: this.#leases,

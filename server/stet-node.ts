@@ -19,6 +19,7 @@ import { requestLogController } from "./http/request-log.js";
 import { DeploymentRegistry } from "./registry/index.js";
 import { registryViews } from "./registry-views.js";
 import { logInvokerEvent } from "./invocation-log.js";
+import { countIngressRequests, EngineStats, PrometheusEndpoint } from "./metrics/index.js";
 
 export interface StetNodeOptions {
   readonly logger?: Logger;
@@ -79,6 +80,8 @@ export async function startStetNode(config: StetConfig, options: StetNodeOptions
 
     // Each component migrates its own tables when it is built; building them in one transaction commits
     // every migration step together: one fsync on a new data folder instead of one per step.
+    // Plain numbers the engine bumps as it works; prom-client is loaded by the first scrape of /metrics.
+    const stats = new EngineStats();
     const { registry, views, partitions } = db.transaction(() => {
       const registry = new DeploymentRegistry(db);
       const views = registryViews(registry);
@@ -94,6 +97,7 @@ export async function startStetNode(config: StetConfig, options: StetNodeOptions
           options.onPartitionEvent?.(event);
         },
         onError: (error) => log.error({ err: error }, "post-commit action failed"),
+        stats,
       });
       return { registry, views, partitions };
     })();
@@ -107,6 +111,7 @@ export async function startStetNode(config: StetConfig, options: StetNodeOptions
       maxProtocolVersion: options.maxProtocolVersion,
       onEvent: (event) => {
         logInvokerEvent(log, event);
+        stats.invokerEvent(event);
         options.onInvokerEvent?.(event);
       },
     });
@@ -123,6 +128,7 @@ export async function startStetNode(config: StetConfig, options: StetNodeOptions
       frameworkErrors: ingressFrameworkErrors,
       clientErrorHandler: ingressClientErrorHandler,
     });
+    countIngressRequests(ingress, stats);
     await ingress.register(ingressCors);
     await ingress.register(ingressPlugin, {
       registry: views satisfies IngressRegistry,
@@ -137,6 +143,13 @@ export async function startStetNode(config: StetConfig, options: StetNodeOptions
       logger: log.child({ api: "admin" }),
       ingressUrl: `${ingressPort.url}/`,
       serverFactory: adminPort.serverFactory,
+      metrics: new PrometheusEndpoint({
+        stats,
+        invoker,
+        partitions: { partitionCount: partitions.partitionCount, epochOf: (p) => partitions.processor(p)?.epoch ?? null },
+        timersPending: () => partitions.store.timers.count(),
+        dbFile: dataDir.dbFile,
+      }),
     });
     await Promise.all([ingress.ready(), admin.ready()]);
     cleanups.push(() => Promise.all([ingress.close(), admin.close()]));

@@ -2,7 +2,7 @@ import type { JournalFrame } from "../../invoker/index.js";
 import { partitionKeyOf, partitionOf, type InvocationId } from "../../protocol/index.js";
 import type { PartitionStore } from "../store/partition-store.js";
 import type { PartitionMessage } from "./messages.js";
-import type { HandlerType, InvocationOutcome, LeaderEpoch, PartitionId, ServiceType } from "../types.js";
+import type { HandlerType, InvocationOutcome, InvocationTarget, LeaderEpoch, PartitionId, ServiceType } from "../types.js";
 
 /** What the partition needs to know about a handler when it creates an invocation of it. */
 export interface HandlerInfo {
@@ -23,7 +23,8 @@ export interface ServiceResolver {
 /** What the processor does once the command is durable. */
 export type PartitionAction =
   | { readonly kind: "enqueue"; readonly invocationId: InvocationId }
-  | { readonly kind: "completed"; readonly invocationId: InvocationId; readonly outcome: InvocationOutcome }
+  | { readonly kind: "started"; readonly target: InvocationTarget }
+  | { readonly kind: "completed"; readonly invocationId: InvocationId; readonly target: InvocationTarget; readonly outcome: InvocationOutcome }
   | { readonly kind: "notify"; readonly invocationId: InvocationId; readonly entry: JournalFrame }
   | { readonly kind: "abort"; readonly invocationId: InvocationId }
   | { readonly kind: "outbox"; readonly seq: number; readonly targetPartition: number; readonly message: PartitionMessage }

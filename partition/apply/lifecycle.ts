@@ -101,6 +101,7 @@ export function startInvocation(ctx: ApplyContext, spec: InvocationSpec): Starte
     now: ctx.now,
   });
   store.invocations.append(spec.invocationId, 0, [decodeEntry(spec.input)], ctx.now);
+  ctx.actions.push({ kind: "started", target });
   if (spec.idempotencyKey !== null) {
     store.idempotency.put(target.service, target.key, target.handler, spec.idempotencyKey, spec.invocationId);
   } else if (handler.serviceType === "WORKFLOW" && handler.handlerType === "WORKFLOW") {
@@ -182,7 +183,7 @@ export function completeInvocation(ctx: ApplyContext, record: InvocationRecord, 
     store.idempotency.deleteFor(record.id);
     store.invocations.delete(record.id);
   }
-  ctx.actions.push({ kind: "completed", invocationId: record.id, outcome });
+  ctx.actions.push({ kind: "completed", invocationId: record.id, target: record.target, outcome });
 }
 
 function admitNext(ctx: ApplyContext, service: string, key: string): void {

@@ -18,8 +18,9 @@ export class TimerTable {
   readonly #delete: Statement;
   readonly #deleteFor: Statement;
   readonly #earliest: Statement;
+  #count: Statement | undefined;
 
-  constructor(db: Database) {
+  constructor(private readonly db: Database) {
     this.#insert = db.prepare(
       "INSERT INTO timers (partition_id, fire_at, invocation_id, kind, completion_id) VALUES (?, ?, ?, ?, ?)",
     );
@@ -54,6 +55,12 @@ export class TimerTable {
   /** Drops every timer of an invocation (it completed, was killed or cancelled). */
   deleteFor(id: InvocationId): void {
     this.#deleteFor.run(id);
+  }
+
+  /** Timers waiting to fire, over all partitions (metrics, on scrape). Prepared on first use: not at startup. */
+  count(): number {
+    this.#count ??= this.db.prepare("SELECT COUNT(*) AS n FROM timers");
+    return (this.#count.get() as { n: number }).n;
   }
 
   earliest(partition: number): number | undefined {

@@ -18,6 +18,7 @@ import { invocationBatchRoutes } from "./invocation-batch-routes.js";
 import { invocationRoutes, type InvocationControl } from "./invocation-routes.js";
 import { checkHeaders } from "./request-headers.js";
 import { registerDeploymentUpdateRoutes } from "./deployment-update-routes.js";
+import { metricsRoute, type MetricsEndpoint } from "../metrics/index.js";
 import { registerServiceRoutes } from "./service-routes.js";
 import { registerStateRoutes, type StateWriter } from "./state-routes.js";
 import { registerSubscriptionRoutes } from "./subscription-routes.js";
@@ -44,6 +45,8 @@ export interface AdminPluginOptions {
   readonly invocations?: InvocationControl;
   /** The engine behind `POST /services/{service}/state`; the route is absent without it. */
   readonly state?: StateWriter;
+  /** What `GET /metrics` serves (Prometheus text); the route is absent without it. */
+  readonly metrics?: MetricsEndpoint;
 }
 
 /** Admin API versions served, as `/v{N}/...` and unprefixed (Restate 1.7 serves 2 to 4; its CLI uses `/v4`). */
@@ -176,6 +179,8 @@ function routes(options: AdminPluginOptions): FastifyPluginAsync {
       if (service === undefined) throw serviceNotFound(request.params.service);
       return serviceMetadata(service, registry.getDeployment(service.deploymentId)!.protocolMode, defaults);
     });
+
+    if (options.metrics !== undefined) metricsRoute(app, options.metrics);
 
     // Declared before the 405 pass, so PATCH is among the methods `/services/:service` allows.
     registerServiceRoutes(app, registry, defaults);
