@@ -1,0 +1,232 @@
+import { invalidQuery, QUERY_ERROR_CODES, QueryError } from "./query-errors.js";
+import { sortKey, translateExpr, type Expr, type ExprContext, type Node } from "./sql-expressions.js";
+import { sqlIdentifier } from "./sql-values.js";
+import { INFORMATION_SCHEMA, SYSTEM_TABLES, type ColumnDef } from "./system-tables.js";
+
+/**
+ * One `/query` statement, from PostgreSQL's parse tree (libpg-query; the CLI and the web UI write
+ * DataFusion's PostgreSQL dialect) to a SQLite SELECT over the system tables, with the wire type of each
+ * result column. Anything but one SELECT is refused before it reaches a database.
+ */
+
+export interface TranslatedQuery {
+  readonly sql: string;
+  readonly columns: readonly ColumnDef[];
+}
+
+export interface TranslateOptions {
+  /** The time `now()` stands for, in ms. */
+  readonly now: number;
+}
+
+/** Translates the parse tree of one statement (what libpg-query's `parse` returns). */
+export function translateQuery(parsed: Node, options: TranslateOptions): TranslatedQuery {
+  const statements = (parsed["stmts"] ?? []) as Node[];
+  if (statements.length !== 1) {
+    throw new QueryError(QUERY_ERROR_CODES.notReadOnly, statements.length === 0 ? "the query is empty" : "send one statement at a time");
+  }
+  const statement = statements[0]!["stmt"] as Node;
+  const select = statement["SelectStmt"] as Node | undefined;
+  if (select === undefined) {
+    const kind = Object.keys(statement)[0] ?? "statement";
+    throw new QueryError(QUERY_ERROR_CODES.notReadOnly, `only SELECT queries are allowed: /query is read-only (got ${kind})`);
+  }
+  return new Translator(options.now).select(select, undefined, new Map());
+}
+
+interface FromItem {
+  readonly alias: string;
+  readonly columns: readonly ColumnDef[];
+}
+
+interface Scope {
+  readonly items: FromItem[];
+  readonly parent: Scope | undefined;
+}
+
+type Ctes = ReadonlyMap<string, readonly ColumnDef[]>;
+
+class Translator {
+  #anonymous = 0;
+
+  constructor(readonly now: number) {}
+
+  select(stmt: Node, outer: Scope | undefined, outerCtes: Ctes): TranslatedQuery {
+    if (stmt["intoClause"] !== undefined || stmt["lockingClause"] !== undefined) {
+      throw new QueryError(QUERY_ERROR_CODES.notReadOnly, "SELECT … INTO and FOR UPDATE are not allowed: /query is read-only");
+    }
+    const ctes = new Map(outerCtes);
+    const withSql = this.#with(stmt["withClause"], outer, ctes);
+    const body = stmt["op"] !== undefined && stmt["op"] !== "SETOP_NONE" ? this.#compound(stmt, outer, ctes) : this.#simple(stmt, outer, ctes);
+    return { sql: `${withSql}${body.sql}`, columns: body.columns };
+  }
+
+  #with(withClause: Node | undefined, outer: Scope | undefined, ctes: Map<string, readonly ColumnDef[]>): string {
+    if (withClause === undefined) return "";
+    const parts: string[] = [];
+    for (const cte of withClause["ctes"] as Node[]) {
+      const def = cte["CommonTableExpr"] as Node;
+      const name = String(def["ctename"]);
+      const query = def["ctequery"]["SelectStmt"] as Node;
+      if (withClause["recursive"] === true && query["larg"] !== undefined) {
+        // The recursive member sees the CTE itself: its columns are those of the first member.
+        ctes.set(name, this.select(query["larg"]["SelectStmt"] ?? query["larg"], outer, ctes).columns);
+      }
+      const translated = this.select(query, outer, ctes);
+      ctes.set(name, translated.columns);
+      parts.push(`${sqlIdentifier(name)} AS (${translated.sql})`);
+    }
+    return `WITH ${withClause["recursive"] === true ? "RECURSIVE " : ""}${parts.join(", ")} `;
+  }
+
+  #compound(stmt: Node, outer: Scope | undefined, ctes: Ctes): TranslatedQuery {
+    const member = (node: Node): TranslatedQuery => {
+      // The members of a compound SELECT come without the node-kind wrapper.
+      const inner = (node["SelectStmt"] ?? node) as Node;
+      const translated = this.select(inner, outer, ctes);
+      // SQLite allows ORDER BY and LIMIT only at the end of a compound SELECT: a member with its own goes in a subquery.
+      const own = inner["sortClause"] !== undefined || inner["limitCount"] !== undefined || inner["withClause"] !== undefined;
+      return own ? { sql: `SELECT * FROM (${translated.sql})`, columns: translated.columns } : translated;
+    };
+    const left = member(stmt["larg"]);
+    const right = member(stmt["rarg"]);
+    const op = { SETOP_UNION: "UNION", SETOP_EXCEPT: "EXCEPT", SETOP_INTERSECT: "INTERSECT" }[String(stmt["op"])];
+    if (op === undefined) throw invalidQuery(`${String(stmt["op"])} is not supported`);
+    let sql = `${left.sql} ${op}${stmt["all"] === true ? " ALL" : ""} ${right.sql}`;
+    const scope: Scope = { items: [{ alias: "", columns: left.columns }], parent: outer };
+    sql += this.#orderAndLimit(stmt, this.#context(scope, ctes, undefined));
+    return { sql, columns: left.columns };
+  }
+
+  #simple(stmt: Node, outer: Scope | undefined, ctes: Ctes): TranslatedQuery {
+    const scope: Scope = { items: [], parent: outer };
+    const from = ((stmt["fromClause"] ?? []) as Node[]).map((item) => this.#fromItem(item, scope, ctes));
+    const ctx = this.#context(scope, ctes, undefined);
+
+    const outputs: Expr[] = [];
+    for (const target of (stmt["targetList"] ?? []) as Node[]) {
+      const res = target["ResTarget"] as Node;
+      const star = this.#star(res["val"], scope);
+      if (star !== undefined) {
+        outputs.push(...star);
+        continue;
+      }
+      const expr = translateExpr(res["val"], ctx);
+      outputs.push(res["name"] === undefined ? expr : { ...expr, name: String(res["name"]) });
+    }
+    const named = new Map(outputs.map((o) => [o.name, o] as const));
+    const withOutputs = this.#context(scope, ctes, named);
+
+    const distinct = stmt["distinctClause"] === undefined ? "" : this.#distinct(stmt["distinctClause"]);
+    let sql = `SELECT ${distinct}${outputs.map((o) => `${o.sql} AS ${sqlIdentifier(o.name)}`).join(", ")}`;
+    if (from.length > 0) sql += ` FROM ${from.join(", ")}`;
+    if (stmt["whereClause"] !== undefined) sql += ` WHERE ${translateExpr(stmt["whereClause"], ctx).sql}`;
+    const groups = ((stmt["groupClause"] ?? []) as Node[]).map((g) => translateExpr(g, withOutputs).sql);
+    if (groups.length > 0) sql += ` GROUP BY ${groups.join(", ")}`;
+    if (stmt["havingClause"] !== undefined) sql += ` HAVING ${translateExpr(stmt["havingClause"], withOutputs).sql}`;
+    sql += this.#orderAndLimit(stmt, withOutputs);
+    return { sql, columns: outputs.map((o) => ({ name: o.name, type: o.type })) };
+  }
+
+  #distinct(clause: Node[]): string {
+    if (clause.length === 1 && Object.keys(clause[0] ?? {}).length === 0) return "DISTINCT ";
+    throw invalidQuery("DISTINCT ON is not supported");
+  }
+
+  #orderAndLimit(stmt: Node, ctx: ExprContext): string {
+    let sql = "";
+    const order = ((stmt["sortClause"] ?? []) as Node[]).map((s) => sortKey(s, ctx));
+    if (order.length > 0) sql += ` ORDER BY ${order.join(", ")}`;
+    const limit = stmt["limitCount"] === undefined ? undefined : translateExpr(stmt["limitCount"], ctx).sql;
+    const offset = stmt["limitOffset"] === undefined ? undefined : translateExpr(stmt["limitOffset"], ctx).sql;
+    if (limit !== undefined || offset !== undefined) sql += ` LIMIT ${limit ?? "-1"}${offset === undefined ? "" : ` OFFSET ${offset}`}`;
+    return sql;
+  }
+
+  /** `*` and `alias.*` in the SELECT list: every column of the FROM items, in order. */
+  #star(val: Node, scope: Scope): Expr[] | undefined {
+    const fields = val["ColumnRef"]?.["fields"] as Node[] | undefined;
+    if (fields === undefined || !("A_Star" in (fields.at(-1) ?? {}))) return undefined;
+    const qualifier = fields.length > 1 ? String(fields[0]!["String"]["sval"]) : undefined;
+    const items = scope.items.filter((item) => qualifier === undefined || item.alias === qualifier);
+    if (items.length === 0) throw invalidQuery(`no table named '${String(qualifier)}' in FROM`);
+    return items.flatMap((item) =>
+      item.columns.map((c) => ({ sql: `${item.alias === "" ? "" : `${sqlIdentifier(item.alias)}.`}${sqlIdentifier(c.name)}`, type: c.type, name: c.name })),
+    );
+  }
+
+  /** One item of FROM as SQL; registers its columns in the scope. */
+  #fromItem(node: Node, scope: Scope, ctes: Ctes): string {
+    const [kind, body] = Object.entries(node)[0] as [string, Node];
+    switch (kind) {
+      case "RangeVar": {
+        const name = String(body["relname"]);
+        const schema = body["schemaname"] === undefined ? undefined : String(body["schemaname"]);
+        const alias = body["alias"]?.["aliasname"] === undefined ? name : String(body["alias"]["aliasname"]);
+        const { sqlName, columns } = this.#table(schema, name, ctes);
+        scope.items.push({ alias, columns });
+        return `${sqlIdentifier(sqlName)} AS ${sqlIdentifier(alias)}`;
+      }
+      case "RangeSubselect": {
+        if (body["lateral"] === true) throw invalidQuery("LATERAL subqueries are not supported");
+        const inner = body["subquery"]["SelectStmt"] as Node;
+        const translated = this.select(inner, undefined, ctes);
+        // DataFusion lets an unaliased subquery keep the alias of its only table (the CLI's count query relies on it).
+        const innerFrom = (inner["fromClause"] ?? []) as Node[];
+        const innerAlias = innerFrom.length === 1 ? innerFrom[0]!["RangeVar"]?.["alias"]?.["aliasname"] : undefined;
+        const alias = String(body["alias"]?.["aliasname"] ?? innerAlias ?? `subquery_${++this.#anonymous}`);
+        scope.items.push({ alias, columns: translated.columns });
+        return `(${translated.sql}) AS ${sqlIdentifier(alias)}`;
+      }
+      case "JoinExpr": {
+        const left = this.#fromItem(body["larg"], scope, ctes);
+        const right = this.#fromItem(body["rarg"], scope, ctes);
+        const type = { JOIN_INNER: "JOIN", JOIN_LEFT: "LEFT JOIN", JOIN_RIGHT: "RIGHT JOIN", JOIN_FULL: "FULL JOIN" }[String(body["jointype"])];
+        if (type === undefined) throw invalidQuery(`${String(body["jointype"])} is not supported`);
+        const natural = body["isNatural"] === true ? "NATURAL " : "";
+        let on = "";
+        if (body["quals"] !== undefined) on = ` ON ${translateExpr(body["quals"], this.#context(scope, ctes, undefined)).sql}`;
+        else if (body["usingClause"] !== undefined) on = ` USING (${(body["usingClause"] as Node[]).map((u) => sqlIdentifier(String(u["String"]["sval"]))).join(", ")})`;
+        else if (natural === "" && type === "JOIN") return `${left} CROSS JOIN ${right}`;
+        return `${left} ${natural}${type} ${right}${on}`;
+      }
+      default:
+        throw invalidQuery(`this kind of FROM item is not supported: ${kind}`);
+    }
+  }
+
+  #table(schema: string | undefined, name: string, ctes: Ctes): { sqlName: string; columns: readonly ColumnDef[] } {
+    if (schema === "information_schema") {
+      const columns = INFORMATION_SCHEMA.get(name);
+      if (columns !== undefined) return { sqlName: `information_schema_${name}`, columns };
+    } else if (schema === undefined || schema === "public") {
+      const columns = (schema === undefined ? ctes.get(name) : undefined) ?? SYSTEM_TABLES.get(name);
+      if (columns !== undefined) return { sqlName: name, columns };
+    }
+    throw invalidQuery(`table '${schema === undefined ? name : `${schema}.${name}`}' not found`);
+  }
+
+  #context(scope: Scope, ctes: Ctes, outputs: ReadonlyMap<string, Expr> | undefined): ExprContext {
+    return {
+      now: this.now,
+      ...(outputs === undefined ? {} : { outputs }),
+      resolveColumn: (fields) => resolve(scope, fields),
+      subquery: (select) => this.select(select["SelectStmt"], scope, ctes),
+    };
+  }
+}
+
+/** A column reference, looked up in the scope and then in the enclosing ones (correlated subqueries). */
+function resolve(scope: Scope, fields: readonly string[]): Expr {
+  const [qualifier, name] = fields.length === 1 ? [undefined, fields[0]!] : [fields.at(-2)!, fields.at(-1)!];
+  for (let s: Scope | undefined = scope; s !== undefined; s = s.parent) {
+    const matches = s.items.filter((item) => (qualifier === undefined || item.alias === qualifier) && item.columns.some((c) => c.name === name));
+    if (matches.length > 1 && qualifier === undefined) throw invalidQuery(`column reference '${name}' is ambiguous: qualify it with a table alias`);
+    const item = matches[0];
+    if (item === undefined) continue;
+    const column = item.columns.find((c) => c.name === name)!;
+    const prefix = item.alias === "" ? "" : `${sqlIdentifier(item.alias)}.`;
+    return { sql: `${prefix}${sqlIdentifier(name)}`, type: column.type, name };
+  }
+  throw invalidQuery(`column '${fields.join(".")}' not found`);
+}
