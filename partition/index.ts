@@ -9,7 +9,7 @@ export { LeaseKeeper } from "./lease-keeper.js";
 export { LeaseLostError } from "./lease-errors.js";
 export { NotLeaderError } from "./partition-errors.js";
 export { applyMigrations, SchemaTooNewError, type Migration } from "./store/migrations.js";
-export { openDatabase, holdDatabase, DatabaseLockedError } from "./store/open-database.js";
+export { openDatabase, holdDatabase, lockFolder, DatabaseLockedError } from "./store/open-database.js";
 export * from "./types.js";
 export type { PartitionCommand, CommandResult } from "./apply/apply.js";
 export type { HandlerInfo, ServiceResolver, PartitionAction } from "./apply/context.js";

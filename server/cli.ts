@@ -55,7 +55,7 @@ function buildProgram(done: (outcome: Outcome) => void): Command {
 
   program
     .command("wipe")
-    .description("delete a data folder's stet files (stet.json, stet.db*, queue-spill/), then the folder if empty")
+    .description("delete a stopped stet's data folder files (stet.json, stet.db*, stet.lock, stet.owner.json, queue-spill/), then the folder if empty")
     .option(`${SETTINGS.dataDir.flag} [${SETTINGS.dataDir.valueName}]`, SETTINGS.dataDir.description)
     .option("-y, --yes", "do not ask for confirmation (required when stdin is not a terminal)")
     .allowUnknownOption()

@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 
 /**
- * Who holds a data folder. The lock itself is SQLite's exclusive lock on stet.db, which the kernel
+ * Who holds a data folder. The lock itself is SQLite's exclusive lock on stet.lock, which the kernel
  * releases however the process ends; this file only lets a refused `stet start` or `stet wipe` say which
  * process holds it. It is written once the lock is taken and removed at a clean stop; a stale one (after
  * `kill -9`) is harmless, because it is read only when the lock is held, and its pid is checked.

@@ -17,6 +17,8 @@ export const DATA_FORMAT_VERSION = 1;
 export const SETTINGS_FILE = "stet.json";
 export const DB_FILE = "stet.db";
 export const SPILL_DIR = "queue-spill";
+/** Held (SQLite's exclusive lock) by the one stet, or the one wipe, that uses the folder. */
+export const LOCK_FILE = "stet.lock";
 /** SQLite's companions of stet.db (WAL mode, plus the rollback journal should WAL ever be off). */
 export const DB_COMPANIONS = [`${DB_FILE}-wal`, `${DB_FILE}-shm`, `${DB_FILE}-journal`];
 export const TEMP_PREFIX = `${SETTINGS_FILE}.tmp-`;
@@ -42,6 +44,8 @@ export interface OpenedDataDir {
   readonly dbFile: string;
   /** Absolute path of the folder the input queue spills segments to (created on demand by its owner). */
   readonly spillDir: string;
+  /** Absolute path of the folder's lock file. */
+  readonly lockFile: string;
 }
 
 export interface RequestedSettings {
@@ -76,6 +80,7 @@ export function openDataDir(dir: string, requested: RequestedSettings = {}): Ope
     created,
     dbFile: path.join(abs, DB_FILE),
     spillDir: path.join(abs, SPILL_DIR),
+    lockFile: path.join(abs, LOCK_FILE),
   });
 }
 

@@ -1,13 +1,14 @@
 import Fastify, { type FastifyBaseLogger } from "fastify";
 import { pino, type Logger } from "pino";
 import { Invoker, type InvokerEvent } from "../invoker/index.js";
+import fs from "node:fs";
 import path from "node:path";
-import { DatabaseLockedError, holdDatabase, openDatabase, PartitionSet, type ProcessorEvent } from "../partition/index.js";
+import { DatabaseLockedError, lockFolder, openDatabase, PartitionSet, type ProcessorEvent } from "../partition/index.js";
 import { toError } from "../protocol/errors.js";
 import type { ProtocolVersion } from "../protocol/index.js";
 import { DataDirInUseError } from "./config-errors.js";
 import { SETTINGS, type StetConfig } from "./config.js";
-import { DB_FILE, inspectDataDir, openDataDir, type OpenedDataDir } from "./data-dir.js";
+import { LOCK_FILE, inspectDataDir, openDataDir, type OpenedDataDir } from "./data-dir.js";
 import { describeOwner, recordOwner } from "./data-dir-owner.js";
 import { DEFAULT_IDLE_GRACE_MS, HttpListener, LISTEN_ERROR_CODES, ListenError } from "./http/http-listener.js";
 import { ingressCors } from "./ingress/cors.js";
@@ -74,6 +75,8 @@ export async function startStetNode(config: StetConfig, options: StetNodeOptions
 
   try {
     const dataDir = openDataDir(config.dataDir, { partitions: config.partitions });
+    const lock = lockDataDir(dataDir.dir);
+    cleanups.push(() => lock.release());
     const db = openStetDatabase(dataDir);
     cleanups.push(() => void db.close());
     cleanups.push(recordOwner(dataDir.dir, { ingressUrl: ingressPort.url, adminUrl: adminPort.url }));
@@ -204,11 +207,22 @@ function whoHoldsThePort(error: unknown, dir: string): unknown {
   if (!(error instanceof ListenError) || error.code !== LISTEN_ERROR_CODES.portInUse) return error;
   const abs = path.resolve(dir);
   try {
-    if (inspectDataDir(abs) === "stet") holdDatabase(path.join(abs, DB_FILE)).release();
+    // Only a lock file that exists: the probe must not add one to a folder it then leaves alone.
+    if (inspectDataDir(abs) === "stet" && fs.existsSync(path.join(abs, LOCK_FILE))) lockDataDir(abs).release();
   } catch (probeError) {
-    if (probeError instanceof DatabaseLockedError) return new DataDirInUseError(abs, describeOwner(abs), "start", error);
+    if (probeError instanceof DataDirInUseError) return probeError;
   }
   return error;
+}
+
+/** Takes the folder's lock file, or fails naming the process that holds it. */
+function lockDataDir(dir: string): { release(): void } {
+  try {
+    return lockFolder(path.join(dir, LOCK_FILE));
+  } catch (error) {
+    if (error instanceof DatabaseLockedError) throw new DataDirInUseError(dir, describeOwner(dir), "start", error);
+    throw error;
+  }
 }
 
 /** Opens the folder's database, or fails naming the process that holds it. */

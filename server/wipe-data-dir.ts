@@ -1,8 +1,8 @@
 import fs from "node:fs";
 import path from "node:path";
-import { DatabaseLockedError, holdDatabase } from "../partition/index.js";
+import { DatabaseLockedError, holdDatabase, lockFolder } from "../partition/index.js";
 import { CONFIG_ERROR_CODES, DataDirError, DataDirInUseError } from "./config-errors.js";
-import { DB_COMPANIONS, DB_FILE, SETTINGS_FILE, SPILL_DIR, TEMP_PREFIX, inspectDataDir, isCode } from "./data-dir.js";
+import { DB_COMPANIONS, DB_FILE, LOCK_FILE, SETTINGS_FILE, SPILL_DIR, TEMP_PREFIX, inspectDataDir, isCode } from "./data-dir.js";
 import { OWNER_FILE, describeOwner } from "./data-dir-owner.js";
 
 /**
@@ -28,7 +28,8 @@ export interface WipeResult {
 export function checkWipeable(dir: string): "missing" | "stet" {
   const abs = path.resolve(dir);
   const kind = inspectWipeable(abs);
-  if (kind === "stet") holdDataDir(abs).release();
+  // A probe: it must not leave a lock file behind in a folder the user may decide to keep.
+  if (kind === "stet") holdDataDir(abs, { createLockFile: false }).release();
   return kind;
 }
 
@@ -45,7 +46,8 @@ function inspectWipeable(abs: string): "missing" | "stet" {
  * Removes stet's files from a data folder, then the folder if nothing else is left. Refuses a folder
  * without stet.json, so a mistyped path can never delete unrelated files, and a folder a running stet
  * holds (DataDirInUseError, naming the process): its lock is taken first and kept until every file is
- * gone, so no stet can start on the folder halfway through. stet.json goes last: if the wipe is
+ * gone, so no stet can start on the folder halfway through (the lock file is unlinked while held, just
+ * before stet.json). stet.json goes last: if the wipe is
  * interrupted, the folder still reads as stet's and the wipe can simply be repeated.
  */
 export function wipeDataDir(dir: string): WipeResult {
@@ -65,6 +67,7 @@ export function wipeDataDir(dir: string): WipeResult {
     for (const name of [DB_FILE, ...DB_COMPANIONS]) remove(name);
     remove(SPILL_DIR, true);
     remove(OWNER_FILE);
+    remove(LOCK_FILE);
     remove(SETTINGS_FILE);
   } finally {
     // The files are unlinked already: closing checkpoints into them and deletes nothing by name.
@@ -82,14 +85,25 @@ export function wipeDataDir(dir: string): WipeResult {
   return Object.freeze({ dir: abs, existed: true, removed: Object.freeze(removed), removedDir });
 }
 
-/** Takes the folder's lock, or fails naming who holds it. */
-function holdDataDir(abs: string): { release(): void } {
+/**
+ * Takes the folder's lock file, then the database's own exclusive lock (what a stet of an earlier version
+ * held instead of the lock file), or fails naming who holds the folder. Released in reverse order.
+ */
+function holdDataDir(abs: string, options: { createLockFile?: boolean } = {}): { release(): void } {
+  const holds: Array<{ release(): void }> = [];
+  const release = () => holds.splice(0).reverse().forEach((hold) => hold.release());
   try {
-    return holdDatabase(path.join(abs, DB_FILE));
+    const lockFile = path.join(abs, LOCK_FILE);
+    // A running stet always has its lock file: where there is none, nobody holds it.
+    if (options.createLockFile !== false || fs.existsSync(lockFile)) holds.push(lockFolder(lockFile));
+    // Only once the lock file is ours: no stet of this version has the database open, so this blocks none.
+    holds.push(holdDatabase(path.join(abs, DB_FILE)));
   } catch (error) {
+    release();
     if (error instanceof DatabaseLockedError) throw new DataDirInUseError(abs, describeOwner(abs), "wipe", error);
     throw error;
   }
+  return { release };
 }
 
 function isSymlink(target: string): boolean {

@@ -139,7 +139,9 @@ describe("stet wipe", () => {
     fs.writeFileSync(path.join(dir, "stet.db"), "x");
     const run = await stet(["wipe", "--yes"], { STET_DATA_DIR: dir });
     expect(run.code).toBe(0);
-    expect(run.stdout).toBe(`removed ${path.join(dir, "stet.db")}\nremoved ${path.join(dir, "stet.json")}\nremoved ${dir}\n`);
+    expect(run.stdout).toBe(
+      `removed ${path.join(dir, "stet.db")}\nremoved ${path.join(dir, "stet.lock")}\nremoved ${path.join(dir, "stet.json")}\nremoved ${dir}\n`,
+    );
     expect(fs.existsSync(dir)).toBe(false);
   });
 

@@ -150,7 +150,7 @@ describe("wipeDataDir", () => {
     expect(removed.at(-1)).toBe("stet.json");
     expect(removed).toContain("queue-spill");
     expect(new Set(removed).size).toBe(removed.length);
-    for (const name of removed) expect(["stet.db", "stet.db-wal", "stet.db-shm", "stet.db-journal", "queue-spill", "stet.json"]).toContain(name);
+    for (const name of removed) expect(["stet.db", "stet.db-wal", "stet.db-shm", "stet.db-journal", "queue-spill", "stet.lock", "stet.json"]).toContain(name);
     expect(fs.existsSync(dir)).toBe(false);
   });
 
