@@ -32,18 +32,12 @@ export class DatabaseLockedError extends StetError {
  */
 export function openDatabase(file: string, options: OpenDatabaseOptions = {}): Database {
   const db = new BetterSqlite3(file);
-  try {
-    db.pragma("busy_timeout = 0");
+  // A stet of an earlier version holds the file with an exclusive lock: the first write fails at once then.
+  firstWrite(db, file, () => {
     // Only takes effect on a new database file: lets the expiry pass give freed pages back to the disk.
     db.pragma("auto_vacuum = INCREMENTAL");
     db.pragma("journal_mode = WAL");
-    // A stet of an earlier version holds the file with an exclusive lock: this fails at once then.
-    db.exec("BEGIN IMMEDIATE; COMMIT;");
-  } catch (error) {
-    db.close();
-    if (/locked|busy/i.test(toError(error).message)) throw new DatabaseLockedError(file, error);
-    throw error;
-  }
+  });
   db.pragma(`synchronous = ${options.synchronous === "normal" ? "NORMAL" : "FULL"}`);
   db.pragma("foreign_keys = ON");
   db.pragma(`cache_size = -${PAGE_CACHE_KIB}`);
@@ -86,9 +80,17 @@ export function holdDatabase(file: string): { release(): void } {
 
 /** Takes SQLite's exclusive lock at once (no busy wait) and keeps it until the connection closes. */
 function takeExclusively(db: Database, file: string): void {
+  firstWrite(db, file, () => db.pragma("locking_mode = EXCLUSIVE"));
+}
+
+/**
+ * A connection's first write, after `setup`, without waiting for a lock: a file another process holds
+ * fails at once with DatabaseLockedError (and the connection is closed).
+ */
+function firstWrite(db: Database, file: string, setup: () => void): void {
   try {
     db.pragma("busy_timeout = 0");
-    db.pragma("locking_mode = EXCLUSIVE");
+    setup();
     db.exec("BEGIN IMMEDIATE; COMMIT;");
   } catch (error) {
     db.close();

@@ -1,7 +1,7 @@
-import * as restate from "@restatedev/restate-sdk";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { useStetWithServices } from "../helpers/stet-with-services.js";
+import { flakyService } from "../helpers/flaky-service.js";
 
 const setup = useStetWithServices();
 
@@ -22,20 +22,7 @@ const DEBUG = 20;
 const INFO = 30;
 const WARN = 40;
 
-let failuresLeft = 0;
-const flaky = restate.service({
-  name: "Flaky",
-  handlers: {
-    run: async (ctx: restate.Context) => {
-      await ctx.run("step", () => {
-        if (failuresLeft-- > 0) throw new Error("flaky step failed");
-      });
-      return "ok";
-    },
-  },
-  // Fast retries: the test waits for the second attempt.
-  options: { retryPolicy: { initialInterval: { milliseconds: 10 } } },
-});
+const { service: flaky, failNext } = flakyService();
 
 describe("logs", () => {
   it("logs one line per request at info, health checks at debug, and names the invocation in an attempt's failure", async () => {
@@ -43,7 +30,7 @@ describe("logs", () => {
     const stet = await setup([flaky], { logger });
 
     // The first attempt fails inside ctx.run (a retryable error); the SDK ends it, stet retries.
-    failuresLeft = 1;
+    failNext(1);
     const res = await stet.call("/Flaky/run");
     expect(await res.json()).toBe("ok");
     await fetch(`${stet.node.ingressUrl}/restate/health`);

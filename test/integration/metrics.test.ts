@@ -2,6 +2,7 @@ import * as restate from "@restatedev/restate-sdk";
 import { describe, expect, it } from "vitest";
 import { parsePrometheusText, sampleValue, type Sample } from "../helpers/prometheus-text.js";
 import { useStetWithServices } from "../helpers/stet-with-services.js";
+import { flakyService } from "../helpers/flaky-service.js";
 
 const setup = useStetWithServices();
 
@@ -9,19 +10,7 @@ const greeter = restate.service({
   name: "Greeter",
   handlers: { greet: async (_ctx: restate.Context, name: string) => `hello ${name}` },
 });
-let failuresLeft = 0;
-const flaky = restate.service({
-  name: "Flaky",
-  handlers: {
-    run: async (ctx: restate.Context) => {
-      await ctx.run("step", () => {
-        if (failuresLeft-- > 0) throw new Error("flaky step failed");
-      });
-      return "ok";
-    },
-  },
-  options: { retryPolicy: { initialInterval: { milliseconds: 10 } } },
-});
+const { service: flaky, failNext } = flakyService();
 const refuser = restate.service({
   name: "Refuser",
   handlers: {
@@ -41,7 +30,7 @@ describe("GET /metrics", () => {
   it("counts invocations, attempts, retries, ingress requests and group commits, and reads gauges on scrape", async () => {
     const stet = await setup([greeter, flaky, refuser], { partitions: 4 });
     for (const name of ["Ada", "Bob", "Cy"]) expect(await (await stet.call("/Greeter/greet", name)).json()).toBe(`hello ${name}`);
-    failuresLeft = 1;
+    failNext(1);
     expect(await (await stet.call("/Flaky/run")).json()).toBe("ok");
     expect((await stet.call("/Refuser/refuse")).status).toBe(500);
     expect((await stet.call("/Greeter/greet/send?delay=1h", "Later")).status).toBe(202);
