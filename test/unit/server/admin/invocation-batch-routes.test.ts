@@ -1,36 +1,16 @@
 import type { FastifyInstance } from "fastify";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { CommandResult, ControlOp, InvocationRecord, InvocationStatus, PartitionId } from "../../../../partition/index.js";
+import type { CommandResult, ControlOp, InvocationRecord, InvocationStatus } from "../../../../partition/index.js";
 import { newInvocationId, randomPartitionKey, type InvocationId } from "../../../../protocol/index.js";
 import { buildAdminApp, type InvocationControl } from "../../../../server/admin/index.js";
+import { invocationRecord } from "./invocation-records.js";
 import type { DeploymentRegistry } from "../../../../server/registry/index.js";
 
 // The web UI's batch operations over a fake engine that applies kill, cancel, purge, pause, resume and
 // restart-as-new to records in a map. Wording and statuses are restate-server 1.7.12's.
 
 function record(status: InvocationStatus): InvocationRecord {
-  return {
-    id: newInvocationId(randomPartitionKey()),
-    partition: 0 as PartitionId,
-    target: { service: "Svc", handler: "h", key: "" },
-    serviceType: "SERVICE",
-    handlerType: null,
-    holdsLock: false,
-    caller: null,
-    executionTime: null,
-    retentionMs: null,
-    expiresAt: null,
-    awaiting: null,
-    status,
-    idempotencyKey: null,
-    createdAt: 0,
-    modifiedAt: 0,
-    retryCount: 0,
-    lastFailure: null,
-    journalLength: 1,
-    completedAt: null,
-    outcome: null,
-  };
+  return invocationRecord({ status });
 }
 
 class FakeEngine implements InvocationControl {

@@ -6,38 +6,22 @@ import {
   type ControlOp,
   type InvocationRecord,
   type InvocationStatus,
-  type PartitionId,
 } from "../../../../partition/index.js";
 import { newInvocationId, randomPartitionKey, type InvocationId } from "../../../../protocol/index.js";
 import { buildAdminApp, type InvocationControl } from "../../../../server/admin/index.js";
+import { invocationRecord } from "./invocation-records.js";
 import type { DeploymentRegistry } from "../../../../server/registry/index.js";
 
 const T0 = Date.parse("2026-11-21T09:25:18.882Z");
 
 function record(overrides: Partial<InvocationRecord> = {}): InvocationRecord {
-  return {
-    id: newInvocationId(randomPartitionKey()),
-    partition: 0 as PartitionId,
+  return invocationRecord({
     target: { service: "Svc", handler: "sleepy", key: "" },
-    serviceType: "SERVICE",
-    handlerType: null,
-    holdsLock: false,
-    caller: null,
-    executionTime: null,
-    retentionMs: null,
-    expiresAt: null,
-    awaiting: null,
-    status: "invoked",
-    idempotencyKey: null,
     createdAt: T0,
     modifiedAt: T0 + 16,
-    retryCount: 0,
-    lastFailure: null,
     journalLength: 2,
-    completedAt: null,
-    outcome: null,
     ...overrides,
-  };
+  });
 }
 
 /** An engine holding records in a map; `control` records its calls and answers `next` (applied by default). */
