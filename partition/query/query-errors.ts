@@ -5,6 +5,8 @@ export const QUERY_ERROR_CODES = {
   invalid: "STET_QUERY_INVALID",
   /** Anything but one read-only SELECT (DDL, DML, several statements): 400, and nothing changes. */
   notReadOnly: "STET_QUERY_NOT_READ_ONLY",
+  /** The query ran past its time limit and stopped itself: 400 (it asks for too much). */
+  timeout: "STET_QUERY_TIMEOUT",
 } as const;
 
 export class QueryError extends StetError {

@@ -68,13 +68,17 @@ class Translator {
       const def = cte["CommonTableExpr"] as Node;
       const name = String(def["ctename"]);
       const query = def["ctequery"]["SelectStmt"] as Node;
+      // `WITH r(n) AS (…)` names the columns itself.
+      const aliases = ((def["aliascolnames"] ?? []) as Node[]).map((a) => String(a["String"]["sval"]));
+      const named = (columns: readonly ColumnDef[]) => columns.map((c, i) => ({ name: aliases[i] ?? c.name, type: c.type }));
       if (withClause["recursive"] === true && query["larg"] !== undefined) {
         // The recursive member sees the CTE itself: its columns are those of the first member.
-        ctes.set(name, this.select(query["larg"]["SelectStmt"] ?? query["larg"], outer, ctes).columns);
+        ctes.set(name, named(this.select(query["larg"]["SelectStmt"] ?? query["larg"], outer, ctes).columns));
       }
       const translated = this.select(query, outer, ctes);
-      ctes.set(name, translated.columns);
-      parts.push(`${sqlIdentifier(name)} AS (${translated.sql})`);
+      ctes.set(name, named(translated.columns));
+      const columnNames = aliases.length === 0 ? "" : `(${aliases.map(sqlIdentifier).join(", ")})`;
+      parts.push(`${sqlIdentifier(name)}${columnNames} AS (${translated.sql})`);
     }
     return `WITH ${withClause["recursive"] === true ? "RECURSIVE " : ""}${parts.join(", ")} `;
   }
@@ -120,7 +124,9 @@ class Translator {
     const distinct = stmt["distinctClause"] === undefined ? "" : this.#distinct(stmt["distinctClause"]);
     let sql = `SELECT ${distinct}${outputs.map((o) => `${o.sql} AS ${sqlIdentifier(o.name)}`).join(", ")}`;
     if (from.length > 0) sql += ` FROM ${from.join(", ")}`;
-    if (stmt["whereClause"] !== undefined) sql += ` WHERE ${translateExpr(stmt["whereClause"], ctx).sql}`;
+    const where = stmt["whereClause"] === undefined ? undefined : translateExpr(stmt["whereClause"], ctx).sql;
+    const conditions = [deadlineCheck(scope), where].filter((c) => c !== undefined);
+    if (conditions.length > 0) sql += ` WHERE ${conditions.join(" AND ")}`;
     const groups = ((stmt["groupClause"] ?? []) as Node[]).map((g) => translateExpr(g, withOutputs).sql);
     if (groups.length > 0) sql += ` GROUP BY ${groups.join(", ")}`;
     if (stmt["havingClause"] !== undefined) sql += ` HAVING ${translateExpr(stmt["havingClause"], withOutputs).sql}`;
@@ -214,6 +220,20 @@ class Translator {
       subquery: (select) => this.select(select["SelectStmt"], scope, ctes),
     };
   }
+}
+
+/**
+ * The time limit, checked on every row a SELECT visits (its WHERE): better-sqlite3 cannot interrupt a
+ * statement, so a query past its deadline stops itself (`stet_deadline`, sqlite-functions.ts). The check
+ * names a column of every FROM item so that SQLite evaluates it in the innermost loop of a join, not
+ * once per outer row; a recursive CTE member and a cross join of big tables are stopped alike.
+ */
+function deadlineCheck(scope: Scope): string | undefined {
+  const columns = scope.items.flatMap((item) => {
+    const first = item.columns[0];
+    return first === undefined ? [] : [`${item.alias === "" ? "" : `${sqlIdentifier(item.alias)}.`}${sqlIdentifier(first.name)}`];
+  });
+  return columns.length === 0 ? undefined : `stet_deadline(${columns.join(", ")})`;
 }
 
 /** A column reference, looked up in the scope and then in the enclosing ones (correlated subqueries). */

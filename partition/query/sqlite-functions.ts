@@ -1,12 +1,18 @@
 import type { Database } from "better-sqlite3";
-import { invalidQuery } from "./query-errors.js";
+import { invalidQuery, QUERY_ERROR_CODES, QueryError } from "./query-errors.js";
 import { isoTimestamp, parseTimestampLiteral } from "./sql-values.js";
 
 /**
  * The functions translated queries call that SQLite lacks, registered on a query connection. Timestamps
  * are ISO text (sql-values.ts), durations integer milliseconds.
  */
-export function registerQueryFunctions(db: Database): void {
+export function registerQueryFunctions(db: Database): QueryClock {
+  let deadline = Number.POSITIVE_INFINITY;
+  let limitMs = 0;
+  db.function("stet_deadline", { varargs: true }, () => {
+    if (Date.now() > deadline) throw new QueryError(QUERY_ERROR_CODES.timeout, `the query took longer than its limit of ${limitMs} ms; narrow it (WHERE, LIMIT) or ask for less`);
+    return 1;
+  });
   const ms = (ts: unknown): number | null => (typeof ts === "string" ? Date.parse(ts) : null);
   db.function("stet_ts", { deterministic: true }, (value: unknown) =>
     value === null ? null : typeof value === "number" ? isoTimestamp(value) : parseTimestampLiteral(String(value)),
@@ -41,6 +47,18 @@ export function registerQueryFunctions(db: Database): void {
   // DataFusion's FIRST_VALUE(x ORDER BY y) and LAST_VALUE as aggregates; SQLite orders their input.
   db.aggregate("stet_first", { start: () => ({ seen: false, value: null as unknown }), step: firstStep, result: (s) => s.value as never });
   db.aggregate("stet_last", { start: () => ({ value: null as unknown }), step: (s: { value: unknown }, v: unknown) => ((s.value = v), s), result: (s) => s.value as never });
+  return {
+    limit: (ms) => {
+      limitMs = ms;
+      deadline = Date.now() + ms;
+    },
+  };
+}
+
+/** The time limit of the next query on a connection. */
+export interface QueryClock {
+  /** Queries from now on stop with a timeout error once `ms` have passed. */
+  limit(ms: number): void;
 }
 
 function firstStep(state: { seen: boolean; value: unknown }, value: unknown): { seen: boolean; value: unknown } {

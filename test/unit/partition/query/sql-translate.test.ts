@@ -1,6 +1,6 @@
 import BetterSqlite3, { type Database } from "better-sqlite3";
 import { beforeAll, describe, expect, it } from "vitest";
-import { registerQueryFunctions } from "../../../../partition/query/sqlite-functions.js";
+import { registerQueryFunctions, type QueryClock } from "../../../../partition/query/sqlite-functions.js";
 import { compileQuery } from "../../../../partition/query/compile-query.js";
 import type { TranslatedQuery } from "../../../../partition/query/sql-translate.js";
 import { INFORMATION_SCHEMA, SYSTEM_TABLES } from "../../../../partition/query/system-tables.js";
@@ -10,10 +10,11 @@ import { INFORMATION_SCHEMA, SYSTEM_TABLES } from "../../../../partition/query/s
 
 const NOW = Date.parse("2026-01-01T12:00:00Z");
 let db: Database;
+let clock: QueryClock;
 
 beforeAll(() => {
   db = new BetterSqlite3(":memory:");
-  registerQueryFunctions(db);
+  clock = registerQueryFunctions(db);
   db.pragma("case_sensitive_like = ON");
   for (const [name, columns] of SYSTEM_TABLES) db.exec(`CREATE TABLE "${name}" (${columns.map((c) => `"${c.name}"`).join(", ")})`);
   for (const [name, columns] of INFORMATION_SCHEMA) db.exec(`CREATE TABLE "information_schema_${name}" (${columns.map((c) => `"${c.name}"`).join(", ")})`);
@@ -153,5 +154,28 @@ describe("what /query refuses", () => {
     await expect(run("SELECT load_extension('x')")).rejects.toMatchObject({ code: "STET_QUERY_INVALID" });
     await expect(run("SELECT id FROM sys_invocation a, sys_invocation b")).rejects.toMatchObject({ message: expect.stringContaining("ambiguous") });
     expect(db.prepare("SELECT count(*) AS n FROM state").get()).toEqual({ n: 1 });
+  });
+});
+
+describe("the time limit", () => {
+  it("stops a recursive CTE that never ends and a cross join of a big table with itself, with a coded error", async () => {
+    // sys_journal_events is empty in the other tests: 20 000 rows make a 4e8-row cross join.
+    db.exec("INSERT INTO sys_journal_events (id) WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000) SELECT 'inv_' || i FROM n");
+    try {
+      for (const sql of [
+        "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) SELECT count(*) FROM r",
+        "SELECT count(*) FROM (SELECT 1 AS one) o, sys_journal_events a, sys_journal_events b",
+      ]) {
+        const translated = await compileQuery(sql, { now: NOW });
+        clock.limit(100);
+        expect(() => db.prepare(translated.sql).get(), sql).toThrow(expect.objectContaining({ code: "STET_QUERY_TIMEOUT" }));
+      }
+      // Within its limit, the same connection answers again.
+      clock.limit(5_000);
+      expect((await run("SELECT count(*) AS n FROM sys_journal_events")).rows).toEqual([{ n: 20000 }]);
+    } finally {
+      db.exec("DELETE FROM sys_journal_events");
+      clock.limit(60_000);
+    }
   });
 });
