@@ -1,14 +1,14 @@
 import Fastify, { type FastifyBaseLogger } from "fastify";
 import { pino, type Logger } from "pino";
 import { Invoker, type InvokerEvent } from "../invoker/index.js";
-import fs from "node:fs";
 import path from "node:path";
-import { DatabaseLockedError, lockFolder, openDatabase, PartitionSet, type ProcessorEvent } from "../partition/index.js";
+import { DatabaseLockedError, openDatabase, PartitionSet, type ProcessorEvent } from "../partition/index.js";
 import { toError } from "../protocol/errors.js";
 import type { ProtocolVersion } from "../protocol/index.js";
 import { DataDirInUseError } from "./config-errors.js";
 import { SETTINGS, type StetConfig } from "./config.js";
-import { LOCK_FILE, inspectDataDir, openDataDir, type OpenedDataDir } from "./data-dir.js";
+import { inspectDataDir, openDataDir, type OpenedDataDir } from "./data-dir.js";
+import { lockDataDir } from "./data-dir-lock.js";
 import { describeOwner, recordOwner } from "./data-dir-owner.js";
 import { DEFAULT_IDLE_GRACE_MS, HttpListener, LISTEN_ERROR_CODES, ListenError } from "./http/http-listener.js";
 import { ingressCors } from "./ingress/cors.js";
@@ -75,16 +75,16 @@ export async function startStetNode(config: StetConfig, options: StetNodeOptions
 
   try {
     const dataDir = openDataDir(config.dataDir, { partitions: config.partitions });
-    const lock = lockDataDir(dataDir.dir);
+    const lock = lockDataDir(dataDir.dir, "start");
     cleanups.push(() => lock.release());
     const db = openStetDatabase(dataDir);
     cleanups.push(() => void db.close());
     cleanups.push(recordOwner(dataDir.dir, { ingressUrl: ingressPort.url, adminUrl: adminPort.url }));
 
-    // Each component migrates its own tables when it is built; building them in one transaction commits
-    // every migration step together: one fsync on a new data folder instead of one per step.
     // Plain numbers the engine bumps as it works; prom-client is loaded by the first scrape of /metrics.
     const stats = new EngineStats();
+    // Each component migrates its own tables when it is built; building them in one transaction commits
+    // every migration step together: one fsync on a new data folder instead of one per step.
     const { registry, views, partitions } = db.transaction(() => {
       const registry = new DeploymentRegistry(db);
       const views = registryViews(registry);
@@ -207,22 +207,11 @@ function whoHoldsThePort(error: unknown, dir: string): unknown {
   if (!(error instanceof ListenError) || error.code !== LISTEN_ERROR_CODES.portInUse) return error;
   const abs = path.resolve(dir);
   try {
-    // Only a lock file that exists: the probe must not add one to a folder it then leaves alone.
-    if (inspectDataDir(abs) === "stet" && fs.existsSync(path.join(abs, LOCK_FILE))) lockDataDir(abs).release();
+    if (inspectDataDir(abs) === "stet") lockDataDir(abs, "start", { probe: true }).release();
   } catch (probeError) {
     if (probeError instanceof DataDirInUseError) return probeError;
   }
   return error;
-}
-
-/** Takes the folder's lock file, or fails naming the process that holds it. */
-function lockDataDir(dir: string): { release(): void } {
-  try {
-    return lockFolder(path.join(dir, LOCK_FILE));
-  } catch (error) {
-    if (error instanceof DatabaseLockedError) throw new DataDirInUseError(dir, describeOwner(dir), "start", error);
-    throw error;
-  }
 }
 
 /** Opens the folder's database, or fails naming the process that holds it. */

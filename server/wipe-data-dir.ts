@@ -1,7 +1,8 @@
 import fs from "node:fs";
 import path from "node:path";
-import { DatabaseLockedError, holdDatabase, lockFolder } from "../partition/index.js";
+import { DatabaseLockedError, holdDatabase } from "../partition/index.js";
 import { CONFIG_ERROR_CODES, DataDirError, DataDirInUseError } from "./config-errors.js";
+import { lockDataDir } from "./data-dir-lock.js";
 import { DB_COMPANIONS, DB_FILE, LOCK_FILE, SETTINGS_FILE, SPILL_DIR, TEMP_PREFIX, inspectDataDir, isCode } from "./data-dir.js";
 import { OWNER_FILE, describeOwner } from "./data-dir-owner.js";
 
@@ -29,7 +30,7 @@ export function checkWipeable(dir: string): "missing" | "stet" {
   const abs = path.resolve(dir);
   const kind = inspectWipeable(abs);
   // A probe: it must not leave a lock file behind in a folder the user may decide to keep.
-  if (kind === "stet") holdDataDir(abs, { createLockFile: false }).release();
+  if (kind === "stet") holdDataDir(abs, { probe: true }).release();
   return kind;
 }
 
@@ -89,21 +90,22 @@ export function wipeDataDir(dir: string): WipeResult {
  * Takes the folder's lock file, then the database's own exclusive lock (what a stet of an earlier version
  * held instead of the lock file), or fails naming who holds the folder. Released in reverse order.
  */
-function holdDataDir(abs: string, options: { createLockFile?: boolean } = {}): { release(): void } {
-  const holds: Array<{ release(): void }> = [];
-  const release = () => holds.splice(0).reverse().forEach((hold) => hold.release());
+function holdDataDir(abs: string, options: { probe?: boolean } = {}): { release(): void } {
+  const folder = lockDataDir(abs, "wipe", options);
   try {
-    const lockFile = path.join(abs, LOCK_FILE);
-    // A running stet always has its lock file: where there is none, nobody holds it.
-    if (options.createLockFile !== false || fs.existsSync(lockFile)) holds.push(lockFolder(lockFile));
     // Only once the lock file is ours: no stet of this version has the database open, so this blocks none.
-    holds.push(holdDatabase(path.join(abs, DB_FILE)));
+    const database = holdDatabase(path.join(abs, DB_FILE));
+    return {
+      release: () => {
+        database.release();
+        folder.release();
+      },
+    };
   } catch (error) {
-    release();
+    folder.release();
     if (error instanceof DatabaseLockedError) throw new DataDirInUseError(abs, describeOwner(abs), "wipe", error);
     throw error;
   }
-  return { release };
 }
 
 function isSymlink(target: string): boolean {
