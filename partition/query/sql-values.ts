@@ -6,6 +6,21 @@ import { invalidQuery } from "./query-errors.js";
  * durations as integer milliseconds, booleans as 0/1, lists as JSON text.
  */
 
+/** A stored boolean (0/1) as a boolean. */
+export function storedBool(value: unknown): boolean {
+  return value === 1 || value === 1n || value === true;
+}
+
+/** A stored timestamp (ISO text, or ms) in ms since the epoch; NaN when it is not one. */
+export function storedTimestampMs(value: unknown): number {
+  return typeof value === "number" ? value : Date.parse(String(value));
+}
+
+/** A stored list (JSON text) as an array. */
+export function storedList(value: unknown): unknown[] {
+  return typeof value === "string" ? (JSON.parse(value) as unknown[]) : (value as unknown[]);
+}
+
 /** A timestamp as the query side stores it: `2025-01-02T03:04:05.678Z`. */
 export function isoTimestamp(ms: number): string {
   return new Date(ms).toISOString();

@@ -10,6 +10,7 @@ import {
   partitionKeyOf,
   type InvocationId,
 } from "../../protocol/index.js";
+import { isoTimestamp } from "./sql-values.js";
 import { INFORMATION_SCHEMA, SYSTEM_TABLES } from "./system-tables.js";
 
 /**
@@ -144,7 +145,7 @@ const ENTRY_TYPE_NAMES = new Map<number, string>(
 );
 
 function registerViewFunctions(db: Database): void {
-  db.function("stet_iso", { deterministic: true }, (ms: unknown) => (typeof ms === "number" ? new Date(ms).toISOString() : null));
+  db.function("stet_iso", { deterministic: true }, (ms: unknown) => (typeof ms === "number" ? isoTimestamp(ms) : null));
   // Partition keys are u64: SQLite holds up to 2^63 - 1, and a larger one reads as NULL rather than wrapping.
   const storable = (key: bigint): bigint | null => (key <= INT64_MAX ? key : null);
   db.function("stet_partition_key", { deterministic: true }, (id: unknown) => {

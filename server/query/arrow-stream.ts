@@ -21,6 +21,7 @@ import {
   type DataType,
   type Vector,
 } from "apache-arrow";
+import { storedBool, storedList, storedTimestampMs } from "../../partition/query/sql-values.js";
 import type { ColumnDef, ColumnType } from "../../partition/query/system-tables.js";
 
 /**
@@ -81,9 +82,9 @@ function arrowValue(value: unknown, type: ColumnType): unknown {
     case "f64":
       return Number(value);
     case "bool":
-      return value === 1 || value === 1n || value === true;
+      return storedBool(value);
     case "ts":
-      return typeof value === "number" ? value : Date.parse(String(value));
+      return storedTimestampMs(value);
     case "dur":
       // Stored as int64: the builder takes a bigint.
       return BigInt(Math.trunc(Number(value)));
@@ -91,7 +92,7 @@ function arrowValue(value: unknown, type: ColumnType): unknown {
       return Buffer.isBuffer(value) ? new Uint8Array(value) : new TextEncoder().encode(String(value));
     case "list_u32":
     case "list_utf8":
-      return typeof value === "string" ? (JSON.parse(value) as unknown[]) : value;
+      return storedList(value);
     default:
       return Buffer.isBuffer(value) ? value.toString("utf8") : String(value);
   }

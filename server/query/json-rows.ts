@@ -1,3 +1,4 @@
+import { storedBool, storedList, storedTimestampMs } from "../../partition/query/sql-values.js";
 import type { ColumnDef } from "../../partition/query/system-tables.js";
 
 /**
@@ -19,7 +20,7 @@ export function jsonValue(value: unknown, type: ColumnDef["type"]): unknown {
   if (value === null || value === undefined) return null;
   switch (type) {
     case "bool":
-      return value === 1 || value === 1n || value === true;
+      return storedBool(value);
     case "ts":
       return rfc3339(value);
     case "dur":
@@ -28,7 +29,7 @@ export function jsonValue(value: unknown, type: ColumnDef["type"]): unknown {
       return Buffer.isBuffer(value) ? value.toString("hex") : Buffer.from(String(value), "utf8").toString("hex");
     case "list_u32":
     case "list_utf8":
-      return typeof value === "string" ? (JSON.parse(value) as unknown) : value;
+      return storedList(value);
     case "f64":
       return typeof value === "number" && !Number.isFinite(value) ? null : value;
     case "u32":
@@ -42,7 +43,7 @@ export function jsonValue(value: unknown, type: ColumnDef["type"]): unknown {
 
 /** `2025-01-02T03:04:05.678Z`, or `2025-01-02T03:04:05Z` when the milliseconds are zero. */
 function rfc3339(value: unknown): string | null {
-  const ms = typeof value === "number" ? value : Date.parse(String(value));
+  const ms = storedTimestampMs(value);
   if (Number.isNaN(ms)) return null;
   return new Date(ms).toISOString().replace(/\.000Z$/, "Z");
 }
