@@ -226,15 +226,19 @@ class Translator {
  * The time limit, checked on every row a SELECT visits (its WHERE): better-sqlite3 cannot interrupt a
  * statement, so a query past its deadline stops itself (`stet_deadline`, sqlite-functions.ts). The check
  * names a column of every FROM item so that SQLite evaluates it in the innermost loop of a join, not
- * once per outer row; a recursive CTE member and a cross join of big tables are stopped alike.
+ * once per outer row; a recursive CTE member and a cross join of big tables are stopped alike. The column
+ * is one the system views take straight from a stored column where they have one (not `partition_key`,
+ * computed by a function per row, nor a constant NULL, which SQLite would hoist out of the loop).
  */
 function deadlineCheck(scope: Scope): string | undefined {
   const columns = scope.items.flatMap((item) => {
-    const first = item.columns[0];
-    return first === undefined ? [] : [`${item.alias === "" ? "" : `${sqlIdentifier(item.alias)}.`}${sqlIdentifier(first.name)}`];
+    const column = CHEAP_COLUMNS.map((name) => item.columns.find((c) => c.name === name)).find((c) => c !== undefined) ?? item.columns[0];
+    return column === undefined ? [] : [`${item.alias === "" ? "" : `${sqlIdentifier(item.alias)}.`}${sqlIdentifier(column.name)}`];
   });
   return columns.length === 0 ? undefined : `stet_deadline(${columns.join(", ")})`;
 }
+
+const CHEAP_COLUMNS = ["id", "service_name", "name", "table_name"];
 
 /** A column reference, looked up in the scope and then in the enclosing ones (correlated subqueries). */
 function resolve(scope: Scope, fields: readonly string[]): Expr {

@@ -18,9 +18,10 @@ import path from "node:path";
 import { parseArgs as parseCliArgs } from "node:util";
 import { median, type Errors } from "./load.js";
 import { busyCores, machineTicks, memory } from "./proc.js";
-import { runRetention, runScale } from "./scale.js";
+import { runRetention, runScale, type ScaleOutcome } from "./scale.js";
 import { buildStartupFloor } from "./startup-floor.js";
 import { distPath, freePort, registerDeployment, useDist, repoRoot, restateBinary, restateEnvDefaults, sleep, startServer, tail, type ServerKind, type StartOptions } from "./servers.js";
+import { runQueryScan } from "./query-scan.js";
 import { runWorkload, TITLES, WORKLOADS, type Metrics, type ServiceProcess, type WorkloadId } from "./workloads.js";
 
 // --- arguments ------------------------------------------------------------------------------------------
@@ -35,6 +36,8 @@ interface Args {
   scaleCount: number;
   w7Count: number;
   retentionCount: number;
+  /** QUERY: completed invocations in the store before W1 runs beside the scans. */
+  queryCount: number;
   quietWaitS: number;
   servers: ServerKind[];
   /** Extra node flags for stet (experiments, e.g. `--stet-node-flags=--max-semi-space-size=4`). */
@@ -47,9 +50,9 @@ interface Args {
   keepDist: boolean;
 }
 
-const USAGE = `npm run bench -- [--rounds 3] [--duration 10] [--warmup 2] [--only W1,W3,SCALE,RETENTION]
+const USAGE = `npm run bench -- [--rounds 3] [--duration 10] [--warmup 2] [--only W1,W3,SCALE,RETENTION,QUERY]
                  [--quick] [--scale] [--out path/prefix] [--profile-dir DIR] [--scale-count 100000]
-                 [--servers stet,restate] [--quiet-wait 10] [--w7-count 2000] [--retention-count 5000]
+                 [--servers stet,restate] [--quiet-wait 10] [--w7-count 2000] [--retention-count 5000] [--query-count 100000]
                  [--keep-dist] [--stet-node-flags="--flag …"] [--startup-samples 11] [--scale-restarts 5]
                  [--stet-keep-extra-ca-certs]
 See scripts/bench/README.md for what each item and flag does.`;
@@ -74,6 +77,7 @@ function parseArgs(argv: string[]): Args | undefined {
       "scale-count": string,
       "w7-count": string,
       "retention-count": string,
+      "query-count": string,
       "quiet-wait": string,
       servers: string,
       "stet-node-flags": string,
@@ -87,8 +91,9 @@ function parseArgs(argv: string[]): Args | undefined {
   if (v.help === true) return undefined;
   const quick = v.quick === true;
   const stamp = new Date().toISOString().replace(/[:.]/g, "-");
-  const all = [...WORKLOADS, "R", "STARTUP", "SCALE", "RETENTION"];
-  // SCALE (100k invocations, ~10 min on 2 cores) is its own run: `--only SCALE` (or `--scale` to add it).
+  const all = [...WORKLOADS, "R", "STARTUP", "SCALE", "RETENTION", "QUERY"];
+  // SCALE (100k invocations, ~10 min on 2 cores) and QUERY (100k, ~5 min) are their own runs: `--only
+  // SCALE,QUERY` (or `--scale` to add SCALE).
   const defaults = quick ? [...WORKLOADS, "STARTUP", "SCALE"] : [...WORKLOADS, "STARTUP", "RETENTION", ...(v.scale === true ? ["SCALE"] : [])];
   const only = new Set((v.only ?? defaults.join(",")).split(",").map((s) => s.trim().toUpperCase()));
   for (const o of only) if (!all.includes(o)) throw new Error(`--only: unknown item '${o}' (known: ${all.join(", ")})`);
@@ -103,6 +108,7 @@ function parseArgs(argv: string[]): Args | undefined {
     scaleCount: Number(v["scale-count"] ?? (quick ? 2000 : 100_000)),
     w7Count: Number(v["w7-count"] ?? (quick ? 200 : 2000)),
     retentionCount: Number(v["retention-count"] ?? (quick ? 500 : 5000)),
+    queryCount: Number(v["query-count"] ?? (quick ? 5000 : 100_000)),
     quietWaitS: Number(v["quiet-wait"] ?? (quick ? 0 : 10)),
     servers: (v.servers ?? "stet,restate").split(",").map((x) => {
       if (x !== "stet" && x !== "restate") throw new Error(`--servers: unknown server '${x}'`);
@@ -190,7 +196,7 @@ async function startService(logFile: string): Promise<ServiceProcess & { stop():
 }
 
 // --- results model -----------------------------------------------------------------------------------------
-type Item = WorkloadId | "R" | "STARTUP" | "SCALE" | "RETENTION";
+type Item = WorkloadId | "R" | "STARTUP" | "SCALE" | "RETENTION" | "QUERY";
 /** item → metric → server → values over rounds */
 type Table = Map<Item, Map<string, Record<ServerKind, number[]>>>;
 interface ErrorNote {
@@ -466,37 +472,37 @@ async function main(): Promise<void> {
       log(`STARTUP: ${args.startupSamples} starts each, median to ingress health: ${order.map((k) => `${k} ${med(k)} ms`).join(", ")}${floorNote}`);
     }
 
+    /** An item run once per server on a data folder of its own (SCALE, RETENTION, QUERY). */
+    const singleRound = async (item: Item, what: string, run: (kind: ServerKind, dataDir: string, logFile: string) => Promise<ScaleOutcome>): Promise<void> => {
+      for (const kind of order) {
+        const dataDir = path.join(work, `${kind}-${item.toLowerCase()}`);
+        mkdirSync(dataDir, { recursive: true });
+        if (args.quietWaitS > 0) await waitQuiet(args.quietWaitS);
+        log(`${item} ${kind}: ${what}`);
+        const out = await run(kind, dataDir, path.join(logDir, `${kind}-${item.toLowerCase()}.log`));
+        rmSync(dataDir, { recursive: true, force: true });
+        put(table, item, kind, out.metrics);
+        if (Object.keys(out.errors.counts).length > 0) errorNotes.push({ server: kind, round: 1, item, errors: out.errors });
+        for (const n of out.notes) notes.push(`${item} ${kind}: ${n}`);
+        log(`${item} ${kind}: ${JSON.stringify(Object.fromEntries(Object.entries(out.metrics).map(([k, v]) => [k, Number(fmt(v)) || fmt(v)])))}`);
+      }
+    };
     if (args.only.has("SCALE")) {
-      for (const kind of order) {
-        const dataDir = path.join(work, `${kind}-scale`);
-        mkdirSync(dataDir, { recursive: true });
-        if (args.quietWaitS > 0) await waitQuiet(args.quietWaitS);
-        log(`SCALE ${kind}: ${args.scaleCount} × /send`);
-        const out = await runScale(kind, service, args.scaleCount, dataDir, path.join(logDir, `${kind}-scale.log`), args.quick ? 120 : 900, nodeFlagsFor(kind, args), args.scaleRestarts);
-        rmSync(dataDir, { recursive: true, force: true });
-        put(table, "SCALE", kind, out.metrics);
-        if (Object.keys(out.errors.counts).length > 0) errorNotes.push({ server: kind, round: 1, item: "SCALE", errors: out.errors });
-        for (const n of out.notes) notes.push(`SCALE ${kind}: ${n}`);
-        log(`SCALE ${kind}: ${JSON.stringify(Object.fromEntries(Object.entries(out.metrics).map(([k, v]) => [k, Number(fmt(v)) || fmt(v)])))}`);
-      }
+      await singleRound("SCALE", `${args.scaleCount} × /send`, (kind, dataDir, logFile) =>
+        runScale(kind, service, args.scaleCount, dataDir, logFile, args.quick ? 120 : 900, nodeFlagsFor(kind, args), args.scaleRestarts),
+      );
     }
-
     if (args.only.has("RETENTION")) {
-      for (const kind of order) {
-        const dataDir = path.join(work, `${kind}-retention`);
-        mkdirSync(dataDir, { recursive: true });
-        if (args.quietWaitS > 0) await waitQuiet(args.quietWaitS);
-        log(`RETENTION ${kind}: ${args.retentionCount} × /send with 5 s retention`);
-        // restate-server's cleaner runs hourly by default; 10 s here so reclaim is observable in a run.
-        // stet's expiry sweep runs every 5 s (not configurable from the CLI).
-        const env: Record<string, string> = kind === "restate" ? { RESTATE_WORKER__CLEANUP_INTERVAL: "10s" } : {};
-        const out = await runRetention(kind, service, args.retentionCount, dataDir, path.join(logDir, `${kind}-retention.log`), 120, env);
-        rmSync(dataDir, { recursive: true, force: true });
-        put(table, "RETENTION", kind, out.metrics);
-        if (Object.keys(out.errors.counts).length > 0) errorNotes.push({ server: kind, round: 1, item: "RETENTION", errors: out.errors });
-        for (const n of out.notes) notes.push(`RETENTION ${kind}: ${n}`);
-        log(`RETENTION ${kind}: ${JSON.stringify(Object.fromEntries(Object.entries(out.metrics).map(([k, v]) => [k, Number(fmt(v)) || fmt(v)])))}`);
-      }
+      // restate-server's cleaner runs hourly by default; 10 s here so reclaim is observable in a run.
+      // stet's expiry sweep runs every 5 s (not configurable from the CLI).
+      await singleRound("RETENTION", `${args.retentionCount} × /send with 5 s retention`, (kind, dataDir, logFile) =>
+        runRetention(kind, service, args.retentionCount, dataDir, logFile, 120, kind === "restate" ? { RESTATE_WORKER__CLEANUP_INTERVAL: "10s" } : {}),
+      );
+    }
+    if (args.only.has("QUERY")) {
+      await singleRound("QUERY", `${args.queryCount} completed, then W1 alone / with a sys_journal scan every second / alone`, (kind, dataDir, logFile) =>
+        runQueryScan(kind, service, args.queryCount, settings, dataDir, logFile, nodeFlagsFor(kind, args)),
+      );
     }
   } finally {
     service.stop();
@@ -511,9 +517,10 @@ async function main(): Promise<void> {
     STARTUP: `startup on a fresh empty data folder, ${args.startupSamples} starts per server, alternating (stet's column also has the floor: a fastify hello world started like stet)`,
     SCALE: `${args.scaleCount} invocations ready at once (/send?delay= Bench/noop, all due at one instant T), then restart on them completed — single round; throughput, CPU and peak RSS from T`,
     RETENTION: `${args.retentionCount} invocations with 5 s journal + idempotency retention: storage and reclaim — single round`,
+    QUERY: `W1 with a full scan of sys_journal (Arrow, as \`restate sql\`) every second, over ${args.queryCount} completed invocations — single round`,
   };
   // Keep the table in a stable order: R first, then workloads, then scale items.
-  const itemOrder: Item[] = ["R", "STARTUP", ...WORKLOADS, "SCALE", "RETENTION"];
+  const itemOrder: Item[] = ["R", "STARTUP", ...WORKLOADS, "SCALE", "RETENTION", "QUERY"];
   const all = rows(table, titles).sort((a, b) => itemOrder.indexOf(a.item) - itemOrder.indexOf(b.item));
   const meta: Record<string, unknown> = {
     startedAt: started.toISOString(),

@@ -18,12 +18,10 @@ import {
   Utf8,
   makeData,
   tableToIPC,
-  vectorFromArray,
-  type Data,
   type DataType,
 } from "apache-arrow";
-import { storedBool, storedList, storedTimestampMs } from "../../partition/query/sql-values.js";
 import type { ColumnDef, ColumnType } from "../../partition/query/system-tables.js";
+import { columnData } from "./arrow-columns.js";
 import type { ResultEncoder, ResultRow } from "./result-encoder.js";
 
 /**
@@ -47,7 +45,7 @@ export class ArrowStreamEncoder implements ResultEncoder {
 
   batch(rows: readonly ResultRow[]): Uint8Array {
     if (rows.length === 0) return new Uint8Array(0);
-    const children = this.#schema.fields.map((field, i) => columnData(field.type, rows, i, this.columns[i]!.type));
+    const children = this.#schema.fields.map((field, i) => columnData(field.type, this.columns[i]!.type, rows, i));
     const batch = new RecordBatch(this.#schema, makeData({ type: new Struct(this.#schema.fields), length: rows.length, nullCount: 0, children }));
     // A one-batch stream is the schema message, the batch message and the end marker: keep the batch.
     const stream = tableToIPC(new Table([batch]), "stream");
@@ -78,12 +76,6 @@ function messageLength(stream: Uint8Array, offset: number): number {
   return 8 + view.getInt32(4, true);
 }
 
-function columnData(type: DataType, rows: readonly ResultRow[], index: number, columnType: ColumnType): Data {
-  if (type instanceof Null) return makeData({ type, length: rows.length, nullCount: rows.length });
-  const values = rows.map((row) => arrowValue(row[index], columnType));
-  return vectorFromArray(values, type).data[0]!;
-}
-
 function arrowType(type: ColumnType): DataType {
   switch (type) {
     case "utf8":
@@ -110,31 +102,5 @@ function arrowType(type: ColumnType): DataType {
       return new List(new Field("item", new Utf8(), true));
     case "null":
       return new Null();
-  }
-}
-
-/** A value from the SQLite side (sql-values.ts) as the Arrow builders take it. */
-function arrowValue(value: unknown, type: ColumnType): unknown {
-  if (value === null || value === undefined) return null;
-  switch (type) {
-    case "u64":
-    case "i64":
-    case "dur":
-      // 64-bit columns take bigints (durations are stored as int64 ms).
-      return typeof value === "bigint" ? value : BigInt(Math.trunc(Number(value)));
-    case "u32":
-    case "f64":
-      return Number(value);
-    case "bool":
-      return storedBool(value);
-    case "ts":
-      return storedTimestampMs(value);
-    case "bin":
-      return Buffer.isBuffer(value) ? new Uint8Array(value) : new TextEncoder().encode(String(value));
-    case "list_u32":
-    case "list_utf8":
-      return storedList(value);
-    default:
-      return Buffer.isBuffer(value) ? value.toString("utf8") : String(value);
   }
 }

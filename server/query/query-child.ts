@@ -13,8 +13,11 @@ import type { ResultEncoder } from "./result-encoder.js";
  * its memory and crashes are its own. It exits when the server goes (its IPC channel closes).
  */
 
-/** Rows per batch: DataFusion's batch size, so Arrow readers see batches as Restate sends them. */
-const BATCH_ROWS = 128;
+/**
+ * Rows per batch. Restate (DataFusion) sends batches of 128; readers take any size, and an Arrow record
+ * batch costs ~0.2 ms of its own to encode, which at 128 rows was a third of a journal scan's encoding.
+ */
+const BATCH_ROWS = 1024;
 /** Bytes gathered before a chunk is sent. */
 const CHUNK_BYTES = 64 * 1024;
 

@@ -68,8 +68,8 @@ describe("POST /query", () => {
     const arrow = await query(admin, many, {});
     const table = tableFromIPC(new Uint8Array(await arrow.arrayBuffer()));
     expect(table.numRows).toBe(200_000);
-    // DataFusion's batch size: readers see many batches, not one.
-    expect(table.batches.length).toBeGreaterThan(1000);
+    // Streamed as it is read: many record batches, not one.
+    expect(table.batches.length).toBeGreaterThan(100);
 
     // Read one chunk, then go away: the next query is answered (the process is not stuck on the first).
     const controller = new AbortController();
