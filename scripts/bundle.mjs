@@ -1,6 +1,7 @@
 // Builds what the `stet` bin runs, from the compiled tree (run after tsc):
 // - dist/stet-server.cjs: the server in one CommonJS file (one file loads much faster than hundreds of
 //   modules), ASCII only (the launcher reads it as latin1);
+// - dist/stet-query.cjs: the query process the server starts for `POST /query`;
 // - dist/stet.cjs: the bin, a small launcher that runs dist/stet-server.cjs with V8's code cache;
 // - dist/stet-server.cjs.cache: that cache, recorded here by starting the bundled server once on a
 //   scratch data folder (so it holds the code that startup compiles) and stopping it.
@@ -50,6 +51,17 @@ await build({
   entryPoints: ["dist/server/launcher.js"],
   outfile: "dist/stet.cjs",
   banner: { js: importMetaUrl },
+});
+// The query process (server/query/query-child.ts), started by the server for `POST /query`. libpg-query
+// stays external: it loads its WebAssembly from its own folder.
+await build({
+  ...common,
+  entryPoints: ["dist/server/query/query-child.js"],
+  outfile: "dist/stet-query.cjs",
+  external: ["better-sqlite3", "libpg-query"],
+  banner: { js: importMetaUrl },
+  minifyWhitespace: true,
+  legalComments: "external",
 });
 // The bin starts with `#!/usr/bin/env node`: runnable as ./dist/stet.cjs, not only through npm's link.
 chmodSync("dist/stet.cjs", 0o755);

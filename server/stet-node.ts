@@ -15,6 +15,7 @@ import { ingressCors } from "./ingress/cors.js";
 import { ingressClientErrorHandler, ingressFrameworkErrors, writeIngressUnavailable } from "./ingress/ingress-errors.js";
 import { ingressPlugin, type IngressRegistry } from "./ingress/ingress-plugin.js";
 import { buildAdminApp, writeAdminUnavailable } from "./admin/index.js";
+import { QueryProcess } from "./query/query-process.js";
 import { lazySchemaController } from "./http/lazy-schema-compilers.js";
 import { requestLogController } from "./http/request-log.js";
 import { DeploymentRegistry } from "./registry/index.js";
@@ -38,6 +39,8 @@ export interface StetNodeOptions {
    * on its way gets a 503 rather than a reset. Default 250 ms, at most a quarter of the shutdown timeout.
    */
   readonly idleConnectionGraceMs?: number;
+  /** Time limit of one `POST /query`, in ms. Default 10 s. */
+  readonly queryLimitMs?: number;
 }
 
 export interface StetNode {
@@ -138,8 +141,12 @@ export async function startStetNode(config: StetConfig, options: StetNodeOptions
       engine: partitions,
       shutdown: shutdown.signal,
     });
+    // Started by the first query; closed after the admin app, so no query is left waiting.
+    const queries = new QueryProcess({ dbFile: dataDir.dbFile, live: () => [], limitMs: options.queryLimitMs });
+    cleanups.push(() => queries.close());
     // After ingress, so that `GET /version` can report where it listens (as Restate's does).
     const admin = buildAdminApp({
+      query: queries,
       registry,
       invocations: partitions,
       state: partitions,

@@ -7,11 +7,28 @@ export const QUERY_ERROR_CODES = {
   notReadOnly: "STET_QUERY_NOT_READ_ONLY",
   /** The query ran past its time limit and stopped itself: 400 (it asks for too much). */
   timeout: "STET_QUERY_TIMEOUT",
+  /** The query failed for a reason of the server's (its query process died, the store failed): 500. */
+  failed: "STET_QUERY_FAILED",
+  /** Too many queries wait already: 429, retry later. */
+  busy: "STET_QUERY_BUSY",
+  /** The query engine cannot run here (not built, or shutting down): 503. */
+  unavailable: "STET_QUERY_UNAVAILABLE",
 } as const;
 
+export type QueryErrorCode = (typeof QUERY_ERROR_CODES)[keyof typeof QUERY_ERROR_CODES];
+
+const STATUS: Readonly<Record<QueryErrorCode, number>> = {
+  STET_QUERY_INVALID: 400,
+  STET_QUERY_NOT_READ_ONLY: 400,
+  STET_QUERY_TIMEOUT: 400,
+  STET_QUERY_FAILED: 500,
+  STET_QUERY_BUSY: 429,
+  STET_QUERY_UNAVAILABLE: 503,
+};
+
 export class QueryError extends StetError {
-  constructor(code: (typeof QUERY_ERROR_CODES)[keyof typeof QUERY_ERROR_CODES], message: string, options: { cause?: unknown } = {}) {
-    super(code, message, { status: 400, ...options });
+  constructor(code: QueryErrorCode, message: string, options: { cause?: unknown } = {}) {
+    super(code, message, { status: STATUS[code], ...options });
     this.name = "QueryError";
   }
 }

@@ -19,6 +19,7 @@ import { invocationRoutes, type InvocationControl } from "./invocation-routes.js
 import { checkHeaders } from "./request-headers.js";
 import { registerDeploymentUpdateRoutes } from "./deployment-update-routes.js";
 import { metricsRoute, type MetricsEndpoint } from "../metrics/index.js";
+import { registerQueryRoute, type QueryRunner } from "./query-route.js";
 import { registerServiceRoutes } from "./service-routes.js";
 import { registerStateRoutes, type StateWriter } from "./state-routes.js";
 import { registerSubscriptionRoutes } from "./subscription-routes.js";
@@ -47,6 +48,8 @@ export interface AdminPluginOptions {
   readonly state?: StateWriter;
   /** What `GET /metrics` serves (Prometheus text); the route is absent without it. */
   readonly metrics?: MetricsEndpoint;
+  /** What answers `POST /query`; the route is absent without it. */
+  readonly query?: QueryRunner;
 }
 
 /** Admin API versions served, as `/v{N}/...` and unprefixed (Restate 1.7 serves 2 to 4; its CLI uses `/v4`). */
@@ -181,6 +184,7 @@ function routes(options: AdminPluginOptions): FastifyPluginAsync {
     });
 
     if (options.metrics !== undefined) metricsRoute(app, options.metrics);
+    if (options.query !== undefined) registerQueryRoute(app, options.query);
 
     // Declared before the 405 pass, so PATCH is among the methods `/services/:service` allows.
     registerServiceRoutes(app, registry, defaults);

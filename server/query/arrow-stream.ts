@@ -8,38 +8,80 @@ import {
   LargeUtf8,
   List,
   Null,
+  RecordBatch,
   Schema,
+  Struct,
   Table,
   TimestampMillisecond,
   Uint32,
   Uint64,
   Utf8,
   makeData,
-  makeVector,
   tableToIPC,
   vectorFromArray,
+  type Data,
   type DataType,
-  type Vector,
 } from "apache-arrow";
 import { storedBool, storedList, storedTimestampMs } from "../../partition/query/sql-values.js";
 import type { ColumnDef, ColumnType } from "../../partition/query/system-tables.js";
+import type { ResultEncoder, ResultRow } from "./result-encoder.js";
 
 /**
  * `POST /query` results as an Arrow IPC stream, which Restate's CLI reads for `restate sql` and its
  * counts: the column types of Restate 1.7's tables (LargeUtf8 strings, UInt64, Timestamp(ms, "+00:00"),
  * Duration(ms), LargeBinary, lists), and Int64 counts (the CLI reads a count as Int64 and fails on any
- * other type). The schema is sent even when there are no rows.
+ * other type). The schema goes first, even when no row follows; then one record batch per batch of rows,
+ * each encoded as it comes, so a large result is never held whole.
  */
-export function arrowStream(rows: ReadonlyArray<Readonly<Record<string, unknown>>>, columns: readonly ColumnDef[]): Uint8Array {
-  const fields = columns.map((c) => new Field(c.name, arrowType(c.type), true));
-  const vectors: Record<string, Vector> = {};
-  columns.forEach((column, i) => {
-    const type = fields[i]!.type;
-    const values = rows.map((row) => arrowValue(row[column.name], column.type));
-    vectors[column.name] = type instanceof Null ? makeVector(makeData({ type, length: rows.length, nullCount: rows.length })) : vectorFromArray(values, type);
-  });
-  const table = columns.length === 0 ? new Table(new Schema([])) : new Table(new Schema(fields), vectors);
-  return tableToIPC(table, "stream");
+export class ArrowStreamEncoder implements ResultEncoder {
+  readonly contentType = "application/vnd.apache.arrow.stream";
+  readonly #schema: Schema;
+
+  constructor(readonly columns: readonly ColumnDef[]) {
+    this.#schema = new Schema(columns.map((c) => new Field(c.name, arrowType(c.type), true)));
+  }
+
+  start(): Uint8Array {
+    return withoutEnd(tableToIPC(new Table(this.#schema), "stream"));
+  }
+
+  batch(rows: readonly ResultRow[]): Uint8Array {
+    if (rows.length === 0) return new Uint8Array(0);
+    const children = this.#schema.fields.map((field, i) => columnData(field.type, rows, i, this.columns[i]!.type));
+    const batch = new RecordBatch(this.#schema, makeData({ type: new Struct(this.#schema.fields), length: rows.length, nullCount: 0, children }));
+    // A one-batch stream is the schema message, the batch message and the end marker: keep the batch.
+    const stream = tableToIPC(new Table([batch]), "stream");
+    return withoutEnd(stream.subarray(messageLength(stream, 0)));
+  }
+
+  end(): Uint8Array {
+    return END_OF_STREAM.slice();
+  }
+}
+
+/** The whole result in one IPC stream (tests, small results). */
+export function arrowStream(rows: readonly ResultRow[], columns: readonly ColumnDef[]): Uint8Array {
+  const encoder = new ArrowStreamEncoder(columns);
+  return Buffer.concat([encoder.start(), encoder.batch(rows), encoder.end()]);
+}
+
+/** The IPC stream's end marker: a continuation token and a zero length. */
+const END_OF_STREAM = Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0);
+
+function withoutEnd(stream: Uint8Array): Uint8Array {
+  return stream.subarray(0, stream.length - END_OF_STREAM.length);
+}
+
+/** Bytes of the message at `offset`: continuation, metadata length, metadata (a schema has no body). */
+function messageLength(stream: Uint8Array, offset: number): number {
+  const view = new DataView(stream.buffer, stream.byteOffset + offset);
+  return 8 + view.getInt32(4, true);
+}
+
+function columnData(type: DataType, rows: readonly ResultRow[], index: number, columnType: ColumnType): Data {
+  if (type instanceof Null) return makeData({ type, length: rows.length, nullCount: rows.length });
+  const values = rows.map((row) => arrowValue(row[index], columnType));
+  return vectorFromArray(values, type).data[0]!;
 }
 
 function arrowType(type: ColumnType): DataType {
@@ -77,6 +119,8 @@ function arrowValue(value: unknown, type: ColumnType): unknown {
   switch (type) {
     case "u64":
     case "i64":
+    case "dur":
+      // 64-bit columns take bigints (durations are stored as int64 ms).
       return typeof value === "bigint" ? value : BigInt(Math.trunc(Number(value)));
     case "u32":
     case "f64":
@@ -85,9 +129,6 @@ function arrowValue(value: unknown, type: ColumnType): unknown {
       return storedBool(value);
     case "ts":
       return storedTimestampMs(value);
-    case "dur":
-      // Stored as int64: the builder takes a bigint.
-      return BigInt(Math.trunc(Number(value)));
     case "bin":
       return Buffer.isBuffer(value) ? new Uint8Array(value) : new TextEncoder().encode(String(value));
     case "list_u32":

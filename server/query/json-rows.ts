@@ -1,19 +1,57 @@
 import { storedBool, storedList, storedTimestampMs } from "../../partition/query/sql-values.js";
 import type { ColumnDef } from "../../partition/query/system-tables.js";
+import type { ResultEncoder, ResultRow } from "./result-encoder.js";
+
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
 /**
- * `POST /query` rows as JSON, value by value as Restate 1.7 writes them (its arrow-json writer): nulls
- * left out of the row, booleans as true/false, timestamps as RFC 3339 UTC with a fraction only when it is
- * not zero, durations as ISO 8601 seconds (`PT86400S`, `PT1.500S`), binary as lowercase hex, lists as
- * arrays. Input values are what the SQLite side produces (sql-values.ts).
+ * `POST /query` results as JSON, `{"rows":[…]}`, value by value as Restate 1.7 writes them (its arrow-json
+ * writer): nulls left out of the row, booleans as true/false, timestamps as RFC 3339 UTC with a fraction
+ * only when it is not zero, durations as ISO 8601 seconds (`PT86400S`, `PT1.500S`), binary as lowercase
+ * hex, lists as arrays, 64-bit integers as exact numbers. Input values are what the SQLite side produces
+ * (sql-values.ts).
  */
-export function jsonRow(row: Readonly<Record<string, unknown>>, columns: readonly ColumnDef[]): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const column of columns) {
-    const value = jsonValue(row[column.name], column.type);
-    if (value !== null) out[column.name] = value;
+export class JsonRowsEncoder implements ResultEncoder {
+  readonly contentType = "application/json";
+  readonly #keys: readonly string[];
+  #first = true;
+
+  constructor(readonly columns: readonly ColumnDef[]) {
+    this.#keys = columns.map((c) => `${JSON.stringify(c.name)}:`);
   }
-  return out;
+
+  start(): Uint8Array {
+    return Buffer.from('{"rows":[');
+  }
+
+  batch(rows: readonly ResultRow[]): Uint8Array {
+    let text = "";
+    for (const row of rows) {
+      text += this.#first ? jsonRowText(row, this.columns, this.#keys) : `,${jsonRowText(row, this.columns, this.#keys)}`;
+      this.#first = false;
+    }
+    return Buffer.from(text);
+  }
+
+  end(): Uint8Array {
+    return Buffer.from("]}");
+  }
+}
+
+/** One row as a JSON object (values by column position). */
+export function jsonRow(row: ResultRow, columns: readonly ColumnDef[]): Record<string, unknown> {
+  return JSON.parse(jsonRowText(row, columns, columns.map((c) => `${JSON.stringify(c.name)}:`))) as Record<string, unknown>;
+}
+
+function jsonRowText(row: ResultRow, columns: readonly ColumnDef[], keys: readonly string[]): string {
+  let text = "";
+  for (let i = 0; i < columns.length; i++) {
+    const value = jsonValue(row[i], columns[i]!.type);
+    if (value === null) continue;
+    // JSON.stringify cannot write a bigint; its digits are the exact JSON number.
+    text += `${text === "" ? "" : ","}${keys[i]}${typeof value === "bigint" ? value.toString() : JSON.stringify(value)}`;
+  }
+  return `{${text}}`;
 }
 
 export function jsonValue(value: unknown, type: ColumnDef["type"]): unknown {
@@ -35,7 +73,8 @@ export function jsonValue(value: unknown, type: ColumnDef["type"]): unknown {
     case "u32":
     case "u64":
     case "i64":
-      return typeof value === "bigint" ? Number(value) : value;
+      // Exact beyond 2^53 (partition keys): small bigints become numbers, large ones stay bigints.
+      return typeof value === "bigint" && value >= -MAX_SAFE && value <= MAX_SAFE ? Number(value) : value;
     default:
       return Buffer.isBuffer(value) ? value.toString("utf8") : value;
   }

@@ -16,6 +16,7 @@ export interface SetupOptions {
   readonly maxProtocolVersion?: ProtocolVersion;
   readonly expiryIntervalMs?: number;
   readonly leaseTtlMs?: number;
+  readonly queryLimitMs?: number;
   readonly logger?: Logger;
 }
 

@@ -27,6 +27,8 @@ export async function startTestStet(
     maxProtocolVersion?: ProtocolVersion;
     expiryIntervalMs?: number;
     leaseTtlMs?: number;
+    /** Time limit of one `POST /query`. */
+    queryLimitMs?: number;
     /** Where stet logs; default silent (or the level in STET_TEST_LOG). */
     logger?: Logger;
   } = {},
@@ -48,6 +50,7 @@ export async function startTestStet(
     ...(options.maxProtocolVersion === undefined ? {} : { maxProtocolVersion: options.maxProtocolVersion }),
     ...(options.expiryIntervalMs === undefined ? {} : { expiryIntervalMs: options.expiryIntervalMs }),
     ...(options.leaseTtlMs === undefined ? {} : { leaseTtlMs: options.leaseTtlMs }),
+    ...(options.queryLimitMs === undefined ? {} : { queryLimitMs: options.queryLimitMs }),
     logger: options.logger ?? pino({ level: process.env["STET_TEST_LOG"] ?? "silent" }),
     // Tests' fetch keeps connections alive; their close need not wait for those to go idle.
     idleConnectionGraceMs: 0,

@@ -1,6 +1,6 @@
 import { tableFromIPC } from "apache-arrow";
 import { describe, expect, it } from "vitest";
-import { arrowStream } from "../../../../server/query/arrow-stream.js";
+import { ArrowStreamEncoder, arrowStream } from "../../../../server/query/arrow-stream.js";
 
 // Read back with apache-arrow's own reader: the types Restate's CLI decodes, and the values.
 
@@ -18,8 +18,8 @@ describe("arrowStream", () => {
       { name: "nothing", type: "null" },
     ] as const;
     const rows = [
-      { id: "inv_1", count: 3, retry_count: 2, in_flight: 1, created_at: "2026-12-02T04:21:06.847Z", journal_retention: 86_400_000, value: Buffer.from("bob"), services: '["A","B"]' },
-      { id: null, count: 0, retry_count: null, in_flight: 0, created_at: null, journal_retention: null, value: null, services: null },
+      ["inv_1", 3, 2, 1, "2026-12-02T04:21:06.847Z", 86_400_000, Buffer.from("bob"), '["A","B"]', null],
+      [null, 0, null, 0, null, null, null, null, null],
     ];
     const table = tableFromIPC(arrowStream(rows, columns));
     expect(table.schema.fields.map((f) => [f.name, String(f.type)])).toEqual([
@@ -53,5 +53,23 @@ describe("arrowStream", () => {
     const table = tableFromIPC(arrowStream([], [{ name: "count", type: "i64" }]));
     expect(table.numRows).toBe(0);
     expect(table.schema.fields.map((f) => String(f.type))).toEqual(["Int64"]);
+  });
+
+  it("streams the schema, then one record batch per batch, then the end marker", () => {
+    const encoder = new ArrowStreamEncoder([
+      { name: "id", type: "utf8" },
+      { name: "id", type: "utf8" },
+      { name: "partition_key", type: "u64" },
+    ]);
+    const chunks = [encoder.start(), encoder.batch([["a", "b", 18446744073709551615n]]), encoder.batch([]), encoder.batch([["c", null, 1n], ["d", "e", null]]), encoder.end()];
+    const table = tableFromIPC(Buffer.concat(chunks));
+    expect(table.batches.length).toBe(2);
+    expect(table.numRows).toBe(3);
+    expect(table.schema.fields.map((f) => f.name)).toEqual(["id", "id", "partition_key"]);
+    expect([0, 1, 2].map((i) => table.batches.flatMap((b) => [...b.getChildAt(i)!]))).toEqual([
+      ["a", "c", "d"],
+      ["b", null, "e"],
+      [18446744073709551615n, 1n, null],
+    ]);
   });
 });

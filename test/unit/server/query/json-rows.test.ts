@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { jsonRow, jsonValue } from "../../../../server/query/json-rows.js";
+import { JsonRowsEncoder, jsonRow, jsonValue } from "../../../../server/query/json-rows.js";
 
 describe("jsonRow", () => {
   it("leaves nulls out and writes each type as Restate's /query does", () => {
@@ -14,17 +14,7 @@ describe("jsonRow", () => {
       { name: "services", type: "list_utf8" },
       { name: "n", type: "i64" },
     ] as const;
-    const row = {
-      id: "inv_1",
-      missing: null,
-      in_flight: 0,
-      created_at: "2026-12-02T04:21:06.847Z",
-      completed_at: "2026-12-02T04:21:06.000Z",
-      journal_retention: 86_400_000,
-      value: Buffer.from("bob"),
-      services: '["Greeter","Counter"]',
-      n: 3n,
-    };
+    const row = ["inv_1", null, 0, "2026-12-02T04:21:06.847Z", "2026-12-02T04:21:06.000Z", 86_400_000, Buffer.from("bob"), '["Greeter","Counter"]', 3n];
     expect(jsonRow(row, columns)).toEqual({
       id: "inv_1",
       in_flight: false,
@@ -35,7 +25,7 @@ describe("jsonRow", () => {
       services: ["Greeter", "Counter"],
       n: 3,
     });
-    expect(JSON.stringify(jsonRow({ a: null }, [{ name: "a", type: "utf8" }]))).toBe("{}");
+    expect(JSON.stringify(jsonRow([null], [{ name: "a", type: "utf8" }]))).toBe("{}");
   });
 
   it("writes durations with a millisecond fraction only when there is one", () => {
@@ -45,5 +35,23 @@ describe("jsonRow", () => {
     expect(jsonValue(-2_000, "dur")).toBe("-PT2S");
     expect(jsonValue(1, "bool")).toBe(true);
     expect(jsonValue(Number.POSITIVE_INFINITY, "f64")).toBe(null);
+  });
+
+  it("streams {\"rows\":[…]} across batches, with 64-bit integers exact and repeated column names kept", () => {
+    const encoder = new JsonRowsEncoder([
+      { name: "partition_key", type: "u64" },
+      { name: "id", type: "utf8" },
+      { name: "id", type: "utf8" },
+    ]);
+    const body = Buffer.concat([
+      encoder.start(),
+      encoder.batch([[18446744073709551615n, "a", "b"]]),
+      encoder.batch([]),
+      encoder.batch([[7n, null, "c"], [null, null, null]]),
+      encoder.end(),
+    ]).toString();
+    expect(body).toBe('{"rows":[{"partition_key":18446744073709551615,"id":"a","id":"b"},{"partition_key":7,"id":"c"},{}]}');
+    const empty = new JsonRowsEncoder([{ name: "n", type: "i64" }]);
+    expect(Buffer.concat([empty.start(), empty.end()]).toString()).toBe('{"rows":[]}');
   });
 });
