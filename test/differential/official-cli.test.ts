@@ -1,9 +1,9 @@
 import * as restate from "@restatedev/restate-sdk";
 import { afterAll, beforeAll, describe, it } from "vitest";
-import { normaliseCliText, runRestateCli, type CliResult, type Editor } from "../helpers/restate-cli.js";
 import { startEndpoint, type TestEndpoint } from "../helpers/sdk-endpoint.js";
-import { differential, type Target } from "./harness.js";
-import { counter, greeter } from "./services.js";
+import { cli, deploymentOf, keyed, untilStatus } from "./cli-steps.js";
+import { differential } from "./harness.js";
+import { counter, greeter, startWaiting, waiter } from "./services.js";
 
 // The official Restate CLI (`restate`, npm @restatedev/restate 1.7) run as a process against stet and
 // against restate-server 1.7 with the same official-SDK services: every command must exit as it does
@@ -16,7 +16,7 @@ const configurable = restate.service({
   handlers: { ping: async (_ctx: restate.Context): Promise<string> => "pong" },
 });
 
-const diff = differential([greeter, counter, configurable]);
+const diff = differential([greeter, counter, waiter, configurable]);
 
 // A second endpoint, registered by the CLI itself.
 const extra = restate.service({
@@ -26,50 +26,20 @@ const extra = restate.service({
     ho: async (_ctx: restate.Context): Promise<string> => "ho",
   },
 });
+// Two endpoints with the same service: registering the second drains the first.
+const moving = restate.service({
+  name: "CliMoving",
+  handlers: { go: async (_ctx: restate.Context): Promise<string> => "gone" },
+});
 let extraEndpoint: TestEndpoint | undefined;
+let movingEndpoints: TestEndpoint[] = [];
 beforeAll(async () => {
   extraEndpoint = await startEndpoint([extra]);
+  movingEndpoints = [await startEndpoint([moving]), await startEndpoint([moving])];
 });
 afterAll(async () => {
-  await extraEndpoint?.close();
+  await Promise.all([extraEndpoint, ...movingEndpoints].map((e) => e?.close()));
 });
-
-interface CliStep {
-  readonly editor?: Editor;
-  /** The exit code both servers must give (default 0). */
-  readonly exitCode?: number;
-  /**
-   * Compare the lines as a sorted list: restate-server lists services and handlers in hash-map order,
-   * which differs between runs.
-   */
-  readonly unordered?: boolean;
-}
-
-/**
- * Runs `restate <args>` against the target, fails the scenario if it exits otherwise than expected, and
- * records its normalised output as the step `step`.
- */
-async function cli(t: Target, step: string, args: string[], options: CliStep = {}): Promise<CliResult> {
-  const result = await runRestateCli(args, { adminUrl: t.adminUrl, ingressUrl: t.ingressUrl, editor: options.editor });
-  const expected = options.exitCode ?? 0;
-  if (result.code !== expected) {
-    throw new Error(`${t.name}: restate ${args.join(" ")} exited with ${result.code}, not ${expected}:\n${result.stdout}\n${result.stderr}`);
-  }
-  const lines = (text: string) => {
-    const all = normaliseCliText(text);
-    // A deployment's first service sits on the deployment's own table row: split it off before sorting.
-    return options.unordered === true ? all.flatMap((l) => l.split(/ (?=- \w+ \[\d+\]$)/)).sort() : all;
-  };
-  t.note(step, { args, code: result.code, stdout: lines(result.stdout), stderr: lines(result.stderr) });
-  return result;
-}
-
-/** The id of the deployment that serves `service` (its latest revision). */
-async function deploymentOf(t: Target, service: string): Promise<string> {
-  const res = await fetch(`${t.adminUrl}/services/${service}`);
-  if (res.status !== 200) throw new Error(`${t.name}: GET /services/${service} answered ${res.status}`);
-  return ((await res.json()) as { deployment_id: string }).deployment_id;
-}
 
 describe("environment", () => {
   it("whoami: the CLI's environment and the server's health and advertised ingress", () =>
@@ -96,6 +66,24 @@ describe("deployments", () => {
     }));
 });
 
+describe("deployments remove", () => {
+  it("a drained deployment; an active one only with --force", () =>
+    diff.compare(async (t) => {
+      const [first, second] = movingEndpoints.map((e) => e.url);
+      await cli(t, "register first", ["deployments", "register", first!, "--yes"], { unordered: true });
+      const drained = await deploymentOf(t, "CliMoving");
+      await cli(t, "register second", ["deployments", "register", second!, "--yes"], { unordered: true });
+      const active = await deploymentOf(t, "CliMoving");
+      await cli(t, "list both", ["deployments", "list"], { unordered: true });
+      await cli(t, "describe the service (its older deployment counted)", ["services", "describe", "CliMoving"], { unordered: true });
+      await cli(t, "describe the drained deployment", ["deployments", "describe", drained], { unordered: true });
+      await cli(t, "remove the drained deployment", ["deployments", "remove", drained, "--yes"], { unordered: true });
+      await cli(t, "remove the active deployment", ["deployments", "remove", active, "--yes"], { unordered: true, exitCode: 1 });
+      await cli(t, "remove it with --force", ["deployments", "remove", active, "--yes", "--force"], { unordered: true });
+      await t.admin("GET", "/services/CliMoving", undefined, { label: "the service is gone" });
+    }));
+});
+
 describe("services", () => {
   it("list, describe and view the configuration", () =>
     diff.compare(async (t) => {
@@ -111,5 +99,61 @@ describe("services", () => {
       await cli(t, "config edit", ["services", "config", "edit", "CliConfigurable", "--yes"], { editor });
       await cli(t, "config view", ["services", "config", "view", "CliConfigurable"]);
       await t.call("/CliConfigurable/ping", undefined, { label: "call the now private service" });
+    }));
+});
+
+describe("invocations", () => {
+  it("cancel, then purge; pause, resume, then kill; kill by target; restart-as-new", () =>
+    diff.compare(async (t) => {
+      const cancelled = await startWaiting(t, `cancel-${t.tag}`, keyed(t, "cancel").headers);
+      await cli(t, "cancel by id", ["invocations", "cancel", cancelled.invocationId, "--yes"]);
+      await untilStatus(t, cancelled.invocationId, "completed");
+      await cli(t, "purge", ["invocations", "purge", cancelled.invocationId, "--yes"]);
+      await t.get(`/restate/invocation/${cancelled.invocationId}/output`, { label: "output after purge" });
+
+      const paused = await startWaiting(t, `pause-${t.tag}`, keyed(t, "pause").headers);
+      await cli(t, "pause", ["invocations", "pause", paused.invocationId, "--yes"]);
+      await untilStatus(t, paused.invocationId, "paused");
+      await cli(t, "resume", ["invocations", "resume", paused.invocationId, "--yes"]);
+      await untilStatus(t, paused.invocationId, "running");
+      await cli(t, "kill", ["invocations", "kill", paused.invocationId, "--yes"]);
+      await t.get(`/restate/invocation/${paused.invocationId}/output`, { label: "output after kill" });
+
+      const byTarget = await startWaiting(t, `target-${t.tag}`, keyed(t, "target").headers);
+      await cli(t, "kill by target", ["invocations", "kill", "DiffWaiter/wait", "--yes"]);
+      await t.get(`/restate/invocation/${byTarget.invocationId}/output`, { label: "output after kill by target" });
+      await cli(t, "cancel when none runs", ["invocations", "cancel", "DiffWaiter", "--yes"], { exitCode: 1 });
+
+      const done = (await t.call("/DiffGreeter/greet", "again")).invocationId!;
+      await cli(t, "restart-as-new", ["invocations", "restart-as-new", done, "--yes"]);
+    }));
+});
+
+describe("kv", () => {
+  it("get, edit and clear an object's state", () =>
+    diff.compare(async (t) => {
+      const key = `kv-${t.tag}`;
+      await t.call(`/DiffCounter/${key}/add`, 5);
+      await cli(t, "get", ["kv", "get", "DiffCounter", key], { unordered: true });
+      const editor = { replaceWith: '{"count": 7, "note": ["edited", 1]}' };
+      await cli(t, "edit", ["kv", "edit", "DiffCounter", key, "--yes"], { editor, unordered: true });
+      await t.callUntil(`/DiffCounter/${key}/get`, (o) => o.json === 7, { label: "count after edit" });
+      await cli(t, "get after edit", ["kv", "get", "DiffCounter", key], { unordered: true });
+      await cli(t, "clear", ["kv", "clear", `DiffCounter/${key}`, "--yes"], { unordered: true });
+      await t.callUntil(`/DiffCounter/${key}/get`, (o) => o.json === 0, { label: "count after clear" });
+      await cli(t, "get after clear", ["kv", "get", "DiffCounter", key]);
+      await cli(t, "get of a service", ["kv", "get", "DiffGreeter", key], { exitCode: 1 });
+    }));
+});
+
+describe("sql", () => {
+  it("tables and JSON output", () =>
+    diff.compare(async (t) => {
+      await cli(t, "services", ["sql", "SELECT name, ty, revision FROM sys_service ORDER BY name"]);
+      await cli(t, "count", ["sql", "SELECT COUNT(*) AS n FROM sys_deployment"]);
+      await t.call("/DiffGreeter/greet", "sql", keyed(t, "sql"));
+      const query = "SELECT target, status, completion_result, idempotency_key FROM sys_invocation WHERE target_service_name = 'DiffGreeter' AND idempotency_key LIKE 'sql-%' ORDER BY created_at";
+      await cli(t, "invocations", ["sql", query]);
+      await cli(t, "invocations --json", ["sql", "--json", query]);
     }));
 });
