@@ -2,7 +2,7 @@ import * as restate from "@restatedev/restate-sdk";
 import { afterAll, beforeAll, describe, it } from "vitest";
 import { startEndpoint, type TestEndpoint } from "../helpers/sdk-endpoint.js";
 import { cli, deploymentOf, keyed, untilStatus } from "./cli-steps.js";
-import { differential } from "./harness.js";
+import { differential, invocationStatus, pollUntil } from "./harness.js";
 import { counter, greeter, startWaiting, waiter } from "./services.js";
 
 // The official Restate CLI (`restate`, npm @restatedev/restate 1.7) run as a process against stet and
@@ -126,6 +126,21 @@ describe("invocations", () => {
 
       const done = (await t.call("/DiffGreeter/greet", "again")).invocationId!;
       await cli(t, "restart-as-new", ["invocations", "restart-as-new", done, "--yes"]);
+    }));
+});
+
+describe("a scheduled invocation", () => {
+  // Not yet started, it has no deployment and no live state: list and status print all they know of it.
+  it("list, services status, kill", () =>
+    diff.compare(async (t) => {
+      const later = (await t.call("/DiffGreeter/greet/send?delay=1h", "later", keyed(t, "later"))).invocationId!;
+      await cli(t, "list scheduled", ["invocations", "list", "--status", "scheduled"]);
+      await cli(t, "list a service", ["invocations", "list", "--service", "DiffGreeter"]);
+      await cli(t, "status of all", ["services", "status"], { unordered: true });
+      await cli(t, "kill", ["invocations", "kill", later, "--yes"]);
+      // Killed before it started, it is gone at once (on both, even with an idempotency key).
+      await pollUntil(async () => ((await invocationStatus(t, later)) === undefined ? true : undefined), `${t.name}: ${later} gone`);
+      await cli(t, "list scheduled after kill", ["invocations", "list", "--status", "scheduled"]);
     }));
 });
 
