@@ -52,6 +52,8 @@ describe("deployments", () => {
   it("list and describe the registered deployment", () =>
     diff.compare(async (t) => {
       await cli(t, "deployments list", ["deployments", "list"], { unordered: true });
+      // --extra counts each deployment's active invocations (an Arrow COUNT query).
+      await cli(t, "deployments list --extra", ["deployments", "list", "--extra"], { unordered: true });
       const id = await deploymentOf(t, "DiffGreeter");
       await cli(t, "deployments describe", ["deployments", "describe", id], { unordered: true });
     }));
