@@ -299,4 +299,18 @@ export const knownDifferences = {
       server.close();
     }
   }) satisfies Scenario,
+
+  /**
+   * SEMANTIC (a value). An ingress call without an `idempotency-key` header.
+   * restate: the invocation gets a generated idempotency key, a ULID: `sys_invocation.idempotency_key`
+   *          is e.g. `"01M8TPK8DGNVB1AGPWJGS1YGQ1"`, and the official CLI's `invocations list|describe`
+   *          and `services status <svc>` print it as `Idempotency key: 01M8…`.
+   * stet:    no key: the column is NULL (omitted from the JSON row) and the CLI prints no such line.
+   * (official-cli.test.ts therefore calls with explicit keys, which both print alike.)
+   */
+  generatedIdempotencyKey: (async (t) => {
+    const id = (await t.call("/DiffGreeter/greet", "no key")).invocationId!;
+    const query = `SELECT idempotency_key IS NOT NULL AS has_key FROM sys_invocation WHERE id = '${id}'`;
+    await t.admin("POST", "/query", { query }, { headers: { accept: "application/json" } });
+  }) satisfies Scenario,
 };

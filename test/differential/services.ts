@@ -132,9 +132,9 @@ export const waiter = restate.service({
   },
 });
 
-/** Sends `DiffWaiter/wait` for `key`; resolves once the handler created its awakeable. */
-export async function startWaiting(t: Target, key: string): Promise<{ invocationId: string; awakeableId: string }> {
-  const sent = await t.call(`/DiffWaiter/wait/send`, key);
+/** Sends `DiffWaiter/wait` for `key` (with `headers`); resolves once the handler created its awakeable. */
+export async function startWaiting(t: Target, key: string, headers?: Record<string, string>): Promise<{ invocationId: string; awakeableId: string }> {
+  const sent = await t.call(`/DiffWaiter/wait/send`, key, headers === undefined ? undefined : { headers });
   const awakeableId = await pollUntil(() => awakeableIds.get(key), `awakeable of ${key}`);
   return { invocationId: sent.invocationId!, awakeableId };
 }
