@@ -235,7 +235,8 @@ export const knownDifferences = {
    * Admin routes that only one of the two has.
    * (`POST /query` is served by both now: query.test.ts and official-cli.test.ts compare it.)
    * (`GET /openapi` is served by both now: admin-routes.test.ts compares its paths and methods.)
-   * (restart-as-new and `PATCH /services/{name}` agree now: invocation-admin.test.ts, admin.test.ts.)
+   * (restart-as-new, with `from` and `deployment`, and `PATCH /services/{name}` agree now:
+   * restart-as-new.test.ts, admin.test.ts.)
    * DELIBERATE (README): `GET /invocations/{id}` is stet's own (200 with the invocation, 404 `The
    * requested invocation '<inv#N>' does not exist` for an unknown id); restate answers 405, empty body.
    */
