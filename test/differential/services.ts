@@ -177,3 +177,15 @@ export const approvalFlow = restate.workflow({
     ),
   },
 });
+
+/** Holds its key's lock while it sleeps, so that the key's next exclusive call waits in the inbox. */
+export const locker = restate.object({
+  name: "DiffLocker",
+  handlers: {
+    hold: async (ctx: restate.ObjectContext, ms: number) => {
+      ctx.set("holding", true);
+      await ctx.sleep(ms);
+      return "released";
+    },
+  },
+});
