@@ -160,7 +160,8 @@ export const knownDifferences = {
    * COSMETIC (values). `GET /version`: same keys and admin API range (compared in admin.test.ts).
    * restate: `version: "1.7.12"`, `features`: 12 flags, all false in 1.7.12 (scoped_virtual_objects,
    *          vqueues, protocol_v7, …).
-   * stet:    `version: "0.1.0"`, `features: {}`. (`ingress_endpoint` agrees: `<ingress>/`.)
+   * stet:    `version: "1.7.12+stet.0.1.0"` (the release it answers as, with its own version as build
+   *          metadata), `features: {}`. (`ingress_endpoint` agrees: `<ingress>/`.)
    */
   versionValues: (async (t) => {
     await t.admin("GET", "/version");
