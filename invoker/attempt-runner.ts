@@ -58,6 +58,8 @@ export interface AttemptRun {
   readonly onStream?: (deliver: (frame: Uint8Array) => void) => void;
   /** Called when the first bytes of the service's answer arrive (its handler has run up to a step). */
   readonly onAnswered?: () => void;
+  /** Receives the answer's `x-restate-server` header (the SDK naming itself), when it has one. */
+  readonly onServer?: (server: string) => void;
 }
 
 class AttemptFailure extends Error {}
@@ -137,6 +139,8 @@ export async function runAttempt(run: AttemptRun): Promise<AttemptOutcome> {
     });
 
     const response = await stream.response;
+    const server = response.headers["x-restate-server"];
+    if (typeof server === "string") run.onServer?.(server);
     if (response.status !== 200) {
       throw new AttemptFailure(`deployment answered HTTP ${response.status} to the invocation request`);
     }

@@ -7,6 +7,7 @@ export {
 } from "./invoker.js";
 export type { AfterFailure, AttemptSubject, InvokerEvent, InvokerState, SilentAttemptAction } from "./invoker-events.js";
 export { failureCode } from "./failure-code.js";
+export type { LiveInvocationState } from "./live-invocation.js";
 export { SegmentedQueue, type InvokeRequest } from "./segmented-queue.js";
 export { DEFAULT_RETRY_POLICY, retryDelay, type RetryPolicy } from "./retry-policy.js";
 export type { DeploymentTarget, Transport, AttemptStream } from "./transport/transport.js";

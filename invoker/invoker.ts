@@ -1,4 +1,4 @@
-import { createActor, fromPromise, type Actor } from "xstate";
+import { createActor, fromPromise } from "xstate";
 import type { InvocationId, ProtocolVersion } from "../protocol/index.js";
 import { StetError } from "../protocol/errors.js";
 import { attemptMachine, withAttemptWork, type AttemptActorInput } from "./attempt-machine.js";
@@ -6,7 +6,8 @@ import { runAttempt, type AttemptOutcome } from "./attempt-runner.js";
 import { targetLabel, type AttemptSubject, type InvokerEvent, type InvokerState } from "./invoker-events.js";
 import { failureCode } from "./failure-code.js";
 import { invokerLifecycleMachine } from "./lifecycle-machine.js";
-import type { AttemptInput, EffectSink, InvokerPort, JournalSource } from "./ports.js";
+import { LiveInvocation, type LiveInvocationState } from "./live-invocation.js";
+import type { EffectSink, InvokerPort, JournalSource } from "./ports.js";
 import { DEFAULT_RETRY_POLICY, retryDelay, type RetryPolicy } from "./retry-policy.js";
 import { SegmentedQueue, type InvokeRequest } from "./segmented-queue.js";
 import { Http1Transport } from "./transport/http1-transport.js";
@@ -78,20 +79,6 @@ export class InvokerClosedError extends StetError {
   constructor(state: InvokerState) {
     super("STET_INVOKER_CLOSED", `the invoker is ${state} and takes no new work`, { status: 503 });
   }
-}
-
-interface LiveInvocation {
-  readonly partition: number;
-  /** `Svc/handler` or `Obj/key/handler`, named in every event about the invocation. */
-  readonly target: string;
-  readonly actor: Actor<typeof attemptMachine>;
-  rerun: boolean;
-  /** Writes a notification to the attempt's open stream; undefined between attempts. */
-  deliver: ((frame: Uint8Array) => void) | undefined;
-  /** The retry policy of the invocation's handler, as of its latest attempt. */
-  policy: RetryPolicy;
-  /** The first attempt's input, read when the invocation was taken from the queue (read once, not twice). */
-  firstInput: AttemptInput | undefined;
 }
 
 /**
@@ -171,6 +158,13 @@ export class Invoker implements InvokerPort {
   /** The input queue's segments on disk now, and written since start (read on demand by metrics). */
   get spill(): { readonly segments: number; readonly written: number } {
     return { segments: this.#queue.spilledSegmentCount, written: this.#queue.spilledSegmentsWritten };
+  }
+
+  /** What `sys_invocation_state` shows: each invocation held now, built when a query asks. */
+  liveInvocationStates(): LiveInvocationState[] {
+    const states: LiveInvocationState[] = [];
+    for (const [id, live] of this.#live) states.push(live.snapshot(id));
+    return states;
   }
 
   registerPartition(partition: number, leaderEpoch: number): void {
@@ -278,15 +272,8 @@ export class Invoker implements InvokerPort {
     const actor = createActor(this.#machine, {
       input: { invocationId: id, partition: request.partition, leaderEpoch: request.leaderEpoch, attempt: first.retryCount },
     });
-    const live: LiveInvocation = {
-      partition: request.partition,
-      target: targetLabel(first.service, first.handler, first.key, first.keyed ?? first.key !== ""),
-      actor,
-      rerun: false,
-      deliver: undefined,
-      policy: this.#options.retryPolicy ?? DEFAULT_RETRY_POLICY,
-      firstInput: first,
-    };
+    const target = targetLabel(first.service, first.handler, first.key, first.keyed ?? first.key !== "");
+    const live = new LiveInvocation(request.partition, target, actor, this.#options.retryPolicy ?? DEFAULT_RETRY_POLICY, first);
     this.#live.set(id, live);
     this.#unanswered.set(live, Date.now());
     actor.subscribe({
@@ -310,6 +297,7 @@ export class Invoker implements InvokerPort {
           return await this.#attempt(live, input, signal);
         } finally {
           live.deliver = undefined;
+          live.attemptEnded();
           // An attempt that ended (failed, fenced, suspended) no longer holds a start slot.
           this.#answered(live);
         }
@@ -317,16 +305,23 @@ export class Invoker implements InvokerPort {
       recordFailure: async (input) => {
         const subject = this.#subject(input);
         const failed = { type: "attempt-failed", ...subject, failure: input.failure, code: failureCode(input.failure) } as const;
+        const live = this.#live.get(input.invocationId);
+        live?.attemptFailed(input.failure, null);
         let outcome;
         try {
           outcome = await sink.propose({ kind: "attempt-failed", fence: fenceOf(input), failure: input.failure });
         } catch (error) {
-          onEvent?.({ ...failed, then: "unrecorded", retryInMs: this.#retryIn(input, input.attempt) });
+          const retryInMs = this.#retryIn(input, input.attempt);
+          live?.attemptFailed(input.failure, Date.now() + retryInMs);
+          onEvent?.({ ...failed, then: "unrecorded", retryInMs });
           throw error;
         }
         const verdict = !outcome.applied ? "fenced" : outcome.exhausted === true ? "exhausted" : "retry";
-        if (verdict === "retry") onEvent?.({ ...failed, then: "retry", retryInMs: this.#retryIn(input, input.attempt + 1) });
-        else onEvent?.({ ...failed, then: verdict === "fenced" ? "fenced" : outcome.killed === true ? "killed" : "paused" });
+        if (verdict === "retry") {
+          const retryInMs = this.#retryIn(input, input.attempt + 1);
+          live?.attemptFailed(input.failure, Date.now() + retryInMs);
+          onEvent?.({ ...failed, then: "retry", retryInMs });
+        } else onEvent?.({ ...failed, then: verdict === "fenced" ? "fenced" : outcome.killed === true ? "killed" : "paused" });
         return verdict;
       },
       retryDelay: (context) => retryDelay(this.#live.get(context.invocationId)?.policy ?? DEFAULT_RETRY_POLICY, context.attempt),
@@ -351,12 +346,14 @@ export class Invoker implements InvokerPort {
     const current = live.firstInput ?? this.#options.journal.loadAttemptInput(id);
     live.firstInput = undefined;
     if (current === undefined) return { kind: "fenced" };
+    live.attemptStarted(Date.now());
     this.#options.onEvent?.({ type: "attempt-started", invocationId: id, target: live.target, attempt: input.attempt });
     const resolved = this.#options.resolveTarget(current.service, current.handler);
     if (resolved === undefined) {
       return { kind: "failed", failure: `no deployment serves ${current.service}/${current.handler}` };
     }
     const { target } = resolved;
+    live.lastAttemptDeploymentId = target.id ?? null;
     // The handler's policy as of its latest resolution; an explicit option overrides it.
     live.policy = this.#options.retryPolicy ?? resolved.retryPolicy;
     return runAttempt({
@@ -369,6 +366,7 @@ export class Invoker implements InvokerPort {
       maxProtocolVersion: this.#options.maxProtocolVersion ?? 6,
       onStream: (deliver) => (live.deliver = deliver),
       onAnswered: () => this.#answered(live),
+      onServer: (server) => (live.lastAttemptServer = server),
       inactivityTimeoutMs: resolved.inactivityTimeoutMs,
       abortTimeoutMs: resolved.abortTimeoutMs,
       silentWarnMs: this.#options.silentAttemptWarnMs ?? 60_000,

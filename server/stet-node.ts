@@ -142,7 +142,7 @@ export async function startStetNode(config: StetConfig, options: StetNodeOptions
       shutdown: shutdown.signal,
     });
     // Started by the first query; closed after the admin app, so no query is left waiting.
-    const queries = new QueryProcess({ dbFile: dataDir.dbFile, live: () => [], limitMs: options.queryLimitMs });
+    const queries = new QueryProcess({ dbFile: dataDir.dbFile, live: () => invoker.liveInvocationStates(), limitMs: options.queryLimitMs });
     cleanups.push(() => queries.close());
     // After ingress, so that `GET /version` can report where it listens (as Restate's does).
     const admin = buildAdminApp({

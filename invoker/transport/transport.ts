@@ -1,5 +1,7 @@
 /** How to reach a deployment, as discovery found it. */
 export interface DeploymentTarget {
+  /** The deployment's id (`dp_…`), shown as an attempt's `last_attempt_deployment_id`; absent in tests. */
+  readonly id?: string;
   readonly uri: string;
   /** 2: HTTP/2 (h2c prior knowledge for http://), bidirectional streaming. 1: HTTP/1.1 request/response. */
   readonly httpVersion: 1 | 2;

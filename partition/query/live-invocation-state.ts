@@ -1,25 +1,10 @@
 import type { Database } from "better-sqlite3";
+import type { LiveInvocationState } from "../../invoker/index.js";
 import { isoTimestamp } from "./sql-values.js";
 
-/**
- * What the invoker knows of an invocation it holds right now: one row of `sys_invocation_state`. The
- * store keeps none of it (it is Restate's in-memory invoker state too), so the engine hands a snapshot
- * to each query. Times are ms since the epoch.
- */
-export interface LiveInvocationState {
-  readonly id: string;
-  /** An attempt is running now (not waiting in backoff). */
-  readonly inFlight: boolean;
-  readonly retryCount: number;
-  readonly lastStartAt: number | null;
-  readonly nextRetryAt: number | null;
-  readonly lastAttemptDeploymentId: string | null;
-  /** The SDK of the last attempt's deployment, as it names itself (`restate-sdk-typescript/1.x`). */
-  readonly lastAttemptServer: string | null;
-  readonly lastFailure: string | null;
-  /** The failure's code as text (`500`, `STET_…`), as Restate reports `last_failure_error_code`. */
-  readonly lastFailureErrorCode: string | null;
-}
+// One row of `sys_invocation_state`: declared by the invoker, which produces it; the engine hands a
+// snapshot to each query (the store keeps none of it, as Restate keeps it in its invoker's memory).
+export type { LiveInvocationState };
 
 /** Replaces the rows of a query connection's `sys_invocation_state` temp table with `states`. */
 export function fillInvocationState(db: Database, states: readonly LiveInvocationState[]): void {

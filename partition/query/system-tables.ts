@@ -26,6 +26,24 @@ export type ColumnType =
   | "list_utf8"
   | "null";
 
+/** Each type as DataFusion's `information_schema.columns.data_type` names it (Arrow's display). */
+export const ARROW_TYPE_NAMES: Readonly<Record<ColumnType, string>> = {
+  utf8: "LargeUtf8",
+  small_utf8: "Utf8",
+  u32: "UInt32",
+  u64: "UInt64",
+  i64: "Int64",
+  f64: "Float64",
+  decimal20: "Decimal128(20, 0)",
+  bool: "Boolean",
+  ts: 'Timestamp(ms, "+00:00")',
+  dur: "Duration(ms)",
+  bin: "LargeBinary",
+  list_u32: "List(UInt32)",
+  list_utf8: "List(LargeUtf8)",
+  null: "Null",
+};
+
 export interface ColumnDef {
   readonly name: string;
   readonly type: ColumnType;

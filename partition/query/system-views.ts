@@ -1,26 +1,27 @@
 import type { Database } from "better-sqlite3";
 import {
-  decodeMessage,
-  frameFromRaw,
-  isCommand,
-  isKnownMessageType,
-  isNotification,
-  MessageType,
+  FRAME_HEADER_LENGTH,
   partitionKeyForKey,
   partitionKeyOf,
   type InvocationId,
 } from "../../protocol/index.js";
+import { CALLEE_SQL, ENTRY_TYPE_SQL, NAME_SQL, registerJournalFunctions } from "./journal-columns.js";
 import { isoTimestamp } from "./sql-values.js";
-import { INFORMATION_SCHEMA, SYSTEM_TABLES } from "./system-tables.js";
+import { ARROW_TYPE_NAMES, INFORMATION_SCHEMA, SYSTEM_TABLES } from "./system-tables.js";
 
 /**
  * The system tables as TEMP views over the store's own tables, on a query connection (read-only: the
  * views live in its temp schema). Timestamps become ISO text, booleans 0/1, as sql-values.ts describes.
- * What the store does not keep yet is NULL: deployment pinning, trace ids, the inboxed/running times.
+ * What the store does not keep yet is NULL: deployment pinning, trace ids, the inboxed/running times,
+ * when journal entries were appended. `sys_journal` is Restate's journal v2 (protocol ≥ 4): `raw` is the
+ * message without its frame header, and `completed`, `invoked_id`, `invoked_target`, `sleep_wakeup_at`
+ * and `promise_name` are NULL, as Restate 1.7 leaves them for v2 entries (they are v1 columns; the CLI and
+ * the web UI read v2 entries from `entry_json` / `entry_lite_json`; see RESTATE-FACTS.md).
  * `sys_invocation_state` (the invoker's live view) is a TEMP table the caller fills per query.
  */
 export function installSystemViews(db: Database): void {
   registerViewFunctions(db);
+  registerJournalFunctions(db);
   db.exec(`
     CREATE TEMP VIEW sys_invocation_status AS SELECT
       stet_partition_key(i.id) AS partition_key, i.id AS id, NULL AS vqueue_id,
@@ -45,6 +46,8 @@ export function installSystemViews(db: Database): void {
     FROM main.invocations i LEFT JOIN main.invocations c ON c.id = i.caller_id;
 
     CREATE TEMP TABLE sys_invocation_state (${columnList("sys_invocation_state")});
+    -- sys_invocation joins it on id once per invocation in the store.
+    CREATE INDEX temp.sys_invocation_state_id ON sys_invocation_state (id);
 
     CREATE TEMP VIEW sys_invocation AS SELECT
       ${columnsOf("sys_invocation")
@@ -53,10 +56,11 @@ export function installSystemViews(db: Database): void {
     FROM sys_invocation_status ss LEFT JOIN sys_invocation_state sis ON sis.id = ss.id;
 
     CREATE TEMP VIEW sys_journal AS SELECT
-      stet_partition_key(i.id) AS partition_key, i.id AS id, j.idx AS "index", stet_entry_type(j.type) AS entry_type,
-      stet_entry_name(j.type, j.frame) AS name, NULL AS completed, NULL AS invoked_id, NULL AS invoked_target,
-      NULL AS sleep_wakeup_at, NULL AS promise_name, j.frame AS raw, length(j.frame) AS raw_length, 2 AS version,
-      NULL AS entry_json, NULL AS entry_lite_json, NULL AS appended_at
+      stet_partition_key(i.id) AS partition_key, i.id AS id, j.idx AS "index", ${ENTRY_TYPE_SQL} AS entry_type, ${NAME_SQL} AS name,
+      NULL AS completed, NULL AS invoked_id, NULL AS invoked_target, NULL AS sleep_wakeup_at, NULL AS promise_name,
+      substr(j.frame, ${FRAME_HEADER_LENGTH + 1}) AS raw, length(j.frame) - ${FRAME_HEADER_LENGTH} AS raw_length, 2 AS version,
+      stet_entry_json(j.type, j.frame, ${CALLEE_SQL}) AS entry_json,
+      stet_entry_lite_json(j.type, j.frame, ${CALLEE_SQL}) AS entry_lite_json, NULL AS appended_at
     FROM main.journal j JOIN main.invocations i ON i.seq = j.invocation_seq;
 
     CREATE TEMP VIEW sys_journal_events AS SELECT ${nulls("sys_journal_events")} WHERE 0;
@@ -85,8 +89,11 @@ export function installSystemViews(db: Database): void {
     FROM main.object_locks l;
 
     CREATE TEMP VIEW sys_service AS SELECT
-      s.name AS name, s.revision AS revision, 1 AS public, lower(s.ty) AS ty, s.deployment_id AS deployment_id
-    FROM main.registry_services s
+      s.name AS name, s.revision AS revision,
+      -- An operator's PATCH (overrides) wins over what the deployment declared.
+      coalesce(json_extract(o.overrides, '$.public'), NOT coalesce(json_extract(s.definition, '$.ingressPrivate'), 0)) AS public,
+      lower(s.ty) AS ty, s.deployment_id AS deployment_id
+    FROM main.registry_services s LEFT JOIN main.registry_service_overrides o ON o.name = s.name
     WHERE s.revision = (SELECT max(o.revision) FROM main.registry_services o WHERE o.name = s.name);
 
     CREATE TEMP VIEW sys_deployment AS SELECT
@@ -98,11 +105,11 @@ export function installSystemViews(db: Database): void {
     CREATE TEMP TABLE information_schema_tables (${columnList("tables", INFORMATION_SCHEMA)});
     CREATE TEMP TABLE information_schema_columns (${columnList("columns", INFORMATION_SCHEMA)});
   `);
-  const addTable = db.prepare("INSERT INTO information_schema_tables VALUES ('restate', 'public', ?, 'VIEW')");
-  const addColumn = db.prepare("INSERT INTO information_schema_columns VALUES ('restate', 'public', ?, ?, ?, NULL, 'YES', ?)");
+  const addTable = db.prepare("INSERT INTO information_schema_tables VALUES ('restate', 'public', ?, 'BASE TABLE')");
+  const addColumn = db.prepare("INSERT INTO information_schema_columns VALUES ('restate', 'public', ?, ?, ?, NULL, ?, ?)");
   for (const [table, columns] of SYSTEM_TABLES) {
     addTable.run(table);
-    columns.forEach((c, i) => addColumn.run(table, c.name, i, c.type));
+    columns.forEach((c, i) => addColumn.run(table, c.name, i, c.nullable === false ? "NO" : "YES", ARROW_TYPE_NAMES[c.type]));
   }
 }
 
@@ -130,30 +137,23 @@ function nulls(table: string): string {
     .join(", ");
 }
 
-const INT64_MAX = 2n ** 63n - 1n;
-
-/** Restate's names of journal entries: `Command: Run`, `Notification: Call` (RESTATE-FACTS.md). */
-const ENTRY_TYPE_NAMES = new Map<number, string>(
-  Object.entries(MessageType)
-    .filter(([, type]) => isCommand(type) || isNotification(type))
-    .map(([name, type]) => [
-      type,
-      isCommand(type)
-        ? `Command: ${name.replace(/Command$/, "")}`
-        : `Notification: ${name.replace(/(Completion)?Notification$/, "")}`,
-    ]),
-);
-
 function registerViewFunctions(db: Database): void {
   db.function("stet_iso", { deterministic: true }, (ms: unknown) => (typeof ms === "number" ? isoTimestamp(ms) : null));
-  // Partition keys are u64: SQLite holds up to 2^63 - 1, and a larger one reads as NULL rather than wrapping.
-  const storable = (key: bigint): bigint | null => (key <= INT64_MAX ? key : null);
+  // Partition keys are u64 and SQLite's integers i64: a key from 2^63 up is kept as its two's complement
+  // (negative), and the encoders read u64 columns back as unsigned.
+  const storable = (key: bigint): bigint => BigInt.asIntN(64, key);
+  // The last id's key is kept: a journal scan asks for the same invocation's key once per entry.
+  let lastId: unknown;
+  let lastKey: bigint | null = null;
   db.function("stet_partition_key", { deterministic: true }, (id: unknown) => {
+    if (id === lastId) return lastKey;
     try {
-      return storable(partitionKeyOf(String(id) as InvocationId));
+      lastKey = storable(partitionKeyOf(String(id) as InvocationId));
     } catch {
-      return null;
+      lastKey = null;
     }
+    lastId = id;
+    return lastKey;
   });
   db.function("stet_partition_key_for", { deterministic: true }, (service: unknown, key: unknown) =>
     storable(partitionKeyForKey(String(service), String(key))),
@@ -162,18 +162,5 @@ function registerViewFunctions(db: Database): void {
     if (!Buffer.isBuffer(value)) return null;
     const text = value.toString("utf8");
     return Buffer.from(text, "utf8").equals(value) ? text : null;
-  });
-  db.function("stet_entry_type", { deterministic: true }, (type: unknown) =>
-    typeof type === "number" ? (ENTRY_TYPE_NAMES.get(type) ?? (isKnownMessageType(type) ? null : `Custom: ${type}`)) : null,
-  );
-  // Commands carry their name (`ctx.run("step", …)`); notifications have none, as in Restate.
-  db.function("stet_entry_name", { deterministic: true }, (type: unknown, frame: unknown) => {
-    if (typeof type !== "number" || !isCommand(type) || !Buffer.isBuffer(frame)) return null;
-    try {
-      const message = decodeMessage(type, frameFromRaw(frame).payload) as { name?: string };
-      return message.name ?? "";
-    } catch {
-      return "";
-    }
   });
 }

@@ -70,15 +70,21 @@ export function jsonValue(value: unknown, type: ColumnDef["type"]): unknown {
       return storedList(value);
     case "f64":
       return typeof value === "number" && !Number.isFinite(value) ? null : value;
-    case "u32":
     case "u64":
+      // Stored as i64: a u64 from 2^63 up comes back negative (its two's complement).
+      return exact(typeof value === "bigint" ? BigInt.asUintN(64, value) : value);
+    case "u32":
     case "i64":
     case "decimal20":
-      // Exact beyond 2^53 (partition keys): small bigints become numbers, large ones stay bigints.
-      return typeof value === "bigint" && value >= -MAX_SAFE && value <= MAX_SAFE ? Number(value) : value;
+      return exact(value);
     default:
       return Buffer.isBuffer(value) ? value.toString("utf8") : value;
   }
+}
+
+/** Exact beyond 2^53 (partition keys): small bigints become numbers, large ones stay bigints. */
+function exact(value: unknown): unknown {
+  return typeof value === "bigint" && value >= -MAX_SAFE && value <= MAX_SAFE ? Number(value) : value;
 }
 
 /** `2025-01-02T03:04:05.678Z`, or `2025-01-02T03:04:05Z` when the milliseconds are zero. */

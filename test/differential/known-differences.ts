@@ -441,10 +441,8 @@ export const knownDifferences = {
    * `SELECT column_name, data_type, is_nullable FROM information_schema.columns WHERE table_name =
    * 'sys_invocation' AND column_name IN (…)`:
    *   restate `data_type` in Arrow's words: `UInt32`, `Timestamp(ms, "+00:00")`, `Duration(ms)`,
-   *   `List(UInt32)`, `UInt64`, `LargeUtf8`; `status` is_nullable `NO`.
-   *   stet `u32`, `ts`, `dur`, `list_u32`, `u64`, `utf8` (stet's own type names); `status` `YES`.
-   * `SELECT table_type FROM information_schema.tables WHERE table_name = 'state'`: restate `BASE TABLE`,
-   *   stet `VIEW`.
+   *   `List(UInt32)`, `UInt64`, `LargeUtf8`; `status` is_nullable `NO`. stet now answers the same words
+   *   (ARROW_TYPE_NAMES), nullability and `BASE TABLE`, but names only the types it has seen.
    * `SELECT * FROM information_schema.columns …` (Arrow): restate has 7 more columns after data_type
    *   (`character_maximum_length`, `character_octet_length`, `numeric_precision`,
    *   `numeric_precision_radix`, `numeric_scale`, `datetime_precision` UInt64, `interval_type` Utf8); stet

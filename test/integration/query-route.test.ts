@@ -30,6 +30,17 @@ async function rows(adminUrl: string, sql: string): Promise<Record<string, unkno
   return (JSON.parse(text) as { rows: Record<string, unknown>[] }).rows;
 }
 
+const moody = restate.service({
+  name: "Moody",
+  handlers: {
+    // In flight until released: an attempt that runs.
+    hang: async (_ctx: restate.Context, ms: number) => new Promise<string>((resolve) => setTimeout(() => resolve("done"), ms)),
+    fail: async () => {
+      throw new Error("not today");
+    },
+  },
+});
+
 describe("POST /query", () => {
   it("answers JSON for Accept: application/json exactly, and an Arrow stream otherwise, on every API version", async () => {
     const stet = await setup([counter]);
@@ -124,6 +135,22 @@ describe("POST /query", () => {
     expect(await rows(admin, "SELECT DISTINCT value_utf8 FROM state WHERE service_name = 'Counter'")).toEqual([{ value_utf8: "2" }]);
     expect(await rows(admin, "SELECT COUNT(*) AS n FROM state")).toEqual([{ n: 10 }]);
     expect(await (await stet.call("/Counter/k1/add", 1)).json()).toBe(3);
+  });
+
+  it("shows the invoker's live state: a running attempt and one backing off", async () => {
+    const stet = await setup([moody]);
+    const admin = stet.node.adminUrl;
+    const running = (await (await stet.call("/Moody/hang/send", 20_000)).json()) as { invocationId: string };
+    const failing = (await (await stet.call("/Moody/fail/send", null)).json()) as { invocationId: string };
+    const live = async () =>
+      rows(admin, `SELECT id, status, retry_count, last_failure, last_attempt_server FROM sys_invocation WHERE id IN ('${running.invocationId}', '${failing.invocationId}') ORDER BY target`);
+    await expect.poll(async () => (await live()).map((r) => r["status"]), { timeout: 15_000 }).toEqual(["backing-off", "running"]);
+    const [fail, hang] = await live();
+    expect(fail).toMatchObject({ id: failing.invocationId, last_failure: expect.stringContaining("not today") });
+    expect(fail!["retry_count"]).toBeGreaterThanOrEqual(1);
+    expect(hang).toMatchObject({ id: running.invocationId, retry_count: 1, last_attempt_server: expect.stringMatching(/^restate-sdk-typescript\//) });
+    const [state] = await rows(admin, `SELECT in_flight FROM sys_invocation_state WHERE id = '${running.invocationId}'`);
+    expect(state).toEqual({ in_flight: true });
   });
 
   it("answers again after its query process dies", async () => {

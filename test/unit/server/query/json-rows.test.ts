@@ -34,6 +34,9 @@ describe("jsonRow", () => {
     expect(jsonValue(60_001, "dur")).toBe("PT60.001S");
     expect(jsonValue(-2_000, "dur")).toBe("-PT2S");
     expect(jsonValue(1, "bool")).toBe(true);
+    // A u64 from 2^63 up is stored as its two's complement and read back unsigned.
+    expect(jsonValue(-1n, "u64")).toBe(18446744073709551615n);
+    expect(jsonValue(-1n, "i64")).toBe(-1);
     expect(jsonValue(Number.POSITIVE_INFINITY, "f64")).toBe(null);
   });
 
