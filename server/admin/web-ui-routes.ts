@@ -24,13 +24,11 @@ export const webUiRoutes: FastifyPluginAsync<WebUiRoutesOptions> = async (app, o
   app.get<{ Params: { "*": string } }>("/ui/*", async (request, reply) => {
     if (versioned(request)) return reply.callNotFound();
     const found = await files.lookup(request.params["*"]);
+    // 404s in the admin error shape, as every other admin path answers them.
     if (found.kind === "not-built") {
-      return reply
-        .status(404)
-        .type("text/plain; charset=utf-8")
-        .send(`The web UI is not built (no index.html in ${files.root}): run npm run build.\n`);
+      return reply.status(404).send({ message: `The web UI is not built (no index.html in ${files.root}): run npm run build`, restate_code: null });
     }
-    if (found.kind === "missing") return reply.status(404).type("text/plain; charset=utf-8").send("Not found\n");
+    if (found.kind === "missing") return reply.status(404).send({ message: `no web UI file ${request.originalUrl}`, restate_code: null });
     const { file } = found;
     void reply.header("cache-control", file.cacheControl).header("etag", file.etag);
     if (request.headers["if-none-match"] === file.etag) return reply.status(304).send();
