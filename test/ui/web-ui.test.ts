@@ -7,7 +7,8 @@ import { startTestStet, type TestStet } from "../helpers/stet.js";
 
 // The web UI in a real browser (Debian's chromium through playwright-core), against stet in this process
 // and an official-SDK service. `npm test` builds the UI into dist/ui first. Each test reads the page as
-// a person would: texts, rows and statuses.
+// a person would: texts, rows and statuses. The tests run in order (as vitest runs a file) on one stet
+// and one browser page.
 
 const shop = restate.service({
   name: "UiShop",
@@ -106,6 +107,19 @@ describe("the web UI", () => {
     expect(entries.indexOf("Command: Run reserve stock")).toBeLessThan(entries.indexOf("Command: Run charge card"));
   });
 
+  it("shows a new invocation in the list without a reload (live refresh)", async () => {
+    await page.goto(ui("invocations?service=UiShop"));
+    const rows = page.locator("#invocations tbody tr");
+    await rows.filter({ hasText: orders[0]! }).waitFor();
+    const before = await rows.count();
+    const response = await stet.call("/UiShop/order", "fig");
+    const id = response.headers.get("x-restate-id")!;
+    await rows.filter({ hasText: id }).waitFor();
+    expect(await rows.count()).toBe(before + 1);
+    // Newest first.
+    expect(await rows.first().getAttribute("data-id")).toBe(id);
+  });
+
   it("cancels a sleeping invocation after asking, and shows it end as canceled", async () => {
     const sent = await stet.call("/UiShop/nap/send");
     const { invocationId } = (await sent.json()) as { invocationId: string };
@@ -152,15 +166,16 @@ describe("the web UI", () => {
 
   it("runs a query in the SQL console (Ctrl+Enter) and lists the tables with their columns", async () => {
     await page.goto(ui("sql"));
-    await page.getByLabel(/^Query/).fill("SELECT target, status FROM sys_invocation WHERE target = 'UiShop/order' ORDER BY created_at");
+    const [first, second] = [orders[0]!, orders[1]!];
+    await page.getByLabel(/^Query/).fill(`SELECT id, target, status FROM sys_invocation WHERE id IN ('${first}', '${second}') ORDER BY created_at`);
     await page.getByLabel(/^Query/).press("Control+Enter");
     await page.getByRole("status").filter({ hasText: "rows in" }).waitFor();
     expect(await page.getByRole("status").filter({ hasText: "rows in" }).textContent()).toMatch(/^2 rows in \d+ ms$/);
-    expect(await page.locator("table.data thead th").allTextContents()).toEqual(["target", "status"]);
+    expect(await page.locator("table.data thead th").allTextContents()).toEqual(["id", "target", "status"]);
     const cells = await page.locator("table.data tbody tr").evaluateAll((rows) => rows.map((r) => [...r.querySelectorAll("td")].map((td) => td.textContent)));
     expect(cells).toEqual([
-      ["UiShop/order", "completed"],
-      ["UiShop/order", "completed"],
+      [first, "UiShop/order", "completed"],
+      [second, "UiShop/order", "completed"],
     ]);
 
     const journalTable = page.locator("ul.tables details", { hasText: "sys_journal" }).first();
