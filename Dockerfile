@@ -15,6 +15,7 @@ COPY partition ./partition
 COPY protocol ./protocol
 COPY sdk ./sdk
 COPY scripts ./scripts
+COPY ui ./ui
 RUN npm run build
 
 # Runtime stage: no toolchain. node_modules keeps dev dependencies because the example service needs

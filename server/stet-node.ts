@@ -14,7 +14,7 @@ import { DEFAULT_IDLE_GRACE_MS, HttpListener, LISTEN_ERROR_CODES, ListenError } 
 import { ingressCors } from "./ingress/cors.js";
 import { ingressClientErrorHandler, ingressFrameworkErrors, writeIngressUnavailable } from "./ingress/ingress-errors.js";
 import { ingressPlugin, type IngressRegistry } from "./ingress/ingress-plugin.js";
-import { buildAdminApp, writeAdminUnavailable } from "./admin/index.js";
+import { buildAdminApp, defaultWebUiRoot, writeAdminUnavailable } from "./admin/index.js";
 import { QueryProcess } from "./query/query-process.js";
 import { lazySchemaController } from "./http/lazy-schema-compilers.js";
 import { requestLogController } from "./http/request-log.js";
@@ -153,6 +153,7 @@ export async function startStetNode(config: StetConfig, options: StetNodeOptions
       logger: log.child({ api: "admin" }),
       ingressUrl: `${ingressPort.url}/`,
       serverFactory: adminPort.serverFactory,
+      webUi: { root: defaultWebUiRoot() },
       metrics: new PrometheusEndpoint({
         stats,
         invoker,

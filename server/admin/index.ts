@@ -4,6 +4,7 @@ import { reportedVersion } from "../version.js";
 import { lazySchemaController } from "../http/lazy-schema-compilers.js";
 import { requestLogController } from "../http/request-log.js";
 import { adminPlugin, withoutApiVersion, type AdminPluginOptions, type AdminVersionInfo } from "./admin-plugin.js";
+import { webUiRoutes, type WebUiRoutesOptions } from "./web-ui-routes.js";
 
 export { adminPlugin, MAX_ADMIN_API_VERSION, MIN_ADMIN_API_VERSION } from "./admin-plugin.js";
 export type { AdminPluginOptions, AdminVersionInfo } from "./admin-plugin.js";
@@ -13,6 +14,7 @@ export * from "./service-view.js";
 export { invocationRoutes, invocationNotFound, type InvocationControl, type InvocationRoutesOptions } from "./invocation-routes.js";
 export { invocationJson, invocationTarget, type InvocationJson } from "./invocation-view.js";
 export { friendlyDuration } from "./friendly-duration.js";
+export { defaultWebUiRoot } from "./web-ui-files.js";
 
 export interface AdminAppOptions extends Omit<AdminPluginOptions, "versionInfo"> {
   /** Logger of the app; none by default. */
@@ -23,6 +25,8 @@ export interface AdminAppOptions extends Omit<AdminPluginOptions, "versionInfo">
   readonly versionInfo?: Partial<AdminVersionInfo>;
   /** The server the app serves (fastify's `serverFactory`); without it, `listen` makes one. */
   readonly serverFactory?: FastifyServerOptions["serverFactory"];
+  /** Serves the built web UI at `/ui/`; absent without it. */
+  readonly webUi?: WebUiRoutesOptions;
 }
 
 /**
@@ -43,7 +47,8 @@ export function buildAdminApp(options: AdminAppOptions): FastifyInstance {
   app.setNotFoundHandler((request, reply) => {
     void reply.status(404).send({ message: `no admin route ${request.method} ${request.originalUrl}`, restate_code: null });
   });
-  const { logger: _logger, ingressUrl, versionInfo, serverFactory: _serverFactory, ...plugin } = options;
+  const { logger: _logger, ingressUrl, versionInfo, serverFactory: _serverFactory, webUi, ...plugin } = options;
+  if (webUi !== undefined) void app.register(webUiRoutes, webUi);
   void app.register(adminPlugin, {
     ...plugin,
     versionInfo: {

@@ -1,0 +1,141 @@
+import { runQuery, sqlInteger, sqlString } from "./sql.js";
+
+/**
+ * Every SQL statement the UI sends, over Restate 1.7's system tables (the same `POST /query` the official
+ * CLI uses). Pages call these functions; none of them builds SQL.
+ */
+
+/** `sys_invocation.status`, as the view computes it. */
+export const INVOCATION_STATUSES = ["pending", "scheduled", "ready", "running", "backing-off", "suspended", "paused", "completed"] as const;
+export type InvocationStatus = (typeof INVOCATION_STATUSES)[number];
+
+export interface StatusCount {
+  readonly service: string;
+  readonly status: InvocationStatus;
+  readonly count: number;
+}
+
+export function invocationCountsByService(signal?: AbortSignal): Promise<StatusCount[]> {
+  return runQuery<StatusCount>(
+    `SELECT target_service_name AS service, status, COUNT(*) AS count FROM sys_invocation
+     GROUP BY target_service_name, status ORDER BY target_service_name, status`,
+    signal,
+  );
+}
+
+export interface InvocationFilter {
+  readonly status?: InvocationStatus | undefined;
+  readonly service?: string | undefined;
+  readonly id?: string | undefined;
+}
+
+export interface InvocationSummary {
+  readonly id: string;
+  readonly target: string;
+  readonly status: InvocationStatus;
+  readonly completion_result?: "success" | "failure";
+  readonly created_at?: string;
+  readonly modified_at?: string;
+  readonly retry_count?: number;
+}
+
+export interface InvocationPage {
+  readonly rows: InvocationSummary[];
+  /** Whether rows follow this page. */
+  readonly more: boolean;
+}
+
+/** One page of invocations, newest first; asks for one row more than it shows to know if a next page exists. */
+export async function listInvocations(filter: InvocationFilter, page: { offset: number; size: number }, signal?: AbortSignal): Promise<InvocationPage> {
+  const where: string[] = [];
+  if (filter.status !== undefined) where.push(`status = ${sqlString(filter.status)}`);
+  if (filter.service !== undefined) where.push(`target_service_name = ${sqlString(filter.service)}`);
+  if (filter.id !== undefined) where.push(`id = ${sqlString(filter.id)}`);
+  const rows = await runQuery<InvocationSummary>(
+    `SELECT id, target, status, completion_result, created_at, modified_at, retry_count FROM sys_invocation
+     ${where.length === 0 ? "" : `WHERE ${where.join(" AND ")}`}
+     ORDER BY created_at DESC, id LIMIT ${sqlInteger(page.size + 1)} OFFSET ${sqlInteger(page.offset)}`,
+    signal,
+  );
+  return { rows: rows.slice(0, page.size), more: rows.length > page.size };
+}
+
+export interface InvocationDetail extends InvocationSummary {
+  readonly target_service_name: string;
+  readonly target_service_key?: string;
+  readonly target_handler_name: string;
+  readonly target_service_ty: "service" | "virtual_object" | "workflow";
+  readonly completion_failure?: string;
+  readonly invoked_by?: string;
+  readonly invoked_by_id?: string;
+  readonly invoked_by_target?: string;
+  readonly idempotency_key?: string;
+  readonly pinned_deployment_id?: string;
+  readonly completed_at?: string;
+  readonly next_retry_at?: string;
+  readonly last_failure?: string;
+  readonly last_failure_error_code?: string;
+  readonly last_failure_related_entry_index?: number;
+  readonly last_failure_related_entry_name?: string;
+  readonly last_failure_related_entry_type?: string;
+  readonly journal_size?: number;
+}
+
+/** One invocation, or undefined when no such id is stored (never was, or purged). */
+export async function getInvocation(id: string, signal?: AbortSignal): Promise<InvocationDetail | undefined> {
+  const rows = await runQuery<InvocationDetail>(
+    `SELECT id, target, target_service_name, target_service_key, target_handler_name, target_service_ty, status,
+       completion_result, completion_failure, invoked_by, invoked_by_id, invoked_by_target, idempotency_key,
+       pinned_deployment_id, created_at, modified_at, completed_at, retry_count, next_retry_at, last_failure,
+       last_failure_error_code, last_failure_related_entry_index, last_failure_related_entry_name,
+       last_failure_related_entry_type, journal_size
+     FROM sys_invocation WHERE id = ${sqlString(id)}`,
+    signal,
+  );
+  return rows[0];
+}
+
+export interface JournalEntry {
+  readonly index: number;
+  readonly entry_type: string;
+  readonly name?: string;
+  readonly completed?: boolean;
+  readonly appended_at?: string;
+  readonly sleep_wakeup_at?: string;
+  readonly invoked_id?: string;
+  readonly invoked_target?: string;
+  readonly promise_name?: string;
+}
+
+export function getJournal(id: string, signal?: AbortSignal): Promise<JournalEntry[]> {
+  return runQuery<JournalEntry>(
+    `SELECT index, entry_type, name, completed, appended_at, sleep_wakeup_at, invoked_id, invoked_target, promise_name
+     FROM sys_journal WHERE id = ${sqlString(id)} ORDER BY index`,
+    signal,
+  );
+}
+
+export interface TableColumns {
+  readonly table: string;
+  readonly columns: readonly { readonly name: string; readonly type: string }[];
+}
+
+/** The tables `POST /query` serves and their columns, from information_schema. */
+export async function listTables(signal?: AbortSignal): Promise<TableColumns[]> {
+  const rows = await runQuery<{ table_name: string; column_name: string; data_type?: string }>(
+    `SELECT table_name, column_name, data_type FROM information_schema.columns ORDER BY table_name, ordinal_position`,
+    signal,
+  );
+  const tables = new Map<string, { name: string; type: string }[]>();
+  for (const row of rows) {
+    const columns = tables.get(row.table_name) ?? [];
+    columns.push({ name: row.column_name, type: row.data_type ?? "" });
+    tables.set(row.table_name, columns);
+  }
+  return [...tables].map(([table, columns]) => ({ table, columns }));
+}
+
+/** A first statement for a table picked in the SQL console. */
+export function sampleQuery(table: string): string {
+  return `SELECT * FROM ${table} LIMIT 100`;
+}
