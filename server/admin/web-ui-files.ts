@@ -37,8 +37,9 @@ export type WebUiLookup = { readonly kind: "file"; readonly file: WebUiFile } | 
 /**
  * The built UI in `root` (vite's output), read from the disk on each request: nothing is loaded at
  * startup, and a rebuild shows without a restart. Paths that are not files fall back to `index.html`
- * (the UI routes in the browser), except asset-like paths (with an extension, or under assets/), which
- * are missing: a stale script tag must fail as a 404, not run HTML as JavaScript.
+ * (the UI routes in the browser), except asset-like paths (under assets/, or ending in the extension of a
+ * file type served here), which are missing: a stale script tag must fail as a 404, not run HTML as
+ * JavaScript. Other dots are page paths: service names such as `my.pkg.Greeter`.
  */
 export class WebUiFiles {
   readonly #root: string;
@@ -58,7 +59,7 @@ export class WebUiFiles {
     if (safe !== "") {
       const file = await this.#read(safe);
       if (file !== undefined) return { kind: "file", file };
-      if (safe.startsWith(HASHED_DIR) || path.posix.extname(safe) !== "") return { kind: "missing" };
+      if (safe.startsWith(HASHED_DIR) || CONTENT_TYPES[path.posix.extname(safe).toLowerCase()] !== undefined) return { kind: "missing" };
     }
     const index = await this.#read("index.html");
     return index === undefined ? { kind: "not-built" } : { kind: "file", file: index };

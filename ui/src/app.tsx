@@ -4,11 +4,13 @@ import { InvocationPage } from "./pages/invocation-page.js";
 import { InvocationsPage } from "./pages/invocations-page.js";
 import { OverviewPage } from "./pages/overview-page.js";
 import { SqlPage } from "./pages/sql-page.js";
+import { StatePage, stateTitle } from "./pages/state/state-page.js";
 import { Link, useLocation, type Location } from "./router.js";
 
 const NAV = [
   { to: "", label: "Overview", section: undefined },
   { to: "invocations", label: "Invocations", section: "invocations" },
+  { to: "state", label: "State", section: "state" },
   { to: "sql", label: "SQL", section: "sql" },
 ] as const;
 
@@ -46,6 +48,7 @@ function pageFor(location: Location): { title: string; view: JSX.Element } {
   if (section === undefined) return { title: "Overview", view: <OverviewPage /> };
   if (section === "invocations" && id !== undefined) return { title: id, view: <InvocationPage key={id} id={id} /> };
   if (section === "invocations") return { title: "Invocations", view: <InvocationsPage location={location} /> };
+  if (section === "state") return { title: stateTitle(location), view: <StatePage location={location} /> };
   if (section === "sql") return { title: "SQL", view: <SqlPage /> };
   return {
     title: "Not found",

@@ -53,3 +53,13 @@ export type InvocationAction = "cancel" | "kill" | "pause" | "resume" | "purge";
 export async function invocationAction(id: string, action: InvocationAction): Promise<void> {
   await send(`/invocations/${encodeURIComponent(id)}/${action}`, { method: "PATCH" });
 }
+
+/**
+ * `POST /services/{s}/state`: replaces one key's whole state (keys left out are deleted). stet answers
+ * 202 once the change is durable and applies it when the key is free, only if the state's version is
+ * still `version` by then (a change made against an older state is dropped).
+ */
+export async function replaceState(service: string, key: string, entries: ReadonlyArray<readonly [string, Uint8Array]>, version: string): Promise<void> {
+  const newState = Object.fromEntries(entries.map(([k, v]) => [k, Array.from(v)]));
+  await send(`/services/${encodeURIComponent(service)}/state`, { method: "POST", body: { object_key: key, new_state: newState, version } });
+}

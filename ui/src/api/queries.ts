@@ -26,6 +26,8 @@ export function invocationCountsByService(signal?: AbortSignal): Promise<StatusC
 export interface InvocationFilter {
   readonly status?: InvocationStatus | undefined;
   readonly service?: string | undefined;
+  /** The object's or workflow's key. */
+  readonly key?: string | undefined;
   readonly id?: string | undefined;
 }
 
@@ -50,6 +52,7 @@ export async function listInvocations(filter: InvocationFilter, page: { offset: 
   const where: string[] = [];
   if (filter.status !== undefined) where.push(`status = ${sqlString(filter.status)}`);
   if (filter.service !== undefined) where.push(`target_service_name = ${sqlString(filter.service)}`);
+  if (filter.key !== undefined) where.push(`target_service_key = ${sqlString(filter.key)}`);
   if (filter.id !== undefined) where.push(`id = ${sqlString(filter.id)}`);
   const rows = await runQuery<InvocationSummary>(
     `SELECT id, target, status, completion_result, created_at, modified_at, retry_count FROM sys_invocation

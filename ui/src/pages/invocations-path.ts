@@ -5,6 +5,7 @@ export function invocationsPath(filter: InvocationFilter, page = 0): string {
   const query = new URLSearchParams();
   if (filter.status !== undefined) query.set("status", filter.status);
   if (filter.service !== undefined) query.set("service", filter.service);
+  if (filter.key !== undefined) query.set("key", filter.key);
   if (filter.id !== undefined) query.set("id", filter.id);
   if (page > 0) query.set("page", String(page));
   const text = query.toString();
@@ -22,6 +23,7 @@ export function filterFromQuery(query: URLSearchParams): { filter: InvocationFil
     filter: {
       status: (INVOCATION_STATUSES as readonly string[]).includes(status) ? (status as InvocationStatus) : undefined,
       service: text("service"),
+      key: text("key"),
       id: text("id"),
     },
     page: Number.isSafeInteger(page) && page > 0 ? page : 0,

@@ -52,7 +52,7 @@ describe("the web UI's routes", () => {
   });
 
   it("serves index.html at /ui/ and for every page path, revalidated on each load", async () => {
-    for (const url of ["/ui/", "/ui/invocations", "/ui/invocations/inv_1abc", "/ui/sql?x=1"]) {
+    for (const url of ["/ui/", "/ui/invocations", "/ui/invocations/inv_1abc", "/ui/sql?x=1", "/ui/services/my.pkg.Greeter", "/ui/state/v1.Cart?key=a.b"]) {
       const response = await get(url);
       expect(response.statusCode, url).toBe(200);
       expect(response.headers["content-type"], url).toBe("text/html; charset=utf-8");
