@@ -5,11 +5,14 @@ import { InvocationsPage } from "./pages/invocations-page.js";
 import { OverviewPage } from "./pages/overview-page.js";
 import { SqlPage } from "./pages/sql-page.js";
 import { StatePage, stateTitle } from "./pages/state/state-page.js";
+import { ServicePage } from "./pages/services/service-page.js";
+import { ServicesPage } from "./pages/services/services-page.js";
 import { Link, useLocation, type Location } from "./router.js";
 
 const NAV = [
   { to: "", label: "Overview", section: undefined },
   { to: "invocations", label: "Invocations", section: "invocations" },
+  { to: "services", label: "Services", section: "services" },
   { to: "state", label: "State", section: "state" },
   { to: "sql", label: "SQL", section: "sql" },
 ] as const;
@@ -48,6 +51,8 @@ function pageFor(location: Location): { title: string; view: JSX.Element } {
   if (section === undefined) return { title: "Overview", view: <OverviewPage /> };
   if (section === "invocations" && id !== undefined) return { title: id, view: <InvocationPage key={id} id={id} /> };
   if (section === "invocations") return { title: "Invocations", view: <InvocationsPage location={location} /> };
+  if (section === "services" && id !== undefined) return { title: id, view: <ServicePage key={id} name={id} /> };
+  if (section === "services") return { title: "Services and deployments", view: <ServicesPage /> };
   if (section === "state") return { title: stateTitle(location), view: <StatePage location={location} /> };
   if (section === "sql") return { title: "SQL", view: <SqlPage /> };
   return {

@@ -29,6 +29,8 @@ export interface InvocationFilter {
   /** The object's or workflow's key. */
   readonly key?: string | undefined;
   readonly id?: string | undefined;
+  /** Pinned to the deployment, or last attempted on it. */
+  readonly deployment?: string | undefined;
 }
 
 export interface InvocationSummary {
@@ -54,6 +56,9 @@ export async function listInvocations(filter: InvocationFilter, page: { offset: 
   if (filter.service !== undefined) where.push(`target_service_name = ${sqlString(filter.service)}`);
   if (filter.key !== undefined) where.push(`target_service_key = ${sqlString(filter.key)}`);
   if (filter.id !== undefined) where.push(`id = ${sqlString(filter.id)}`);
+  if (filter.deployment !== undefined) {
+    where.push(`(pinned_deployment_id = ${sqlString(filter.deployment)} OR last_attempt_deployment_id = ${sqlString(filter.deployment)})`);
+  }
   const rows = await runQuery<InvocationSummary>(
     `SELECT id, target, status, completion_result, created_at, modified_at, retry_count FROM sys_invocation
      ${where.length === 0 ? "" : `WHERE ${where.join(" AND ")}`}

@@ -7,6 +7,7 @@ export function invocationsPath(filter: InvocationFilter, page = 0): string {
   if (filter.service !== undefined) query.set("service", filter.service);
   if (filter.key !== undefined) query.set("key", filter.key);
   if (filter.id !== undefined) query.set("id", filter.id);
+  if (filter.deployment !== undefined) query.set("deployment", filter.deployment);
   if (page > 0) query.set("page", String(page));
   const text = query.toString();
   return text === "" ? "invocations" : `invocations?${text}`;
@@ -25,6 +26,7 @@ export function filterFromQuery(query: URLSearchParams): { filter: InvocationFil
       service: text("service"),
       key: text("key"),
       id: text("id"),
+      deployment: text("deployment"),
     },
     page: Number.isSafeInteger(page) && page > 0 ? page : 0,
   };

@@ -6,6 +6,7 @@ import { Link } from "../router.js";
 import { useResource } from "../use-resource.js";
 import { invocationsPath } from "./invocations-path.js";
 import { formatTime } from "../format.js";
+import { servicePath } from "./services/services-path.js";
 
 const REFRESH_MS = 5000;
 
@@ -45,7 +46,7 @@ export function OverviewPage() {
                 return (
                   <tr key={name} data-service={name}>
                     <th scope="row">
-                      <Link to={invocationsPath({ service: name })}>{name}</Link>
+                      {service === undefined ? name : <Link to={servicePath(name)}>{name}</Link>}
                     </th>
                     <td>{service?.ty ?? "(not registered)"}</td>
                     <td>{service?.handlers.map((h) => h.name).join(", ")}</td>
