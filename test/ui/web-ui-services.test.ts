@@ -115,7 +115,8 @@ describe("the services and deployments page", () => {
     await form.getByRole("button", { name: "Save options" }).click();
     await form.getByRole("status").filter({ hasText: "Saved" }).waitFor();
     expect(await form.getByRole("status").textContent()).toBe("Saved: public, journal_retention, abort_timeout.");
-    await page.waitForFunction(() => (document.querySelector('input[name="journal_retention"]') as HTMLInputElement | null)?.value === "2h");
+    // As stet prints it once the page has reloaded the service (a string, run in the page: no DOM types here).
+    await page.waitForFunction(`document.querySelector('input[name="journal_retention"]')?.value === "2h"`);
     expect(await form.getByLabel("Abort timeout").inputValue()).toBe("1m 30s");
     const stored = (await (await fetch(`${stet.node.adminUrl}/services/UiKitchen`)).json()) as { public: boolean; journal_retention: string };
     expect(stored).toMatchObject({ public: false, journal_retention: "2h" });
