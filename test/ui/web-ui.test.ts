@@ -10,6 +10,17 @@ import { startTestStet, type TestStet } from "../helpers/stet.js";
 // a person would: texts, rows and statuses. The tests run in order (as vitest runs a file) on one stet
 // and one browser page.
 
+/** How often the courier shipped: a restart from after the call must not ship again. */
+let shipments = 0;
+
+const courier = restate.service({
+  name: "UiCourier",
+  handlers: {
+    ship: async (ctx: restate.Context, item: string) => ctx.run("label", () => `TRK-${++shipments}-${item}`),
+    note: async (_ctx: restate.Context, _text: string) => undefined,
+  },
+});
+
 const shop = restate.service({
   name: "UiShop",
   handlers: {
@@ -17,6 +28,14 @@ const shop = restate.service({
       await ctx.run("reserve stock", () => `reserved ${item}`);
       await ctx.run("charge card", () => 42);
       return `ordered ${item}`;
+    },
+    // Calls a courier, sleeps a moment, and sends a note: a journal with calls, a sleep and a send.
+    deliver: async (ctx: restate.Context, item: string) => {
+      await ctx.run("pack", () => `packed ${item}`);
+      const tracking = await ctx.serviceClient(courier).ship(item);
+      await ctx.sleep(20);
+      ctx.serviceSendClient(courier).note(`sent ${item}`);
+      return `delivered ${item} as ${tracking}`;
     },
     // Sleeps for an hour: suspended until someone cancels it.
     nap: async (ctx: restate.Context) => {
@@ -39,7 +58,7 @@ beforeAll(async () => {
   chromium = await launchChromium();
   // HTTP/1.1, request/response mode: the service suspends at its sleep at once (over HTTP/2 it would hold
   // the stream open until the inactivity timeout).
-  endpoint = await startEndpoint([shop], { http: 1 });
+  endpoint = await startEndpoint([shop, courier], { http: 1 });
   stet = await startTestStet();
   await stet.register(endpoint.url);
   const index = await fetch(`${stet.node.adminUrl}/ui/`);
@@ -72,7 +91,7 @@ describe("the web UI", () => {
 
     expect(await page.locator("h1").textContent()).toBe("Overview");
     expect(await row.locator("td").nth(0).textContent()).toBe("Service");
-    expect(await row.locator("td").nth(1).textContent()).toBe("order, nap");
+    expect(await row.locator("td").nth(1).textContent()).toBe("order, deliver, nap");
     expect(await row.locator(".count").allTextContents()).toEqual(["completed 3"]);
     const deployment = page.locator("#deployments tbody tr");
     expect(await deployment.count()).toBe(1);
@@ -100,11 +119,15 @@ describe("the web UI", () => {
     expect(await page.locator("h1").textContent()).toBe(id);
     expect(await field(page, "Target")).toBe("UiShop/order");
     expect(await field(page, "Status")).toBe("completed (success)");
-    const entries = await page.locator("#journal li").evaluateAll((items) =>
-      items.map((li) => `${li.querySelector(".entry-type")?.textContent} ${li.querySelector(".entry-name")?.textContent}`.trim()),
-    );
-    expect(entries).toEqual(expect.arrayContaining(["Command: Input", "Command: Run reserve stock", "Command: Run charge card", "Command: Output"]));
-    expect(entries.indexOf("Command: Run reserve stock")).toBeLessThan(entries.indexOf("Command: Run charge card"));
+    const entries = await journalRows(page);
+    expect(entries).toEqual([
+      ["Input", "", '"pear"', ""],
+      ["Run", "reserve stock", "", '"reserved pear"'],
+      ["notification Run", "", "completes entry 1", '"reserved pear"'],
+      ["Run", "charge card", "", "42"],
+      ["notification Run", "", "completes entry 3", "42"],
+      ["Output", "", "", '"ordered pear"'],
+    ]);
   });
 
   it("shows a new invocation in the list without a reload (live refresh)", async () => {
@@ -125,7 +148,8 @@ describe("the web UI", () => {
     const { invocationId } = (await sent.json()) as { invocationId: string };
     await page.goto(ui(`invocations/${invocationId}`));
     await page.locator('[data-field="Status"] .status', { hasText: "suspended" }).waitFor();
-    expect(await page.locator("#journal li .entry-type").allTextContents()).toContain("Command: Sleep");
+    expect(await page.locator("#journal li .entry-type").allTextContents()).toContain("Sleep");
+    expect(await page.locator("#journal li", { hasText: "Sleep" }).locator(".entry-outcome").textContent()).toBe("waiting…");
 
     await page.getByRole("group", { name: "Actions" }).getByRole("button", { name: "Cancel" }).click();
     const dialog = page.getByRole("dialog");
@@ -140,8 +164,60 @@ describe("the web UI", () => {
     await dialog.getByRole("button", { name: "Cancel" }).click();
     await page.locator('[data-field="Status"] .status', { hasText: "completed (failure)" }).waitFor();
     expect(await field(page, "Failure")).toMatch(/^\[409\] cancel/i);
-    // A completed invocation can only be purged.
-    expect(await page.getByRole("group", { name: "Actions" }).getByRole("button").allTextContents()).toEqual(["Purge"]);
+    // A completed invocation can only be purged or restarted.
+    expect(await page.getByRole("group", { name: "Actions" }).getByRole("button").allTextContents()).toEqual(["Purge", "Restart as new"]);
+  });
+
+  it("shows an invocation's calls as links, its journal as a timeline, and restarts it from an entry", async () => {
+    const response = await stet.call("/UiShop/deliver", "lamp");
+    const id = response.headers.get("x-restate-id")!;
+    expect(await response.json()).toBe("delivered lamp as TRK-1-lamp");
+    await page.goto(ui(`invocations/${id}`));
+    const children = page.locator("#children tbody tr");
+    await children.nth(1).waitFor();
+    expect(await children.evaluateAll((rows) => rows.map((r) => [...r.querySelectorAll("td")].slice(1, 3).map((td) => td.textContent)))).toEqual([
+      ["UiCourier/ship", "completed (success)"],
+      ["UiCourier/note", "completed (success)"],
+    ]);
+    expect(await journalRows(page)).toEqual([
+      ["Input", "", '"lamp"', ""],
+      ["Run", "pack", "", '"packed lamp"'],
+      ["notification Run", "", "completes entry 1", '"packed lamp"'],
+      ["Call", "", '→ UiCourier/ship ("lamp")', '"TRK-1-lamp"'],
+      ["notification CallInvocationId", "", expect.stringMatching(/^started inv_/), ""],
+      ["notification Call", "", "completes entry 3", '"TRK-1-lamp"'],
+      ["Sleep", "", expect.stringMatching(/^until /), "done"],
+      ["notification Sleep", "", "completes entry 6", "done"],
+      ["OneWayCall", "", '→ UiCourier/note ("sent lamp")', ""],
+      ["notification CallInvocationId", "", expect.stringMatching(/^started inv_/), ""],
+      ["Output", "", "", '"delivered lamp as TRK-1-lamp"'],
+    ]);
+    // The timing: the invocation, its call and send (the callees' lives), and its sleep's wake-up.
+    expect(await page.getByRole("list", { name: "Timing" }).locator("[data-span]").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-span")))).toEqual([
+      "invocation",
+      "call",
+      "sleep",
+      "send",
+    ]);
+
+    // The caller is a link on the callee's page.
+    await page.locator("#journal li", { hasText: "UiCourier/ship" }).first().getByRole("link", { name: "UiCourier/ship" }).click();
+    await page.locator('[data-field="Invoked by"] a').waitFor();
+    expect(await page.locator('[data-field="Invoked by"] a').textContent()).toBe("UiShop/deliver");
+    await page.locator('[data-field="Invoked by"] a').click();
+    await page.waitForURL(ui(`invocations/${id}`));
+
+    // Restarted from after the call: the courier is not asked again, its answer is reused.
+    await page.getByRole("button", { name: "Restart from entry 3" }).click();
+    const dialog = page.getByRole("dialog");
+    expect(await dialog.locator("h2").textContent()).toBe("Restart as new from entry 3?");
+    await dialog.getByRole("button", { name: "Restart", exact: true }).click();
+    const status = page.getByRole("group", { name: "Actions" }).getByRole("status");
+    await status.filter({ hasText: "Restarted from entry 3 as" }).waitFor();
+    await status.getByRole("link").click();
+    await page.locator('[data-field="Status"] .status', { hasText: "completed (success)" }).waitFor();
+    expect(await page.locator("#journal li").last().locator(".entry-outcome").textContent()).toBe('"delivered lamp as TRK-1-lamp"');
+    expect(shipments).toBe(1);
   });
 
   it("shows a failed action with stet's message", async () => {
@@ -202,6 +278,13 @@ describe("the web UI", () => {
     expect(await background()).toBe("rgb(21, 24, 29)");
   });
 });
+
+/** The journal as the page shows it: type, name, detail and result of each entry. */
+async function journalRows(page: Page): Promise<string[][]> {
+  return page
+    .locator("#journal li")
+    .evaluateAll((items) => items.map((li) => [".entry-type", ".entry-name", ".entry-detail", ".entry-outcome"].map((c) => li.querySelector(c)?.textContent ?? "")));
+}
 
 /** The value shown beside a label in the invocation's details. */
 async function field(page: Page, label: string): Promise<string | null> {

@@ -140,3 +140,12 @@ export async function replaceState(service: string, key: string, entries: Readon
   const newState = Object.fromEntries(entries.map(([k, v]) => [k, Array.from(v)]));
   await send(`/services/${encodeURIComponent(service)}/state`, { method: "POST", body: { object_key: key, new_state: newState, version } });
 }
+
+/**
+ * `PATCH /invocations/{id}/restart-as-new?from=N`: a completed invocation starts again under a new id,
+ * its journal copied up to entry N (0: the input alone) and replayed, so the copied steps do not run again.
+ */
+export async function restartAsNew(id: string, from: number): Promise<string> {
+  const body = await sendForJson<{ new_invocation_id: string }>(`/invocations/${encodeURIComponent(id)}/restart-as-new?from=${from}`, { method: "PATCH" });
+  return body.new_invocation_id;
+}

@@ -77,8 +77,13 @@ export interface InvocationDetail extends InvocationSummary {
   readonly invoked_by?: string;
   readonly invoked_by_id?: string;
   readonly invoked_by_target?: string;
+  readonly restarted_from?: string;
   readonly idempotency_key?: string;
   readonly pinned_deployment_id?: string;
+  readonly last_attempt_deployment_id?: string;
+  readonly last_attempt_server?: string;
+  readonly last_start_at?: string;
+  readonly scheduled_start_at?: string;
   readonly completed_at?: string;
   readonly next_retry_at?: string;
   readonly last_failure?: string;
@@ -93,8 +98,9 @@ export interface InvocationDetail extends InvocationSummary {
 export async function getInvocation(id: string, signal?: AbortSignal): Promise<InvocationDetail | undefined> {
   const rows = await runQuery<InvocationDetail>(
     `SELECT id, target, target_service_name, target_service_key, target_handler_name, target_service_ty, status,
-       completion_result, completion_failure, invoked_by, invoked_by_id, invoked_by_target, idempotency_key,
-       pinned_deployment_id, created_at, modified_at, completed_at, retry_count, next_retry_at, last_failure,
+       completion_result, completion_failure, invoked_by, invoked_by_id, invoked_by_target, restarted_from, idempotency_key,
+       pinned_deployment_id, last_attempt_deployment_id, last_attempt_server, last_start_at, scheduled_start_at,
+       created_at, modified_at, completed_at, retry_count, next_retry_at, last_failure,
        last_failure_error_code, last_failure_related_entry_index, last_failure_related_entry_name,
        last_failure_related_entry_type, journal_size
      FROM sys_invocation WHERE id = ${sqlString(id)}`,
@@ -103,22 +109,37 @@ export async function getInvocation(id: string, signal?: AbortSignal): Promise<I
   return rows[0];
 }
 
-export interface JournalEntry {
+export interface JournalRow {
   readonly index: number;
   readonly entry_type: string;
   readonly name?: string;
-  readonly completed?: boolean;
   readonly appended_at?: string;
-  readonly sleep_wakeup_at?: string;
-  readonly invoked_id?: string;
-  readonly invoked_target?: string;
-  readonly promise_name?: string;
+  readonly entry_json?: string;
 }
 
-export function getJournal(id: string, signal?: AbortSignal): Promise<JournalEntry[]> {
-  return runQuery<JournalEntry>(
-    `SELECT index, entry_type, name, completed, appended_at, sleep_wakeup_at, invoked_id, invoked_target, promise_name
-     FROM sys_journal WHERE id = ${sqlString(id)} ORDER BY index`,
+/** The journal, entry by entry; `entry_json` is read by pages/invocation/journal-model.ts. */
+export function getJournal(id: string, signal?: AbortSignal): Promise<JournalRow[]> {
+  return runQuery<JournalRow>(`SELECT index, entry_type, name, appended_at, entry_json FROM sys_journal WHERE id = ${sqlString(id)} ORDER BY index`, signal);
+}
+
+export interface ChildInvocation {
+  readonly id: string;
+  readonly target: string;
+  readonly status: InvocationStatus;
+  readonly completion_result?: "success" | "failure";
+  readonly created_at?: string;
+  readonly completed_at?: string;
+}
+
+/**
+ * The invocations this one started, oldest first: those that name it as their caller, and the callees its
+ * journal names (stet records the caller of calls only, not of one-way sends).
+ */
+export function getChildren(id: string, calleeIds: readonly string[], signal?: AbortSignal): Promise<ChildInvocation[]> {
+  const named = calleeIds.length === 0 ? "" : ` OR id IN (${calleeIds.slice(0, 500).map(sqlString).join(", ")})`;
+  return runQuery<ChildInvocation>(
+    `SELECT id, target, status, completion_result, created_at, completed_at FROM sys_invocation
+     WHERE invoked_by_id = ${sqlString(id)}${named} ORDER BY created_at, id LIMIT 500`,
     signal,
   );
 }

@@ -10,6 +10,10 @@ export function ConfirmDialog(props: {
   title: string;
   children: ComponentChildren;
   confirmLabel: string;
+  /** The safe answer's label; default "Keep it". */
+  cancelLabel?: string;
+  /** Whether confirming destroys something (its button is drawn as dangerous); default true. */
+  danger?: boolean;
   onConfirm: () => void;
   onCancel: () => void;
 }) {
@@ -29,9 +33,9 @@ export function ConfirmDialog(props: {
       <div>{props.children}</div>
       <div class="actions">
         <button type="button" ref={cancelRef} onClick={() => props.onCancel()}>
-          Keep it
+          {props.cancelLabel ?? "Keep it"}
         </button>
-        <button type="button" class="danger" onClick={() => props.onConfirm()}>
+        <button type="button" class={props.danger === false ? "primary" : "danger"} onClick={() => props.onConfirm()}>
           {props.confirmLabel}
         </button>
       </div>

@@ -1,5 +1,5 @@
-import type { InvocationAction } from "../api/admin-api.js";
-import type { InvocationStatus } from "../api/queries.js";
+import type { InvocationAction } from "../../api/admin-api.js";
+import type { InvocationStatus } from "../../api/queries.js";
 
 export interface ActionInfo {
   readonly action: InvocationAction;

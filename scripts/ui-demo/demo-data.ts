@@ -1,0 +1,48 @@
+import type { DemoStet } from "./demo-stet.js";
+
+/** What the demo data made, for the screenshots to open. */
+export interface DemoData {
+  /** A completed order (calls, runs, a sleep, a send). */
+  readonly order: string;
+  /** An order that failed (out of stock). */
+  readonly failedOrder: string;
+  /** A handler asleep for an hour. */
+  readonly napping: string;
+  /** A payment retried with backoff. */
+  readonly retrying: string;
+  /** A workflow waiting for its promise. */
+  readonly signup: string;
+}
+
+/** Invocations of every kind, so that each page has something real to show. */
+export async function makeDemoData(stet: DemoStet): Promise<DemoData> {
+  const items = ["apple", "pear", "plum", "fig", "kiwi"];
+  let order = "";
+  for (let i = 0; i < 24; i++) {
+    const result = await stet.call("/Shop/order", { item: items[i % items.length], quantity: 1 + (i % 3) });
+    if (result.status !== 200) throw new Error(`a demo order failed: ${result.status} ${JSON.stringify(result.body)}`);
+    order = result.id ?? order;
+  }
+  const failed = await stet.call("/Shop/order", { item: "durian", quantity: 99 });
+  for (const [key, item] of [
+    ["ada", "apple"],
+    ["ada", "tea"],
+    ["grace", "compiler"],
+    ["alan", "enigma"],
+  ] as const) {
+    await stet.call(`/Cart/${key}/add`, item);
+  }
+  const napping = await send(stet, "/Shop/nap/send");
+  const retrying = await send(stet, "/Payments/settle/send", 42);
+  const signup = await send(stet, "/Signup/ada@example.com/run/send", "ada@example.com");
+  await send(stet, "/Signup/grace@example.com/run/send", "grace@example.com");
+  await stet.call("/Signup/grace@example.com/confirm", "G-1906");
+  return { order, failedOrder: failed.id ?? "", napping, retrying, signup };
+}
+
+async function send(stet: DemoStet, path: string, body?: unknown): Promise<string> {
+  const result = await stet.call(path, body);
+  const id = (result.body as { invocationId?: string }).invocationId;
+  if (result.status !== 202 || id === undefined) throw new Error(`${path}: ${result.status} ${JSON.stringify(result.body)}`);
+  return id;
+}
