@@ -17,7 +17,7 @@ export default defineConfig({
   // `npm run ui:dev`: the UI with hot reload, its API calls sent to a stet on the default admin port.
   server: {
     proxy: Object.fromEntries(
-      ["/query", "/services", "/deployments", "/invocations", "/version", "/health"].map((p) => [p, "http://localhost:9070"]),
+      ["/query", "/services", "/deployments", "/invocations", "/version", "/health", "/metrics"].map((p) => [p, "http://localhost:9070"]),
     ),
   },
 });

@@ -96,6 +96,16 @@ describe("the web UI", () => {
     const deployment = page.locator("#deployments tbody tr");
     expect(await deployment.count()).toBe(1);
     expect(await deployment.textContent()).toContain(endpoint.url);
+
+    // The chart counts the three orders in the last hour; the partitions are led here, each with its epoch.
+    await page.locator(".chart-summary", { hasText: "3 succeeded" }).waitFor();
+    expect(await page.locator(".chart-summary").textContent()).toBe("Last 60 minutes: 3 succeeded, 0 failed.");
+    await page.getByText("As a table").click();
+    expect(await page.locator(".chart-table tbody td").allTextContents()).toEqual([expect.stringMatching(/\d\d:\d\d/), "3", "0"]);
+    const partitions = page.getByRole("list", { name: "Partitions" }).getByRole("listitem");
+    await partitions.first().waitFor();
+    expect(await page.getByText(/partitions led by this node/).textContent()).toMatch(/^8 of 8 partitions led by this node \(127\.0\.0\.1:\d+\)/);
+    expect(await partitions.allTextContents()).toEqual([0, 1, 2, 3, 4, 5, 6, 7].map((p) => expect.stringMatching(new RegExp(`^${p}epoch [1-9]\\d*$`))));
   });
 
   it("finds one invocation by filters and shows its journal", async () => {

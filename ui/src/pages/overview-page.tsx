@@ -1,6 +1,10 @@
 import { listDeployments, listServices } from "../api/admin-api.js";
 import { INVOCATION_STATUSES, invocationCountsByService, type StatusCount } from "../api/queries.js";
+import { completionsPerMinute } from "../api/chart-queries.js";
+import { partitionLeadership } from "../api/metrics.js";
+import { CompletionsChart } from "../components/completions-chart.js";
 import { ErrorNotice } from "../components/error-notice.js";
+import { PartitionsTable } from "../components/partitions-table.js";
 import { StatusBadge } from "../components/status-badge.js";
 import { Link } from "../router.js";
 import { useResource } from "../use-resource.js";
@@ -9,12 +13,15 @@ import { formatTime } from "../format.js";
 import { servicePath } from "./services/services-path.js";
 
 const REFRESH_MS = 5000;
+const CHART_MINUTES = 60;
 
 /** Services and deployments from the admin routes; invocation counts by status per service from sys_invocation. */
 export function OverviewPage() {
   const services = useResource(listServices, "services", REFRESH_MS);
   const deployments = useResource(listDeployments, "deployments", REFRESH_MS);
   const counts = useResource(invocationCountsByService, "counts", REFRESH_MS);
+  const chart = useResource((signal) => completionsPerMinute(Date.now(), CHART_MINUTES, signal), "chart", REFRESH_MS);
+  const partitions = useResource(partitionLeadership, "partitions", REFRESH_MS);
   const byService = countsByService(counts.data ?? []);
   // Services that have invocations but are no longer registered still show their counts.
   const names = [...new Set([...(services.data ?? []).map((s) => s.name), ...byService.keys()])].sort();
@@ -22,6 +29,18 @@ export function OverviewPage() {
   return (
     <>
       <h1>Overview</h1>
+      <div class="overview-top">
+      <section aria-labelledby="chart-heading">
+        <h2 id="chart-heading">Completed per minute</h2>
+        <ErrorNotice error={chart.error} what="Could not count completed invocations" />
+        {chart.data === undefined ? null : <CompletionsChart minutes={chart.data} />}
+      </section>
+      <section aria-labelledby="partitions-heading">
+        <h2 id="partitions-heading">Partitions</h2>
+        <ErrorNotice error={partitions.error} what="Could not read the partitions (GET /metrics)" />
+        {partitions.data === undefined ? null : <PartitionsTable partitions={partitions.data} node={window.location.host} />}
+      </section>
+      </div>
       <section aria-labelledby="services-heading">
         <h2 id="services-heading">Services</h2>
         <ErrorNotice error={services.error} what="Could not load services" />
@@ -51,7 +70,8 @@ export function OverviewPage() {
                     <td>{service?.ty ?? "(not registered)"}</td>
                     <td>{service?.handlers.map((h) => h.name).join(", ")}</td>
                     <td class="mono">{service?.deployment_id}</td>
-                    <td class="counts">
+                    <td>
+                      <div class="counts">
                       {statusCounts.length === 0
                         ? "none"
                         : statusCounts.map((c) => (
@@ -59,6 +79,7 @@ export function OverviewPage() {
                               <StatusBadge status={c.status} /> <span class="n">{c.count}</span>
                             </Link>
                           ))}
+                      </div>
                     </td>
                   </tr>
                 );
