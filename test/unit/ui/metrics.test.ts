@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parsePrometheus, partitionsFromMetrics } from "../../../ui/src/api/metrics.js";
-import { niceMax } from "../../../ui/src/components/completions-chart.js";
+import { niceMax } from "../../../ui/src/chart-scale.js";
 
 describe("the overview's partitions, read from /metrics", () => {
   const TEXT = [

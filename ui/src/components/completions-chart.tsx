@@ -1,4 +1,5 @@
 import type { MinuteCounts } from "../api/chart-queries.js";
+import { niceMax } from "../chart-scale.js";
 
 const WIDTH = 720;
 const HEIGHT = 160;
@@ -7,13 +8,6 @@ const BOTTOM = 20;
 const TOP = 8;
 
 const clock = (ms: number) => new Date(ms).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-
-/** A round top for the y axis: 1, 2, 5, 10, 20, 50, … at least `max`. */
-export function niceMax(max: number): number {
-  if (max <= 1) return 1;
-  const power = 10 ** Math.floor(Math.log10(max));
-  return ([1, 2, 5, 10].map((m) => m * power).find((v) => v >= max) ?? 10 * power) as number;
-}
 
 /**
  * Invocations completed per minute as stacked bars (succeeded below, failed above), in inline SVG with
