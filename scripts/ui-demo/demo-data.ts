@@ -46,3 +46,17 @@ async function send(stet: DemoStet, path: string, body?: unknown): Promise<strin
   if (result.status !== 202 || id === undefined) throw new Error(`${path}: ${result.status} ${JSON.stringify(result.body)}`);
   return id;
 }
+
+/**
+ * Orders placed over `minutes` (a few a minute, now and then one that fails), so that the overview's
+ * chart of completions per minute has more than one bar.
+ */
+export async function placeOrders(stet: DemoStet, minutes: number): Promise<void> {
+  const end = Date.now() + minutes * 60_000;
+  const items = ["apple", "pear", "plum", "fig", "kiwi"];
+  for (let i = 0; Date.now() < end; i++) {
+    const failing = i % 7 === 3;
+    await stet.call("/Shop/order", { item: failing ? "durian" : items[i % items.length], quantity: failing ? 99 : 1 });
+    await new Promise((resolve) => setTimeout(resolve, 4000 + ((i * 1777) % 5000)));
+  }
+}

@@ -1,5 +1,6 @@
 // A running stet (the shipped bin, dist/stet.cjs, as its own process) with the demo services registered:
 // the base of the screenshots and of the 100k-invocation measurement.
+import "./quiet-sdk.js";
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import http from "node:http";
@@ -23,8 +24,12 @@ export interface DemoStet {
   close(): Promise<void>;
 }
 
-export async function startDemoStet(options: { partitions?: number } = {}): Promise<DemoStet> {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), "stet-ui-demo-"));
+/**
+ * Starts stet on random ports with the demo services registered. With `dataDir`, stet keeps its data there
+ * (and resumes it on the next start); without, a new folder is removed on close.
+ */
+export async function startDemoStet(options: { partitions?: number; dataDir?: string } = {}): Promise<DemoStet> {
+  const dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), "stet-ui-demo-"));
   const [ingressPort, adminPort] = [await freePort(), await freePort()];
   const endpoint = http.createServer(restate.createEndpointHandler({ services: DEMO_SERVICES }));
   await new Promise<void>((resolve) => endpoint.listen(0, "127.0.0.1", resolve));
@@ -57,7 +62,7 @@ export async function startDemoStet(options: { partitions?: number } = {}): Prom
       await exited;
     }
     await new Promise((resolve) => endpoint.close(resolve));
-    rmSync(dataDir, { recursive: true, force: true });
+    if (options.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true });
   };
   try {
     await waitForHealth(`${adminUrl}/health`);
@@ -68,7 +73,8 @@ export async function startDemoStet(options: { partitions?: number } = {}): Prom
       // HTTP/1.1: handlers that sleep suspend at once instead of holding a stream open.
       body: JSON.stringify({ uri: serviceUrl, use_http_11: true }),
     });
-    if (registered.status !== 201) throw new Error(`registering the demo services failed: ${registered.status} ${await registered.text()}`);
+    // 201 for a new deployment; 200 when a kept data folder has it already.
+    if (registered.status !== 201 && registered.status !== 200) throw new Error(`registering the demo services failed: ${registered.status} ${await registered.text()}`);
   } catch (error) {
     await close();
     throw error;

@@ -153,6 +153,46 @@ describe("the web UI", () => {
     expect(await rows.first().getAttribute("data-id")).toBe(id);
   });
 
+  it("filters by handler and idempotency key, sorts oldest first, and pages forward and back", async () => {
+    const keyed = await stet.call("/UiShop/order", "kiwi", { "idempotency-key": "ui-order-7" });
+    const kiwi = keyed.headers.get("x-restate-id")!;
+    await page.goto(ui("invocations"));
+    await page.locator("#invocations tbody tr").first().waitFor();
+    await page.getByLabel("Idempotency key").fill("ui-order-7");
+    await page.getByLabel("Idempotency key").press("Enter");
+    await page.waitForURL((url) => url.searchParams.get("idempotency_key") === "ui-order-7");
+    const rows = page.locator("#invocations tbody tr");
+    await rows.first().waitFor();
+    expect(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-id")))).toEqual([kiwi]);
+
+    // The orders (not the other handlers), oldest first, two a page: apple, pear | plum, fig | kiwi.
+    await page.getByRole("button", { name: "Clear" }).click();
+    await page.getByLabel("Handler").fill("order");
+    await page.getByLabel("Handler").press("Enter");
+    await page.waitForURL((url) => url.searchParams.get("handler") === "order");
+    await page.getByLabel("Sort").selectOption("created_asc");
+    await page.waitForURL((url) => url.searchParams.get("sort") === "created_asc");
+    await page.goto(`${page.url()}&size=2`);
+    const targets = async () => {
+      await rows.first().waitFor();
+      return rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-id")));
+    };
+    const pages: (string | null)[][] = [await targets()];
+    const next = page.getByRole("button", { name: "Next" });
+    while (await next.isEnabled()) {
+      const before = pages.at(-1)![0]!;
+      await next.click();
+      await page.locator(`#invocations tbody tr:first-child:not([data-id="${before}"])`).waitFor();
+      pages.push(await targets());
+    }
+    expect(pages.map((p) => p.length)).toEqual([2, 2, 1]);
+    expect(pages.flat()).toEqual([orders[0], orders[1], orders[2], expect.stringMatching(/^inv_/), kiwi]);
+    await page.getByRole("button", { name: "Previous" }).click();
+    await page.locator(`#invocations tbody tr[data-id="${orders[2]}"]`).waitFor();
+    expect(await targets()).toEqual(pages[1]);
+    expect(await page.locator('th[aria-sort="ascending"]').textContent()).toBe("Created");
+  });
+
   it("cancels a sleeping invocation after asking, and shows it end as canceled", async () => {
     const sent = await stet.call("/UiShop/nap/send");
     const { invocationId } = (await sent.json()) as { invocationId: string };

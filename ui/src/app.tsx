@@ -1,7 +1,7 @@
 import type { JSX } from "preact";
 import { useEffect } from "preact/hooks";
 import { InvocationPage } from "./pages/invocation/invocation-page.js";
-import { InvocationsPage } from "./pages/invocations-page.js";
+import { InvocationsPage } from "./pages/invocations/invocations-page.js";
 import { OverviewPage } from "./pages/overview-page.js";
 import { SqlPage } from "./pages/sql-page.js";
 import { StatePage, stateTitle } from "./pages/state/state-page.js";

@@ -1,4 +1,4 @@
-import { runQuery, sqlInteger, sqlString } from "./sql.js";
+import { runQuery, sqlString } from "./sql.js";
 
 /**
  * Every SQL statement the UI sends, over Restate 1.7's system tables (the same `POST /query` the official
@@ -23,16 +23,6 @@ export function invocationCountsByService(signal?: AbortSignal): Promise<StatusC
   );
 }
 
-export interface InvocationFilter {
-  readonly status?: InvocationStatus | undefined;
-  readonly service?: string | undefined;
-  /** The object's or workflow's key. */
-  readonly key?: string | undefined;
-  readonly id?: string | undefined;
-  /** Pinned to the deployment, or last attempted on it. */
-  readonly deployment?: string | undefined;
-}
-
 export interface InvocationSummary {
   readonly id: string;
   readonly target: string;
@@ -41,31 +31,6 @@ export interface InvocationSummary {
   readonly created_at?: string;
   readonly modified_at?: string;
   readonly retry_count?: number;
-}
-
-export interface InvocationPage {
-  readonly rows: InvocationSummary[];
-  /** Whether rows follow this page. */
-  readonly more: boolean;
-}
-
-/** One page of invocations, newest first; asks for one row more than it shows to know if a next page exists. */
-export async function listInvocations(filter: InvocationFilter, page: { offset: number; size: number }, signal?: AbortSignal): Promise<InvocationPage> {
-  const where: string[] = [];
-  if (filter.status !== undefined) where.push(`status = ${sqlString(filter.status)}`);
-  if (filter.service !== undefined) where.push(`target_service_name = ${sqlString(filter.service)}`);
-  if (filter.key !== undefined) where.push(`target_service_key = ${sqlString(filter.key)}`);
-  if (filter.id !== undefined) where.push(`id = ${sqlString(filter.id)}`);
-  if (filter.deployment !== undefined) {
-    where.push(`(pinned_deployment_id = ${sqlString(filter.deployment)} OR last_attempt_deployment_id = ${sqlString(filter.deployment)})`);
-  }
-  const rows = await runQuery<InvocationSummary>(
-    `SELECT id, target, status, completion_result, created_at, modified_at, retry_count FROM sys_invocation
-     ${where.length === 0 ? "" : `WHERE ${where.join(" AND ")}`}
-     ORDER BY created_at DESC, id LIMIT ${sqlInteger(page.size + 1)} OFFSET ${sqlInteger(page.offset)}`,
-    signal,
-  );
-  return { rows: rows.slice(0, page.size), more: rows.length > page.size };
 }
 
 export interface InvocationDetail extends InvocationSummary {

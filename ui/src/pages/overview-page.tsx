@@ -8,7 +8,7 @@ import { PartitionsTable } from "../components/partitions-table.js";
 import { StatusBadge } from "../components/status-badge.js";
 import { Link } from "../router.js";
 import { useResource } from "../use-resource.js";
-import { invocationsPath } from "./invocations-path.js";
+import { invocationsPath } from "./invocations/invocations-path.js";
 import { formatTime } from "../format.js";
 import { servicePath } from "./services/services-path.js";
 

@@ -5,7 +5,7 @@ import { ConfirmDialog } from "../../components/confirm-dialog.js";
 import { ErrorNotice } from "../../components/error-notice.js";
 import { Link } from "../../router.js";
 import { useResource } from "../../use-resource.js";
-import { invocationsPath } from "../invocations-path.js";
+import { invocationsPath } from "../invocations/invocations-path.js";
 import { actionsFor, type ActionInfo } from "./invocation-actions.js";
 import { InvocationDetails } from "./invocation-details.js";
 import { ChildrenTable } from "./children-table.js";

@@ -6,7 +6,7 @@ import { ErrorNotice } from "../../components/error-notice.js";
 import { formatTime } from "../../format.js";
 import { Link } from "../../router.js";
 import { useResource } from "../../use-resource.js";
-import { invocationsPath } from "../invocations-path.js";
+import { invocationsPath } from "../invocations/invocations-path.js";
 import { RegisterForm } from "./register-form.js";
 
 const REFRESH_MS = 5000;

@@ -2,7 +2,7 @@ import { getService, serviceOpenApiPath, type HandlerInfo } from "../../api/admi
 import { ErrorNotice } from "../../components/error-notice.js";
 import { Link } from "../../router.js";
 import { useResource } from "../../use-resource.js";
-import { invocationsPath } from "../invocations-path.js";
+import { invocationsPath } from "../invocations/invocations-path.js";
 import { statePath } from "../state/state-path.js";
 import { ServiceOptionsForm } from "./service-options-form.js";
 import { servicePath } from "./services-path.js";

@@ -8,7 +8,7 @@ import { ErrorNotice } from "../../components/error-notice.js";
 import { ValueView } from "../../components/value-view.js";
 import { Link } from "../../router.js";
 import { useResource } from "../../use-resource.js";
-import { invocationsPath } from "../invocations-path.js";
+import { invocationsPath } from "../invocations/invocations-path.js";
 import { draftFrom } from "./state-draft.js";
 import { StateEditor } from "./state-editor.js";
 import { statePath } from "./state-path.js";

@@ -1,0 +1,106 @@
+import { INVOCATION_STATUSES, type InvocationStatus, type InvocationSummary } from "./queries.js";
+import { runQuery, sqlInteger, sqlString } from "./sql.js";
+
+/**
+ * The invocation list's statement: filters, a sort, and keyset paging. A page starts after (or ends
+ * before) the last row of the page seen, by `(sort column, id)`, so that every page costs the same
+ * however deep it is (OFFSET makes the engine produce and skip every row before the page), and rows
+ * that arrive meanwhile do not shift the pages.
+ */
+
+export interface ListFilter {
+  readonly status?: InvocationStatus | undefined;
+  readonly service?: string | undefined;
+  readonly handler?: string | undefined;
+  /** The object's or workflow's key. */
+  readonly key?: string | undefined;
+  readonly id?: string | undefined;
+  readonly idempotencyKey?: string | undefined;
+  /** Pinned to the deployment, or last attempted on it. */
+  readonly deployment?: string | undefined;
+  /** ISO 8601 instants: created at or after, and before. */
+  readonly createdAfter?: string | undefined;
+  readonly createdBefore?: string | undefined;
+}
+
+export const SORTS = {
+  created_desc: { column: "created_at", descending: true, label: "Newest first" },
+  created_asc: { column: "created_at", descending: false, label: "Oldest first" },
+  modified_desc: { column: "modified_at", descending: true, label: "Recently modified" },
+  modified_asc: { column: "modified_at", descending: false, label: "Least recently modified" },
+} as const;
+export type SortKey = keyof typeof SORTS;
+
+/** Where a page starts or ends: the sort column's value and the id of a row at the page's edge. */
+export interface Cursor {
+  readonly value: string;
+  readonly id: string;
+}
+
+export interface PageRequest {
+  readonly sort: SortKey;
+  /** The page after this row (forward), or … */
+  readonly after?: Cursor | undefined;
+  /** … the page before this row (back). Neither: the first page. */
+  readonly before?: Cursor | undefined;
+  readonly size: number;
+}
+
+export interface ListPage {
+  readonly rows: InvocationSummary[];
+  readonly hasNext: boolean;
+  readonly hasPrevious: boolean;
+}
+
+export function filterConditions(filter: ListFilter): string[] {
+  const where: string[] = [];
+  const equal = (column: string, value: string | undefined) => value !== undefined && where.push(`${column} = ${sqlString(value)}`);
+  if (filter.status !== undefined && INVOCATION_STATUSES.includes(filter.status)) equal("status", filter.status);
+  equal("target_service_name", filter.service);
+  equal("target_handler_name", filter.handler);
+  equal("target_service_key", filter.key);
+  equal("id", filter.id);
+  equal("idempotency_key", filter.idempotencyKey);
+  if (filter.deployment !== undefined) {
+    const d = sqlString(filter.deployment);
+    where.push(`(pinned_deployment_id = ${d} OR last_attempt_deployment_id = ${d})`);
+  }
+  if (filter.createdAfter !== undefined) where.push(`created_at >= ${sqlString(filter.createdAfter)}`);
+  if (filter.createdBefore !== undefined) where.push(`created_at < ${sqlString(filter.createdBefore)}`);
+  return where;
+}
+
+/** The statement of one page (one row more than the page, to know whether another follows). */
+export function listStatement(filter: ListFilter, page: PageRequest): string {
+  const { column, descending } = SORTS[page.sort];
+  const back = page.before !== undefined;
+  // Going back reads the rows before the cursor in the opposite order, then turns them around.
+  const down = descending !== back;
+  const where = filterConditions(filter);
+  const cursor = page.before ?? page.after;
+  if (cursor !== undefined) {
+    const op = down ? "<" : ">";
+    const value = sqlString(cursor.value);
+    where.push(`(${column} ${op} ${value} OR (${column} = ${value} AND id ${op} ${sqlString(cursor.id)}))`);
+  }
+  const dir = down ? "DESC" : "ASC";
+  return (
+    `SELECT id, target, status, completion_result, created_at, modified_at, retry_count FROM sys_invocation` +
+    (where.length === 0 ? "" : ` WHERE ${where.join(" AND ")}`) +
+    ` ORDER BY ${column} ${dir}, id ${dir} LIMIT ${sqlInteger(page.size + 1)}`
+  );
+}
+
+export async function listInvocations(filter: ListFilter, page: PageRequest, signal?: AbortSignal): Promise<ListPage> {
+  const rows = await runQuery<InvocationSummary>(listStatement(filter, page), signal);
+  const more = rows.length > page.size;
+  const shown = rows.slice(0, page.size);
+  if (page.before !== undefined) return { rows: shown.reverse(), hasNext: true, hasPrevious: more };
+  return { rows: shown, hasNext: more, hasPrevious: page.after !== undefined };
+}
+
+/** The cursor of a row for the sort: its sort column's value and its id. */
+export function cursorOf(row: InvocationSummary, sort: SortKey): Cursor {
+  const value = SORTS[sort].column === "created_at" ? row.created_at : row.modified_at;
+  return { value: value ?? "", id: row.id };
+}
