@@ -18,12 +18,14 @@ export interface DemoData {
 export async function makeDemoData(stet: DemoStet): Promise<DemoData> {
   const items = ["apple", "pear", "plum", "fig", "kiwi"];
   let order = "";
+  // Enough stock for the orders below, also when a kept data folder has sold it before.
+  for (const item of items) await stet.call(`/Inventory/${item}/restock`, 100);
   for (let i = 0; i < 24; i++) {
     const result = await stet.call("/Shop/order", { item: items[i % items.length], quantity: 1 + (i % 3) });
     if (result.status !== 200) throw new Error(`a demo order failed: ${result.status} ${JSON.stringify(result.body)}`);
     order = result.id ?? order;
   }
-  const failed = await stet.call("/Shop/order", { item: "durian", quantity: 99 });
+  const failed = await stet.call("/Shop/order", { item: "durian", quantity: 9999 });
   for (const [key, item] of [
     ["ada", "apple"],
     ["ada", "tea"],
@@ -56,7 +58,7 @@ export async function placeOrders(stet: DemoStet, minutes: number): Promise<void
   const items = ["apple", "pear", "plum", "fig", "kiwi"];
   for (let i = 0; Date.now() < end; i++) {
     const failing = i % 7 === 3;
-    await stet.call("/Shop/order", { item: failing ? "durian" : items[i % items.length], quantity: failing ? 99 : 1 });
+    await stet.call("/Shop/order", { item: failing ? "durian" : items[i % items.length], quantity: failing ? 9999 : 1 });
     await new Promise((resolve) => setTimeout(resolve, 4000 + ((i * 1777) % 5000)));
   }
 }

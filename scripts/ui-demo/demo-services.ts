@@ -22,18 +22,18 @@ const inventory = restate.object({
   description: "Stock of one item (the key).",
   handlers: {
     take: async (ctx: restate.ObjectContext, quantity: number): Promise<number> => {
-      const stock = (await ctx.get<number>("stock")) ?? 20;
+      const stock = (await ctx.get<number>("stock")) ?? 1000;
       if (stock < quantity) throw new restate.TerminalError(`only ${stock} ${ctx.key} left`, { errorCode: 409 });
       ctx.set("stock", stock - quantity);
       ctx.set("last_taken", { quantity, at: await ctx.date.now() });
       return stock - quantity;
     },
     restock: async (ctx: restate.ObjectContext, quantity: number): Promise<number> => {
-      const stock = ((await ctx.get<number>("stock")) ?? 20) + quantity;
+      const stock = ((await ctx.get<number>("stock")) ?? 1000) + quantity;
       ctx.set("stock", stock);
       return stock;
     },
-    level: restate.handlers.object.shared(async (ctx: restate.ObjectSharedContext): Promise<number> => (await ctx.get<number>("stock")) ?? 20),
+    level: restate.handlers.object.shared(async (ctx: restate.ObjectSharedContext): Promise<number> => (await ctx.get<number>("stock")) ?? 1000),
   },
 });
 

@@ -28,9 +28,10 @@ export interface DemoStet {
  * Starts stet on random ports with the demo services registered. With `dataDir`, stet keeps its data there
  * (and resumes it on the next start); without, a new folder is removed on close.
  */
-export async function startDemoStet(options: { partitions?: number; dataDir?: string } = {}): Promise<DemoStet> {
+export async function startDemoStet(options: { partitions?: number; dataDir?: string; adminPort?: number; ingressPort?: number } = {}): Promise<DemoStet> {
   const dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), "stet-ui-demo-"));
-  const [ingressPort, adminPort] = [await freePort(), await freePort()];
+  const ingressPort = options.ingressPort ?? (await freePort());
+  const adminPort = options.adminPort ?? (await freePort());
   const endpoint = http.createServer(restate.createEndpointHandler({ services: DEMO_SERVICES }));
   await new Promise<void>((resolve) => endpoint.listen(0, "127.0.0.1", resolve));
   const serviceUrl = `http://127.0.0.1:${(endpoint.address() as AddressInfo).port}`;

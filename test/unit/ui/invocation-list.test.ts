@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { cursorOf, listStatement } from "../../../ui/src/api/invocation-list.js";
+import { cursorOf, listStatement, rowsStatement } from "../../../ui/src/api/invocation-list.js";
 import { invocationsPath, listFromQuery } from "../../../ui/src/pages/invocations/invocations-path.js";
 
-const COLUMNS = "SELECT id, target, status, completion_result, created_at, modified_at, retry_count FROM sys_invocation";
+const IDS = "SELECT id FROM sys_invocation_status";
+const LIVE_IDS = "SELECT id FROM sys_invocation";
 
 describe("the invocation list's statement", () => {
   it("filters by every field, values quoted", () => {
@@ -22,20 +23,32 @@ describe("the invocation list's statement", () => {
         { sort: "created_desc", size: 50 },
       ),
     ).toBe(
-      `${COLUMNS} WHERE status = 'running' AND target_service_name = 'Shop' AND target_handler_name = 'order' AND target_service_key = 'o''brien'` +
+      `${LIVE_IDS} WHERE status = 'running' AND target_service_name = 'Shop' AND target_handler_name = 'order' AND target_service_key = 'o''brien'` +
         ` AND id = 'inv_1' AND idempotency_key = 'ik' AND (pinned_deployment_id = 'dp_1' OR last_attempt_deployment_id = 'dp_1')` +
         ` AND created_at >= '2025-01-01T00:00:00.000Z' AND created_at < '2025-02-01T00:00:00.000Z' ORDER BY created_at DESC, id DESC LIMIT 51`,
+    );
+  });
+
+  it("reads the stored status where the invoker's live state is not needed", () => {
+    expect(listStatement({ status: "pending" }, { sort: "created_desc", size: 5 })).toBe(`${IDS} WHERE status = 'inboxed' ORDER BY created_at DESC, id DESC LIMIT 6`);
+    expect(listStatement({ status: "completed", service: "S" }, { sort: "created_desc", size: 5 })).toBe(
+      `${IDS} WHERE status = 'completed' AND target_service_name = 'S' ORDER BY created_at DESC, id DESC LIMIT 6`,
+    );
+    expect(listStatement({ status: "backing-off" }, { sort: "created_desc", size: 5 })).toBe(`${LIVE_IDS} WHERE status = 'backing-off' ORDER BY created_at DESC, id DESC LIMIT 6`);
+    expect(listStatement({ deployment: "dp_1" }, { sort: "created_desc", size: 5 })).toMatch(/^SELECT id FROM sys_invocation WHERE \(pinned_deployment_id/);
+    expect(rowsStatement(["inv_1", "inv_2"])).toBe(
+      "SELECT id, target, status, completion_result, created_at, modified_at, retry_count FROM sys_invocation WHERE id IN ('inv_1', 'inv_2')",
     );
   });
 
   it("pages by (sort column, id) after or before a row, in either direction", () => {
     const at = { value: "2025-01-01T00:00:00Z", id: "inv_9" };
     expect(listStatement({}, { sort: "created_desc", after: at, size: 10 })).toBe(
-      `${COLUMNS} WHERE (created_at < '2025-01-01T00:00:00Z' OR (created_at = '2025-01-01T00:00:00Z' AND id < 'inv_9')) ORDER BY created_at DESC, id DESC LIMIT 11`,
+      `${IDS} WHERE (created_at < '2025-01-01T00:00:00Z' OR (created_at = '2025-01-01T00:00:00Z' AND id < 'inv_9')) ORDER BY created_at DESC, id DESC LIMIT 11`,
     );
     // Back from a page: the rows before it, read the other way round (the caller turns them around).
     expect(listStatement({ service: "S" }, { sort: "created_desc", before: at, size: 10 })).toBe(
-      `${COLUMNS} WHERE target_service_name = 'S' AND (created_at > '2025-01-01T00:00:00Z' OR (created_at = '2025-01-01T00:00:00Z' AND id > 'inv_9')) ORDER BY created_at ASC, id ASC LIMIT 11`,
+      `${IDS} WHERE target_service_name = 'S' AND (created_at > '2025-01-01T00:00:00Z' OR (created_at = '2025-01-01T00:00:00Z' AND id > 'inv_9')) ORDER BY created_at ASC, id ASC LIMIT 11`,
     );
     expect(listStatement({}, { sort: "modified_asc", after: at, size: 10 })).toContain("(modified_at > '2025-01-01T00:00:00Z' OR (modified_at = '2025-01-01T00:00:00Z' AND id > 'inv_9')) ORDER BY modified_at ASC, id ASC");
     expect(cursorOf({ id: "inv_2", target: "S/h", status: "ready", created_at: "c", modified_at: "m" }, "modified_desc")).toEqual({ value: "m", id: "inv_2" });

@@ -2,10 +2,16 @@ import { INVOCATION_STATUSES, type InvocationStatus, type InvocationSummary } fr
 import { runQuery, sqlInteger, sqlString } from "./sql.js";
 
 /**
- * The invocation list's statement: filters, a sort, and keyset paging. A page starts after (or ends
+ * The invocation list's statements: filters, a sort, and keyset paging. A page starts after (or ends
  * before) the last row of the page seen, by `(sort column, id)`, so that every page costs the same
  * however deep it is (OFFSET makes the engine produce and skip every row before the page), and rows
  * that arrive meanwhile do not shift the pages.
+ *
+ * A page takes two statements: the ids of the page, sorted and filtered, over `sys_invocation_status`
+ * when the filters allow (without `sys_invocation`'s join to the invoker's live state, and with nothing
+ * computed but the sort column: every stored invocation is read to sort them); then the page's columns
+ * for those ids alone. Measured with 100k invocations stored: 140 + 15 ms, against 265 ms for one
+ * statement selecting the columns from `sys_invocation` (scripts/ui-demo/ui-load.ts, a loaded 2-core machine).
  */
 
 export interface ListFilter {
@@ -52,10 +58,27 @@ export interface ListPage {
   readonly hasPrevious: boolean;
 }
 
-export function filterConditions(filter: ListFilter): string[] {
+/**
+ * `sys_invocation.status` as `sys_invocation_status` stores it, for the statuses that need nothing of the
+ * invoker's live state; `ready`, `running` and `backing-off` do (they are all `invoked` when stored).
+ */
+const STORED_STATUS: Partial<Record<InvocationStatus, string>> = {
+  pending: "inboxed",
+  scheduled: "scheduled",
+  suspended: "suspended",
+  paused: "paused",
+  completed: "completed",
+};
+
+/** Whether the filter needs `sys_invocation` (live status, or the deployment of the last attempt). */
+function needsLiveState(filter: ListFilter): boolean {
+  return filter.deployment !== undefined || (filter.status !== undefined && STORED_STATUS[filter.status] === undefined);
+}
+
+export function filterConditions(filter: ListFilter, stored = false): string[] {
   const where: string[] = [];
   const equal = (column: string, value: string | undefined) => value !== undefined && where.push(`${column} = ${sqlString(value)}`);
-  if (filter.status !== undefined && INVOCATION_STATUSES.includes(filter.status)) equal("status", filter.status);
+  if (filter.status !== undefined && INVOCATION_STATUSES.includes(filter.status)) equal("status", stored ? STORED_STATUS[filter.status] : filter.status);
   equal("target_service_name", filter.service);
   equal("target_handler_name", filter.handler);
   equal("target_service_key", filter.key);
@@ -70,13 +93,14 @@ export function filterConditions(filter: ListFilter): string[] {
   return where;
 }
 
-/** The statement of one page (one row more than the page, to know whether another follows). */
+/** The statement of one page's ids (one row more than the page, to know whether another follows). */
 export function listStatement(filter: ListFilter, page: PageRequest): string {
   const { column, descending } = SORTS[page.sort];
   const back = page.before !== undefined;
   // Going back reads the rows before the cursor in the opposite order, then turns them around.
   const down = descending !== back;
-  const where = filterConditions(filter);
+  const live = needsLiveState(filter);
+  const where = filterConditions(filter, !live);
   const cursor = page.before ?? page.after;
   if (cursor !== undefined) {
     const op = down ? "<" : ">";
@@ -85,16 +109,24 @@ export function listStatement(filter: ListFilter, page: PageRequest): string {
   }
   const dir = down ? "DESC" : "ASC";
   return (
-    `SELECT id, target, status, completion_result, created_at, modified_at, retry_count FROM sys_invocation` +
+    `SELECT id FROM ${live ? "sys_invocation" : "sys_invocation_status"}` +
     (where.length === 0 ? "" : ` WHERE ${where.join(" AND ")}`) +
     ` ORDER BY ${column} ${dir}, id ${dir} LIMIT ${sqlInteger(page.size + 1)}`
   );
 }
 
+/** The columns the list shows, for the ids of a page. */
+export function rowsStatement(ids: readonly string[]): string {
+  return `SELECT id, target, status, completion_result, created_at, modified_at, retry_count FROM sys_invocation WHERE id IN (${ids.map(sqlString).join(", ")})`;
+}
+
 export async function listInvocations(filter: ListFilter, page: PageRequest, signal?: AbortSignal): Promise<ListPage> {
-  const rows = await runQuery<InvocationSummary>(listStatement(filter, page), signal);
-  const more = rows.length > page.size;
-  const shown = rows.slice(0, page.size);
+  const ids = (await runQuery<{ id: string }>(listStatement(filter, page), signal)).map((r) => r.id);
+  const more = ids.length > page.size;
+  const pageIds = ids.slice(0, page.size);
+  const byId = new Map((pageIds.length === 0 ? [] : await runQuery<InvocationSummary>(rowsStatement(pageIds), signal)).map((r) => [r.id, r]));
+  // In the page's order; one purged between the two statements is left out.
+  const shown = pageIds.flatMap((id) => byId.get(id) ?? []);
   if (page.before !== undefined) return { rows: shown.reverse(), hasNext: true, hasPrevious: more };
   return { rows: shown, hasNext: more, hasPrevious: page.after !== undefined };
 }
