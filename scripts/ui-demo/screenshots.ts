@@ -29,7 +29,7 @@ interface Shot {
 
 const SHOTS: readonly Shot[] = [
   { name: "overview", path: () => "", ready: (p) => Promise.all([p.locator("#services .count").first().waitFor(), p.locator(".chart-bar rect.chart-succeeded").first().waitFor(), p.locator("#partitions li").first().waitFor()]) },
-  { name: "invocations", path: () => "invocations", ready: (p) => p.locator("#invocations tbody tr").nth(20).waitFor() },
+  { name: "invocations", path: () => "invocations?size=20", ready: (p) => p.locator("#invocations tbody tr").nth(19).waitFor() },
   { name: "invocation", path: (d) => `invocations/${d.order}`, ready: (p) => Promise.all([p.locator("#journal li").nth(10).waitFor(), p.locator("#children tbody tr").nth(1).waitFor()]) },
   { name: "invocation-retrying", path: (d) => `invocations/${d.retrying}`, ready: (p) => p.locator('[data-field="Last failure"]').waitFor() },
   { name: "services", path: () => "services", ready: (p) => p.locator("#deployment-list tbody tr").first().waitFor() },

@@ -37,6 +37,12 @@ const shop = restate.service({
       ctx.serviceSendClient(courier).note(`sent ${item}`);
       return `delivered ${item} as ${tracking}`;
     },
+    // Fails every attempt: stet retries it with backoff until someone kills it.
+    settle: async (ctx: restate.Context) => {
+      await ctx.run("call bank", () => {
+        throw new Error("bank down");
+      });
+    },
     // Sleeps for an hour: suspended until someone cancels it.
     nap: async (ctx: restate.Context) => {
       await ctx.sleep(3_600_000);
@@ -91,7 +97,7 @@ describe("the web UI", () => {
 
     expect(await page.locator("h1").textContent()).toBe("Overview");
     expect(await row.locator("td").nth(0).textContent()).toBe("Service");
-    expect(await row.locator("td").nth(1).textContent()).toBe("order, deliver, nap");
+    expect(await row.locator("td").nth(1).textContent()).toBe("order, deliver, settle, nap");
     expect(await row.locator(".count").allTextContents()).toEqual(["completed 3"]);
     const deployment = page.locator("#deployments tbody tr");
     expect(await deployment.count()).toBe(1);
@@ -162,7 +168,7 @@ describe("the web UI", () => {
     await page.getByLabel("Idempotency key").press("Enter");
     await page.waitForURL((url) => url.searchParams.get("idempotency_key") === "ui-order-7");
     const rows = page.locator("#invocations tbody tr");
-    await rows.first().waitFor();
+    await page.locator(`#invocations tbody tr[data-id="${kiwi}"]`).waitFor();
     expect(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-id")))).toEqual([kiwi]);
 
     // The orders (not the other handlers), oldest first, two a page: apple, pear | plum, fig | kiwi.
@@ -268,6 +274,22 @@ describe("the web UI", () => {
     await page.locator('[data-field="Status"] .status', { hasText: "completed (success)" }).waitFor();
     expect(await page.locator("#journal li").last().locator(".entry-outcome").textContent()).toBe('"delivered lamp as TRK-1-lamp"');
     expect(shipments).toBe(1);
+  });
+
+  it("shows why an invocation retries, and kills it after asking", async () => {
+    const sent = await stet.call("/UiShop/settle/send");
+    const { invocationId } = (await sent.json()) as { invocationId: string };
+    await page.goto(ui(`invocations/${invocationId}`));
+    await page.locator('[data-field="Status"] .status', { hasText: "backing-off" }).waitFor();
+    await page.locator('[data-field="Last failure"]').waitFor();
+    expect(await page.locator('[data-field="Last failure"] .failure-text').textContent()).toMatch(/^\[500\] bank down/);
+    expect(Number(await field(page, "Retry count"))).toBeGreaterThan(0);
+    expect(await page.locator("#journal li", { hasText: "call bank" }).locator(".entry-outcome").textContent()).toBe("waiting…");
+
+    await page.getByRole("group", { name: "Actions" }).getByRole("button", { name: "Kill" }).click();
+    await page.getByRole("dialog").getByRole("button", { name: "Kill" }).click();
+    await page.locator('[data-field="Status"] .status', { hasText: "completed (failure)" }).waitFor();
+    expect(await field(page, "Failure")).toMatch(/^\[409\] kill/i);
   });
 
   it("shows a failed action with stet's message", async () => {

@@ -17,7 +17,8 @@ export interface Resource<T> {
  * request started are dropped, so a slow old answer cannot overwrite a new one.
  */
 export function useResource<T>(load: (signal: AbortSignal) => Promise<T>, key: string, refreshMs?: number): Resource<T> {
-  const [state, setState] = useState<{ data: T | undefined; error: unknown; loading: boolean; loadedAt: Date | undefined }>({
+  const [state, setState] = useState<{ key: string; data: T | undefined; error: unknown; loading: boolean; loadedAt: Date | undefined }>({
+    key,
     data: undefined,
     error: undefined,
     loading: true,
@@ -27,21 +28,18 @@ export function useResource<T>(load: (signal: AbortSignal) => Promise<T>, key: s
   const loadRef = useRef(load);
   loadRef.current = load;
 
-  // Data of another key is not shown for this one.
-  useEffect(() => setState({ data: undefined, error: undefined, loading: true, loadedAt: undefined }), [key]);
-
   useEffect(() => {
     const controller = new AbortController();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const run = async () => {
-      setState((s) => ({ ...s, loading: true }));
+      setState((s) => (s.key === key ? { ...s, loading: true } : { key, data: undefined, error: undefined, loading: true, loadedAt: undefined }));
       try {
         const data = await loadRef.current(controller.signal);
         if (controller.signal.aborted) return;
-        setState({ data, error: undefined, loading: false, loadedAt: new Date() });
+        setState({ key, data, error: undefined, loading: false, loadedAt: new Date() });
       } catch (error) {
         if (controller.signal.aborted) return;
-        setState((s) => ({ ...s, error, loading: false }));
+        setState((s) => (s.key === key ? { ...s, error, loading: false } : { key, data: undefined, error, loading: false, loadedAt: undefined }));
       }
       if (refreshMs !== undefined) timer = setTimeout(() => void run(), refreshMs);
     };
@@ -53,5 +51,7 @@ export function useResource<T>(load: (signal: AbortSignal) => Promise<T>, key: s
   }, [key, nudge, refreshMs]);
 
   const reload = useCallback(() => setNudge((n) => n + 1), []);
-  return { ...state, reload };
+  // Data of another key is never shown for this one, not even for the one render before the new load starts.
+  if (state.key !== key) return { data: undefined, error: undefined, loading: true, loadedAt: undefined, reload };
+  return { data: state.data, error: state.error, loading: state.loading, loadedAt: state.loadedAt, reload };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { journalTimeline, restartPoints } from "../../../ui/src/pages/invocation/journal-model.js";
+import { failedEntryIndex, journalTimeline, restartPoints } from "../../../ui/src/pages/invocation/journal-model.js";
 import { formatDuration, timingSpans } from "../../../ui/src/pages/invocation/timing.js";
 
 const bytes = (text: string) => JSON.stringify([...Buffer.from(text)]);
@@ -53,6 +53,15 @@ describe("the journal timeline", () => {
   it("offers restarts only from entries whose copied commands all got their completions", () => {
     // Entries 0 to 5 are complete; the sleep at 6 never woke, so no cut from 6 on is valid.
     expect([...restartPoints(journalTimeline(ROWS))]).toEqual([0, 1, 2, 3, 4, 5]);
+  });
+
+  it("finds the entry a failure happened at by command index (Restate 1.7) or entry index", () => {
+    const entries = journalTimeline(ROWS);
+    // Commands: 0 Input, 1 Run, 2 Call, 3 Sleep, 4 SetState.
+    expect(failedEntryIndex(entries, { commandIndex: 2 })).toBe(3);
+    expect(failedEntryIndex(entries, { commandIndex: 3, entryIndex: 9 })).toBe(6);
+    expect(failedEntryIndex(entries, { entryIndex: 5 })).toBe(5);
+    expect(failedEntryIndex(entries, {})).toBeUndefined();
   });
 
   it("draws calls from the callee's life and sleeps to their wake-up", () => {

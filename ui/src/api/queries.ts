@@ -56,6 +56,9 @@ export interface InvocationDetail extends InvocationSummary {
   readonly last_failure_related_entry_index?: number;
   readonly last_failure_related_entry_name?: string;
   readonly last_failure_related_entry_type?: string;
+  readonly last_failure_related_command_index?: number;
+  readonly last_failure_related_command_name?: string;
+  readonly last_failure_related_command_type?: string;
   readonly journal_size?: number;
 }
 
@@ -67,7 +70,8 @@ export async function getInvocation(id: string, signal?: AbortSignal): Promise<I
        pinned_deployment_id, last_attempt_deployment_id, last_attempt_server, last_start_at, scheduled_start_at,
        created_at, modified_at, completed_at, retry_count, next_retry_at, last_failure,
        last_failure_error_code, last_failure_related_entry_index, last_failure_related_entry_name,
-       last_failure_related_entry_type, journal_size
+       last_failure_related_entry_type, last_failure_related_command_index, last_failure_related_command_name,
+       last_failure_related_command_type, journal_size
      FROM sys_invocation WHERE id = ${sqlString(id)}`,
     signal,
   );

@@ -8,8 +8,8 @@ import { formatDuration } from "./timing.js";
 
 const invocationLink = (id: string, text?: string) => <Link to={`invocations/${encodeURIComponent(id)}`}>{text ?? id}</Link>;
 
-/** What the invocation targets, where it stands, who started it, and why it fails. */
-export function InvocationDetails(props: { inv: InvocationDetail }) {
+/** What the invocation targets, where it stands, who started it, and why it fails (at which journal entry). */
+export function InvocationDetails(props: { inv: InvocationDetail; failedAt: { index: number; name: string } | undefined }) {
   const { inv } = props;
   const created = inv.created_at === undefined ? undefined : Date.parse(inv.created_at);
   const completed = inv.completed_at === undefined ? undefined : Date.parse(inv.completed_at);
@@ -36,7 +36,7 @@ export function InvocationDetails(props: { inv: InvocationDetail }) {
     ["Failure", inv.completion_failure],
     ["Retry count", String(inv.retry_count ?? 0)],
     ["Next retry", formatTime(inv.next_retry_at)],
-    ["Last failure", lastFailure(inv)],
+    ["Last failure", lastFailure(inv, props.failedAt)],
   ];
   return (
     <dl class="details">
@@ -52,12 +52,35 @@ export function InvocationDetails(props: { inv: InvocationDetail }) {
   );
 }
 
-function lastFailure(inv: InvocationDetail): string | undefined {
+/**
+ * The last failure: its first line (`[500 Internal] message` as Restate writes it, `[500] message` as stet
+ * does), its error code when the message does not already carry it, the entry it happened at, and the
+ * rest (a stack trace) folded away.
+ */
+function lastFailure(inv: InvocationDetail, at: { index: number; name: string } | undefined): ComponentChildren {
   if (inv.last_failure === undefined) return undefined;
-  const code = inv.last_failure_error_code === undefined ? "" : `[${inv.last_failure_error_code}] `;
-  const at =
-    inv.last_failure_related_entry_index === undefined
-      ? ""
-      : ` (at journal entry ${inv.last_failure_related_entry_index}${inv.last_failure_related_entry_name ? ` "${inv.last_failure_related_entry_name}"` : ""})`;
-  return `${code}${inv.last_failure}${at}`;
+  const [first = "", ...rest] = inv.last_failure.split("\n");
+  const code = inv.last_failure_error_code;
+  const showCode = code !== undefined && !first.startsWith(`[${code}`);
+  return (
+    <>
+      <span class="failure-text">
+        {showCode ? `[${code}] ` : ""}
+        {first}
+      </span>
+      {at === undefined ? null : (
+        <span class="muted">
+          {" "}
+          at journal entry {at.index}
+          {at.name === "" ? "" : ` "${at.name}"`}
+        </span>
+      )}
+      {rest.length === 0 ? null : (
+        <details class="stack">
+          <summary>Details</summary>
+          <pre>{rest.join("\n")}</pre>
+        </details>
+      )}
+    </>
+  );
 }

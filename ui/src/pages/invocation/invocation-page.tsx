@@ -9,7 +9,7 @@ import { invocationsPath } from "../invocations/invocations-path.js";
 import { actionsFor, type ActionInfo } from "./invocation-actions.js";
 import { InvocationDetails } from "./invocation-details.js";
 import { ChildrenTable } from "./children-table.js";
-import { journalTimeline, restartPoints } from "./journal-model.js";
+import { failedEntryIndex, journalTimeline, restartPoints } from "./journal-model.js";
 import { JournalTimeline } from "./journal-timeline.js";
 import { TimingBars } from "./timing-bars.js";
 import { timingSpans } from "./timing.js";
@@ -33,6 +33,11 @@ export function InvocationPage(props: { id: string }) {
   const inv = invocation.data;
   const now = (journal.loadedAt ?? new Date()).getTime();
   const points = inv?.status === "completed" ? restartPoints(entries) : undefined;
+  const failedIndex =
+    inv?.last_failure === undefined
+      ? undefined
+      : failedEntryIndex(entries, { entryIndex: inv.last_failure_related_entry_index, commandIndex: inv.last_failure_related_command_index });
+  const failedEntry = entries.find((e) => e.index === failedIndex);
 
   const reload = () => {
     invocation.reload();
@@ -95,7 +100,7 @@ export function InvocationPage(props: { id: string }) {
             </span>
           </div>
           <ErrorNotice error={actionError} what="The action failed" />
-          <InvocationDetails inv={inv} />
+          <InvocationDetails inv={inv} failedAt={failedEntry === undefined ? undefined : { index: failedEntry.index, name: failedEntry.name }} />
           <h2>Called invocations</h2>
           <ErrorNotice error={children.error} what="Could not load the invocations it called" />
           {children.data === undefined ? null : <ChildrenTable children={children.data} />}
@@ -105,7 +110,7 @@ export function InvocationPage(props: { id: string }) {
       <ErrorNotice error={journal.error} what="Could not load the journal" />
       {inv === undefined || journal.data === undefined ? null : <TimingBars spans={timingSpans(inv, entries, children.data ?? [], now)} />}
       {journal.data === undefined ? null : (
-        <JournalTimeline entries={entries} failedAt={inv?.last_failure_related_entry_index} now={now} restartPoints={points} onRestart={(from) => setAsking({ kind: "restart", from })} />
+        <JournalTimeline entries={entries} failedAt={failedIndex} now={now} restartPoints={points} onRestart={(from) => setAsking({ kind: "restart", from })} />
       )}
       <ConfirmDialog
         open={asking !== undefined}

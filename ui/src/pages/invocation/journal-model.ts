@@ -212,3 +212,12 @@ export function restartPoints(entries: readonly TimelineEntry[]): Set<number> {
   }
   return points;
 }
+
+/**
+ * The journal entry the last failure happened at: Restate 1.7 names it by command index (commands only,
+ * the input being command 0), older servers by entry index.
+ */
+export function failedEntryIndex(entries: readonly TimelineEntry[], failure: { entryIndex?: number | undefined; commandIndex?: number | undefined }): number | undefined {
+  if (failure.commandIndex !== undefined) return entries.filter((e) => e.kind === "command")[failure.commandIndex]?.index;
+  return failure.entryIndex;
+}
