@@ -1,0 +1,250 @@
+import { expect, it } from "vitest";
+import type { ControlOp } from "../../../../partition/index.js";
+import { partitionKeyOf, type InvocationId } from "../../../../protocol/index.js";
+import { describeCases } from "./cases.js";
+import { ApplyFixture, HERE, OBJ, SVC, T0, WF, bytes, entry, idIn, kinds, value } from "./fixture.js";
+
+const CANCELLED = { kind: "failure", code: 409, message: "cancelled" } as const;
+const KILLED = { kind: "failure", code: 409, message: "killed" } as const;
+
+const control = (f: ApplyFixture, op: ControlOp, invocationId: InvocationId) => f.apply({ kind: "control", op, invocationId });
+
+/** The call completion a caller got, as stored in its journal. */
+const callResults = (f: ApplyFixture, caller: InvocationId) =>
+  f.entries(caller).filter((e) => e.name === "CallCompletionNotification").map((e) => e.message["result"]);
+
+/** A second exclusive call of OBJ, inboxed behind the first, called by a plain invocation. */
+function inboxedWithCaller(f: ApplyFixture) {
+  const holder = f.invoke(OBJ).id;
+  const caller = f.invoke(SVC).id;
+  const inboxed = f.invoke(OBJ, { caller: { id: caller, completionId: 2 } }).id;
+  return { holder, caller, inboxed };
+}
+
+/** An invocation in each state an operator can meet, by status. */
+function inEveryState(f: ApplyFixture) {
+  const invoked = f.invoke(SVC).id;
+  const backingOff = f.invoke(SVC).id;
+  f.effect(backingOff, { kind: "attempt-failed", failure: "boom" });
+  const suspended = f.invoke(SVC).id;
+  f.suspend(suspended, { completions: [1] });
+  const paused = f.invoke(SVC).id;
+  control(f, "pause", paused);
+  const completed = f.invoke(SVC).id;
+  f.effect(completed, { kind: "end", result: value("done") });
+  const scheduled = f.invoke(SVC, { executionTime: T0 + 1_000 }).id;
+  f.invoke(OBJ);
+  const inboxed = f.invoke(OBJ).id;
+  return { invoked, "backing-off": backingOff, suspended, paused, completed, scheduled, inboxed };
+}
+
+/** Cancel and kill of an invocation that has already completed succeed and change nothing. */
+function ignoresCompleted(op: ControlOp) {
+  it("accepts and ignores a completed invocation", () => {
+    const f = new ApplyFixture();
+    const { completed } = inEveryState(f);
+    expect(control(f, op, completed)).toEqual({ result: { applied: true }, actions: [] });
+    expect(f.record(completed)?.outcome).toEqual(value("done"));
+  });
+}
+
+describeCases("control", {
+  control: () => {
+    it.each<ControlOp>(["cancel", "kill", "purge", "pause", "resume", "restart-as-new"])("refuses %s of an unknown invocation with 404", (op) => {
+      const f = new ApplyFixture();
+      expect(control(f, op, idIn(0, 1))).toEqual({ result: { applied: false, refusal: { status: 404, message: "invocation not found" } }, actions: [] });
+    });
+  },
+
+  "control cancel": () => {
+    it("hands a running invocation the cancel signal and leaves the rest to its handler", () => {
+      const f = new ApplyFixture();
+      const { id } = f.invoke(SVC);
+      const { result, actions } = control(f, "cancel", id);
+      expect(result).toEqual({ applied: true });
+      expect(f.entries(id, 1)).toMatchObject([{ name: "SignalNotification", message: { signalId: { case: "idx", value: 1 }, result: { case: "void" } } }]);
+      expect(f.record(id)?.status).toBe("invoked");
+      expect(actions).toEqual([{ kind: "notify", invocationId: id, entry: expect.anything() }]);
+    });
+
+    it("resumes a paused invocation so that its handler sees the signal", () => {
+      const f = new ApplyFixture();
+      const { id } = f.invoke(SVC);
+      control(f, "pause", id);
+      const { actions } = control(f, "cancel", id);
+      expect(f.record(id)?.status).toBe("invoked");
+      expect(kinds(actions)).toEqual(["notify", "abort", "enqueue"]);
+    });
+
+    it("forgets an inboxed invocation and tells its caller it was cancelled", () => {
+      const f = new ApplyFixture();
+      const { holder, caller, inboxed } = inboxedWithCaller(f);
+      const { actions } = control(f, "cancel", inboxed);
+      expect(f.record(inboxed)).toBeUndefined();
+      expect(callResults(f, caller)).toMatchObject([{ case: "failure", value: { code: 409, message: "cancelled" } }]);
+      expect(actions).toContainEqual({ kind: "completed", invocationId: inboxed, target: OBJ, outcome: CANCELLED });
+      // It left the key's inbox: the holder's end starts nobody.
+      expect(kinds(f.effect(holder, { kind: "end", result: value("") }).actions)).toEqual(["completed"]);
+    });
+
+    it("forgets a scheduled invocation with its start timer", () => {
+      const f = new ApplyFixture();
+      const { id } = f.invoke(SVC, { executionTime: T0 + 1_000 });
+      control(f, "cancel", id);
+      expect(f.record(id)).toBeUndefined();
+      expect(f.store.timers.earliest(HERE)).toBeUndefined();
+    });
+
+    ignoresCompleted("cancel");
+  },
+
+  "control kill": () => {
+    it("completes a running invocation as killed, ends its attempt, tells its caller and passes its lock on", () => {
+      const f = new ApplyFixture();
+      const caller = f.invoke(SVC).id;
+      const victim = f.invoke(OBJ, { caller: { id: caller, completionId: 2 } }).id;
+      const next = f.invoke(OBJ).id;
+      const { result, actions } = control(f, "kill", victim);
+      expect(result).toEqual({ applied: true });
+      expect(f.record(victim)).toMatchObject({ status: "completed", outcome: KILLED });
+      expect(callResults(f, caller)).toMatchObject([{ case: "failure", value: { code: 409, message: "killed" } }]);
+      expect(f.store.locks.holder("Obj", "k")).toBe(next);
+      expect(actions).toEqual([
+        { kind: "abort", invocationId: victim },
+        { kind: "enqueue", invocationId: next },
+        { kind: "notify", invocationId: caller, entry: expect.anything() },
+        { kind: "completed", invocationId: victim, target: OBJ, outcome: KILLED },
+      ]);
+    });
+
+    it("kills the invocations it called that are still running", () => {
+      const f = new ApplyFixture();
+      const parent = f.invoke(SVC).id;
+      f.journal(parent, entry("CallCommand", { serviceName: "Svc", handlerName: "h", parameter: bytes(""), invocationIdNotificationIdx: 1, resultCompletionId: 2 }));
+      const [child] = f.store.invocations.listLiveChildren(parent);
+      const { actions } = control(f, "kill", parent);
+      expect(f.record(child!)).toMatchObject({ status: "completed", outcome: KILLED });
+      expect(actions).toContainEqual({ kind: "abort", invocationId: child });
+    });
+
+    it("forgets an inboxed invocation and tells its caller it was killed", () => {
+      const f = new ApplyFixture();
+      const { caller, inboxed } = inboxedWithCaller(f);
+      control(f, "kill", inboxed);
+      expect(f.record(inboxed)).toBeUndefined();
+      expect(callResults(f, caller)).toMatchObject([{ case: "failure", value: { code: 409, message: "killed" } }]);
+    });
+
+    ignoresCompleted("kill");
+  },
+
+  "control purge": () => {
+    it("deletes a completed invocation with its journal and idempotency key", () => {
+      const f = new ApplyFixture();
+      const { id } = f.invoke(SVC, { idempotencyKey: "once" });
+      f.effect(id, { kind: "end", result: value("x") });
+      expect(control(f, "purge", id)).toEqual({ result: { applied: true }, actions: [] });
+      expect(f.record(id)).toBeUndefined();
+      expect(f.store.invocations.readJournal(id)).toEqual([]);
+      expect(f.store.idempotency.get("Svc", "", "h", "once")).toBeUndefined();
+    });
+
+    it("refuses every invocation that has not completed, and changes nothing", () => {
+      const f = new ApplyFixture();
+      const { completed: _, ...unfinished } = inEveryState(f);
+      for (const [status, id] of Object.entries(unfinished)) {
+        expect(control(f, "purge", id).result.refusal?.status, status).toBe(409);
+        expect(f.record(id)?.status).toBe(status);
+      }
+    });
+  },
+
+  "control pause": () => {
+    it("pauses a running invocation and ends its attempt; pausing again changes nothing", () => {
+      const f = new ApplyFixture();
+      const { id } = f.invoke(SVC);
+      expect(control(f, "pause", id)).toEqual({ result: { applied: true }, actions: [{ kind: "abort", invocationId: id }] });
+      expect(f.record(id)?.status).toBe("paused");
+      expect(control(f, "pause", id)).toEqual({ result: { applied: true }, actions: [] });
+    });
+
+    it("refuses a completed invocation", () => {
+      const f = new ApplyFixture();
+      const { completed } = inEveryState(f);
+      expect(control(f, "pause", completed).result.refusal?.status).toBe(409);
+    });
+
+    // Restate 1.7 answers 409 ("an invocation can be paused only when running"). stet pauses it, and a
+    // resume then starts it while another invocation holds its key's lock (control.ts:33, lifecycle.ts:251).
+    it.fails("refuses an inboxed invocation, which must wait for its key's lock", () => {
+      const f = new ApplyFixture();
+      const { inboxed } = inEveryState(f);
+      expect(control(f, "pause", inboxed).result.refusal?.status).toBe(409);
+      expect(f.record(inboxed)?.status).toBe("inboxed");
+    });
+  },
+
+  "control resume": () => {
+    it.each(["paused", "suspended", "backing-off"] as const)("starts a new attempt of a %s invocation now", (status) => {
+      const f = new ApplyFixture();
+      const id = inEveryState(f)[status];
+      expect(control(f, "resume", id)).toEqual({
+        result: { applied: true },
+        actions: [
+          { kind: "abort", invocationId: id },
+          { kind: "enqueue", invocationId: id },
+        ],
+      });
+      expect(f.record(id)?.status).toBe("invoked");
+    });
+
+    it("leaves a running invocation alone", () => {
+      const f = new ApplyFixture();
+      const { invoked } = inEveryState(f);
+      expect(control(f, "resume", invoked)).toEqual({ result: { applied: true }, actions: [] });
+    });
+
+    it("refuses invocations that have not started (425) or have completed (409)", () => {
+      const f = new ApplyFixture();
+      const { scheduled, inboxed, completed } = inEveryState(f);
+      expect(control(f, "resume", scheduled).result.refusal?.status).toBe(425);
+      expect(control(f, "resume", inboxed).result.refusal?.status).toBe(425);
+      expect(control(f, "resume", completed).result.refusal?.status).toBe(409);
+      expect(f.record(inboxed)?.status).toBe("inboxed");
+    });
+  },
+
+  "control restart-as-new": () => {
+    it("starts a new invocation of the same target with the same input, in the same partition", () => {
+      const f = new ApplyFixture();
+      const { id } = f.invoke(OBJ, { body: "again" });
+      f.journal(id, entry("SetStateCommand", { key: bytes("a"), value: { content: bytes("1") } }));
+      f.effect(id, { kind: "end", result: value("x") });
+      const { result, actions } = control(f, "restart-as-new", id);
+      const restarted = result.started!.invocationId;
+      expect(result).toEqual({ applied: true, started: { invocationId: restarted, existing: false } });
+      expect(restarted).not.toBe(id);
+      expect(partitionKeyOf(restarted)).toBe(partitionKeyOf(id));
+      expect(f.record(restarted)).toMatchObject({ status: "invoked", target: OBJ, journalLength: 1, caller: null });
+      expect(f.entries(restarted)).toEqual(f.entries(id).slice(0, 1));
+      expect(actions).toEqual([
+        { kind: "started", target: OBJ },
+        { kind: "enqueue", invocationId: restarted },
+      ]);
+    });
+
+    it("refuses an unfinished invocation (409), a workflow run (400) and a handler that is gone (410)", () => {
+      const f = new ApplyFixture();
+      const { invoked } = inEveryState(f);
+      expect(control(f, "restart-as-new", invoked).result.refusal?.status).toBe(409);
+
+      const run = f.invoke(WF).id;
+      f.effect(run, { kind: "end", result: value("x") });
+      expect(control(f, "restart-as-new", run).result.refusal?.status).toBe(400);
+
+      const { completed } = inEveryState(f);
+      f.handlers.delete("Svc/h");
+      expect(control(f, "restart-as-new", completed)).toEqual({ result: { applied: false, refusal: { status: 410, message: expect.any(String) } }, actions: [] });
+    });
+  },
+});
