@@ -14,6 +14,7 @@ export * from "./types.js";
 export type { PartitionCommand, CommandResult } from "./apply/apply.js";
 export type { HandlerInfo, ServiceResolver, PartitionAction } from "./apply/context.js";
 export type { ControlOp } from "./apply/control.js";
+export type { RestartRefusal } from "./apply/restart-as-new.js";
 export type { OutcomeTarget, PartitionMessage } from "./apply/messages.js";
 export type { Started } from "./apply/lifecycle.js";
 export type { StateMutation } from "./store/state-mutation-table.js";

@@ -186,6 +186,11 @@ export class PartitionSet implements EffectSink, JournalSource {
     return this.#processorFor(invocationId).propose({ kind: "control", op, invocationId });
   }
 
+  /** Restarts a completed invocation as a new one, its journal copied up to entry `copyUpTo` (0: the input). */
+  async restartAsNew(invocationId: InvocationId, copyUpTo: number): Promise<CommandResult> {
+    return this.#processorFor(invocationId).propose({ kind: "restart-as-new", invocationId, copyUpTo });
+  }
+
   propose(effect: Effect): Promise<CommandResult> {
     const processor = this.#processors[effect.fence.partition];
     if (processor === undefined) return Promise.resolve({ applied: false });

@@ -13,3 +13,4 @@ export { create, fromBinary, toBinary, isMessage, clone, equals } from "@bufbuil
 export type { MessageInitShape, MessageShape, DescMessage } from "@bufbuild/protobuf";
 export * from "./manifest.js";
 export * from "./awaited.js";
+export * from "./command-completions.js";

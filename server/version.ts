@@ -26,3 +26,15 @@ export function stetVersion(): string {
     dir = parent;
   }
 }
+
+/** The Restate release whose APIs stet serves. */
+export const RESTATE_COMPATIBLE_VERSION = "1.7.12";
+
+/**
+ * The version `GET /version` reports: the Restate release stet answers as, with stet's own version as
+ * semver build metadata (`1.7.12+stet.0.1.0`). Restate's CLI picks its SQL by this version (the pre-1.5
+ * statements for anything it cannot read as 1.5 or later), and build metadata does not change that.
+ */
+export function reportedVersion(): string {
+  return `${RESTATE_COMPATIBLE_VERSION}+stet.${stetVersion()}`;
+}

@@ -6,6 +6,7 @@ import { CommandRejected, applyServiceCommand } from "./commands.js";
 import { applyControl, type ControlOp } from "./control.js";
 import { applyMessage, completeInvocation, startInvocation, type Started } from "./lifecycle.js";
 import type { InvocationSpec, PartitionMessage } from "./messages.js";
+import { applyRestartAsNew, type RestartRefusal } from "./restart-as-new.js";
 import { expireInvocations, fireTimers } from "./timers.js";
 import { mutateState } from "./state-mutation.js";
 import type { StateMutation } from "../store/state-mutation-table.js";
@@ -17,6 +18,8 @@ export type PartitionCommand =
   | { readonly kind: "fire-timers" }
   | { readonly kind: "expire" }
   | { readonly kind: "control"; readonly op: ControlOp; readonly invocationId: InvocationId }
+  /** A completed invocation started anew, with its journal copied up to entry `copyUpTo` (included). */
+  | { readonly kind: "restart-as-new"; readonly invocationId: InvocationId; readonly copyUpTo: number }
   /** A message from outside the partitions (ingress), proposed to the partition that owns its target. */
   | { readonly kind: "message"; readonly message: PartitionMessage }
   /** An operator's replacement of one key's state (admin `POST /services/{s}/state`). */
@@ -25,8 +28,8 @@ export type PartitionCommand =
 export interface CommandResult extends EffectOutcome {
   /** For `invoke`: the invocation, and whether an idempotency key or workflow id named an existing one. */
   readonly started?: Started;
-  /** For `control`: why it was not applied (unknown, not in a state that allows it). */
-  readonly refusal?: { readonly status: number; readonly message: string };
+  /** For `control` and `restart-as-new`: why it was not applied (unknown, not in a state that allows it). */
+  readonly refusal?: { readonly status: number; readonly message: string; readonly reason?: RestartRefusal };
   /** For `expire`: a full batch was deleted and more are due now. */
   readonly more?: boolean;
 }
@@ -53,6 +56,8 @@ export function applyCommand(ctx: ApplyContext, command: PartitionCommand): Comm
       return { applied: true, more: expireInvocations(ctx) };
     case "control":
       return applyControl(ctx, command.op, command.invocationId);
+    case "restart-as-new":
+      return applyRestartAsNew(ctx, command.invocationId, command.copyUpTo);
     case "message":
       applyMessage(ctx, command.message);
       return APPLIED;

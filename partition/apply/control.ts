@@ -1,11 +1,9 @@
 import type { InvocationId } from "../../protocol/index.js";
 import type { ApplyContext } from "./context.js";
-import { newInvocationId, partitionKeyOf } from "../../protocol/index.js";
-import { encodeEntry } from "./context.js";
-import { cancelInvocation, killInvocation, resumeInvocation, route } from "./lifecycle.js";
+import { cancelInvocation, killInvocation, resumeInvocation } from "./lifecycle.js";
 import type { CommandResult } from "./apply.js";
 
-export type ControlOp = "cancel" | "kill" | "purge" | "pause" | "resume" | "restart-as-new";
+export type ControlOp = "cancel" | "kill" | "purge" | "pause" | "resume";
 
 const NOT_FOUND = { applied: false, refusal: { status: 404, message: "invocation not found" } } as const;
 
@@ -39,36 +37,6 @@ export function applyControl(ctx: ApplyContext, op: ControlOp, id: InvocationId)
         ctx.actions.push({ kind: "abort", invocationId: id });
       }
       return { applied: true };
-    case "restart-as-new": {
-      if (record.status !== "completed") {
-        return { applied: false, refusal: { status: 409, message: "the invocation is not completed yet" } };
-      }
-      if (record.serviceType === "WORKFLOW" && record.handlerType === "WORKFLOW") {
-        return { applied: false, refusal: { status: 400, message: "a workflow's run cannot be restarted as new" } };
-      }
-      const handler = ctx.services.resolve(record.target.service, record.target.handler);
-      const input = store.invocations.readJournalFrom(id, 0)[0];
-      if (handler === undefined || input === undefined) {
-        return { applied: false, refusal: { status: 410, message: "the invocation's handler or input is gone" } };
-      }
-      // A new invocation of the same target with the same input (and headers); nothing else carries over.
-      // It keeps the original's partition key, so it is created in this very transaction: it exists
-      // (can be attached to) as soon as the answer goes out.
-      const invocationId = newInvocationId(partitionKeyOf(id));
-      route(ctx, {
-        kind: "invoke",
-        spec: {
-          invocationId,
-          target: record.target,
-          handler,
-          input: encodeEntry({ type: input.type, frame: input.frame }),
-          idempotencyKey: null,
-          caller: null,
-          executionTime: null,
-        },
-      });
-      return { applied: true, started: { invocationId, existing: false } };
-    }
     case "resume":
       if (record.status === "completed") return { applied: false, refusal: { status: 409, message: "the invocation is already completed" } };
       if (record.status === "scheduled" || record.status === "inboxed") {

@@ -62,8 +62,11 @@ export interface Started {
   readonly existing: boolean;
 }
 
-/** Creates an invocation (or finds the one its idempotency key / workflow id already started). */
-export function startInvocation(ctx: ApplyContext, spec: InvocationSpec): Started {
+/**
+ * Creates an invocation (or finds the one its idempotency key / workflow id already started). Its
+ * journal is the input entry alone, or `journal` when one is given (restart-as-new from a prefix).
+ */
+export function startInvocation(ctx: ApplyContext, spec: InvocationSpec, journal?: readonly JournalFrame[]): Started {
   const { store } = ctx;
   const { target, handler } = spec;
   const previous =
@@ -100,7 +103,7 @@ export function startInvocation(ctx: ApplyContext, spec: InvocationSpec): Starte
     retentionMs: handler.retentionMs,
     now: ctx.now,
   });
-  store.invocations.append(spec.invocationId, 0, [decodeEntry(spec.input)], ctx.now);
+  store.invocations.append(spec.invocationId, 0, journal ?? [decodeEntry(spec.input)], ctx.now);
   ctx.actions.push({ kind: "started", target });
   if (spec.idempotencyKey !== null) {
     store.idempotency.put(target.service, target.key, target.handler, spec.idempotencyKey, spec.invocationId);

@@ -1,11 +1,14 @@
 import { invalidQuery } from "./query-errors.js";
+import { functionCall } from "./sql-functions.js";
 import { parseIntervalLiteral, parseTimestampLiteral, sqlString } from "./sql-values.js";
 import type { ColumnDef, ColumnType } from "./system-tables.js";
 
 /**
- * Expressions of PostgreSQL's parse tree (libpg-query) written as SQLite expressions, with their wire type.
- * Where the two dialects differ in meaning, this is where it is bridged: `==`, ILIKE, NULLS ordering,
- * aggregates with ORDER BY (`FIRST_VALUE(x ORDER BY y)`), timestamps against ISO strings, intervals.
+ * Expressions of PostgreSQL's parse tree (libpg-query) written as SQLite expressions, with the type,
+ * nullability and unaliased name DataFusion gives them (Restate's engine: the CLI and the UI read results
+ * by these). Where the two dialects differ in meaning, this is where it is bridged: `==`, ILIKE, NULLS
+ * ordering, aggregates with ORDER BY (`FIRST_VALUE(x ORDER BY y)`), timestamps against ISO strings,
+ * intervals.
  */
 
 // The parse tree is libpg-query's JSON: one key per node naming its kind.
@@ -15,8 +18,14 @@ export type Node = Record<string, any>;
 export interface Expr {
   readonly sql: string;
   readonly type: ColumnType;
-  /** The output name this expression gets without an alias (PostgreSQL's rules). */
+  /** The output name without an alias: a column's own name, otherwise `display`. */
   readonly name: string;
+  /**
+   * The expression as DataFusion writes it in a result column's name (`count(Int64(1))`,
+   * `inv.id IS NOT NULL`): columns with their table, literals with their type.
+   */
+  readonly display: string;
+  readonly nullable: boolean;
   /** The literal's text, for literals (timestamps against strings are normalized from it). */
   readonly literal?: string;
   readonly aggregate?: boolean;
@@ -32,6 +41,11 @@ export interface ExprContext {
   readonly now: number;
 }
 
+/** An expression that is not a column: its name is its display. */
+export function derived(sql: string, type: ColumnType, display: string, nullable: boolean, extra: Partial<Expr> = {}): Expr {
+  return { sql, type, name: display, display, nullable, ...extra };
+}
+
 export function translateExpr(node: Node, ctx: ExprContext): Expr {
   const [kind, body] = Object.entries(node)[0] as [string, Node];
   switch (kind) {
@@ -45,12 +59,14 @@ export function translateExpr(node: Node, ctx: ExprContext): Expr {
       return boolExpr(body, ctx);
     case "NullTest": {
       const arg = translateExpr(body["arg"], ctx);
-      return { sql: `(${arg.sql} ${body["nulltesttype"] === "IS_NULL" ? "IS NULL" : "IS NOT NULL"})`, type: "bool", name: "?column?" };
+      const test = body["nulltesttype"] === "IS_NULL" ? "IS NULL" : "IS NOT NULL";
+      return derived(`(${arg.sql} ${test})`, "bool", `${arg.display} ${test}`, false);
     }
     case "BooleanTest": {
       const arg = translateExpr(body["arg"], ctx);
-      const test = String(body["booltesttype"]).replace(/^IS_/, "IS ").replaceAll("_", " ").replace("UNKNOWN", "NULL");
-      return { sql: `(${arg.sql} ${test})`, type: "bool", name: "?column?" };
+      const test = String(body["booltesttype"]).replace(/^IS_/, "IS ").replaceAll("_", " ");
+      // DataFusion keeps the argument's nullability here (observed: `x IS NOT TRUE` is nullable).
+      return derived(`(${arg.sql} ${test.replace("UNKNOWN", "NULL")})`, "bool", `${arg.display} ${test}`, arg.nullable);
     }
     case "SubLink":
       return subLink(body, ctx);
@@ -62,15 +78,16 @@ export function translateExpr(node: Node, ctx: ExprContext): Expr {
       return caseExpr(body, ctx);
     case "CoalesceExpr": {
       const args = list(body["args"]).map((a) => translateExpr(a, ctx));
-      return { sql: `coalesce(${args.map((a) => a.sql).join(", ")})`, type: firstType(args), name: "coalesce" };
+      return derived(`coalesce(${args.map((a) => a.sql).join(", ")})`, commonType(args), callDisplay("coalesce", args), args.every((a) => a.nullable));
     }
     case "MinMaxExpr": {
       const args = list(body["args"]).map((a) => translateExpr(a, ctx));
       const greatest = body["op"] === "IS_GREATEST";
-      return { sql: `${greatest ? "max" : "min"}(${args.map((a) => a.sql).join(", ")})`, type: firstType(args), name: greatest ? "greatest" : "least" };
+      const sql = `${greatest ? "max" : "min"}(${args.map((a) => a.sql).join(", ")})`;
+      return derived(sql, commonType(args), callDisplay(greatest ? "greatest" : "least", args), args.every((a) => a.nullable));
     }
     case "SQLValueFunction":
-      return { sql: sqlString(new Date(ctx.now).toISOString()), type: "ts", name: "now" };
+      return derived(sqlString(new Date(ctx.now).toISOString()), "ts", "now()", false);
     default:
       throw invalidQuery(`this kind of expression is not supported: ${kind}`);
   }
@@ -92,20 +109,28 @@ function columnRef(body: Node, ctx: ExprContext): Expr {
 }
 
 function constant(body: Node): Expr {
-  if (body["isnull"] === true) return { sql: "NULL", type: "null", name: "?column?" };
+  if (body["isnull"] === true) return derived("NULL", "null", "NULL", true);
   if ("ival" in body) {
     const value = Number(body["ival"]["ival"] ?? 0);
-    return { sql: String(value), type: "i64", name: "?column?", literal: String(value) };
+    return derived(String(value), "i64", `Int64(${value})`, false, { literal: String(value) });
   }
-  if ("fval" in body) return { sql: String(Number(body["fval"]["fval"])), type: "f64", name: "?column?" };
-  if ("boolval" in body) return { sql: body["boolval"]["boolval"] === true ? "1" : "0", type: "bool", name: "bool" };
+  if ("fval" in body) {
+    const value = Number(body["fval"]["fval"]);
+    return derived(String(value), "f64", `Float64(${value})`, false);
+  }
+  if ("boolval" in body) {
+    const value = body["boolval"]["boolval"] === true;
+    return derived(value ? "1" : "0", "bool", `Boolean(${value})`, false);
+  }
   if ("sval" in body) {
     const text = String(body["sval"]["sval"] ?? "");
-    return { sql: sqlString(text), type: "utf8", name: "?column?", literal: text };
+    // DataFusion types a string literal Utf8 (the tables' strings are LargeUtf8).
+    return derived(sqlString(text), "small_utf8", `Utf8(${JSON.stringify(text)})`, false, { literal: text });
   }
   throw invalidQuery("this kind of constant is not supported");
 }
 
+/** Comparison operators, with the name DataFusion displays them by. */
 const COMPARISONS = new Map([
   ["=", "="],
   ["==", "="],
@@ -124,87 +149,107 @@ function operatorExpr(body: Node, ctx: ExprContext): Expr {
       if (body["lexpr"] === undefined) {
         const arg = translateExpr(body["rexpr"], ctx);
         if (op !== "-" && op !== "+") throw invalidQuery(`the prefix operator ${op} is not supported`);
-        return { sql: `(${op}${arg.sql})`, type: arg.type, name: "?column?" };
+        return derived(`(${op}${arg.sql})`, arg.type, op === "-" ? `(- ${arg.display})` : arg.display, arg.nullable);
       }
       const left = translateExpr(body["lexpr"], ctx);
       const right = translateExpr(body["rexpr"], ctx);
       const comparison = COMPARISONS.get(op);
+      const nullable = left.nullable || right.nullable;
       if (comparison !== undefined) {
         const [l, r] = comparable(left, right);
-        return { sql: `(${l} ${comparison} ${r})`, type: "bool", name: "?column?" };
+        return derived(`(${l} ${comparison} ${r})`, "bool", `${left.display} ${comparison} ${right.display}`, nullable);
       }
       return arithmetic(op, left, right);
     }
     case "AEXPR_IN": {
       const left = translateExpr(body["lexpr"], ctx);
-      const items = list(body["rexpr"]).map((item) => comparable(left, translateExpr(item, ctx))[1]);
-      return { sql: `(${left.sql} ${op === "=" ? "IN" : "NOT IN"} (${items.join(", ")}))`, type: "bool", name: "?column?" };
+      const items = list(body["rexpr"]).map((item) => translateExpr(item, ctx));
+      const not = op === "=" ? "" : "NOT ";
+      const sql = `(${left.sql} ${not}IN (${items.map((item) => comparable(left, item)[1]).join(", ")}))`;
+      return derived(sql, "bool", `${left.display} ${not}IN ${items.map((i) => i.display).join(", ")}`, left.nullable || items.some((i) => i.nullable));
     }
     case "AEXPR_LIKE":
     case "AEXPR_ILIKE": {
       const left = translateExpr(body["lexpr"], ctx);
       const right = translateExpr(body["rexpr"], ctx);
       const not = op.startsWith("!") ? "NOT " : "";
+      const like = body["kind"] === "AEXPR_ILIKE" ? "ILIKE" : "LIKE";
       // The query connection makes LIKE case-sensitive, as in PostgreSQL; ILIKE compares lower case.
-      const [l, r] = body["kind"] === "AEXPR_ILIKE" ? [`lower(${left.sql})`, `lower(${right.sql})`] : [left.sql, right.sql];
-      return { sql: `(${l} ${not}LIKE ${r})`, type: "bool", name: "?column?" };
+      const [l, r] = like === "ILIKE" ? [`lower(${left.sql})`, `lower(${right.sql})`] : [left.sql, right.sql];
+      return derived(`(${l} ${not}LIKE ${r})`, "bool", `${left.display} ${not}${like} ${right.display}`, left.nullable || right.nullable);
     }
     case "AEXPR_BETWEEN":
     case "AEXPR_NOT_BETWEEN": {
       const left = translateExpr(body["lexpr"], ctx);
-      const [low, high] = list(body["rexpr"]).map((b) => comparable(left, translateExpr(b, ctx))[1]);
+      const [low, high] = list(body["rexpr"]).map((b) => translateExpr(b, ctx)) as [Expr, Expr];
       const not = body["kind"] === "AEXPR_NOT_BETWEEN" ? "NOT " : "";
-      return { sql: `(${left.sql} ${not}BETWEEN ${low} AND ${high})`, type: "bool", name: "?column?" };
+      const sql = `(${left.sql} ${not}BETWEEN ${comparable(left, low)[1]} AND ${comparable(left, high)[1]})`;
+      const display = `${left.display} ${not}BETWEEN ${low.display} AND ${high.display}`;
+      return derived(sql, "bool", display, left.nullable || low.nullable || high.nullable);
     }
     case "AEXPR_DISTINCT":
     case "AEXPR_NOT_DISTINCT": {
-      const [l, r] = comparable(translateExpr(body["lexpr"], ctx), translateExpr(body["rexpr"], ctx));
-      return { sql: `(${l} ${body["kind"] === "AEXPR_DISTINCT" ? "IS NOT" : "IS"} ${r})`, type: "bool", name: "?column?" };
+      const left = translateExpr(body["lexpr"], ctx);
+      const right = translateExpr(body["rexpr"], ctx);
+      const [l, r] = comparable(left, right);
+      const distinct = body["kind"] === "AEXPR_DISTINCT";
+      return derived(`(${l} ${distinct ? "IS NOT" : "IS"} ${r})`, "bool", `${left.display} IS ${distinct ? "" : "NOT "}DISTINCT FROM ${right.display}`, false);
     }
     default:
       throw invalidQuery(`the operator ${op} (${String(body["kind"])}) is not supported`);
   }
 }
 
+export function isText(type: ColumnType): boolean {
+  return type === "utf8" || type === "small_utf8";
+}
+
 /** Both sides of a comparison in one representation: a timestamp against a string reads the string as one. */
 function comparable(left: Expr, right: Expr): [string, string] {
   const asTimestamp = (e: Expr, other: Expr) =>
-    other.type === "ts" && e.type === "utf8" ? (e.literal !== undefined ? sqlString(parseTimestampLiteral(e.literal)) : `stet_ts(${e.sql})`) : e.sql;
+    other.type === "ts" && isText(e.type) ? (e.literal !== undefined ? sqlString(parseTimestampLiteral(e.literal)) : `stet_ts(${e.sql})`) : e.sql;
   return [asTimestamp(left, right), asTimestamp(right, left)];
 }
 
 function arithmetic(op: string, left: Expr, right: Expr): Expr {
+  const display = `${left.display} ${op} ${right.display}`;
+  const nullable = left.nullable || right.nullable;
   if (left.type === "ts" && (right.type === "dur" || right.type === "ts") && (op === "+" || op === "-")) {
     if (right.type === "ts") {
       if (op !== "-") throw invalidQuery("timestamps can be subtracted, not added");
-      return { sql: `stet_ts_diff(${left.sql}, ${right.sql})`, type: "dur", name: "?column?" };
+      return derived(`stet_ts_diff(${left.sql}, ${right.sql})`, "dur", display, nullable);
     }
-    return { sql: `stet_ts_add(${left.sql}, ${op === "-" ? "-" : ""}(${right.sql}))`, type: "ts", name: "?column?" };
+    return derived(`stet_ts_add(${left.sql}, ${op === "-" ? "-" : ""}(${right.sql}))`, "ts", display, nullable);
   }
-  if (op === "||") return { sql: `(${left.sql} || ${right.sql})`, type: "utf8", name: "?column?" };
+  if (op === "||") return derived(`(${left.sql} || ${right.sql})`, commonType([left, right]), display, nullable);
   if (!["+", "-", "*", "/", "%"].includes(op)) throw invalidQuery(`the operator ${op} is not supported`);
   const type: ColumnType = left.type === "f64" || right.type === "f64" ? "f64" : left.type === "dur" ? "dur" : left.type === "null" ? right.type : left.type;
-  return { sql: `(${left.sql} ${op} ${right.sql})`, type, name: "?column?" };
+  return derived(`(${left.sql} ${op} ${right.sql})`, type, display, nullable);
 }
 
 function boolExpr(body: Node, ctx: ExprContext): Expr {
-  const args = list(body["args"]).map((a) => translateExpr(a, ctx).sql);
-  if (body["boolop"] === "NOT_EXPR") return { sql: `(NOT ${args[0]})`, type: "bool", name: "?column?" };
-  return { sql: `(${args.join(body["boolop"] === "AND_EXPR" ? " AND " : " OR ")})`, type: "bool", name: "?column?" };
+  const args = list(body["args"]).map((a) => translateExpr(a, ctx));
+  const nullable = args.some((a) => a.nullable);
+  if (body["boolop"] === "NOT_EXPR") return derived(`(NOT ${args[0]!.sql})`, "bool", `NOT ${args[0]!.display}`, nullable);
+  const op = body["boolop"] === "AND_EXPR" ? "AND" : "OR";
+  return derived(`(${args.map((a) => a.sql).join(` ${op} `)})`, "bool", args.map((a) => a.display).join(` ${op} `), nullable);
 }
 
 function subLink(body: Node, ctx: ExprContext): Expr {
   const sub = ctx.subquery(body["subselect"]);
   switch (body["subLinkType"]) {
     case "EXISTS_SUBLINK":
-      return { sql: `EXISTS (${sub.sql})`, type: "bool", name: "exists" };
+      return derived(`EXISTS (${sub.sql})`, "bool", "exists", false);
     case "ANY_SUBLINK": {
       const op = list(body["operName"] ?? []).at(-1)?.["String"]?.["sval"] ?? "=";
       if (op !== "=") throw invalidQuery(`${op} ANY (subquery) is not supported; use IN`);
-      return { sql: `(${translateExpr(body["testexpr"], ctx).sql} IN (${sub.sql}))`, type: "bool", name: "?column?" };
+      const test = translateExpr(body["testexpr"], ctx);
+      return derived(`(${test.sql} IN (${sub.sql}))`, "bool", `${test.display} IN (<subquery>)`, true);
     }
-    case "EXPR_SUBLINK":
-      return { sql: `(${sub.sql})`, type: sub.columns[0]?.type ?? "null", name: sub.columns[0]?.name ?? "?column?" };
+    case "EXPR_SUBLINK": {
+      const column = sub.columns[0];
+      return { ...derived(`(${sub.sql})`, column?.type ?? "null", column?.name ?? "?column?", true), name: column?.name ?? "?column?" };
+    }
     default:
       throw invalidQuery(`this kind of subquery is not supported: ${String(body["subLinkType"])}`);
   }
@@ -215,14 +260,18 @@ function caseExpr(body: Node, ctx: ExprContext): Expr {
   const results: Expr[] = [];
   const whens = list(body["args"]).map((w) => {
     const when = w["CaseWhen"];
+    const condition = translateExpr(when["expr"], ctx);
     const result = translateExpr(when["result"], ctx);
     results.push(result);
-    return `WHEN ${translateExpr(when["expr"], ctx).sql} THEN ${result.sql}`;
+    return { sql: `WHEN ${condition.sql} THEN ${result.sql}`, display: `WHEN ${condition.display} THEN ${result.display}` };
   });
   const otherwise = body["defresult"] === undefined ? undefined : translateExpr(body["defresult"], ctx);
   if (otherwise !== undefined) results.push(otherwise);
-  const sql = `(CASE ${arg === undefined ? "" : `${arg.sql} `}${whens.join(" ")}${otherwise === undefined ? "" : ` ELSE ${otherwise.sql}`} END)`;
-  return { sql, type: firstType(results), name: "case" };
+  const head = arg === undefined ? "CASE " : `CASE ${arg.sql} `;
+  const sql = `(${head}${whens.map((w) => w.sql).join(" ")}${otherwise === undefined ? "" : ` ELSE ${otherwise.sql}`} END)`;
+  const display = `CASE ${arg === undefined ? "" : `${arg.display} `}${whens.map((w) => w.display).join(" ")}${otherwise === undefined ? "" : ` ELSE ${otherwise.display}`} END`;
+  // Without ELSE a row that matches no WHEN is NULL.
+  return derived(sql, commonType(results), display, otherwise === undefined || results.some((r) => r.nullable));
 }
 
 const CAST_TYPES = new Map<string, readonly [string, ColumnType]>([
@@ -240,122 +289,74 @@ const CAST_TYPES = new Map<string, readonly [string, ColumnType]>([
   ["bool", ["INTEGER", "bool"]],
 ]);
 
+/** A cast is left out of the name, as DataFusion does (`TIMESTAMP '…'` is named by its string). */
 function typeCast(body: Node, ctx: ExprContext): Expr {
   const typeName = lastName(body["typeName"]["names"]);
   const arg = translateExpr(body["arg"], ctx);
+  const as = (sql: string, type: ColumnType): Expr => ({ ...arg, sql, type, literal: undefined });
   if (typeName === "timestamp" || typeName === "timestamptz") {
-    if (arg.literal !== undefined) return { sql: sqlString(parseTimestampLiteral(arg.literal)), type: "ts", name: "timestamp" };
-    return { sql: arg.type === "ts" || arg.type === "null" ? arg.sql : `stet_ts(${arg.sql})`, type: "ts", name: arg.name };
+    if (arg.literal !== undefined) return as(sqlString(parseTimestampLiteral(arg.literal)), "ts");
+    return as(arg.type === "ts" || arg.type === "null" ? arg.sql : `stet_ts(${arg.sql})`, "ts");
   }
   if (typeName === "interval") {
     if (arg.literal === undefined) throw invalidQuery("INTERVAL takes a literal, e.g. INTERVAL '60 seconds'");
-    return { sql: String(parseIntervalLiteral(arg.literal)), type: "dur", name: "interval" };
+    const ms = parseIntervalLiteral(arg.literal);
+    // DataFusion's interval literal names itself by its parts (stet keeps days as nanoseconds).
+    const display = `IntervalMonthDayNano("IntervalMonthDayNano { months: 0, days: 0, nanoseconds: ${BigInt(ms) * 1_000_000n} }")`;
+    return derived(String(ms), "dur", display, false);
   }
   const cast = CAST_TYPES.get(typeName);
   if (cast === undefined) throw invalidQuery(`casting to ${typeName} is not supported`);
-  return { sql: arg.sql === "NULL" ? "NULL" : `CAST(${arg.sql} AS ${cast[0]})`, type: cast[1], name: arg.name };
+  return as(arg.sql === "NULL" ? "NULL" : `CAST(${arg.sql} AS ${cast[0]})`, cast[1]);
 }
 
-/** Function calls: aggregates (with ORDER BY and FILTER), window functions, and the scalar functions clients use. */
-function functionCall(body: Node, ctx: ExprContext): Expr {
-  const name = lastName(body["funcname"]);
-  const args = list(body["args"] ?? []).map((a) => translateExpr(a, ctx));
-  const order = list(body["agg_order"] ?? []).map((s) => sortKey(s, ctx)).join(", ");
-  const filter = body["agg_filter"] === undefined ? "" : ` FILTER (WHERE ${translateExpr(body["agg_filter"], ctx).sql})`;
-  const distinct = body["agg_distinct"] === true ? "DISTINCT " : "";
-  const over = body["over"] === undefined ? "" : ` OVER (${windowSpec(body["over"], ctx)})`;
-  const call = (fn: string, type: ColumnType, aggregate = true): Expr => ({
-    sql: `${fn}(${distinct}${body["agg_star"] === true ? "*" : args.map((a) => a.sql).join(", ")}${order === "" ? "" : ` ORDER BY ${order}`})${filter}${over}`,
-    type,
-    name,
-    aggregate: aggregate && over === "",
-  });
-  switch (name) {
-    case "count":
-      return call("count", "i64");
-    case "sum":
-      return call("sum", args[0]?.type === "u32" || args[0]?.type === "u64" ? "u64" : args[0]?.type === "f64" ? "f64" : "i64");
-    case "min":
-    case "max":
-      return call(name, firstType(args));
-    case "avg":
-      return call("avg", "f64");
-    case "first_value":
-    case "last_value":
-      // As a window function SQLite has both; as an aggregate (DataFusion's `FIRST_VALUE(x ORDER BY y)`) stet's own.
-      return over !== "" ? call(name, firstType(args), false) : call(name === "first_value" ? "stet_first" : "stet_last", firstType(args));
-    case "row_number":
-    case "rank":
-    case "dense_rank":
-      return call(name, "u64", false);
-    case "lower":
-    case "upper":
-    case "trim":
-    case "ltrim":
-    case "rtrim":
-    case "replace":
-      return call(name, "utf8", false);
-    case "length":
-    case "char_length":
-    case "character_length":
-      return call("length", "i64", false);
-    case "substr":
-    case "substring":
-      return call("substr", "utf8", false);
-    case "abs":
-    case "round":
-      return call(name, firstType(args), false);
-    case "concat":
-      return { sql: `(${args.map((a) => `coalesce(${a.sql}, '')`).join(" || ")})`, type: "utf8", name };
-    case "starts_with":
-    case "ends_with": {
-      const [s, p] = args as [Expr, Expr];
-      const part = name === "starts_with" ? `substr(${s.sql}, 1, length(${p.sql}))` : `substr(${s.sql}, -length(${p.sql}))`;
-      return { sql: `(${part} = ${p.sql})`, type: "bool", name };
-    }
-    case "now":
-    case "current_timestamp":
-      return { sql: sqlString(new Date(ctx.now).toISOString()), type: "ts", name: "now" };
-    case "date_bin": {
-      const [stride, ts, origin] = args;
-      return { sql: `stet_date_bin(${stride!.sql}, ${ts!.sql}, ${origin?.sql ?? "NULL"})`, type: "ts", name };
-    }
-    case "date_trunc":
-      return call("stet_date_trunc", "ts", false);
-    case "to_unixtime":
-      return call("stet_to_unixtime", "i64", false);
-    case "arrow_cast":
-      return { ...args[0]!, name: args[0]!.name };
-    default:
-      throw invalidQuery(`the function ${name}() is not supported`);
-  }
-}
-
-function windowSpec(over: Node, ctx: ExprContext): string {
-  const partition = list(over["partitionClause"] ?? []).map((p) => translateExpr(p, ctx).sql);
-  const order = list(over["orderClause"] ?? []).map((s) => sortKey(s, ctx));
-  return [partition.length > 0 ? `PARTITION BY ${partition.join(", ")}` : "", order.length > 0 ? `ORDER BY ${order.join(", ")}` : ""].filter(Boolean).join(" ");
-}
-
-/** One ORDER BY key. PostgreSQL puts NULLs last when ascending and first when descending; SQLite the other way. */
-export function sortKey(sortBy: Node, ctx: ExprContext): string {
+/** One ORDER BY key, as SQL and as DataFusion displays it. */
+export function sortKeyOf(sortBy: Node, ctx: ExprContext): { sql: string; display: string } {
   const body = sortBy["SortBy"];
   const expr = translateExpr(body["node"], ctx);
   const descending = body["sortby_dir"] === "SORTBY_DESC";
+  // PostgreSQL (and DataFusion) put NULLs last when ascending and first when descending; SQLite the other way.
   const nulls = body["sortby_nulls"] === "SORTBY_NULLS_FIRST" ? "FIRST" : body["sortby_nulls"] === "SORTBY_NULLS_LAST" ? "LAST" : descending ? "FIRST" : "LAST";
-  return `${expr.sql} ${descending ? "DESC" : "ASC"} NULLS ${nulls}`;
+  const order = `${descending ? "DESC" : "ASC"} NULLS ${nulls}`;
+  return { sql: `${expr.sql} ${order}`, display: `${expr.display} ${order}` };
 }
 
-function firstType(exprs: readonly Expr[]): ColumnType {
-  return exprs.find((e) => e.type !== "null")?.type ?? "null";
+/** One ORDER BY key as SQLite SQL. */
+export function sortKey(sortBy: Node, ctx: ExprContext): string {
+  return sortKeyOf(sortBy, ctx).sql;
+}
+
+/** `name(a,b)`: how DataFusion displays a function call (arguments without spaces). */
+export function callDisplay(name: string, args: readonly Expr[]): string {
+  return `${name}(${args.map((a) => a.display).join(",")})`;
+}
+
+const NUMERIC: ReadonlySet<ColumnType> = new Set(["u32", "u64", "i64", "f64", "decimal20"]);
+
+/**
+ * The type DataFusion gives values of several types taken together (CASE branches, COALESCE arguments,
+ * `||`): Utf8 with LargeUtf8 is LargeUtf8; UInt64 with Int64 is Decimal128(20, 0), which holds both;
+ * other integers widen to Int64, anything with a float is Float64.
+ */
+export function commonType(exprs: readonly Expr[]): ColumnType {
+  const types = [...new Set(exprs.map((e) => e.type).filter((t) => t !== "null"))];
+  if (types.length === 0) return "null";
+  if (types.length === 1) return types[0]!;
+  if (types.every(isText)) return "utf8";
+  if (types.every((t) => NUMERIC.has(t))) {
+    if (types.includes("f64")) return "f64";
+    if (types.includes("decimal20") || (types.includes("u64") && types.includes("i64"))) return "decimal20";
+    return types.includes("i64") ? "i64" : "u64";
+  }
+  return types[0]!;
 }
 
 /** The last part of a qualified name (`pg_catalog.timestamp` → `timestamp`), lower case. */
-function lastName(names: unknown): string {
+export function lastName(names: unknown): string {
   return String(list(names).at(-1)?.["String"]?.["sval"] ?? "").toLowerCase();
 }
 
-function list(value: unknown): Node[] {
+export function list(value: unknown): Node[] {
   if (value === undefined || value === null) return [];
   if (Array.isArray(value)) return value as Node[];
   const items = (value as Node)["List"]?.["items"];

@@ -70,7 +70,7 @@ class Translator {
       const query = def["ctequery"]["SelectStmt"] as Node;
       // `WITH r(n) AS (…)` names the columns itself.
       const aliases = ((def["aliascolnames"] ?? []) as Node[]).map((a) => String(a["String"]["sval"]));
-      const named = (columns: readonly ColumnDef[]) => columns.map((c, i) => ({ name: aliases[i] ?? c.name, type: c.type }));
+      const named = (columns: readonly ColumnDef[]) => columns.map((c, i) => ({ ...c, name: aliases[i] ?? c.name }));
       if (withClause["recursive"] === true && query["larg"] !== undefined) {
         // The recursive member sees the CTE itself: its columns are those of the first member.
         ctes.set(name, named(this.select(query["larg"]["SelectStmt"] ?? query["larg"], outer, ctes).columns));
@@ -94,12 +94,14 @@ class Translator {
     };
     const left = member(stmt["larg"]);
     const right = member(stmt["rarg"]);
+    // A column of the union may be NULL if it may be in either member.
+    const columns = left.columns.map((c, i) => (right.columns[i]?.nullable === false ? c : { ...c, nullable: true }));
     const op = { SETOP_UNION: "UNION", SETOP_EXCEPT: "EXCEPT", SETOP_INTERSECT: "INTERSECT" }[String(stmt["op"])];
     if (op === undefined) throw invalidQuery(`${String(stmt["op"])} is not supported`);
     let sql = `${left.sql} ${op}${stmt["all"] === true ? " ALL" : ""} ${right.sql}`;
-    const scope: Scope = { items: [{ alias: "", columns: left.columns }], parent: outer };
+    const scope: Scope = { items: [{ alias: "", columns }], parent: outer };
     sql += this.#orderAndLimit(stmt, this.#context(scope, ctes, undefined));
-    return { sql, columns: left.columns };
+    return { sql, columns };
   }
 
   #simple(stmt: Node, outer: Scope | undefined, ctes: Ctes): TranslatedQuery {
@@ -131,7 +133,7 @@ class Translator {
     if (groups.length > 0) sql += ` GROUP BY ${groups.join(", ")}`;
     if (stmt["havingClause"] !== undefined) sql += ` HAVING ${translateExpr(stmt["havingClause"], withOutputs).sql}`;
     sql += this.#orderAndLimit(stmt, withOutputs);
-    return { sql, columns: outputs.map((o) => ({ name: o.name, type: o.type })) };
+    return { sql, columns: outputs.map((o) => ({ name: o.name, type: o.type, nullable: o.nullable })) };
   }
 
   #distinct(clause: Node[]): string {
@@ -156,9 +158,7 @@ class Translator {
     const qualifier = fields.length > 1 ? String(fields[0]!["String"]["sval"]) : undefined;
     const items = scope.items.filter((item) => qualifier === undefined || item.alias === qualifier);
     if (items.length === 0) throw invalidQuery(`no table named '${String(qualifier)}' in FROM`);
-    return items.flatMap((item) =>
-      item.columns.map((c) => ({ sql: `${item.alias === "" ? "" : `${sqlIdentifier(item.alias)}.`}${sqlIdentifier(c.name)}`, type: c.type, name: c.name })),
-    );
+    return items.flatMap((item) => item.columns.map((c) => columnExpr(item, c)));
   }
 
   /** One item of FROM as SQL; registers its columns in the scope. */
@@ -185,10 +185,15 @@ class Translator {
         return `(${translated.sql}) AS ${sqlIdentifier(alias)}`;
       }
       case "JoinExpr": {
+        const start = scope.items.length;
         const left = this.#fromItem(body["larg"], scope, ctes);
+        const middle = scope.items.length;
         const right = this.#fromItem(body["rarg"], scope, ctes);
         const type = { JOIN_INNER: "JOIN", JOIN_LEFT: "LEFT JOIN", JOIN_RIGHT: "RIGHT JOIN", JOIN_FULL: "FULL JOIN" }[String(body["jointype"])];
         if (type === undefined) throw invalidQuery(`${String(body["jointype"])} is not supported`);
+        // The side an outer join may find no match on has NULLs in every column.
+        if (type === "LEFT JOIN" || type === "FULL JOIN") nullableFrom(scope, middle, scope.items.length);
+        if (type === "RIGHT JOIN" || type === "FULL JOIN") nullableFrom(scope, start, middle);
         const natural = body["isNatural"] === true ? "NATURAL " : "";
         let on = "";
         if (body["quals"] !== undefined) on = ` ON ${translateExpr(body["quals"], this.#context(scope, ctes, undefined)).sql}`;
@@ -248,9 +253,27 @@ function resolve(scope: Scope, fields: readonly string[]): Expr {
     if (matches.length > 1 && qualifier === undefined) throw invalidQuery(`column reference '${name}' is ambiguous: qualify it with a table alias`);
     const item = matches[0];
     if (item === undefined) continue;
-    const column = item.columns.find((c) => c.name === name)!;
-    const prefix = item.alias === "" ? "" : `${sqlIdentifier(item.alias)}.`;
-    return { sql: `${prefix}${sqlIdentifier(name)}`, type: column.type, name };
+    return columnExpr(item, item.columns.find((c) => c.name === name)!);
   }
   throw invalidQuery(`column '${fields.join(".")}' not found`);
+}
+
+/** A column of a FROM item: named by itself, displayed with its table inside expressions (`inv.id`). */
+function columnExpr(item: FromItem, column: ColumnDef): Expr {
+  const prefix = item.alias === "" ? "" : `${sqlIdentifier(item.alias)}.`;
+  return {
+    sql: `${prefix}${sqlIdentifier(column.name)}`,
+    type: column.type,
+    name: column.name,
+    display: item.alias === "" ? column.name : `${item.alias}.${column.name}`,
+    nullable: column.nullable !== false,
+  };
+}
+
+/** Marks every column of the FROM items in [from, to) as possibly NULL. */
+function nullableFrom(scope: Scope, from: number, to: number): void {
+  for (let i = from; i < to; i++) {
+    const item = scope.items[i]!;
+    scope.items[i] = { alias: item.alias, columns: item.columns.map((c) => ({ ...c, nullable: true })) };
+  }
 }

@@ -13,8 +13,16 @@ export const AdminErrorCode = {
   InvocationNotStarted: "STET_ADMIN_INVOCATION_NOT_STARTED",
   /** The partition did not apply the operation and gave no reason (not led right now): retry. */
   InvocationUnavailable: "STET_ADMIN_INVOCATION_UNAVAILABLE",
-  /** A valid request for something stet does not do (restart-as-new from a journal prefix): 422. */
+  /** A valid request for something stet does not do (purge-journal): 422. */
   Unsupported: "STET_ADMIN_UNSUPPORTED",
+  /** Restart-as-new of a workflow, or from a prefix on a protocol before v6 (Restate: 422). */
+  RestartUnsupported: "STET_ADMIN_RESTART_UNSUPPORTED",
+  /** Restart-as-new of an invocation whose journal (and so its input) is gone (Restate: 410). */
+  InvocationInputGone: "STET_ADMIN_INVOCATION_INPUT_GONE",
+  /** A restart-as-new `from` past the journal, or cutting off a command's completion (Restate: 400). */
+  JournalRangeInvalid: "STET_ADMIN_JOURNAL_RANGE_INVALID",
+  /** A deployment to run on that does not exist, or none serves the handler any more (Restate: 400). */
+  DeploymentNotFound: "STET_ADMIN_DEPLOYMENT_NOT_FOUND",
   /** A known path asked with a method it does not serve (Restate: 405). */
   MethodNotAllowed: "STET_ADMIN_METHOD_NOT_ALLOWED",
   /** A body that lacks a required field or has one of the wrong type (Restate: 422). */
@@ -35,6 +43,10 @@ const STATUS: Readonly<Record<AdminErrorCode, number>> = {
   STET_ADMIN_INVOCATION_UNAVAILABLE: 503,
   STET_ADMIN_METHOD_NOT_ALLOWED: 405,
   STET_ADMIN_UNSUPPORTED: 422,
+  STET_ADMIN_RESTART_UNSUPPORTED: 422,
+  STET_ADMIN_INVOCATION_INPUT_GONE: 410,
+  STET_ADMIN_JOURNAL_RANGE_INVALID: 400,
+  STET_ADMIN_DEPLOYMENT_NOT_FOUND: 400,
   STET_ADMIN_UNPROCESSABLE_BODY: 422,
   STET_ADMIN_SUBSCRIPTION_NOT_FOUND: 404,
   STET_ADMIN_INVALID_SUBSCRIPTION: 400,
@@ -52,6 +64,9 @@ export class AdminError extends StetError {
 
 export const invalidField = (field: string, reason: string): AdminError =>
   new AdminError(AdminErrorCode.InvalidRequest, `The request field '${field}' is invalid. Reason: ${reason}`);
+
+export const invalidQueryParameter = (name: string, reason: string): AdminError =>
+  new AdminError(AdminErrorCode.InvalidRequest, `The query parameter '${name}' is invalid. Reason: ${reason}`);
 
 export const methodNotAllowed = (method: string, url: string, allowed: readonly string[]): AdminError =>
   new AdminError(AdminErrorCode.MethodNotAllowed, `${method} is not allowed on ${url}; allowed: ${allowed.join(", ")}`);

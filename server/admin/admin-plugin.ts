@@ -220,8 +220,8 @@ function routes(options: AdminPluginOptions): FastifyPluginAsync {
 
     // Registered (awaited) before the 405 pass so that its paths answer other methods with 405 too.
     if (options.invocations !== undefined) {
-      await app.register(invocationRoutes, { invocations: options.invocations });
-      await app.register(invocationBatchRoutes, { invocations: options.invocations });
+      await app.register(invocationRoutes, { invocations: options.invocations, deployments: registry });
+      await app.register(invocationBatchRoutes, { invocations: options.invocations, deployments: registry });
     }
     answerOtherMethodsWith405(app, declared);
   };

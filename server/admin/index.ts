@@ -1,6 +1,6 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from "fastify";
 import { adminErrorHandler, adminFrameworkErrors } from "./admin-errors.js";
-import { stetVersion } from "../version.js";
+import { reportedVersion } from "../version.js";
 import { lazySchemaController } from "../http/lazy-schema-compilers.js";
 import { requestLogController } from "../http/request-log.js";
 import { adminPlugin, withoutApiVersion, type AdminPluginOptions, type AdminVersionInfo } from "./admin-plugin.js";
@@ -47,7 +47,7 @@ export function buildAdminApp(options: AdminAppOptions): FastifyInstance {
   void app.register(adminPlugin, {
     ...plugin,
     versionInfo: {
-      version: versionInfo?.version ?? stetVersion(),
+      version: versionInfo?.version ?? reportedVersion(),
       ingressEndpoint: versionInfo?.ingressEndpoint ?? ingressUrl ?? null,
       ...(versionInfo?.features === undefined ? {} : { features: versionInfo.features }),
     },

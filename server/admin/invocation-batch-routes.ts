@@ -1,9 +1,9 @@
 import type { FastifyPluginAsync } from "fastify";
-import type { ControlOp } from "../../partition/index.js";
-import { parseDeploymentId, parseInvocationId, type InvocationId } from "../../protocol/index.js";
+import { parseInvocationId, type InvocationId } from "../../protocol/index.js";
 import { AdminError, AdminErrorCode, invalidField } from "./admin-errors.js";
-import { operate, OperationRefused } from "./invocation-operations.js";
-import type { InvocationControl } from "./invocation-routes.js";
+import { operate, OperationRefused, type InvocationOp, type Operations } from "./invocation-operations.js";
+import type { InvocationRoutesOptions } from "./invocation-routes.js";
+import { parseDeploymentChoice, RESTART_FROM_START, type RestartRequest } from "./restart-as-new.js";
 
 /**
  * `POST /internal/invocations_batch_operations/{op}`: the web UI's bulk actions (it uses them instead of
@@ -15,10 +15,7 @@ import type { InvocationControl } from "./invocation-routes.js";
 /** Restate's cap on the ids of one request (400 beyond it). */
 export const MAX_BATCH_SIZE = 1000;
 
-const BATCH_OPS = ["cancel", "kill", "purge", "pause", "resume", "restart-as-new"] as const satisfies readonly ControlOp[];
-// Restate's resume and restart-as-new take the deployment to run on; stet has one live deployment per
-// service, so every choice runs on it. Accepted, checked, not used.
-const DEPLOYMENT_CHOICES = new Set(["Keep", "keep", "Latest", "latest"]);
+const BATCH_OPS = ["cancel", "kill", "purge", "pause", "resume", "restart-as-new"] as const satisfies readonly InvocationOp[];
 
 export interface BatchFailure {
   invocation_id: string;
@@ -35,8 +32,19 @@ export interface BatchResultJson {
 
 const unprocessable = (message: string) => new AdminError(AdminErrorCode.UnprocessableBody, message);
 
+interface BatchRequest {
+  readonly ids: InvocationId[];
+  /**
+   * How restart-as-new restarts: always from the input, as Restate's batch has no `from` (one in the
+   * body is ignored, as Restate ignores unknown fields); on the deployment chosen. Resume takes a
+   * deployment choice too; stet runs an invocation on the deployment serving its service now, so there
+   * it is only checked.
+   */
+  readonly restart: RestartRequest;
+}
+
 /** The request body, checked: the ids parsed, the deployment choice valid. */
-function parseBatchBody(body: unknown): InvocationId[] {
+function parseBatchBody(body: unknown): BatchRequest {
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
     throw unprocessable("The request body must be a JSON object with the field 'invocation_ids'");
   }
@@ -56,17 +64,10 @@ function parseBatchBody(body: unknown): InvocationId[] {
     throw new AdminError(AdminErrorCode.InvalidRequest, `Batch size ${parsed.length} exceeds maximum allowed size of ${MAX_BATCH_SIZE}`);
   }
   const deployment = raw["deployment"];
-  if (deployment !== undefined && deployment !== null) {
-    if (typeof deployment !== "string") throw unprocessable("The request field 'deployment' must be a string");
-    if (!DEPLOYMENT_CHOICES.has(deployment)) {
-      try {
-        parseDeploymentId(deployment);
-      } catch {
-        throw invalidField("deployment", "bad format");
-      }
-    }
-  }
-  return parsed;
+  if (deployment === undefined || deployment === null) return { ids: parsed, restart: RESTART_FROM_START };
+  if (typeof deployment !== "string") throw unprocessable("The request field 'deployment' must be a string");
+  const choice = parseDeploymentChoice(deployment, (reason) => invalidField("deployment", reason));
+  return { ids: parsed, restart: { ...RESTART_FROM_START, deployment: choice } };
 }
 
 /**
@@ -74,13 +75,13 @@ function parseBatchBody(body: unknown): InvocationId[] {
  * repeats of one id run one after the other, in request order, so the second kill of an id finds it
  * completed, as in Restate.
  */
-export async function runBatch(invocations: InvocationControl, op: ControlOp, ids: readonly InvocationId[]): Promise<BatchResultJson> {
+export async function runBatch(ops: Operations, op: InvocationOp, { ids, restart }: BatchRequest): Promise<BatchResultJson> {
   const previous = new Map<string, Promise<unknown>>();
   const outcomes = ids.map((id) => {
     const before = previous.get(id) ?? Promise.resolve();
     const outcome = before.then(async () => {
       try {
-        const done = await operate(invocations, op, id);
+        const done = await operate(ops, op, id, restart);
         return { ok: true as const, newInvocationId: done.newInvocationId };
       } catch (error) {
         if (error instanceof OperationRefused) return { ok: false as const, error: error.batchMessage };
@@ -101,15 +102,9 @@ export async function runBatch(invocations: InvocationControl, op: ControlOp, id
   return result;
 }
 
-export interface InvocationBatchRoutesOptions {
-  readonly invocations: InvocationControl;
-}
-
-export const invocationBatchRoutes: FastifyPluginAsync<InvocationBatchRoutesOptions> = async (app, { invocations }) => {
+export const invocationBatchRoutes: FastifyPluginAsync<InvocationRoutesOptions> = async (app, ops) => {
   for (const op of BATCH_OPS) {
-    app.post<{ Body: unknown }>(`/internal/invocations_batch_operations/${op}`, async (request) =>
-      runBatch(invocations, op, parseBatchBody(request.body)),
-    );
+    app.post<{ Body: unknown }>(`/internal/invocations_batch_operations/${op}`, async (request) => runBatch(ops, op, parseBatchBody(request.body)));
   }
   // Restate's `purge-journal` drops the journal of a completed invocation and keeps its outcome; stet
   // keeps or drops the two together (journal retention), so it refuses the operation as a whole.

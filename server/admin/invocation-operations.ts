@@ -1,7 +1,9 @@
-import type { CommandResult, ControlOp, InvocationStatus } from "../../partition/index.js";
+import type { CommandResult, ControlOp, InvocationRecord } from "../../partition/index.js";
 import type { InvocationId } from "../../protocol/index.js";
 import { AdminError, AdminErrorCode } from "./admin-errors.js";
 import type { InvocationControl } from "./invocation-routes.js";
+import { invocationUnavailable, OperationRefused } from "./operation-refused.js";
+import { refusalByState, restartAsNew, restartRefused, RESTART_FROM_START, type DeploymentLookup, type RestartRequest } from "./restart-as-new.js";
 
 /**
  * One operator action on one invocation, decided and answered as Restate 1.7.12 does (each case checked
@@ -9,38 +11,15 @@ import type { InvocationControl } from "./invocation-routes.js";
  * an `OperationRefused`, which either route words its own way.
  */
 
-/** Why an operation was refused, worded for the single route and for a batch's `failed` item. */
-export class OperationRefused extends Error {
-  constructor(
-    readonly code: AdminErrorCode,
-    readonly invocationId: string,
-    /** `The invocation '<id>' was already completed.` */
-    message: string,
-    /** `Invocation '<id>' was already completed` */
-    readonly batchMessage: string,
-  ) {
-    super(message);
-    this.name = "OperationRefused";
-  }
+export { OperationRefused } from "./operation-refused.js";
 
-  /** The error of the single-invocation route. */
-  toAdminError(): AdminError {
-    return new AdminError(this.code, this.message);
-  }
+/** The operations of the admin API: the partition's control operations, and restart-as-new. */
+export type InvocationOp = ControlOp | "restart-as-new";
 
-  static notFound(id: string): OperationRefused {
-    return new OperationRefused(AdminErrorCode.InvocationNotFound, id, `The requested invocation '${id}' does not exist`, `Invocation '${id}' not found`);
-  }
-
-  /** A refusal decided from the state: `reason` follows the id (`was already completed`). */
-  static decided(code: AdminErrorCode, id: string, reason: string): OperationRefused {
-    return new OperationRefused(code, id, `The invocation '${id}' ${reason}.`, `Invocation '${id}' ${reason}`);
-  }
-
-  /** A refusal of the engine, in its own words. */
-  static byEngine(code: AdminErrorCode, id: string, message: string): OperationRefused {
-    return new OperationRefused(code, id, `The invocation '${id}': ${message}`, `Invocation '${id}': ${message}`);
-  }
+/** What an operation needs: the engine, and the deployments a restart may name. */
+export interface Operations {
+  readonly invocations: InvocationControl;
+  readonly deployments: DeploymentLookup;
 }
 
 export const invocationNotFound = (id: string): AdminError => OperationRefused.notFound(id).toAdminError();
@@ -50,16 +29,18 @@ export const invocationNotFound = (id: string): AdminError => OperationRefused.n
  * the engine, `answer` a no-op success, or `apply` through the engine and answer `status` once applied.
  */
 type Decision =
-  | { readonly kind: "refuse"; readonly code: AdminErrorCode; readonly reason: string }
+  | { readonly kind: "refuse"; readonly refusal: (id: string) => OperationRefused }
   | { readonly kind: "answer"; readonly status: 200 }
   | { readonly kind: "apply"; readonly status: 200 | 202 };
 
-const conflict = (reason: string): Decision => ({ kind: "refuse", code: AdminErrorCode.InvocationStateConflict, reason });
+const refuse = (code: AdminErrorCode, reason: string): Decision => ({ kind: "refuse", refusal: (id) => OperationRefused.decided(code, id, reason) });
+const conflict = (reason: string): Decision => refuse(AdminErrorCode.InvocationStateConflict, reason);
 const ALREADY_COMPLETED = conflict("was already completed");
 const NOT_RUNNING = conflict("is not running, cannot be paused");
-const NOT_STARTED: Decision = { kind: "refuse", code: AdminErrorCode.InvocationNotStarted, reason: "is either inboxed or scheduled, cannot be resumed" };
+const NOT_STARTED = refuse(AdminErrorCode.InvocationNotStarted, "is either inboxed or scheduled, cannot be resumed");
 
-function decide(op: ControlOp, status: InvocationStatus): Decision {
+function decide(op: InvocationOp, record: InvocationRecord): Decision {
+  const { status } = record;
   const notStarted = status === "scheduled" || status === "inboxed";
   switch (op) {
     case "cancel":
@@ -84,18 +65,18 @@ function decide(op: ControlOp, status: InvocationStatus): Decision {
       if (status === "invoked") return { kind: "answer", status: 200 };
       // Paused; and suspended or backing-off, which Restate wakes or retries at once (the engine decides).
       return { kind: "apply", status: 200 };
-    case "restart-as-new":
-      if (status !== "completed") return conflict("is not completed yet, cannot be restarted");
+    case "restart-as-new": {
+      const refused = refusalByState(record);
+      if (refused !== undefined) return { kind: "refuse", refusal: (id) => restartRefused(refused, id) };
       return { kind: "apply", status: 200 };
+    }
   }
 }
 
 /** Turns a result the engine did not apply into the refusal the routes answer. */
 function refusal(id: string, result: CommandResult): OperationRefused | AdminError {
   const { refusal } = result;
-  if (refusal === undefined) {
-    return new AdminError(AdminErrorCode.InvocationUnavailable, `The invocation '${id}' could not be reached right now; retry later.`);
-  }
+  if (refusal === undefined) return invocationUnavailable(id);
   if (refusal.status === 404) return OperationRefused.notFound(id);
   if (refusal.status === 425) return OperationRefused.byEngine(AdminErrorCode.InvocationNotStarted, id, refusal.message);
   // The engine refuses only unknown ids (404) and states that forbid the operation (409).
@@ -113,18 +94,18 @@ export interface Operated {
  * Applies `op` to the invocation `id`, deciding on its state read now. Should the invocation move on
  * before the command applies, the engine checks again: it refuses (thrown as such) or applies what still
  * makes sense. Throws `OperationRefused` for a refusal, `AdminError` when the partition is unavailable.
+ * `restart` says how restart-as-new restarts (default: from the input, on the latest deployment).
  */
-export async function operate(invocations: InvocationControl, op: ControlOp, id: InvocationId): Promise<Operated> {
-  const record = invocations.getInvocation(id);
+export async function operate(ops: Operations, op: InvocationOp, id: InvocationId, restart: RestartRequest = RESTART_FROM_START): Promise<Operated> {
+  const record = ops.invocations.getInvocation(id);
   if (record === undefined) throw OperationRefused.notFound(id);
-  const decision = decide(op, record.status);
-  if (decision.kind === "refuse") throw OperationRefused.decided(decision.code, id, decision.reason);
+  const decision = decide(op, record);
+  if (decision.kind === "refuse") throw decision.refusal(id);
   if (decision.kind === "answer") return { status: decision.status };
-  const result = await invocations.control(op, id);
-  if (!result.applied) throw refusal(id, result);
   if (op === "restart-as-new") {
-    if (result.started === undefined) throw refusal(id, result);
-    return { status: decision.status, newInvocationId: result.started.invocationId };
+    return { status: decision.status, newInvocationId: await restartAsNew(ops.invocations, ops.deployments, record, restart) };
   }
+  const result = await ops.invocations.control(op, id);
+  if (!result.applied) throw refusal(id, result);
   return { status: decision.status };
 }

@@ -1,9 +1,10 @@
 import type { FastifyPluginAsync } from "fastify";
 import type { CommandResult, ControlOp, InvocationRecord } from "../../partition/index.js";
 import { asPartitionKey, invocationIdFromParts, parseInvocationId, type InvocationId } from "../../protocol/index.js";
-import { AdminError, AdminErrorCode, invalidField } from "./admin-errors.js";
-import { invocationNotFound, operate, OperationRefused } from "./invocation-operations.js";
+import { invalidField, invalidQueryParameter } from "./admin-errors.js";
+import { invocationNotFound, operate, OperationRefused, type InvocationOp, type Operations } from "./invocation-operations.js";
 import { invocationJson } from "./invocation-view.js";
+import { parseDeploymentChoice, RESTART_FROM_START, type DeploymentLookup, type RestartRequest } from "./restart-as-new.js";
 
 export { invocationNotFound } from "./invocation-operations.js";
 
@@ -11,11 +12,18 @@ export { invocationNotFound } from "./invocation-operations.js";
 export interface InvocationControl {
   /** Applies an operator action in the invocation's partition; a refusal carries the HTTP status. */
   control(op: ControlOp, invocationId: InvocationId): Promise<CommandResult>;
+  /**
+   * Starts a completed invocation anew, its journal copied up to entry `copyUpTo` (included; 0: the
+   * input); a refusal carries its reason.
+   */
+  restartAsNew(invocationId: InvocationId, copyUpTo: number): Promise<CommandResult>;
   getInvocation(invocationId: string): InvocationRecord | undefined;
 }
 
 export interface InvocationRoutesOptions {
   readonly invocations: InvocationControl;
+  /** The deployments restart-as-new may name (the registry). */
+  readonly deployments: DeploymentLookup;
 }
 
 // A valid id's length, from the codec itself (the prefix and digit counts live in protocol/ids.ts).
@@ -29,6 +37,12 @@ function invocationIdParam(raw: string): InvocationId {
     throw invalidField("invocation_id", raw.startsWith("inv_") && raw.length !== INVOCATION_ID_LENGTH ? "bad length" : "bad format");
   }
 }
+
+// `from` is Restate's u32 entry index.
+const restartQuery = {
+  type: "object",
+  properties: { from: { type: "integer", minimum: 0, maximum: 0xffff_ffff }, deployment: { type: "string" } },
+} as const;
 
 const OPS = ["cancel", "kill", "purge", "pause", "resume"] as const satisfies readonly ControlOp[];
 
@@ -44,11 +58,12 @@ const deleteQuery = {
 } as const;
 
 /**
- * Restate 1.7's invocation control (`PATCH /invocations/{id}/{cancel|kill|purge|pause|resume}` and the
- * deprecated `DELETE /invocations/{id}?mode=`), plus stet's `GET /invocations/{id}`. Successes answer
- * with an empty body, errors with `{message, restate_code}`, as Restate does.
+ * Restate 1.7's invocation control (`PATCH /invocations/{id}/{cancel|kill|purge|pause|resume|restart-as-new}`
+ * and the deprecated `DELETE /invocations/{id}?mode=`), plus stet's `GET /invocations/{id}`. Successes answer
+ * with an empty body (restart-as-new: the new id), errors with `{message, restate_code}`, as Restate does.
  */
-export const invocationRoutes: FastifyPluginAsync<InvocationRoutesOptions> = async (app, { invocations }) => {
+export const invocationRoutes: FastifyPluginAsync<InvocationRoutesOptions> = async (app, ops) => {
+  const { invocations } = ops;
   // These routes take no body, and Restate ignores one: an empty body sent as `application/json`
   // (which fastify's JSON parser rejects) must not fail the request. Scoped to this plugin.
   app.removeAllContentTypeParsers();
@@ -56,7 +71,7 @@ export const invocationRoutes: FastifyPluginAsync<InvocationRoutesOptions> = asy
 
   for (const op of OPS) {
     app.patch<{ Params: IdParams }>(`/invocations/:invocation_id/${op}`, { schema: { params: idParams } }, async (request, reply) => {
-      const { status } = await operateOrThrow(invocations, op, invocationIdParam(request.params.invocation_id));
+      const { status } = await operateOrThrow(ops, op, invocationIdParam(request.params.invocation_id));
       return reply.status(status).send();
     });
   }
@@ -73,18 +88,22 @@ export const invocationRoutes: FastifyPluginAsync<InvocationRoutesOptions> = asy
     },
   );
 
-  // Restarts a completed invocation as a new one with the same target and input. Only from the start:
-  // `from` > 0 (keeping a journal prefix) is refused with 422, as stet does not copy journals.
-  app.patch<{ Params: IdParams; Querystring: { from?: number } }>(
+  // Restarts a completed invocation as a new one with the same target, its journal copied up to entry
+  // `from` (restart-as-new.ts). `deployment` is Restate's choice of deployment (default: latest).
+  app.patch<{ Params: IdParams; Querystring: { from?: number; deployment?: string } }>(
     "/invocations/:invocation_id/restart-as-new",
-    { schema: { params: idParams, querystring: { type: "object", properties: { from: { type: "integer", minimum: 0 }, deployment: { type: "string" } } } } },
+    { schema: { params: idParams, querystring: restartQuery } },
     async (request, reply) => {
       const id = invocationIdParam(request.params.invocation_id);
-      if (invocations.getInvocation(id) === undefined) throw invocationNotFound(id);
-      if ((request.query.from ?? 0) > 0) {
-        throw new AdminError(AdminErrorCode.Unsupported, "restarting from a journal prefix (from > 0) is not supported by stet; restart from 0");
-      }
-      const result = await operateOrThrow(invocations, "restart-as-new", id);
+      const { from, deployment } = request.query;
+      const restart: RestartRequest = {
+        from: from ?? 0,
+        deployment:
+          deployment === undefined
+            ? RESTART_FROM_START.deployment
+            : parseDeploymentChoice(deployment, (reason) => invalidQueryParameter("deployment", reason)),
+      };
+      const result = await operateOrThrow(ops, "restart-as-new", id, restart);
       return reply.status(200).send({ new_invocation_id: result.newInvocationId });
     },
   );
@@ -99,9 +118,9 @@ export const invocationRoutes: FastifyPluginAsync<InvocationRoutesOptions> = asy
 };
 
 /** `operate`, with a refusal thrown as the single route's admin error. */
-async function operateOrThrow(invocations: InvocationControl, op: ControlOp, id: InvocationId) {
+async function operateOrThrow(ops: Operations, op: InvocationOp, id: InvocationId, restart?: RestartRequest) {
   try {
-    return await operate(invocations, op, id);
+    return await operate(ops, op, id, restart);
   } catch (error) {
     throw error instanceof OperationRefused ? error.toAdminError() : error;
   }

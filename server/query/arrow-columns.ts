@@ -31,15 +31,18 @@ export function columnData(type: DataType, columnType: ColumnType, rows: readonl
   };
   switch (columnType) {
     case "utf8":
+    case "small_utf8":
     case "bin": {
       const bytes: Uint8Array[] = new Array<Uint8Array>(length);
-      const valueOffsets = new BigInt64Array(length + 1);
+      // Utf8 has 32-bit offsets; LargeUtf8 and LargeBinary 64-bit ones.
+      const small = columnType === "small_utf8";
+      const valueOffsets = small ? new Int32Array(length + 1) : new BigInt64Array(length + 1);
       let total = 0;
       for (let i = 0; i < length; i++) {
         const part = valid(i) ? toBytes(rows[i]![index]) : EMPTY;
         bytes[i] = part;
         total += part.length;
-        valueOffsets[i + 1] = BigInt(total);
+        valueOffsets[i + 1] = small ? total : (BigInt(total) as never);
       }
       const data = Buffer.allocUnsafe(total);
       let at = 0;
@@ -61,6 +64,19 @@ export function columnData(type: DataType, columnType: ColumnType, rows: readonl
     case "ts": {
       const data = columnType === "u64" ? new BigUint64Array(length) : new BigInt64Array(length);
       for (let i = 0; i < length; i++) if (valid(i)) data[i] = int64(rows[i]![index], columnType);
+      return make({ type, length, nullCount, nullBitmap, data });
+    }
+    case "decimal20": {
+      // Decimal128: 128-bit two's complement, four little-endian 32-bit words a value.
+      const data = new Uint32Array(length * 4);
+      for (let i = 0; i < length; i++) {
+        if (!valid(i)) continue;
+        let rest = BigInt.asUintN(128, int64(rows[i]![index], columnType));
+        for (let w = 0; w < 4; w++) {
+          data[i * 4 + w] = Number(rest & 0xffff_ffffn);
+          rest >>= 32n;
+        }
+      }
       return make({ type, length, nullCount, nullBitmap, data });
     }
     case "bool": {

@@ -1,5 +1,6 @@
 import {
   Bool,
+  Decimal,
   DurationMillisecond,
   Field,
   Float64,
@@ -27,16 +28,17 @@ import type { ResultEncoder, ResultRow } from "./result-encoder.js";
 /**
  * `POST /query` results as an Arrow IPC stream, which Restate's CLI reads for `restate sql` and its
  * counts: the column types of Restate 1.7's tables (LargeUtf8 strings, UInt64, Timestamp(ms, "+00:00"),
- * Duration(ms), LargeBinary, lists), and Int64 counts (the CLI reads a count as Int64 and fails on any
- * other type). The schema goes first, even when no row follows; then one record batch per batch of rows,
- * each encoded as it comes, so a large result is never held whole.
+ * Duration(ms), LargeBinary, lists), Int64 counts (the CLI reads a count as Int64 and fails on any
+ * other type), and each field's nullability as DataFusion reports it. The schema goes first, even when
+ * no row follows; then one record batch per batch of rows, each encoded as it comes, so a large result
+ * is never held whole.
  */
 export class ArrowStreamEncoder implements ResultEncoder {
   readonly contentType = "application/vnd.apache.arrow.stream";
   readonly #schema: Schema;
 
   constructor(readonly columns: readonly ColumnDef[]) {
-    this.#schema = new Schema(columns.map((c) => new Field(c.name, arrowType(c.type), true)));
+    this.#schema = new Schema(columns.map((c) => new Field(c.name, arrowType(c.type), c.nullable !== false)));
   }
 
   start(): Uint8Array {
@@ -80,6 +82,8 @@ function arrowType(type: ColumnType): DataType {
   switch (type) {
     case "utf8":
       return new LargeUtf8();
+    case "small_utf8":
+      return new Utf8();
     case "u32":
       return new Uint32();
     case "u64":
@@ -88,6 +92,8 @@ function arrowType(type: ColumnType): DataType {
       return new Int64();
     case "f64":
       return new Float64();
+    case "decimal20":
+      return new Decimal(0, 20, 128);
     case "bool":
       return new Bool();
     case "ts":
@@ -99,7 +105,7 @@ function arrowType(type: ColumnType): DataType {
     case "list_u32":
       return new List(new Field("item", new Uint32(), true));
     case "list_utf8":
-      return new List(new Field("item", new Utf8(), true));
+      return new List(new Field("item", new LargeUtf8(), true));
     case "null":
       return new Null();
   }

@@ -73,6 +73,7 @@ export function jsonValue(value: unknown, type: ColumnDef["type"]): unknown {
     case "u32":
     case "u64":
     case "i64":
+    case "decimal20":
       // Exact beyond 2^53 (partition keys): small bigints become numbers, large ones stay bigints.
       return typeof value === "bigint" && value >= -MAX_SAFE && value <= MAX_SAFE ? Number(value) : value;
     default:

@@ -78,8 +78,12 @@ export interface Target {
   ingress(method: string, path: string, body?: unknown, options?: RequestOptions): Promise<Observed>;
   /** Any method on the admin API, JSON body. */
   admin(method: string, path: string, body?: unknown, options?: RequestOptions): Promise<Observed>;
-  /** Records a value the scenario derived itself (a counter, a comparison), normalized like bodies. */
-  note(step: string, value: unknown): void;
+  /**
+   * Records a value the scenario derived itself (a counter, a comparison), normalized like bodies;
+   * `after` reshapes the normalized value (e.g. sorts rows whose order the server does not fix, which
+   * can only be done once ids are placeholders).
+   */
+  note(step: string, value: unknown, after?: (normalized: unknown) => unknown): void;
   /**
    * Polls an admin GET until `until` holds (bounded); records only the final response. For state that
    * settles asynchronously (e.g. an invocation completing after `/send`).
@@ -262,8 +266,8 @@ export function makeTarget(name: ServerName, server: { ingressUrl: string; admin
     get: (path, options) => request("ingress", "GET", path, undefined, options),
     ingress: (method, path, body, options) => request("ingress", method, path, body, options),
     admin: (method, path, body, options) => request("admin", method, path, body, options),
-    note: (step, value) => {
-      steps.push(() => ({ step, value: normalize(value, n) }));
+    note: (step, value, after) => {
+      steps.push(() => ({ step: normalizeString(step, n), value: after === undefined ? normalize(value, n) : after(normalize(value, n)) }));
     },
     adminUntil: (path, until, options) => poll("admin", "GET", path, until, options),
     callUntil: (path, until, options) => poll("ingress", "POST", path, until, options),
@@ -355,7 +359,9 @@ export function differential(services: Services, options: { http?: 1 | 2 } = {})
     if (failed !== undefined) throw (failed as PromiseRejectedResult).reason;
     const register = async (name: ServerName, server: { ingressUrl: string; adminUrl: string }) => {
       const { target, finish } = makeTarget(name, server, endpoint!.url);
-      const res = await target.admin("POST", "/deployments", { uri: endpoint!.url });
+      // An HTTP/1.1 endpoint (request/response mode) must be registered as one: restate-server discovers over HTTP/2 otherwise.
+      const body = options.http === 1 ? { uri: endpoint!.url, use_http_11: true } : { uri: endpoint!.url };
+      const res = await target.admin("POST", "/deployments", body);
       if (res.status !== 201 && res.status !== 200) throw new Error(`${name}: registration failed: ${res.status} ${res.text}`);
       return finish();
     };

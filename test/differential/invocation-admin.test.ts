@@ -40,7 +40,7 @@ describe("completed and unknown invocations", () => {
       const id = done.invocationId!;
       await t.admin("PATCH", `/invocations/${id}/pause`, undefined, { label: "pause completed" });
       await t.admin("PATCH", `/invocations/${id}/resume`, undefined, { label: "resume completed" });
-      // (restart-as-new is not in stet: known-differences.ts.)
+      // (restart-as-new, from the input and from a journal prefix: restart-as-new.test.ts.)
       await t.admin("PATCH", `/invocations/${id}/purge`, undefined, { label: "purge completed" });
       for (const op of ["cancel", "kill", "purge", "pause", "resume"]) {
         await t.admin("PATCH", `/invocations/${UNKNOWN_ID}/${op}`, undefined, { label: `${op} unknown` });

@@ -1,7 +1,8 @@
 import { once } from "node:events";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Scenario } from "./harness.js";
+import { invocationStatus, pollUntil, type Scenario, type Target } from "./harness.js";
+import { postQuery, type QueryFormat } from "./query-results.js";
 import { startWaiting } from "./services.js";
 
 /**
@@ -15,7 +16,7 @@ import { startWaiting } from "./services.js";
  * Not run by vitest (the file does not end in `.test.ts`). To re-check them, put this in a temporary
  * `test/differential/recheck.test.ts` and run it; move every entry whose records are equal into the suite:
  *
- *   const diff = differential([greeter, ticketer, sleeper, waiter, approvalFlow]);
+ *   const diff = differential([greeter, ticketer, sleeper, waiter, approvalFlow, counter, locker], { http: 1 });
  *   for (const [name, scenario] of Object.entries(knownDifferences)) {
  *     it(name, async () => {
  *       const { stet, restate } = await diff.records(scenario);
@@ -25,6 +26,18 @@ import { startWaiting } from "./services.js";
  */
 
 const UNKNOWN_INVOCATION = "inv_1hgbZ622b8d23cDtkaBIBxj15eXBQdlA9u";
+
+/** Records a `/query` statement's answer under the statement itself. */
+async function noteQuery(t: Target, sql: string, format: QueryFormat = "json"): Promise<void> {
+  t.note(`${sql} (${format})`, await postQuery(t, sql, format));
+}
+
+/** Sends `path` and waits until the invocation it started has `status` (the query scenarios below). */
+async function sendAndSettle(t: Target, path: string, body: unknown, status: string): Promise<string> {
+  const id = (await t.call(path, body)).invocationId!;
+  await pollUntil(async () => ((await invocationStatus(t, id)) === status ? true : undefined), `${path} to be ${status}`);
+  return id;
+}
 
 export const knownDifferences = {
   /**
@@ -147,7 +160,8 @@ export const knownDifferences = {
    * COSMETIC (values). `GET /version`: same keys and admin API range (compared in admin.test.ts).
    * restate: `version: "1.7.12"`, `features`: 12 flags, all false in 1.7.12 (scoped_virtual_objects,
    *          vqueues, protocol_v7, …).
-   * stet:    `version: "0.1.0"`, `features: {}`. (`ingress_endpoint` agrees: `<ingress>/`.)
+   * stet:    `version: "1.7.12+stet.0.1.0"` (the release it answers as, with its own version as build
+   *          metadata), `features: {}`. (`ingress_endpoint` agrees: `<ingress>/`.)
    */
   versionValues: (async (t) => {
     await t.admin("GET", "/version");
@@ -232,16 +246,15 @@ export const knownDifferences = {
   }) satisfies Scenario,
 
   /**
-   * SEMANTIC (admin routes stet does not have).
-   * restate: `POST /query` (SQL introspection) → 200 `{"rows":[…]}`.
-   * stet:    `POST /query` → 404 `no admin route POST /query`.
+   * Admin routes that only one of the two has.
+   * (`POST /query` is served by both now: query.test.ts compares the clients' statements, official-cli.test.ts the CLI's output.)
    * (`GET /openapi` is served by both now: admin-routes.test.ts compares its paths and methods.)
-   * (restart-as-new and `PATCH /services/{name}` agree now: invocation-admin.test.ts, admin.test.ts.)
+   * (restart-as-new, with `from` and `deployment`, and `PATCH /services/{name}` agree now:
+   * restart-as-new.test.ts, admin.test.ts.)
    * DELIBERATE (README): `GET /invocations/{id}` is stet's own (200 with the invocation, 404 `The
    * requested invocation '<inv#N>' does not exist` for an unknown id); restate answers 405, empty body.
    */
-  adminRoutesStetLacks: (async (t) => {
-    await t.admin("POST", "/query", { query: "SELECT count(*) AS n FROM sys_deployment" }, { headers: { accept: "application/json" }, compare: "status-only" });
+  adminRoutesOfOneSide: (async (t) => {
     await t.admin("GET", `/invocations/${UNKNOWN_INVOCATION}`);
   }) satisfies Scenario,
 
@@ -298,5 +311,207 @@ export const knownDifferences = {
       server.closeAllConnections();
       server.close();
     }
+  }) satisfies Scenario,
+
+  /**
+   * SEMANTIC (a value). An ingress call without an `idempotency-key` header.
+   * restate: the invocation gets a generated idempotency key, a ULID: `sys_invocation.idempotency_key`
+   *          is e.g. `"01M8TPK8DGNVB1AGPWJGS1YGQ1"`, and the official CLI's `invocations list|describe`
+   *          and `services status <svc>` print it as `Idempotency key: 01M8…`.
+   * stet:    no key: the column is NULL (omitted from the JSON row) and the CLI prints no such line.
+   * (official-cli.test.ts therefore calls with explicit keys, which both print alike.)
+   */
+  generatedIdempotencyKey: (async (t) => {
+    const id = (await t.call("/DiffGreeter/greet", "no key")).invocationId!;
+    const query = `SELECT idempotency_key IS NOT NULL AS has_key FROM sys_invocation WHERE id = '${id}'`;
+    await t.admin("POST", "/query", { query }, { headers: { accept: "application/json" } });
+  }) satisfies Scenario,
+
+  /**
+   * SEMANTIC (pinning). stet does not record the deployment an invocation is pinned to:
+   * `pinned_deployment_id` is NULL, so the CLI's `deployments list --extra` count, `deployments
+   * describe` and `invocations list`'s `pinned_deployment_exists` differ.
+   * restate: `SELECT COUNT(1) AS inv_count FROM sys_invocation_status WHERE pinned_deployment_id = '<dp#1>'
+   *          AND status != 'completed'` → `[{"inv_count":1}]` (the sleeping invocation); the GROUP BY of
+   *          `deployments describe` → `[{"service":"DiffSleeper","handler":"nap","inv_count":1}]`.
+   * stet:    `[{"inv_count":0}]`; `[]`. (Types and names agree: `inv_count: Int64 NOT NULL`.)
+   */
+  queryPinnedDeployment: (async (t) => {
+    await sendAndSettle(t, "/DiffSleeper/nap/send", 3_600_000, "suspended");
+    const dp = ((await (await fetch(`${t.adminUrl}/deployments`)).json()) as { deployments: Array<{ id: string }> }).deployments[0]!.id;
+    await noteQuery(t, `SELECT COUNT(1) AS inv_count FROM sys_invocation_status WHERE pinned_deployment_id = '${dp}' AND status != 'completed'`, "arrow");
+    await noteQuery(t, `SELECT target_service_name as service, target_handler_name as handler, COUNT(1) AS inv_count FROM sys_invocation_status WHERE pinned_deployment_id = '${dp}' AND status != 'completed' GROUP BY pinned_deployment_id, target_service_name, target_handler_name`);
+  }) satisfies Scenario,
+
+  /**
+   * SEMANTIC / COSMETIC (values of sys_invocation_status that stet's view leaves NULL or counts
+   * otherwise).
+   * `SELECT id, idempotency_key, pinned_deployment_id, pinned_service_protocol_version,
+   * created_using_restate_version, running_at, inboxed_at, journal_size, journal_commands_size,
+   * suspended_waiting_for_completions, suspended_waiting_for_signals, suspended_waiting_future_json FROM
+   * sys_invocation_status WHERE id IN (<failed>, <holding its lock, sleeping>, <inboxed behind it>)`:
+   * restate: every ingress invocation but a workflow run has an `idempotency_key` (a generated ULID such as
+   *          `01M8TQSFHGDFTWY3RFVWDVXFST`), `pinned_deployment_id` `<dp#1>` and
+   *          `pinned_service_protocol_version` 6 once it ran, `created_using_restate_version` `1.7.12`,
+   *          `running_at` set once it ran; the sleeping one `suspended_waiting_for_completions` `[1]`,
+   *          `suspended_waiting_for_signals` `[1]`, `suspended_waiting_future_json`
+   *          `{"Unknown":[{"Single":{"CompletionId":1}},{"Single":{"SignalIndex":1}}]}`; the inboxed one
+   *          `inboxed_at` set and no `journal_size`/`journal_commands_size` (NULL).
+   * stet:    all of these NULL, but `journal_size`/`journal_commands_size` (equal for the others) are 1 for
+   *          the inboxed one (its input entry).
+   */
+  queryInvocationValues: (async (t) => {
+    const failed = (await t.call("/DiffGreeter/failCustom")).invocationId!;
+    const hold = await sendAndSettle(t, `/DiffLocker/qv-${t.tag}/hold/send`, 3_600_000, "suspended");
+    const held = await sendAndSettle(t, `/DiffLocker/qv-${t.tag}/hold/send`, 1, "pending");
+    const columns = `id, idempotency_key, pinned_deployment_id, pinned_service_protocol_version, created_using_restate_version,
+      running_at, inboxed_at, journal_size, journal_commands_size, suspended_waiting_for_completions, suspended_waiting_for_signals,
+      suspended_waiting_future_json`;
+    await noteQuery(t, `SELECT ${columns} FROM sys_invocation_status WHERE id IN ('${failed}', '${hold}', '${held}') ORDER BY created_at`);
+  }) satisfies Scenario,
+
+  /**
+   * SEMANTIC (sys_journal, sys_journal_events; being reworked).
+   * `SELECT index, entry_type, raw, raw_length, entry_json, entry_lite_json, appended_at FROM sys_journal WHERE
+   * id = <DiffGreeter/flaky> ORDER BY index`:
+   * restate: `raw` is the entry's protobuf message alone (Run command: `5801620473746570`, raw_length 8), the
+   *          input entry also carries the headers `x-restate-ingress-path` and `content-length` (232 bytes);
+   *          `entry_json` (`{"Command":{"Run":{"completion_id":1,"name":"step"}}}`), `entry_lite_json`
+   *          (`{"Notification":{"ty":{"Completion":"Run"},"id":{"CompletionId":1},"result":"Success"}}`) and
+   *          `appended_at` are set.
+   * stet:    `raw` is the stored frame with its 8-byte header (`04110000000000085801620473746570`, 16);
+   *          input 172 bytes; `entry_json`, `entry_lite_json`, `appended_at` NULL.
+   * `SELECT after_journal_entry_index, event_type FROM sys_journal_events WHERE id = <flaky>`:
+   * restate: two rows `{"after_journal_entry_index":0,"event_type":"TransientError"}` (its two failures).
+   * stet:    `[]` (the table is always empty).
+   */
+  queryJournal: (async (t) => {
+    const flaky = (await t.call("/DiffGreeter/flaky", { value: 1 })).invocationId!;
+    await noteQuery(t, `SELECT index, entry_type, raw, raw_length, entry_json, entry_lite_json, appended_at FROM sys_journal WHERE id = '${flaky}' ORDER BY index`);
+    await noteQuery(t, `SELECT after_journal_entry_index, event_type FROM sys_journal_events WHERE id = '${flaky}'`);
+  }) satisfies Scenario,
+
+  /**
+   * SEMANTIC (keyed tables).
+   * With a workflow run waiting on its promise `decision`, and a DiffLocker key held with one call inboxed:
+   * `SELECT service_key, key, completed FROM sys_promise WHERE service_key = 'qk-<tag>'`:
+   *   restate `[{"service_key":"qk-<tag>","key":"decision","completed":false}]` (a promise someone awaits
+   *   is listed before it completes); stet `[]` (completed promises only). So the UI's `SELECT COUNT(*)
+   *   FROM sys_promise WHERE … AND completed = false` is 1 against 0.
+   * `SELECT sequence_number, created_at FROM sys_inbox WHERE service_key = 'qk-<tag>'`:
+   *   restate `[{"sequence_number":0}]` (per key from 0; created_at NULL, deprecated); stet
+   *   `[{"sequence_number":2,"created_at":"<volatile>"}]` (a store-wide counter; the creation time).
+   * `SELECT service_name FROM sys_keyed_service_status WHERE service_key = 'qk-<tag>'`:
+   *   restate `[{"service_name":"DiffLocker"}]` (a workflow's run is not listed); stet also
+   *   `{"service_name":"DiffWorkflow"}`.
+   */
+  queryKeyedTables: (async (t) => {
+    await sendAndSettle(t, `/DiffWorkflow/qk-${t.tag}/run/send`, "one", "suspended");
+    await sendAndSettle(t, `/DiffLocker/qk-${t.tag}/hold/send`, 3_600_000, "suspended");
+    await sendAndSettle(t, `/DiffLocker/qk-${t.tag}/hold/send`, 1, "pending");
+    await noteQuery(t, `SELECT service_key, key, completed FROM sys_promise WHERE service_key = 'qk-${t.tag}'`);
+    await noteQuery(t, `SELECT COUNT(*) FROM sys_promise WHERE service_name = 'DiffWorkflow' AND service_key = 'qk-${t.tag}' AND completed = false`);
+    await noteQuery(t, `SELECT sequence_number, created_at FROM sys_inbox WHERE service_key = 'qk-${t.tag}'`);
+    await noteQuery(t, `SELECT service_name FROM sys_keyed_service_status WHERE service_key = 'qk-${t.tag}' ORDER BY service_name`);
+  }) satisfies Scenario,
+
+  /**
+   * SEMANTIC (partition keys).
+   * Restate's partition key of a keyed invocation is a hash of the key alone (every service with the same
+   * key shares it), a u64. stet's is SHA-256 of service and key, and its views return NULL for keys at or
+   * above 2^63 (SQLite integers are signed): about half of them.
+   * `SELECT service_name, partition_key IS NULL AS missing FROM state WHERE service_key = 'pk-<tag>'`:
+   *   restate `missing: false` for DiffCounter and DiffLocker; stet `true` for both (this run's keys).
+   * `SELECT a.partition_key = b.partition_key … FROM state a JOIN state b …` (same key, two services):
+   *   restate `[{"same_key_same_partition":true}]`; stet `[{}]` (NULL; false where not NULL).
+   * `SELECT s.partition_key = i.partition_key … FROM state s JOIN sys_invocation_status i …`:
+   *   restate `true` twice; stet `{}` twice (NULL).
+   * query.test.ts leaves partition_key out of every comparison.
+   */
+  queryPartitionKeys: (async (t) => {
+    await t.call(`/DiffCounter/pk-${t.tag}/add`, 1);
+    await sendAndSettle(t, `/DiffLocker/pk-${t.tag}/hold/send`, 3_600_000, "suspended");
+    await noteQuery(t, `SELECT service_name, partition_key IS NULL AS missing FROM state WHERE service_key = 'pk-${t.tag}' ORDER BY service_name`);
+    await noteQuery(t, `SELECT a.partition_key = b.partition_key AS same_key_same_partition FROM state a JOIN state b ON a.service_key = b.service_key WHERE a.service_name = 'DiffCounter' AND b.service_name = 'DiffLocker' AND a.service_key = 'pk-${t.tag}'`);
+    await noteQuery(t, `SELECT s.partition_key = i.partition_key AS state_with_its_invocations FROM state s JOIN sys_invocation_status i ON i.target_service_name = s.service_name AND i.target_service_key = s.service_key WHERE s.service_key = 'pk-${t.tag}'`);
+  }) satisfies Scenario,
+
+  /**
+   * COSMETIC (information_schema).
+   * `SELECT column_name, data_type, is_nullable FROM information_schema.columns WHERE table_name =
+   * 'sys_invocation' AND column_name IN (…)`:
+   *   restate `data_type` in Arrow's words: `UInt32`, `Timestamp(ms, "+00:00")`, `Duration(ms)`,
+   *   `List(UInt32)`, `UInt64`, `LargeUtf8`; `status` is_nullable `NO`.
+   *   stet `u32`, `ts`, `dur`, `list_u32`, `u64`, `utf8` (stet's own type names); `status` `YES`.
+   * `SELECT table_type FROM information_schema.tables WHERE table_name = 'state'`: restate `BASE TABLE`,
+   *   stet `VIEW`.
+   * `SELECT * FROM information_schema.columns …` (Arrow): restate has 7 more columns after data_type
+   *   (`character_maximum_length`, `character_octet_length`, `numeric_precision`,
+   *   `numeric_precision_radix`, `numeric_scale`, `datetime_precision` UInt64, `interval_type` Utf8); stet
+   *   stops at data_type. (The 8 common fields agree, Utf8 NOT NULL and all.)
+   * Tables: restate also lists `sys_locks`, `sys_rules`, `sys_scheduler`, `sys_user_limits`,
+   *   `sys_vqueue_entry_status`, `sys_vqueue_meta`, `sys_vqueues`; stet has none of them.
+   */
+  queryInformationSchema: (async (t) => {
+    await noteQuery(t, "SELECT column_name, data_type, is_nullable FROM information_schema.columns WHERE table_name = 'sys_invocation' AND column_name IN ('status', 'created_at', 'retry_count', 'journal_size', 'completion_retention', 'suspended_waiting_for_signals') ORDER BY ordinal_position");
+    await noteQuery(t, "SELECT table_type FROM information_schema.tables WHERE table_name = 'state'");
+    await noteQuery(t, "SELECT * FROM information_schema.columns WHERE table_name = 'state' AND column_name = 'key'", "arrow");
+    await noteQuery(t, "SELECT table_name FROM information_schema.tables WHERE table_name NOT IN ('sys_invocation', 'sys_invocation_status', 'sys_invocation_state', 'sys_journal', 'sys_journal_events', 'state', 'sys_inbox', 'sys_promise', 'sys_service', 'sys_deployment', 'sys_keyed_service_status') AND table_schema = 'public' ORDER BY table_name");
+  }) satisfies Scenario,
+
+  /**
+   * COSMETIC (types of expressions clients rarely select).
+   * Arrow schemas of `SELECT now() AS n, TIMESTAMP '1970-01-01T00:00:00' AS t, date_bin(INTERVAL '60
+   * seconds', created_at, TIMESTAMP '1970-01-01T00:00:00') AS b, created_at - now() AS age FROM
+   * sys_invocation_status LIMIT 0`:
+   *   restate `n: Timestamp<NANOSECOND> NOT NULL`, `t: Timestamp<NANOSECOND> NOT NULL`,
+   *   `b: Timestamp<NANOSECOND, +00:00>`, `age: Duration<MILLISECOND>`;
+   *   stet `Timestamp<MILLISECOND, +00:00>` for the first three (the UI only selects to_unixtime(date_bin(…)),
+   *   Int64 in both).
+   * `SELECT value_length + 1 AS v, CAST(NULL AS STRING) AS s, CAST(1 as INT UNSIGNED) AS u FROM state LIMIT 0`:
+   *   restate `v: Decimal[21e0]`, `s: Utf8View`, `u: Uint32 NOT NULL`;
+   *   stet 400 `SQL error: syntax error at or near "UNSIGNED" (at character 72)`: PostgreSQL's parser has
+   *   no `INT UNSIGNED` (the CLI sends it only when its information_schema checks fail, which they do not).
+   */
+  queryExpressionTypes: (async (t) => {
+    await noteQuery(t, "SELECT now() AS n, TIMESTAMP '1970-01-01T00:00:00' AS t, date_bin(INTERVAL '60 seconds', created_at, TIMESTAMP '1970-01-01T00:00:00') AS b, created_at - now() AS age FROM sys_invocation_status LIMIT 0", "arrow");
+    await noteQuery(t, "SELECT value_length + 1 AS v, CAST(NULL AS STRING) AS s, CAST(1 as INT UNSIGNED) AS u FROM state LIMIT 0", "arrow");
+  }) satisfies Scenario,
+
+  /**
+   * COSMETIC / STATUS (errors).
+   * restate: `SELECT * FROM nope` → 500 `{"message":"Datafusion error: Error during planning: table
+   *          'restate.public.nope' not found"}`; `SELECT nope FROM state` → 500 `Datafusion error: Schema
+   *          error: No field named nope. Valid fields are state.partition_key, …`; `DELETE FROM state` → 400
+   *          `Datafusion error: Error during planning: DML not supported: Delete`; `SELEC 1` → 400
+   *          `Datafusion error: SQL error: ParserError("Expected: an SQL statement, found: SELEC at Line: 1,
+   *          Column: 1")`; `SELECT CAST(1 as INT UNSIGNED) AS version` → 200 `[{"version":1}]`. Content-type
+   *          `application/json`, no restate_code.
+   * stet:    400 for all five (the client's query is wrong, as a 4xx says), `application/json;
+   *          charset=utf-8`, `{"message":…,"restate_code":null}`: `table 'nope' not found`, `column 'nope' not
+   *          found`, `only SELECT queries are allowed: /query is read-only (got DeleteStmt)`, `SQL error:
+   *          syntax error at or near "SELEC" (at character 1)`, `… near "UNSIGNED" (at character 22)`.
+   */
+  queryErrors: (async (t) => {
+    for (const sql of ["SELECT * FROM nope", "SELECT nope FROM state", "DELETE FROM state", "SELEC 1", "SELECT CAST(1 as INT UNSIGNED) AS version"]) {
+      await noteQuery(t, sql);
+    }
+  }) satisfies Scenario,
+
+  /**
+   * SEMANTIC (known, being wired): stet's sys_invocation_state is empty until the invoker's live state
+   * is handed to queries, so an invocation backing off is `ready`, one running is `ready` too.
+   * `SELECT status, retry_count, last_failure_error_code, last_attempt_server FROM sys_invocation WHERE id =
+   * <DiffStubborn/fail, after its first failure>`:
+   *   restate `[{"status":"backing-off","retry_count":1,"last_failure_error_code":"RT0007",
+   *   "last_attempt_server":"restate-sdk-typescript/1.17.2"}]`; stet `[{"status":"ready"}]`.
+   * `SELECT in_flight, retry_count FROM sys_invocation_state WHERE id = <same>`: restate
+   *   `[{"in_flight":false,"retry_count":1}]`; stet `[]`. query.test.ts keeps that invocation out of the
+   *   statements that tell backing-off from ready (the summary, the list of ready ones, the details).
+   */
+  queryLiveInvocationState: (async (t) => {
+    const id = await sendAndSettle(t, "/DiffStubborn/fail/send", undefined, "backing-off");
+    await noteQuery(t, `SELECT status, retry_count, last_failure_error_code, last_attempt_server FROM sys_invocation WHERE id = '${id}'`);
+    await noteQuery(t, `SELECT in_flight, retry_count FROM sys_invocation_state WHERE id = '${id}'`);
   }) satisfies Scenario,
 };

@@ -132,9 +132,9 @@ export const waiter = restate.service({
   },
 });
 
-/** Sends `DiffWaiter/wait` for `key`; resolves once the handler created its awakeable. */
-export async function startWaiting(t: Target, key: string): Promise<{ invocationId: string; awakeableId: string }> {
-  const sent = await t.call(`/DiffWaiter/wait/send`, key);
+/** Sends `DiffWaiter/wait` for `key` (with `headers`); resolves once the handler created its awakeable. */
+export async function startWaiting(t: Target, key: string, headers?: Record<string, string>): Promise<{ invocationId: string; awakeableId: string }> {
+  const sent = await t.call(`/DiffWaiter/wait/send`, key, headers === undefined ? undefined : { headers });
   const awakeableId = await pollUntil(() => awakeableIds.get(key), `awakeable of ${key}`);
   return { invocationId: sent.invocationId!, awakeableId };
 }
@@ -175,5 +175,17 @@ export const approvalFlow = restate.workflow({
     peek: restate.handlers.workflow.shared(
       async (ctx: restate.WorkflowSharedContext) => (await ctx.promise<string>("decision").peek()) ?? null,
     ),
+  },
+});
+
+/** Holds its key's lock while it sleeps, so that the key's next exclusive call waits in the inbox. */
+export const locker = restate.object({
+  name: "DiffLocker",
+  handlers: {
+    hold: async (ctx: restate.ObjectContext, ms: number) => {
+      ctx.set("holding", true);
+      await ctx.sleep(ms);
+      return "released";
+    },
   },
 });

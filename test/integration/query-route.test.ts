@@ -58,18 +58,19 @@ describe("POST /query", () => {
   });
 
   it("streams a large result in bounded chunks, and a caller that leaves stops its query", async () => {
-    const stet = await setup([counter]);
+    // A query's limit counts the time its caller takes to read it; a loaded machine must not cut this one.
+    const stet = await setup([counter], { queryLimitMs: 120_000 });
     const admin = stet.node.adminUrl;
-    const many = "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 200000) SELECT n, 'row ' || n AS label FROM r";
+    const many = "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 100000) SELECT n, 'row ' || n AS label FROM r";
     const all = await rows(admin, many);
-    expect(all.length).toBe(200_000);
-    expect(all[199_999]).toEqual({ n: 200_000, label: "row 200000" });
+    expect(all.length).toBe(100_000);
+    expect(all[99_999]).toEqual({ n: 100_000, label: "row 100000" });
 
     const arrow = await query(admin, many, {});
     const table = tableFromIPC(new Uint8Array(await arrow.arrayBuffer()));
-    expect(table.numRows).toBe(200_000);
+    expect(table.numRows).toBe(100_000);
     // Streamed as it is read: many record batches, not one.
-    expect(table.batches.length).toBeGreaterThan(100);
+    expect(table.batches.length).toBeGreaterThan(50);
 
     // Read one chunk, then go away: the next query is answered (the process is not stuck on the first).
     const controller = new AbortController();
@@ -82,7 +83,7 @@ describe("POST /query", () => {
     await partial.body!.getReader().read();
     controller.abort();
     expect(await rows(admin, "SELECT 1 AS one")).toEqual([{ one: 1 }]);
-  });
+  }, 90_000);
 
   it("refuses what is not one read-only SELECT, and malformed requests, with a clear 4xx and nothing changed", async () => {
     const stet = await setup([counter], { queryLimitMs: 300 });

@@ -68,7 +68,7 @@ describe("the official CLI's queries", () => {
         )
         WHERE inv.target_service_name IN ('Greeter') AND status != 'completed'`);
     expect(Object.values(count.rows[0]!)).toEqual([1]);
-    expect(count.columns).toEqual([{ name: "count", type: "i64" }]);
+    expect(count.columns).toEqual([{ name: "count(Int64(1))", type: "i64", nullable: false }]);
   });
 
   it("services status: == and FIRST_VALUE(x ORDER BY y) per group; zombie and keyed filters with subqueries", async () => {
@@ -141,6 +141,79 @@ describe("the web UI's queries", () => {
       { service_name: "Greeter", bucket: "done", count: 1 },
       { service_name: "Greeter", bucket: "open", count: 1 },
     ]);
+  });
+});
+
+// Names, types and nullability as restate-server 1.7.12 (DataFusion) reports them for the same
+// statements (test/differential/RESTATE-FACTS.md): the CLI and the UI read results by these.
+describe("result columns as DataFusion describes them", () => {
+  const columnsOf = async (sql: string) => (await compileQuery(sql, { now: NOW })).columns;
+
+  it("names an unaliased expression as DataFusion displays it: literals typed, columns with their table", async () => {
+    expect(await columnsOf("SELECT 1 FROM sys_invocation_status LIMIT 1")).toEqual([{ name: "Int64(1)", type: "i64", nullable: false }]);
+    expect((await columnsOf("SELECT COUNT(*) FROM information_schema.columns WHERE table_name = 'sys_journal'")).map((c) => c.name)).toEqual(["count(*)"]);
+    const names = (await columnsOf(`SELECT inv.id, 'x', true, 1.5, NULL, inv.id IS NOT NULL, inv.status != 'a', lower(id), coalesce(id, 'a'),
+      CASE WHEN id = 'a' THEN 'b' ELSE 'c' END, inv.journal_size * 2 + 1, inv.id IN ('a', 'b'), NOT inv.id LIKE 'a%',
+      to_unixtime(created_at) FROM sys_invocation_status inv`)).map((c) => c.name);
+    expect(names).toEqual([
+      "id",
+      'Utf8("x")',
+      "Boolean(true)",
+      "Float64(1.5)",
+      "NULL",
+      "inv.id IS NOT NULL",
+      'inv.status != Utf8("a")',
+      "lower(inv.id)",
+      'coalesce(inv.id,Utf8("a"))',
+      'CASE WHEN inv.id = Utf8("a") THEN Utf8("b") ELSE Utf8("c") END',
+      "inv.journal_size * Int64(2) + Int64(1)",
+      'inv.id IN Utf8("a"), Utf8("b")',
+      'NOT inv.id LIKE Utf8("a%")',
+      "to_unixtime(inv.created_at)",
+    ]);
+    const aggregates = (await columnsOf(`SELECT count(DISTINCT id), max(created_at), first_value(id ORDER BY created_at),
+      count(1) FILTER (WHERE status = 'completed') FROM sys_invocation_status`)).map((c) => c.name);
+    expect(aggregates).toEqual([
+      "count(DISTINCT sys_invocation_status.id)",
+      "max(sys_invocation_status.created_at)",
+      "first_value(sys_invocation_status.id) ORDER BY [sys_invocation_status.created_at ASC NULLS LAST]",
+      'count(Int64(1)) FILTER (WHERE sys_invocation_status.status = Utf8("completed"))',
+    ]);
+  });
+
+  it("types string literals Utf8 and the tables' strings LargeUtf8; UInt64 with Int64 is Decimal128(20, 0)", async () => {
+    const columns = await columnsOf(`SELECT 'pending' AS a, CASE WHEN status = 'x' THEN 'a' ELSE status END AS b,
+      CASE WHEN status = 'x' THEN 'a' ELSE 'b' END AS c, lower('ABC') AS d, coalesce(journal_size, 0) AS e,
+      CASE WHEN status = 'x' THEN 1 ELSE 0 END AS f, status || 'x' AS g FROM sys_invocation_status`);
+    expect(columns.map((c) => [c.name, c.type])).toEqual([
+      ["a", "small_utf8"],
+      ["b", "utf8"],
+      ["c", "small_utf8"],
+      ["d", "small_utf8"],
+      ["e", "i64"],
+      ["f", "i64"],
+      ["g", "utf8"],
+    ]);
+    const size = await columnsOf("SELECT service_name, COALESCE(SUM(value_length), 0) AS size FROM state GROUP BY service_name ORDER BY service_name");
+    expect(size[1]).toEqual({ name: "size", type: "decimal20", nullable: false });
+    expect((await columnsOf("SELECT table_name, ordinal_position FROM information_schema.columns"))).toEqual([
+      { name: "table_name", type: "small_utf8", nullable: false },
+      { name: "ordinal_position", type: "u64", nullable: false },
+    ]);
+  });
+
+  it("marks what can never be NULL: counts, literals, NULL tests, a CASE with an ELSE of such values, sys_invocation.status", async () => {
+    const columns = await columnsOf(`SELECT count(1) AS a, sum(journal_size) AS b, 'x' AS c, id IS NULL AS d, id = 'x' AS e,
+      CASE WHEN id = 'a' THEN 'b' END AS f, CASE WHEN id = 'a' THEN 'b' ELSE 'c' END AS g, coalesce(id, 'a') AS h,
+      coalesce(id, target) AS i, status AS j, 1 = 1 AS k FROM sys_invocation GROUP BY id, target, status`);
+    expect(Object.fromEntries(columns.map((c) => [c.name, c.nullable !== false]))).toEqual({
+      a: false, b: true, c: false, d: false, e: true, f: true, g: false, h: false, i: true, j: false, k: false,
+    });
+    // The side of an outer join that may find no match may be NULL, even where its table's column may not.
+    const joined = await columnsOf("SELECT s.status AS raw, i.status AS computed FROM sys_invocation_status s LEFT JOIN sys_invocation i ON i.id = s.id");
+    expect(joined.map((c) => c.nullable !== false)).toEqual([true, true]);
+    const inner = await columnsOf("SELECT i.status FROM sys_invocation_status s JOIN sys_invocation i ON i.id = s.id");
+    expect(inner[0]!.nullable).toBe(false);
   });
 });
 

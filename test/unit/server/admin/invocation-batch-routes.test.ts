@@ -37,11 +37,14 @@ class FakeEngine implements InvocationControl {
     if (op === "pause") set("paused");
     if (op === "resume") set("invoked");
     if (op === "purge") this.records.delete(id);
-    if (op === "restart-as-new") {
-      const fresh = this.add("invoked");
-      return { applied: true, started: { invocationId: fresh, existing: false } };
-    }
     return { applied: true };
+  }
+  readonly restarts: Array<[InvocationId, number]> = [];
+  async restartAsNew(id: InvocationId, copyUpTo: number): Promise<CommandResult> {
+    this.restarts.push([id, copyUpTo]);
+    await Promise.resolve();
+    const fresh = this.add("invoked");
+    return { applied: true, started: { invocationId: fresh, existing: false } };
   }
 }
 
@@ -50,7 +53,9 @@ let app: FastifyInstance;
 
 beforeEach(async () => {
   engine = new FakeEngine();
-  app = buildAdminApp({ registry: {} as DeploymentRegistry, invocations: engine });
+  // No deployment is known: a deployment id named by a restart is not found.
+  const registry = { getService: () => undefined, getDeployment: () => undefined } as unknown as DeploymentRegistry;
+  app = buildAdminApp({ registry, invocations: engine });
   await app.ready();
 });
 afterEach(async () => {
@@ -102,6 +107,21 @@ describe("POST /internal/invocations_batch_operations/{op}", () => {
     const [item] = res.json().succeeded;
     expect(item.old_invocation_id).toBe(done);
     expect(engine.records.get(item.new_invocation_id)?.status).toBe("invoked");
+    // Restate's batch restarts from the input whatever the body says: it has no `from`.
+    await batch("restart-as-new", { invocation_ids: [done], from: 3 });
+    expect(engine.restarts).toEqual([
+      [done, 0],
+      [done, 0],
+    ]);
+    const unknownDeployment = await batch("restart-as-new", { invocation_ids: [done], deployment: "dp_14LsPzX2jQ2F0CfcfZ0ZJ9F" });
+    expect(unknownDeployment.json().failed).toEqual([{ invocation_id: done, error: `Deployment not found when restarting invocation '${done}'` }]);
+    const running = engine.add("invoked");
+    const workflow = engine.add("completed");
+    engine.records.set(workflow, { ...engine.records.get(workflow)!, serviceType: "WORKFLOW" });
+    expect((await batch("restart-as-new", { invocation_ids: [running, workflow] })).json().failed).toEqual([
+      { invocation_id: running, error: `Invocation '${running}' is still running` },
+      { invocation_id: workflow, error: `Restarting invocation '${workflow}' is not supported` },
+    ]);
     const bad = await batch("resume", { invocation_ids: [done], deployment: "bogus" });
     expect(bad.statusCode).toBe(400);
     expect(bad.json()).toEqual({ message: "The request field 'deployment' is invalid. Reason: bad format", restate_code: null });

@@ -43,6 +43,9 @@ class FakeEngine implements InvocationControl {
     if (this.next instanceof Error) throw this.next;
     return this.next;
   }
+  async restartAsNew(): Promise<CommandResult> {
+    throw new Error("restart-as-new is tested in restart-as-new-routes.test.ts");
+  }
 }
 
 let engine: FakeEngine;

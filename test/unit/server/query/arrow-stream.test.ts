@@ -30,7 +30,7 @@ describe("arrowStream", () => {
       ["created_at", "Timestamp<MILLISECOND, +00:00>"],
       ["journal_retention", "Duration<MILLISECOND>"],
       ["value", "LargeBinary"],
-      ["services", "List<Utf8>"],
+      ["services", "List<LargeUtf8>"],
       ["nothing", "Null"],
     ]);
     expect(table.numRows).toBe(2);
@@ -47,6 +47,24 @@ describe("arrowStream", () => {
     expect(second["id"]).toBe(null);
     expect(second["count"]).toBe(0n);
     expect(second["nothing"]).toBe(null);
+  });
+
+  it("writes string literals as Utf8, Decimal128(20, 0) values, and the fields' nullability", () => {
+    const columns = [
+      { name: "status", type: "small_utf8", nullable: false },
+      { name: "size", type: "decimal20", nullable: false },
+      { name: "maybe", type: "decimal20" },
+    ] as const;
+    const table = tableFromIPC(arrowStream([["pending", 5n, -3], ["ready", 18446744073709551615n, null]], columns));
+    expect(table.schema.fields.map((f) => [f.name, String(f.type), f.nullable])).toEqual([
+      ["status", "Utf8", false],
+      ["size", "Decimal[20e0]", false],
+      ["maybe", "Decimal[20e0]", true],
+    ]);
+    const values = (i: number) => [...table.getChildAt(i)!].map((v) => (v === null ? null : String(v)));
+    expect(values(0)).toEqual(["pending", "ready"]);
+    expect(values(1)).toEqual(["5", "18446744073709551615"]);
+    expect(values(2)).toEqual(["-3", null]);
   });
 
   it("sends the schema when there are no rows", () => {

@@ -37,6 +37,12 @@ describe("jsonRow", () => {
     expect(jsonValue(Number.POSITIVE_INFINITY, "f64")).toBe(null);
   });
 
+  it("writes Utf8 literals as strings and Decimal128(20, 0) values as exact numbers, as arrow-json does", () => {
+    expect(jsonValue("pending", "small_utf8")).toBe("pending");
+    expect(jsonValue(4n, "decimal20")).toBe(4);
+    expect(jsonValue(18446744073709551615n, "decimal20")).toBe(18446744073709551615n);
+  });
+
   it("streams {\"rows\":[…]} across batches, with 64-bit integers exact and repeated column names kept", () => {
     const encoder = new JsonRowsEncoder([
       { name: "partition_key", type: "u64" },
