@@ -1,5 +1,5 @@
 import { expect, it } from "vitest";
-import { CommandRejected } from "../../../../partition/apply/commands.js";
+import { CommandRejected } from "../../../../partition/index.js";
 import { formatAwakeableId, type InvocationId } from "../../../../protocol/index.js";
 import { describeCases } from "./cases.js";
 import { ApplyFixture, HERE, OBJ, SVC, T0, WF, bytes, entry, keyIn, kinds, value } from "./fixture.js";

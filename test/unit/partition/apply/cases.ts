@@ -13,7 +13,7 @@ export type ApplyCase =
   | `message ${PartitionMessage["kind"]}`
   | `journal ${Extract<MessageTypeName, `${string}Command`>}`;
 
-type Theme = "invoke" | "effects" | "state" | "promises" | "calls" | "timers" | "control" | "messages";
+type Theme = "invoke" | "effects" | "state" | "promises" | "calls" | "timers" | "control" | "restart-as-new" | "messages";
 
 /** The test file (`<theme>.test.ts`) that covers each case. */
 const THEME_OF = {
@@ -52,7 +52,7 @@ const THEME_OF = {
   "control purge": "control",
   "control pause": "control",
   "control resume": "control",
-  "control restart-as-new": "control",
+  "restart-as-new": "restart-as-new",
   deliver: "messages",
   message: "messages",
   "message invoke": "messages",

@@ -1,8 +1,8 @@
 import { expect, it } from "vitest";
 import type { ControlOp } from "../../../../partition/index.js";
-import { partitionKeyOf, type InvocationId } from "../../../../protocol/index.js";
+import type { InvocationId } from "../../../../protocol/index.js";
 import { describeCases } from "./cases.js";
-import { ApplyFixture, HERE, OBJ, SVC, T0, WF, bytes, entry, idIn, kinds, value } from "./fixture.js";
+import { ApplyFixture, HERE, OBJ, SVC, T0, bytes, entry, idIn, inEveryState, kinds, value } from "./fixture.js";
 
 const CANCELLED = { kind: "failure", code: 409, message: "cancelled" } as const;
 const KILLED = { kind: "failure", code: 409, message: "killed" } as const;
@@ -21,23 +21,6 @@ function inboxedWithCaller(f: ApplyFixture) {
   return { holder, caller, inboxed };
 }
 
-/** An invocation in each state an operator can meet, by status. */
-function inEveryState(f: ApplyFixture) {
-  const invoked = f.invoke(SVC).id;
-  const backingOff = f.invoke(SVC).id;
-  f.effect(backingOff, { kind: "attempt-failed", failure: "boom" });
-  const suspended = f.invoke(SVC).id;
-  f.suspend(suspended, { completions: [1] });
-  const paused = f.invoke(SVC).id;
-  control(f, "pause", paused);
-  const completed = f.invoke(SVC).id;
-  f.effect(completed, { kind: "end", result: value("done") });
-  const scheduled = f.invoke(SVC, { executionTime: T0 + 1_000 }).id;
-  f.invoke(OBJ);
-  const inboxed = f.invoke(OBJ).id;
-  return { invoked, "backing-off": backingOff, suspended, paused, completed, scheduled, inboxed };
-}
-
 /** Cancel and kill of an invocation that has already completed succeed and change nothing. */
 function ignoresCompleted(op: ControlOp) {
   it("accepts and ignores a completed invocation", () => {
@@ -50,7 +33,7 @@ function ignoresCompleted(op: ControlOp) {
 
 describeCases("control", {
   control: () => {
-    it.each<ControlOp>(["cancel", "kill", "purge", "pause", "resume", "restart-as-new"])("refuses %s of an unknown invocation with 404", (op) => {
+    it.each<ControlOp>(["cancel", "kill", "purge", "pause", "resume"])("refuses %s of an unknown invocation with 404", (op) => {
       const f = new ApplyFixture();
       expect(control(f, op, idIn(0, 1))).toEqual({ result: { applied: false, refusal: { status: 404, message: "invocation not found" } }, actions: [] });
     });
@@ -211,40 +194,6 @@ describeCases("control", {
       expect(control(f, "resume", inboxed).result.refusal?.status).toBe(425);
       expect(control(f, "resume", completed).result.refusal?.status).toBe(409);
       expect(f.record(inboxed)?.status).toBe("inboxed");
-    });
-  },
-
-  "control restart-as-new": () => {
-    it("starts a new invocation of the same target with the same input, in the same partition", () => {
-      const f = new ApplyFixture();
-      const { id } = f.invoke(OBJ, { body: "again" });
-      f.journal(id, entry("SetStateCommand", { key: bytes("a"), value: { content: bytes("1") } }));
-      f.effect(id, { kind: "end", result: value("x") });
-      const { result, actions } = control(f, "restart-as-new", id);
-      const restarted = result.started!.invocationId;
-      expect(result).toEqual({ applied: true, started: { invocationId: restarted, existing: false } });
-      expect(restarted).not.toBe(id);
-      expect(partitionKeyOf(restarted)).toBe(partitionKeyOf(id));
-      expect(f.record(restarted)).toMatchObject({ status: "invoked", target: OBJ, journalLength: 1, caller: null });
-      expect(f.entries(restarted)).toEqual(f.entries(id).slice(0, 1));
-      expect(actions).toEqual([
-        { kind: "started", target: OBJ },
-        { kind: "enqueue", invocationId: restarted },
-      ]);
-    });
-
-    it("refuses an unfinished invocation (409), a workflow run (400) and a handler that is gone (410)", () => {
-      const f = new ApplyFixture();
-      const { invoked } = inEveryState(f);
-      expect(control(f, "restart-as-new", invoked).result.refusal?.status).toBe(409);
-
-      const run = f.invoke(WF).id;
-      f.effect(run, { kind: "end", result: value("x") });
-      expect(control(f, "restart-as-new", run).result.refusal?.status).toBe(400);
-
-      const { completed } = inEveryState(f);
-      f.handlers.delete("Svc/h");
-      expect(control(f, "restart-as-new", completed)).toEqual({ result: { applied: false, refusal: { status: 410, message: expect.any(String) } }, actions: [] });
     });
   },
 });

@@ -1,7 +1,6 @@
 import { expect, it } from "vitest";
 import type { EffectFence } from "../../../../invoker/index.js";
-import type { HandlerInfo } from "../../../../partition/index.js";
-import { CommandRejected } from "../../../../partition/apply/commands.js";
+import { CommandRejected, type HandlerInfo } from "../../../../partition/index.js";
 import { describeCases } from "./cases.js";
 import { ApplyFixture, HERE, EPOCH, HANDLERS, OBJ, SVC, T0, bytes, entry, idIn, kinds, value } from "./fixture.js";
 

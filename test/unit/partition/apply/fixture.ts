@@ -1,16 +1,19 @@
 import type { DescMessage, MessageInitShape } from "@bufbuild/protobuf";
 import type { Effect, EffectFence, JournalFrame } from "../../../../invoker/index.js";
-import { applyCommand, type CommandResult, type PartitionCommand } from "../../../../partition/apply/apply.js";
 import {
+  applyCommand,
   encodeEntry,
   openDatabase,
   PartitionStore,
+  type CommandResult,
   type HandlerInfo,
   type InvocationOutcome,
   type InvocationRecord,
+  type InvocationStatus,
   type InvocationTarget,
   type LeaderEpoch,
   type PartitionAction,
+  type PartitionCommand,
   type PartitionId,
   type PartitionMessage,
 } from "../../../../partition/index.js";
@@ -206,4 +209,21 @@ export class ApplyFixture {
   entries(id: InvocationId, from = 0): ReturnType<typeof decoded>[] {
     return this.store.invocations.readJournalFrom(id, from).map(decoded);
   }
+}
+
+/** An invocation in each state an operator can meet, by status (OBJ's key is held by a sixth one). */
+export function inEveryState(f: ApplyFixture): Readonly<Record<InvocationStatus, InvocationId>> {
+  const invoked = f.invoke(SVC).id;
+  const backingOff = f.invoke(SVC).id;
+  f.effect(backingOff, { kind: "attempt-failed", failure: "boom" });
+  const suspended = f.invoke(SVC).id;
+  f.suspend(suspended, { completions: [1] });
+  const paused = f.invoke(SVC).id;
+  f.apply({ kind: "control", op: "pause", invocationId: paused });
+  const completed = f.invoke(SVC).id;
+  f.effect(completed, { kind: "end", result: value("done") });
+  const scheduled = f.invoke(SVC, { executionTime: T0 + 1_000 }).id;
+  f.invoke(OBJ);
+  const inboxed = f.invoke(OBJ).id;
+  return { invoked, "backing-off": backingOff, suspended, paused, completed, scheduled, inboxed };
 }
