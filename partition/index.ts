@@ -15,7 +15,7 @@ export { applyCommand, type PartitionCommand, type CommandResult } from "./apply
 export { CommandRejected, inputEntry } from "./apply/commands.js";
 export { journalPrefix, type PrefixRefusal } from "./apply/journal-prefix.js";
 export type { HandlerInfo, ServiceResolver, PartitionAction } from "./apply/context.js";
-export type { ControlOp } from "./apply/control.js";
+export { controlRefusal, type ControlOp, type ControlRefusal } from "./apply/control.js";
 export type { RestartRefusal } from "./apply/restart-as-new.js";
 export type { OutcomeTarget, PartitionMessage } from "./apply/messages.js";
 export type { Started } from "./apply/lifecycle.js";

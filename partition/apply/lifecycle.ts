@@ -251,10 +251,11 @@ export function cancelInvocation(ctx: ApplyContext, id: InvocationId): boolean {
 
 /** Starts a new attempt now: of a paused invocation, or at once instead of after a backoff or suspension. */
 export function resumeInvocation(ctx: ApplyContext, id: InvocationId): void {
-  ctx.store.invocations.setStatus(id, "invoked", ctx.now);
   // A live attempt machine may be backing off: end it, then start afresh.
   ctx.actions.push({ kind: "abort", invocationId: id });
-  ctx.actions.push({ kind: "enqueue", invocationId: id });
+  // Through the lock like any start: a started invocation holds its key's lock already, but one paused
+  // before it started (earlier stet allowed that; such rows may be stored) must still wait for it.
+  admit(ctx, ctx.store.invocations.get(id)!);
 }
 
 function forgetUnstarted(ctx: ApplyContext, record: InvocationRecord, outcome: InvocationOutcome): void {

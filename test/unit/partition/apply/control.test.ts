@@ -21,12 +21,12 @@ function inboxedWithCaller(f: ApplyFixture) {
   return { holder, caller, inboxed };
 }
 
-/** Cancel and kill of an invocation that has already completed succeed and change nothing. */
-function ignoresCompleted(op: ControlOp) {
-  it("accepts and ignores a completed invocation", () => {
+/** Cancel and kill of an invocation that has already completed are refused (Restate: 409) and change nothing. */
+function refusesCompleted(op: ControlOp) {
+  it("refuses a completed invocation and changes nothing", () => {
     const f = new ApplyFixture();
     const { completed } = inEveryState(f);
-    expect(control(f, op, completed)).toEqual({ result: { applied: true }, actions: [] });
+    expect(control(f, op, completed)).toEqual({ result: { applied: false, refusal: { status: 409, message: "the invocation is completed" } }, actions: [] });
     expect(f.record(completed)?.outcome).toEqual(value("done"));
   });
 }
@@ -78,7 +78,7 @@ describeCases("control", {
       expect(f.store.timers.earliest(HERE)).toBeUndefined();
     });
 
-    ignoresCompleted("cancel");
+    refusesCompleted("cancel");
   },
 
   "control kill": () => {
@@ -118,7 +118,7 @@ describeCases("control", {
       expect(callResults(f, caller)).toMatchObject([{ case: "failure", value: { code: 409, message: "killed" } }]);
     });
 
-    ignoresCompleted("kill");
+    refusesCompleted("kill");
   },
 
   "control purge": () => {
@@ -157,13 +157,21 @@ describeCases("control", {
       expect(control(f, "pause", completed).result.refusal?.status).toBe(409);
     });
 
-    // Restate 1.7 answers 409 ("an invocation can be paused only when running"). stet pauses it, and a
-    // resume then starts it while another invocation holds its key's lock (control.ts:33, lifecycle.ts:251).
-    it.fails("refuses an inboxed invocation, which must wait for its key's lock", () => {
+    // Restate 1.7.12 answers 409 `… is not running, cannot be paused.` (test/differential/invocation-admin.test.ts).
+    it.each(["inboxed", "scheduled"] as const)("refuses an invocation that has not started (%s) and changes nothing", (status) => {
       const f = new ApplyFixture();
-      const { inboxed } = inEveryState(f);
-      expect(control(f, "pause", inboxed).result.refusal?.status).toBe(409);
-      expect(f.record(inboxed)?.status).toBe("inboxed");
+      const id = inEveryState(f)[status];
+      expect(control(f, "pause", id)).toEqual({ result: { applied: false, refusal: { status: 409, message: `the invocation is ${status}` } }, actions: [] });
+      expect(f.record(id)?.status).toBe(status);
+    });
+
+    it("leaves an inboxed invocation in its key's inbox: the lock holder's end starts it", () => {
+      const f = new ApplyFixture();
+      const holder = f.invoke(OBJ).id;
+      const inboxed = f.invoke(OBJ).id;
+      control(f, "pause", inboxed);
+      expect(f.effect(holder, { kind: "end", result: value("") }).actions).toContainEqual({ kind: "enqueue", invocationId: inboxed });
+      expect(f.store.locks.holder("Obj", "k")).toBe(inboxed);
     });
   },
 
@@ -185,6 +193,20 @@ describeCases("control", {
       const f = new ApplyFixture();
       const { invoked } = inEveryState(f);
       expect(control(f, "resume", invoked)).toEqual({ result: { applied: true }, actions: [] });
+    });
+
+    it("never starts an invocation past its key's lock: one paused before it started waits in the inbox", () => {
+      const f = new ApplyFixture();
+      const holder = f.invoke(OBJ).id;
+      const inboxed = f.invoke(OBJ).id;
+      // As an earlier stet paused it, and may have stored it so.
+      f.store.invocations.setStatus(inboxed, "paused", T0);
+      const { actions } = control(f, "resume", inboxed);
+      expect(actions).toEqual([{ kind: "abort", invocationId: inboxed }]);
+      expect(f.record(inboxed)).toMatchObject({ status: "inboxed", holdsLock: false });
+      expect(f.store.locks.holder("Obj", "k")).toBe(holder);
+      expect(f.effect(holder, { kind: "end", result: value("") }).actions).toContainEqual({ kind: "enqueue", invocationId: inboxed });
+      expect(f.record(inboxed)).toMatchObject({ status: "invoked", holdsLock: true });
     });
 
     it("refuses invocations that have not started (425) or have completed (409)", () => {
