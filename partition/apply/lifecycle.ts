@@ -5,6 +5,7 @@ import { isStateMutationMarker } from "../store/state-mutation-table.js";
 import { replaceState } from "./state-mutation.js";
 import { decodeEntry, encodeEntry, type ApplyContext } from "./context.js";
 import { notifications, outcomeNotification } from "./frames.js";
+import { isWorkflowRun } from "./invocation-ids.js";
 import {
   deserializeOutcome,
   partitionOfMessage,
@@ -72,7 +73,7 @@ export function startInvocation(ctx: ApplyContext, spec: InvocationSpec, journal
   const previous =
     spec.idempotencyKey !== null
       ? store.idempotency.get(target.service, target.key, target.handler, spec.idempotencyKey)
-      : handler.serviceType === "WORKFLOW" && handler.handlerType === "WORKFLOW"
+      : isWorkflowRun(handler)
         ? store.idempotency.workflowRun(target.service, target.key)
         : undefined;
   if (previous !== undefined && store.invocations.get(previous) !== undefined) {
@@ -107,7 +108,7 @@ export function startInvocation(ctx: ApplyContext, spec: InvocationSpec, journal
   ctx.actions.push({ kind: "started", target });
   if (spec.idempotencyKey !== null) {
     store.idempotency.put(target.service, target.key, target.handler, spec.idempotencyKey, spec.invocationId);
-  } else if (handler.serviceType === "WORKFLOW" && handler.handlerType === "WORKFLOW") {
+  } else if (isWorkflowRun(handler)) {
     store.idempotency.putWorkflowRun(target.service, target.key, spec.invocationId);
   }
   if (scheduled) {

@@ -178,6 +178,32 @@ export const approvalFlow = restate.workflow({
   },
 });
 
+/**
+ * Asks for `DiffTicketer/issue` (or a `DiffWorkflow` run) twice with one idempotency key (one workflow
+ * key), both asked before either is awaited, and returns the invocation ids it was told (through the
+ * SDK's `InvocationHandle.invocationId`) and the results.
+ */
+export const repeater = restate.service({
+  name: "DiffRepeater",
+  handlers: {
+    callTwice: async (ctx: restate.Context, key: string) => {
+      const issue = () => ctx.serviceClient(ticketer).issue(`call-${key}`, restate.rpc.opts({ idempotencyKey: key }));
+      const [first, second] = [issue(), issue()];
+      return { ids: [await first.invocationId, await second.invocationId], results: [await first, await second] };
+    },
+    sendTwice: async (ctx: restate.Context, key: string) => {
+      const issue = () => ctx.serviceSendClient(ticketer).issue(`send-${key}`, restate.rpc.sendOpts({ idempotencyKey: key }));
+      const [first, second] = [issue(), issue()];
+      return { ids: [await first.invocationId, await second.invocationId] };
+    },
+    runTwice: async (ctx: restate.Context, key: string) => {
+      const run = () => ctx.workflowSendClient(approvalFlow, key).run("twice");
+      const [first, second] = [run(), run()];
+      return { ids: [await first.invocationId, await second.invocationId] };
+    },
+  },
+});
+
 /** Holds its key's lock while it sleeps, so that the key's next exclusive call waits in the inbox. */
 export const locker = restate.object({
   name: "DiffLocker",

@@ -71,14 +71,52 @@ describeCases("calls", {
       expect(actions[0]).toMatchObject({ kind: "outbox", seq: row!.seq, targetPartition: 1, message: { kind: "invoke" } });
     });
 
-    // Restate derives an idempotent call's invocation id from its key, so a repeated call names the
-    // invocation that runs; here the repeat is told a fresh id that names no invocation (commands.ts:93, 236).
-    it.fails("tells a repeated idempotent call the id of the invocation the key already started", () => {
+    // Restate 1.7.12 derives the id from the target and the idempotency key: a handler calling twice with
+    // one key is told one id, the id an ingress call with that key answers (test/differential/idempotency.test.ts).
+    it("tells a repeated idempotent call the id of the invocation the key already started", () => {
       const f = new ApplyFixture();
       const [first, second] = [f.invoke(SVC).id, f.invoke(SVC).id];
       f.journal(first, call({ idempotencyKey: "once" }));
       f.journal(second, call({ idempotencyKey: "once" }));
+      const child = childOf(f, first);
+      expect(childOf(f, second)).toBe(child);
+      expect(f.record(child)?.caller).toEqual({ id: first, completionId: 2 });
+      expect(f.unfinished().sort()).toEqual([first, second, child].sort());
+      expect(f.invoke(SVC, { idempotencyKey: "once" }).result.started).toEqual({ invocationId: child, existing: true });
+    });
+
+    it("tells both callers the same id before the callee's partition has seen either call", () => {
+      const f = new ApplyFixture({ partitionCount: 2 });
+      const key = keyIn("Obj", 1, 2);
+      const [first, second] = [f.invoke(SVC).id, f.invoke(SVC).id];
+      f.journal(first, call({ service: "Obj", handler: "run", key, idempotencyKey: "once" }));
+      f.journal(second, call({ service: "Obj", handler: "run", key, idempotencyKey: "once" }));
       expect(childOf(f, second)).toBe(childOf(f, first));
+      expect(f.outbox().map((row) => row.message)).toMatchObject([
+        { kind: "invoke", spec: { invocationId: childOf(f, first) } },
+        { kind: "invoke", spec: { invocationId: childOf(f, first) } },
+      ]);
+    });
+
+    it("gives another idempotency key, handler or object key another invocation", () => {
+      const f = new ApplyFixture();
+      const parent = f.invoke(SVC).id;
+      const ids = [
+        call({ service: "Obj", handler: "run", key: "a", idempotencyKey: "once" }),
+        call({ service: "Obj", handler: "run", key: "a", idempotencyKey: "twice" }),
+        call({ service: "Obj", handler: "get", key: "a", idempotencyKey: "once" }),
+        call({ service: "Obj", handler: "run", key: "b", idempotencyKey: "once" }),
+      ].map((command) => (f.journal(parent, command), f.entries(parent).at(-1)!.message["invocationId"]));
+      expect(new Set(ids).size).toBe(4);
+    });
+
+    it("tells a repeated call of a workflow's run the id of the run the workflow key already started", () => {
+      const f = new ApplyFixture();
+      const [first, second] = [f.invoke(SVC).id, f.invoke(SVC).id];
+      f.journal(first, call({ service: "Wf", handler: "run", key: "w" }));
+      f.journal(second, call({ service: "Wf", handler: "run", key: "w" }));
+      expect(childOf(f, second)).toBe(childOf(f, first));
+      expect(f.store.idempotency.workflowRun("Wf", "w")).toBe(childOf(f, first));
     });
   },
 
@@ -97,6 +135,16 @@ describeCases("calls", {
       expect(f.record(childOf(f, parent))?.status).toBe("scheduled");
       expect(f.store.timers.earliest(HERE)).toBe(T0 + 500);
       expect(kinds(actions)).toEqual(["started", "timer", "notify"]);
+    });
+
+    it("tells a repeated idempotent send the id of the invocation the key already started", () => {
+      const f = new ApplyFixture();
+      const [first, second] = [f.invoke(SVC).id, f.invoke(SVC).id];
+      const once = entry("OneWayCallCommand", { serviceName: "Svc", handlerName: "h", parameter: bytes("arg"), idempotencyKey: "once", invocationIdNotificationIdx: 1 });
+      f.journal(first, once);
+      f.journal(second, once);
+      expect(childOf(f, second)).toBe(childOf(f, first));
+      expect(f.unfinished().sort()).toEqual([first, second, childOf(f, first)].sort());
     });
 
     it("answers a send to an unknown handler with an empty id and starts nothing", () => {
