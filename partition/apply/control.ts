@@ -1,7 +1,7 @@
 import type { InvocationId } from "../../protocol/index.js";
 import type { InvocationStatus } from "../types.js";
 import type { ApplyContext } from "./context.js";
-import { cancelInvocation, killInvocation, resumeInvocation } from "./lifecycle.js";
+import { cancelInvocation, killInvocation, purgeInvocation, resumeInvocation } from "./lifecycle.js";
 import type { CommandResult } from "./apply.js";
 
 export type ControlOp = "cancel" | "kill" | "purge" | "pause" | "resume";
@@ -61,8 +61,7 @@ export function applyControl(ctx: ApplyContext, op: ControlOp, id: InvocationId)
       killInvocation(ctx, id);
       return { applied: true };
     case "purge":
-      store.idempotency.deleteFor(id);
-      store.invocations.delete(id);
+      purgeInvocation(ctx, record);
       return { applied: true };
     case "pause":
       if (record.status !== "paused") {

@@ -183,11 +183,24 @@ export function completeInvocation(ctx: ApplyContext, record: InvocationRecord, 
       outcome: serializeOutcome(outcome),
     });
   }
-  if (record.retentionMs === 0) {
-    store.idempotency.deleteFor(record.id);
-    store.invocations.delete(record.id);
-  }
+  if (record.retentionMs === 0) purgeInvocation(ctx, record);
   ctx.actions.push({ kind: "completed", invocationId: record.id, target: record.target, outcome });
+}
+
+/**
+ * Deletes a completed invocation with its journal and idempotency key (purged, or its retention
+ * ended). A workflow's run takes the workflow's state and promises along, as Restate 1.7.12's purge
+ * does (test/differential/workflows.test.ts), and its cleaner purges at the end of retention: a new
+ * run of the key starts afresh.
+ */
+export function purgeInvocation(ctx: ApplyContext, record: InvocationRecord): void {
+  const { store } = ctx;
+  store.idempotency.deleteFor(record.id);
+  store.invocations.delete(record.id);
+  if (isWorkflowRun(record)) {
+    store.state.clearAll(record.target.service, record.target.key);
+    store.promises.clearAll(record.target.service, record.target.key);
+  }
 }
 
 function admitNext(ctx: ApplyContext, service: string, key: string): void {

@@ -178,6 +178,24 @@ export const approvalFlow = restate.workflow({
   },
 });
 
+/** A workflow whose run keeps its input in the state `note` and waits on the promise `done`. */
+export const notebook = restate.workflow({
+  name: "DiffNotebook",
+  handlers: {
+    run: async (ctx: restate.WorkflowContext, note: string) => {
+      ctx.set("note", note);
+      return `${note}: ${await ctx.promise<string>("done")}`;
+    },
+    finish: restate.handlers.workflow.shared(async (ctx: restate.WorkflowSharedContext, how: string) => {
+      await ctx.promise<string>("done").resolve(how);
+    }),
+    read: restate.handlers.workflow.shared(async (ctx: restate.WorkflowSharedContext) => ({
+      note: (await ctx.get<string>("note")) ?? null,
+      done: (await ctx.promise<string>("done").peek()) ?? null,
+    })),
+  },
+});
+
 /**
  * Asks for `DiffTicketer/issue` (or a `DiffWorkflow` run) twice with one idempotency key (one workflow
  * key), both asked before either is awaited, and returns the invocation ids it was told (through the

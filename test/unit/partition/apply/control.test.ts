@@ -2,7 +2,7 @@ import { expect, it } from "vitest";
 import type { ControlOp } from "../../../../partition/index.js";
 import type { InvocationId } from "../../../../protocol/index.js";
 import { describeCases } from "./cases.js";
-import { ApplyFixture, HERE, OBJ, SVC, T0, bytes, entry, idIn, inEveryState, kinds, value } from "./fixture.js";
+import { ApplyFixture, HERE, OBJ, SVC, T0, WF, bytes, entry, finishedRun, idIn, inEveryState, kinds, value } from "./fixture.js";
 
 const CANCELLED = { kind: "failure", code: 409, message: "cancelled" } as const;
 const KILLED = { kind: "failure", code: 409, message: "killed" } as const;
@@ -130,6 +130,30 @@ describeCases("control", {
       expect(f.record(id)).toBeUndefined();
       expect(f.store.invocations.readJournal(id)).toEqual([]);
       expect(f.store.idempotency.get("Svc", "", "h", "once")).toBeUndefined();
+    });
+
+    it("takes a workflow run's state and promises along: a new run of the key starts afresh", () => {
+      const f = new ApplyFixture();
+      const run = finishedRun(f);
+      control(f, "purge", run);
+      expect(f.state("Wf", "w")).toEqual({});
+      expect(f.store.promises.get("Wf", "w", "p")).toBeUndefined();
+      expect(f.invoke(WF).result.started?.existing).toBe(false);
+    });
+
+    it("keeps the state of an object, and of a workflow whose shared handler's invocation it purges", () => {
+      const f = new ApplyFixture();
+      finishedRun(f);
+      const shared = f.invoke({ ...WF, handler: "signal" }).id;
+      f.effect(shared, { kind: "end", result: value("") });
+      const call = f.invoke(OBJ).id;
+      f.journal(call, entry("SetStateCommand", { key: bytes("b"), value: { content: bytes("2") } }));
+      f.effect(call, { kind: "end", result: value("") });
+      control(f, "purge", shared);
+      control(f, "purge", call);
+      expect(f.state("Wf", "w")).toEqual({ a: "1" });
+      expect(f.store.promises.get("Wf", "w", "p")).toEqual(value("v"));
+      expect(f.state("Obj", "k")).toEqual({ b: "2" });
     });
 
     it("refuses every invocation that has not completed, and changes nothing", () => {

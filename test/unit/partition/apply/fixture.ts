@@ -227,3 +227,15 @@ export function inEveryState(f: ApplyFixture): Readonly<Record<InvocationStatus,
   const inboxed = f.invoke(OBJ).id;
   return { invoked, "backing-off": backingOff, suspended, paused, completed, scheduled, inboxed };
 }
+
+/** A run of WF that set the state `a` and completed the promise `p` of its key, then ended. */
+export function finishedRun(f: ApplyFixture): InvocationId {
+  const run = f.invoke(WF).id;
+  f.journal(
+    run,
+    entry("SetStateCommand", { key: bytes("a"), value: { content: bytes("1") } }),
+    entry("CompletePromiseCommand", { key: "p", completion: { case: "completionValue", value: { content: bytes("v") } }, resultCompletionId: 1 }),
+  );
+  f.effect(run, { kind: "end", result: value("x") });
+  return run;
+}
