@@ -212,5 +212,16 @@ describeCases("effects", {
         { kind: "completed", invocationId: first.id, target: OBJ, outcome },
       ]);
     });
+
+    // Unlike an operator's kill: restate-server 1.7.12 leaves the children of an invocation its retry
+    // policy killed running (RESTATE-FACTS.md, "Retry policy").
+    it("leaves the calls of an invocation the policy kills running", () => {
+      const f = new ApplyFixture({ handlers: { "Obj/run": withPolicy("Obj/run", { maxAttempts: 1, onMaxAttempts: "KILL" }) } });
+      const parent = f.invoke(OBJ).id;
+      f.journal(parent, entry("CallCommand", { serviceName: "Svc", handlerName: "h", parameter: bytes(""), invocationIdNotificationIdx: 1, resultCompletionId: 2 }));
+      const [child] = f.store.invocations.listLiveChildren(parent);
+      f.effect(parent, { kind: "attempt-failed", failure: "boom" });
+      expect(f.record(child!)?.status).toBe("invoked");
+    });
   },
 });
