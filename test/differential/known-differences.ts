@@ -104,9 +104,10 @@ export const knownDifferences = {
    * a service that is not registered).
    * restate: 200 `{"invocationId":"<inv#N>"}`: Restate derives the id of a workflow run or an idempotent
    *          invocation from its target, so it names one before (and whether or not) it exists.
-   * stet:    404 ingress `invocation not found`: stet's ids are not derived from targets (a fresh id is
-   *          drawn when the invocation is created), so there is no id to name yet. (Once the invocation
-   *          exists both answer its id: ingress-routes.test.ts.)
+   * stet:    404 ingress `invocation not found`: stet answers from the invocations it stores. (Its ids of
+   *          workflow runs and idempotent invocations are derived from the target too, since
+   *          partition/apply/invocation-ids.ts, but lookup does not derive one for nothing. Once the
+   *          invocation exists both answer its id: ingress-routes.test.ts.)
    */
   lookupOfNothing: (async (t) => {
     await t.call("/restate/lookup", { target: "workflow", workflowName: "DiffWorkflow", workflowKey: `never-${t.tag}` });
