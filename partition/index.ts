@@ -14,6 +14,7 @@ export * from "./types.js";
 export { applyCommand, type PartitionCommand, type CommandResult } from "./apply/apply.js";
 export { CommandRejected, inputEntry } from "./apply/commands.js";
 export { journalPrefix, type PrefixRefusal } from "./apply/journal-prefix.js";
+export { derivedInvocationIdOf, type DerivedIdTarget } from "./apply/invocation-ids.js";
 export type { HandlerInfo, ServiceResolver, PartitionAction } from "./apply/context.js";
 export { controlRefusal, type ControlOp, type ControlRefusal } from "./apply/control.js";
 export type { RestartRefusal } from "./apply/restart-as-new.js";

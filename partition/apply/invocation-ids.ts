@@ -23,10 +23,21 @@ export function partitionKeyForTarget(target: InvocationTarget, idempotencyKey: 
  * id of the invocation that runs, before the partition that owns it has answered. Others are fresh.
  */
 export function invocationIdFor(target: InvocationTarget, handler: HandlerInfo, idempotencyKey: string | null): InvocationId {
-  const partitionKey = partitionKeyForTarget(target, idempotencyKey) ?? randomPartitionKey();
-  if (isWorkflowRun(handler)) return derivedInvocationId(partitionKey, ["workflow", target.service, target.key]);
+  if (isWorkflowRun(handler)) return derivedInvocationIdOf({ kind: "workflow", service: target.service, key: target.key });
   if (idempotencyKey !== null) {
-    return derivedInvocationId(partitionKey, ["idempotent", target.service, target.key, target.handler, idempotencyKey]);
+    return derivedInvocationIdOf({ kind: "idempotent", service: target.service, key: target.key, handler: target.handler, idempotencyKey });
   }
-  return newInvocationId(partitionKey);
+  return newInvocationId(partitionKeyForTarget(target, null) ?? randomPartitionKey());
+}
+
+/** What names an invocation whose id is derived: a workflow run, or an idempotent call. */
+export type DerivedIdTarget =
+  | { readonly kind: "workflow"; readonly service: string; readonly key: string }
+  | { readonly kind: "idempotent"; readonly service: string; readonly key: string; readonly handler: string; readonly idempotencyKey: string };
+
+/** The id of the invocation `named` names, whether or not it ran (Restate's lookup answers it too). */
+export function derivedInvocationIdOf(named: DerivedIdTarget): InvocationId {
+  if (named.kind === "workflow") return derivedInvocationId(partitionKeyForKey(named.service, named.key), ["workflow", named.service, named.key]);
+  const partitionKey = partitionKeyForTarget({ service: named.service, handler: named.handler, key: named.key }, named.idempotencyKey)!;
+  return derivedInvocationId(partitionKey, ["idempotent", named.service, named.key, named.handler, named.idempotencyKey]);
 }
