@@ -1,12 +1,13 @@
 import type { Database } from "better-sqlite3";
 import type { AttemptInput, Effect, EffectSink, InvokerPort, JournalSource } from "../invoker/index.js";
-import { newInvocationId, partitionKeyForKey, partitionKeyOf, partitionOf, randomPartitionKey, type InvocationId, type PartitionKey } from "../protocol/index.js";
+import { partitionKeyForKey, partitionKeyOf, partitionOf, type InvocationId } from "../protocol/index.js";
 import type { CommandResult, PartitionCommand } from "./apply/apply.js";
 import { encodeEntry, type HandlerInfo, type ServiceResolver } from "./apply/context.js";
 import type { ControlOp } from "./apply/control.js";
 import { inputEntry } from "./apply/commands.js";
 import type { Started } from "./apply/lifecycle.js";
-import { partitionKeyForTarget, type OutcomeTarget, type PartitionMessage } from "./apply/messages.js";
+import { invocationIdFor } from "./apply/invocation-ids.js";
+import type { OutcomeTarget, PartitionMessage } from "./apply/messages.js";
 import type { StateMutation } from "./store/state-mutation-table.js";
 import { CompletionWaiters } from "./completion-waiters.js";
 import { GroupCommitter } from "./group-commit.js";
@@ -150,8 +151,7 @@ export class PartitionSet implements EffectSink, JournalSource {
    */
   async invoke(invocation: NewInvocation): Promise<Started> {
     const idempotencyKey = invocation.idempotencyKey ?? null;
-    const partitionKey = (partitionKeyForTarget(invocation.target, idempotencyKey) ?? randomPartitionKey()) as PartitionKey;
-    const invocationId = newInvocationId(partitionKey);
+    const invocationId = invocationIdFor(invocation.target, invocation.handler, idempotencyKey);
     const result = await this.#processorFor(invocationId).propose({
       kind: "invoke",
       spec: {

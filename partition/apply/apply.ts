@@ -136,6 +136,7 @@ function applyEffect(ctx: ApplyContext, effect: Effect): CommandResult {
       store.invocations.recordFailure(id, effect.failure, exhausted ? "paused" : "backing-off", ctx.now);
       if (!exhausted) return APPLIED;
       if (handler?.onMaxAttempts === "KILL") {
+        // Not killInvocation: Restate 1.7.12 ends this invocation alone, its children keep running.
         completeInvocation(ctx, store.invocations.get(id)!, { kind: "failure", code: 500, message: effect.failure });
         return { applied: true, exhausted: true, killed: true };
       }

@@ -8,7 +8,7 @@ import type { HandlerType, InvocationOutcome, InvocationTarget, LeaderEpoch, Par
 export interface HandlerInfo {
   readonly serviceType: ServiceType;
   readonly handlerType: HandlerType | null;
-  /** How long a completed invocation's outcome is kept, in ms; null = not kept (deleted on completion). */
+  /** How long a completed invocation's outcome is kept, in ms: 0 = deleted on completion; null = kept for ever. */
   readonly retentionMs: number | null;
   /** Attempts before the retries stop; null = retry forever. */
   readonly maxAttempts: number | null;

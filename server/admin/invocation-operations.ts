@@ -1,4 +1,4 @@
-import type { CommandResult, ControlOp, InvocationRecord } from "../../partition/index.js";
+import { controlRefusal, type CommandResult, type ControlOp, type ControlRefusal, type InvocationRecord } from "../../partition/index.js";
 import type { InvocationId } from "../../protocol/index.js";
 import { AdminError, AdminErrorCode } from "./admin-errors.js";
 import type { InvocationControl } from "./invocation-routes.js";
@@ -44,54 +44,62 @@ type Decision =
   | { readonly kind: "answer"; readonly status: 200 }
   | { readonly kind: "apply"; readonly status: 200 | 202 };
 
-const refuse = (code: AdminErrorCode, reason: string): Decision => ({ kind: "refuse", refusal: (id) => OperationRefused.decided(code, id, reason) });
-const conflict = (reason: string): Decision => refuse(AdminErrorCode.InvocationStateConflict, reason);
-const ALREADY_COMPLETED = conflict("was already completed");
-const NOT_RUNNING = conflict("is not running, cannot be paused");
-const NOT_STARTED = refuse(AdminErrorCode.InvocationNotStarted, "is either inboxed or scheduled, cannot be resumed");
+/** Each control refusal in Restate's words, after the id (`The invocation '<id>' was already completed.`). */
+function controlRefused(op: ControlOp, reason: ControlRefusal, id: string): OperationRefused {
+  const conflict = (text: string) => OperationRefused.decided(AdminErrorCode.InvocationStateConflict, id, text);
+  switch (reason) {
+    case "not-found":
+      return OperationRefused.notFound(id);
+    case "completed":
+      return conflict(op === "resume" ? "is completed, cannot be resumed" : "was already completed");
+    case "not-running":
+      return conflict("is not running, cannot be paused");
+    case "not-started":
+      return OperationRefused.decided(AdminErrorCode.InvocationNotStarted, id, "is either inboxed or scheduled, cannot be resumed");
+    case "not-completed":
+      return conflict("is not yet completed");
+  }
+}
 
 function decide(op: InvocationOp, record: InvocationRecord): Decision {
   const { status } = record;
-  const notStarted = status === "scheduled" || status === "inboxed";
+  if (op === "restart-as-new") {
+    const refused = refusalByState(record);
+    if (refused !== undefined) return { kind: "refuse", refusal: (id) => restartRefused(refused, id) };
+    return { kind: "apply", status: 200 };
+  }
+  // The partition refuses by the same rule when it applies the operation.
+  const refused = controlRefusal(op, status);
+  if (refused !== undefined) return { kind: "refuse", refusal: (id) => controlRefused(op, refused, id) };
   switch (op) {
     case "cancel":
-      if (status === "completed") return ALREADY_COMPLETED;
       // One that never started ends at once (200); a started one is signalled and ends later (202).
-      return { kind: "apply", status: notStarted ? 200 : 202 };
+      return { kind: "apply", status: status === "scheduled" || status === "inboxed" ? 200 : 202 };
     case "kill":
-      if (status === "completed") return ALREADY_COMPLETED;
-      return { kind: "apply", status: 200 };
     case "purge":
-      if (status !== "completed") return conflict("is not yet completed");
       return { kind: "apply", status: 200 };
     case "pause":
-      if (status === "completed" || notStarted) return NOT_RUNNING;
       // Restate answers 200 for a suspended invocation and leaves it suspended: its wake-up still counts.
       if (status === "paused" || status === "suspended") return { kind: "answer", status: 200 };
       return { kind: "apply", status: 202 };
     case "resume":
-      if (status === "completed") return conflict("is completed, cannot be resumed");
-      if (notStarted) return NOT_STARTED;
       // A running invocation has nothing to resume; Restate answers 200 all the same.
       if (status === "invoked") return { kind: "answer", status: 200 };
       // Paused; and suspended or backing-off, which Restate wakes or retries at once (the engine decides).
       return { kind: "apply", status: 200 };
-    case "restart-as-new": {
-      const refused = refusalByState(record);
-      if (refused !== undefined) return { kind: "refuse", refusal: (id) => restartRefused(refused, id) };
-      return { kind: "apply", status: 200 };
-    }
   }
 }
 
-/** Turns a result the engine did not apply into the refusal the routes answer. */
-function refusal(id: string, result: CommandResult): OperationRefused | AdminError {
-  const { refusal } = result;
-  if (refusal === undefined) return invocationUnavailable(id);
-  if (refusal.status === 404) return OperationRefused.notFound(id);
-  if (refusal.status === 425) return OperationRefused.byEngine(AdminErrorCode.InvocationNotStarted, id, refusal.message);
-  // The engine refuses only unknown ids (404) and states that forbid the operation (409).
-  return OperationRefused.byEngine(AdminErrorCode.InvocationStateConflict, id, refusal.message);
+/**
+ * The refusal for an operation the engine did not apply: the invocation moved on (completed, purged)
+ * after `decide` read it, and the engine refused by the same rule, so its state now says why.
+ */
+function refusal(ops: Operations, op: ControlOp, id: InvocationId, result: CommandResult): OperationRefused | AdminError {
+  // No reason: the partition is not led here right now.
+  if (result.refusal === undefined) return invocationUnavailable(id);
+  const record = ops.invocations.getInvocation(id);
+  const reason = record === undefined ? "not-found" : controlRefusal(op, record.status);
+  return reason === undefined ? invocationUnavailable(id) : controlRefused(op, reason, id);
 }
 
 export interface Operated {
@@ -120,6 +128,6 @@ export async function operate(ops: Operations, op: InvocationOp, id: InvocationI
     return { status: decision.status, newInvocationId: await restartAsNew(ops.invocations, ops.deployments, record, request.restart) };
   }
   const result = await ops.invocations.control(op, id, deployment);
-  if (!result.applied) throw refusal(id, result);
+  if (!result.applied) throw refusal(ops, op, id, result);
   return { status: decision.status };
 }

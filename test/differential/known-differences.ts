@@ -102,21 +102,6 @@ export const knownDifferences = {
   }) satisfies Scenario,
 
   /**
-   * SEMANTIC. `POST /restate/lookup` for a workflow key or an idempotency key nothing ran under (also of
-   * a service that is not registered).
-   * restate: 200 `{"invocationId":"<inv#N>"}`: Restate derives the id of a workflow run or an idempotent
-   *          invocation from its target, so it names one before (and whether or not) it exists.
-   * stet:    404 ingress `invocation not found`: stet's ids are not derived from targets (a fresh id is
-   *          drawn when the invocation is created), so there is no id to name yet. (Once the invocation
-   *          exists both answer its id: ingress-routes.test.ts.)
-   */
-  lookupOfNothing: (async (t) => {
-    await t.call("/restate/lookup", { target: "workflow", workflowName: "DiffWorkflow", workflowKey: `never-${t.tag}` });
-    await t.call("/restate/lookup", { target: "idempotentInvocation", service: "DiffTicketer", handler: "issue", idempotencyKey: `never-${t.tag}` });
-    await t.call("/restate/lookup", { target: "workflow", workflowName: "Nope", workflowKey: "k" });
-  }) satisfies Scenario,
-
-  /**
    * COSMETIC (the same as attachByKeyOfNothing, on the body form). `POST /restate/attach` naming a
    * workflow key or idempotency key nothing ran under.
    * restate: 404 invocation error `not found` with the derived `x-restate-id`.
