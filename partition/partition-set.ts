@@ -182,13 +182,17 @@ export class PartitionSet implements EffectSink, JournalSource {
   }
 
   /** An operator action on one invocation (cancel, kill, purge, pause, resume). */
-  async control(op: ControlOp, invocationId: InvocationId): Promise<CommandResult> {
-    return this.#processorFor(invocationId).propose({ kind: "control", op, invocationId });
+  /** `deployment`: for `resume`, the deployment a paused or suspended pinned invocation moves to. */
+  async control(op: ControlOp, invocationId: InvocationId, deployment?: string): Promise<CommandResult> {
+    return this.#processorFor(invocationId).propose({ kind: "control", op, invocationId, deployment });
   }
 
-  /** Restarts a completed invocation as a new one, its journal copied up to entry `copyUpTo` (0: the input). */
-  async restartAsNew(invocationId: InvocationId, copyUpTo: number): Promise<CommandResult> {
-    return this.#processorFor(invocationId).propose({ kind: "restart-as-new", invocationId, copyUpTo });
+  /**
+   * Restarts a completed invocation as a new one, its journal copied up to entry `copyUpTo` (0: the
+   * input), pinned as the original was, on `deployment` when given.
+   */
+  async restartAsNew(invocationId: InvocationId, copyUpTo: number, deployment?: string): Promise<CommandResult> {
+    return this.#processorFor(invocationId).propose({ kind: "restart-as-new", invocationId, copyUpTo, deployment });
   }
 
   propose(effect: Effect): Promise<CommandResult> {
@@ -208,6 +212,7 @@ export class PartitionSet implements EffectSink, JournalSource {
       key: record.target.key,
       keyed,
       retryCount: record.retryCount,
+      ...(record.pinned === null ? {} : { pinned: record.pinned }),
       journal: this.store.invocations.readJournal(invocationId),
       // Objects and workflows get their whole state eagerly, as Restate does by default.
       state: keyed

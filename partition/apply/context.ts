@@ -17,7 +17,11 @@ export interface HandlerInfo {
 }
 
 export interface ServiceResolver {
-  resolve(service: string, handler: string): HandlerInfo | undefined;
+  /**
+   * The handler as the latest deployment of its service declares it; with `pinnedDeploymentId`, as that
+   * deployment declares it (falling back to the latest when it no longer has the handler or is gone).
+   */
+  resolve(service: string, handler: string, pinnedDeploymentId?: string): HandlerInfo | undefined;
 }
 
 /** What the processor does once the command is durable. */

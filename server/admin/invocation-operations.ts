@@ -3,7 +3,8 @@ import type { InvocationId } from "../../protocol/index.js";
 import { AdminError, AdminErrorCode } from "./admin-errors.js";
 import type { InvocationControl } from "./invocation-routes.js";
 import { invocationUnavailable, OperationRefused } from "./operation-refused.js";
-import { refusalByState, restartAsNew, restartRefused, RESTART_FROM_START, type DeploymentLookup, type RestartRequest } from "./restart-as-new.js";
+import { resumeDeployment, type DeploymentChoice, type DeploymentLookup } from "./deployment-choice.js";
+import { refusalByState, restartAsNew, restartRefused, RESTART_FROM_START, type RestartRequest } from "./restart-as-new.js";
 
 /**
  * One operator action on one invocation, decided and answered as Restate 1.7.12 does (each case checked
@@ -16,11 +17,21 @@ export { OperationRefused } from "./operation-refused.js";
 /** The operations of the admin API: the partition's control operations, and restart-as-new. */
 export type InvocationOp = ControlOp | "restart-as-new";
 
-/** What an operation needs: the engine, and the deployments a restart may name. */
+/** What an operation needs: the engine, and the deployments a restart or resume may name. */
 export interface Operations {
   readonly invocations: InvocationControl;
   readonly deployments: DeploymentLookup;
 }
+
+/** The choices of the operations that take some. */
+export interface OperationRequest {
+  /** How restart-as-new restarts (default: from the input, on the latest deployment). */
+  readonly restart: RestartRequest;
+  /** Where resume moves a paused or suspended invocation (default: it stays on its deployment). */
+  readonly resumeOn: DeploymentChoice;
+}
+
+export const DEFAULT_OPERATION_REQUEST: OperationRequest = { restart: RESTART_FROM_START, resumeOn: { kind: "keep" } };
 
 export const invocationNotFound = (id: string): AdminError => OperationRefused.notFound(id).toAdminError();
 
@@ -102,18 +113,21 @@ export interface Operated {
  * Applies `op` to the invocation `id`, deciding on its state read now. Should the invocation move on
  * before the command applies, the engine checks again: it refuses (thrown as such) or applies what still
  * makes sense. Throws `OperationRefused` for a refusal, `AdminError` when the partition is unavailable.
- * `restart` says how restart-as-new restarts (default: from the input, on the latest deployment).
+ * `request` carries the choices of restart-as-new and resume.
  */
-export async function operate(ops: Operations, op: InvocationOp, id: InvocationId, restart: RestartRequest = RESTART_FROM_START): Promise<Operated> {
+export async function operate(ops: Operations, op: InvocationOp, id: InvocationId, request: OperationRequest = DEFAULT_OPERATION_REQUEST): Promise<Operated> {
   const record = ops.invocations.getInvocation(id);
   if (record === undefined) throw OperationRefused.notFound(id);
   const decision = decide(op, record);
   if (decision.kind === "refuse") throw decision.refusal(id);
+  // Restate checks a resume's deployment before anything else of a started invocation: a running one
+  // refuses a move, though it answers a plain resume with 200.
+  const deployment = op === "resume" ? resumeDeployment(ops.deployments, record, request.resumeOn) : undefined;
   if (decision.kind === "answer") return { status: decision.status };
   if (op === "restart-as-new") {
-    return { status: decision.status, newInvocationId: await restartAsNew(ops.invocations, ops.deployments, record, restart) };
+    return { status: decision.status, newInvocationId: await restartAsNew(ops.invocations, ops.deployments, record, request.restart) };
   }
-  const result = await ops.invocations.control(op, id);
+  const result = await ops.invocations.control(op, id, deployment);
   if (!result.applied) throw refusal(ops, op, id, result);
   return { status: decision.status };
 }

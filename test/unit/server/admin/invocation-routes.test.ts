@@ -265,7 +265,8 @@ describe("DELETE /invocations/{id} (deprecated)", () => {
 
 describe("GET /invocations/{id} (stet's own)", () => {
   it("describes a running service invocation with sys_invocation's column names", async () => {
-    const r = engine.add({ status: "invoked", retryCount: 2, lastFailure: "[500] not yet", idempotencyKey: "k-1" });
+    const pinned = { deploymentId: "dp_14LsPzX2jQ2F0CfcfZ0ZJ9F", protocolVersion: 6 };
+    const r = engine.add({ status: "invoked", retryCount: 2, lastFailure: "[500] not yet", idempotencyKey: "k-1", pinned });
     const res = await app.inject({ method: "GET", url: `/invocations/${r.id}` });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({
@@ -282,6 +283,8 @@ describe("GET /invocations/{id} (stet's own)", () => {
       idempotency_key: "k-1",
       retry_count: 2,
       last_failure: "[500] not yet",
+      pinned_deployment_id: "dp_14LsPzX2jQ2F0CfcfZ0ZJ9F",
+      pinned_service_protocol_version: 6,
       journal_size: 2,
       created_at: "2026-11-21T09:25:18.882Z",
       modified_at: "2026-11-21T09:25:18.898Z",
