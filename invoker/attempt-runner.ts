@@ -12,6 +12,7 @@ import {
   encodeFrame,
   frameFromRaw,
   invocationIdToBytes,
+  isSupportedProtocolVersion,
   isCommand,
   isCustom,
   messageTypeName,
@@ -23,7 +24,7 @@ import {
   type Frame,
 } from "../protocol/index.js";
 import { toError } from "../protocol/errors.js";
-import type { AttemptInput, EffectFence, EffectOutcome, EffectSink, InvocationResult, JournalFrame } from "./ports.js";
+import type { AttemptInput, DeploymentPin, EffectFence, EffectOutcome, EffectSink, InvocationResult, JournalFrame } from "./ports.js";
 import type { DeploymentTarget, Transport } from "./transport/transport.js";
 import type { SilentAttemptAction } from "./invoker-events.js";
 import { SilenceWatch } from "./silence-watch.js";
@@ -45,6 +46,11 @@ export interface AttemptRun {
   readonly signal: AbortSignal;
   /** The highest service protocol version stet speaks. */
   readonly maxProtocolVersion: ProtocolVersion;
+  /**
+   * The version the invocation is pinned to; the attempt speaks it instead of negotiating. Without it the
+   * attempt negotiates, and its first journal write pins the invocation to `target` and that version.
+   */
+  readonly pinnedProtocolVersion?: number;
   /**
    * Bidirectional streams only: after this long without a frame from the service, stet ends its side of
    * the stream, which asks the service to suspend; `abortTimeoutMs` later the stream is cut. 0 = never.
@@ -73,10 +79,20 @@ export async function runAttempt(run: AttemptRun): Promise<AttemptOutcome> {
   const { fence, input, target, sink, signal } = run;
   let version: ProtocolVersion;
   try {
-    version = negotiateVersion(target.minProtocolVersion, target.maxProtocolVersion, 5, run.maxProtocolVersion);
+    version = attemptVersion(run);
   } catch (error) {
     return { kind: "failed", failure: toError(error).message };
   }
+  // Carried by the attempt's first journal write (a command or a run's result), as Restate pins: an
+  // attempt that fails or suspends before writing anything leaves the invocation free to move.
+  let pin: DeploymentPin | undefined =
+    run.pinnedProtocolVersion === undefined && target.id !== undefined ? { deploymentId: target.id, protocolVersion: version } : undefined;
+  const takePin = (): { pin?: DeploymentPin } => {
+    if (pin === undefined) return {};
+    const taken = pin;
+    pin = undefined;
+    return { pin: taken };
+  };
   const contentType = contentTypeFor(version);
   const stream = run.transport.open(target, `/invoke/${encodeURIComponent(input.service)}/${encodeURIComponent(input.handler)}`, {
     "content-type": contentType,
@@ -157,7 +173,7 @@ export async function runAttempt(run: AttemptRun): Promise<AttemptOutcome> {
     let pending: JournalFrame[] = [];
     const flushCommands = () => {
       if (pending.length === 0) return;
-      void propose({ kind: "journal", fence, entries: pending }).catch(() => {});
+      void propose({ kind: "journal", fence, entries: pending, ...takePin() }).catch(() => {});
       pending = [];
     };
 
@@ -182,7 +198,7 @@ export async function runAttempt(run: AttemptRun): Promise<AttemptOutcome> {
             const proposal = fromBinary(ProposeRunCompletionMessageSchema, frame.payload);
             const notification = runCompletionFrame(proposal);
             const completionId = proposal.resultCompletionId;
-            const stored = propose({ kind: "run-completion", fence, completionId, notification });
+            const stored = propose({ kind: "run-completion", fence, completionId, notification, ...takePin() });
             void stored
               .then((outcome) => {
                 if (!outcome.applied || !stream.writable) return;
@@ -254,6 +270,16 @@ export async function runAttempt(run: AttemptRun): Promise<AttemptOutcome> {
     signal.removeEventListener("abort", onAbort);
     stream.drain();
   }
+}
+
+/** The version this attempt speaks: the pinned one (if stet still speaks it), else the negotiated one. */
+function attemptVersion(run: AttemptRun): ProtocolVersion {
+  const pinned = run.pinnedProtocolVersion;
+  if (pinned === undefined) return negotiateVersion(run.target.minProtocolVersion, run.target.maxProtocolVersion, 5, run.maxProtocolVersion);
+  if (!isSupportedProtocolVersion(pinned) || pinned > run.maxProtocolVersion) {
+    throw new AttemptFailure(`the invocation is pinned to service protocol version ${pinned}, which this stet does not speak (up to ${run.maxProtocolVersion})`);
+  }
+  return pinned;
 }
 
 function startMessage(input: AttemptInput) {

@@ -26,6 +26,7 @@ const SYSTEM_CODE = /\b(E[A-Z][A-Z_]{2,30})\b/;
 const NAMED: ReadonlyArray<readonly [RegExp, string]> = [
   [/^attempt aborted$/, "aborted"],
   [/^no deployment serves /, "no_deployment"],
+  [/^the deployment \S+ this invocation is pinned to is not registered any more/, "deployment_gone"],
   [/^deployment answered content-type /, "content_type"],
   [/^protocol violation: |^service sent End without an OutputCommand$/, "protocol_violation"],
   [/^stream closed without End, Suspension or Error$/, "stream_closed"],

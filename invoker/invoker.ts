@@ -29,13 +29,11 @@ export interface InvokerOptions {
   readonly sink: EffectSink;
   readonly journal: JournalSource;
   /**
-   * Where a service's handler is served and how its attempts are retried; undefined when no deployment
-   * has it (the attempt fails and is retried).
+   * Where a service's handler is served and how its attempts are retried: on the latest deployment of
+   * the service, or on `pinnedDeploymentId` for an invocation pinned to it. Undefined when no deployment
+   * serves the service, or the pinned one is gone (the attempt fails and is retried).
    */
-  readonly resolveTarget: (
-    service: string,
-    handler: string,
-  ) => ResolvedTarget | undefined;
+  readonly resolveTarget: (service: string, handler: string, pinnedDeploymentId?: string) => ResolvedTarget | undefined;
   /** Folder for the input queue's spilled segments. */
   readonly spillDir: string;
   /**
@@ -348,9 +346,10 @@ export class Invoker implements InvokerPort {
     if (current === undefined) return { kind: "fenced" };
     live.attemptStarted(Date.now());
     this.#options.onEvent?.({ type: "attempt-started", invocationId: id, target: live.target, attempt: input.attempt });
-    const resolved = this.#options.resolveTarget(current.service, current.handler);
+    const { pinned } = current;
+    const resolved = this.#options.resolveTarget(current.service, current.handler, pinned?.deploymentId);
     if (resolved === undefined) {
-      return { kind: "failed", failure: `no deployment serves ${current.service}/${current.handler}` };
+      return { kind: "failed", failure: pinned === undefined ? `no deployment serves ${current.service}/${current.handler}` : pinnedDeploymentGone(pinned.deploymentId) };
     }
     const { target } = resolved;
     live.lastAttemptDeploymentId = target.id ?? null;
@@ -364,6 +363,7 @@ export class Invoker implements InvokerPort {
       sink: this.#options.sink,
       signal,
       maxProtocolVersion: this.#options.maxProtocolVersion ?? 6,
+      ...(pinned === undefined ? {} : { pinnedProtocolVersion: pinned.protocolVersion }),
       onStream: (deliver) => (live.deliver = deliver),
       onAnswered: () => this.#answered(live),
       onServer: (server) => (live.lastAttemptServer = server),
@@ -400,6 +400,17 @@ export class Invoker implements InvokerPort {
       };
     });
   }
+}
+
+/**
+ * Why an attempt of an invocation pinned to a deployment that was removed (`DELETE /deployments/{id}?force=true`)
+ * cannot run: its journal may only be replayed by the code that wrote it, so stet does not pick another.
+ */
+function pinnedDeploymentGone(deploymentId: string): string {
+  return (
+    `the deployment ${deploymentId} this invocation is pinned to is not registered any more (removed with force while invocations were pinned to it); ` +
+    "pause the invocation, then resume it with ?deployment=latest or a deployment id to replay its journal there"
+  );
 }
 
 /** The fence an attempt's effects carry: the partition, leader epoch, invocation and attempt they belong to. */

@@ -24,15 +24,28 @@ export type InvocationResult =
   | { readonly kind: "value"; readonly value: Uint8Array }
   | { readonly kind: "failure"; readonly code: number; readonly message: string };
 
+/**
+ * The deployment and service protocol version an invocation is bound to (Restate's pinned deployment):
+ * once an attempt has written to the journal, every later attempt replays it on the same code.
+ */
+export interface DeploymentPin {
+  readonly deploymentId: string;
+  readonly protocolVersion: number;
+}
+
 export type Effect =
-  /** Commands the service wrote, to be appended to the journal in order. */
-  | { readonly kind: "journal"; readonly fence: EffectFence; readonly entries: readonly JournalFrame[] }
-  /** A `ctx.run` result proposed by the service; stored as its completion notification. */
+  /**
+   * Commands the service wrote, to be appended to the journal in order. `pin`: the attempt's deployment,
+   * on the first effect of an attempt of an unpinned invocation (it rides along: no commit of its own).
+   */
+  | { readonly kind: "journal"; readonly fence: EffectFence; readonly entries: readonly JournalFrame[]; readonly pin?: DeploymentPin }
+  /** A `ctx.run` result proposed by the service; stored as its completion notification. `pin` as for `journal`. */
   | {
       readonly kind: "run-completion";
       readonly fence: EffectFence;
       readonly completionId: number;
       readonly notification: JournalFrame;
+      readonly pin?: DeploymentPin;
     }
   | { readonly kind: "end"; readonly fence: EffectFence; readonly result: InvocationResult }
   | {
@@ -67,6 +80,8 @@ export interface AttemptInput {
   /** A virtual object or workflow (its key is part of its target); defaults to `key !== ""`. */
   readonly keyed?: boolean;
   readonly retryCount: number;
+  /** Where the invocation is bound to run; undefined until an attempt has written to its journal. */
+  readonly pinned?: DeploymentPin;
   readonly journal: readonly JournalFrame[];
   /** Eager state for StartMessage; `partial` tells the SDK to ask for keys not in it. */
   readonly state: { readonly entries: ReadonlyArray<readonly [Uint8Array, Uint8Array]>; readonly partial: boolean };

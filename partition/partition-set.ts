@@ -1,12 +1,13 @@
 import type { Database } from "better-sqlite3";
 import type { AttemptInput, Effect, EffectSink, InvokerPort, JournalSource } from "../invoker/index.js";
-import { newInvocationId, partitionKeyForKey, partitionKeyOf, partitionOf, randomPartitionKey, type InvocationId, type PartitionKey } from "../protocol/index.js";
+import { partitionKeyForKey, partitionKeyOf, partitionOf, type InvocationId } from "../protocol/index.js";
 import type { CommandResult, PartitionCommand } from "./apply/apply.js";
 import { encodeEntry, type HandlerInfo, type ServiceResolver } from "./apply/context.js";
 import type { ControlOp } from "./apply/control.js";
 import { inputEntry } from "./apply/commands.js";
 import type { Started } from "./apply/lifecycle.js";
-import { partitionKeyForTarget, type OutcomeTarget, type PartitionMessage } from "./apply/messages.js";
+import { invocationIdFor } from "./apply/invocation-ids.js";
+import type { OutcomeTarget, PartitionMessage } from "./apply/messages.js";
 import type { StateMutation } from "./store/state-mutation-table.js";
 import { CompletionWaiters } from "./completion-waiters.js";
 import { GroupCommitter } from "./group-commit.js";
@@ -150,8 +151,7 @@ export class PartitionSet implements EffectSink, JournalSource {
    */
   async invoke(invocation: NewInvocation): Promise<Started> {
     const idempotencyKey = invocation.idempotencyKey ?? null;
-    const partitionKey = (partitionKeyForTarget(invocation.target, idempotencyKey) ?? randomPartitionKey()) as PartitionKey;
-    const invocationId = newInvocationId(partitionKey);
+    const invocationId = invocationIdFor(invocation.target, invocation.handler, idempotencyKey);
     const result = await this.#processorFor(invocationId).propose({
       kind: "invoke",
       spec: {
@@ -182,13 +182,17 @@ export class PartitionSet implements EffectSink, JournalSource {
   }
 
   /** An operator action on one invocation (cancel, kill, purge, pause, resume). */
-  async control(op: ControlOp, invocationId: InvocationId): Promise<CommandResult> {
-    return this.#processorFor(invocationId).propose({ kind: "control", op, invocationId });
+  /** `deployment`: for `resume`, the deployment a paused or suspended pinned invocation moves to. */
+  async control(op: ControlOp, invocationId: InvocationId, deployment?: string): Promise<CommandResult> {
+    return this.#processorFor(invocationId).propose({ kind: "control", op, invocationId, deployment });
   }
 
-  /** Restarts a completed invocation as a new one, its journal copied up to entry `copyUpTo` (0: the input). */
-  async restartAsNew(invocationId: InvocationId, copyUpTo: number): Promise<CommandResult> {
-    return this.#processorFor(invocationId).propose({ kind: "restart-as-new", invocationId, copyUpTo });
+  /**
+   * Restarts a completed invocation as a new one, its journal copied up to entry `copyUpTo` (0: the
+   * input), pinned as the original was, on `deployment` when given.
+   */
+  async restartAsNew(invocationId: InvocationId, copyUpTo: number, deployment?: string): Promise<CommandResult> {
+    return this.#processorFor(invocationId).propose({ kind: "restart-as-new", invocationId, copyUpTo, deployment });
   }
 
   propose(effect: Effect): Promise<CommandResult> {
@@ -208,6 +212,7 @@ export class PartitionSet implements EffectSink, JournalSource {
       key: record.target.key,
       keyed,
       retryCount: record.retryCount,
+      ...(record.pinned === null ? {} : { pinned: record.pinned }),
       journal: this.store.invocations.readJournal(invocationId),
       // Objects and workflows get their whole state eagerly, as Restate does by default.
       state: keyed

@@ -1,4 +1,4 @@
-import type { InvocationResult } from "../invoker/index.js";
+import type { DeploymentPin, InvocationResult } from "../invoker/index.js";
 import type { AwaitedIds, InvocationId } from "../protocol/index.js";
 
 export type PartitionId = number & { readonly __brand: "PartitionId" };
@@ -47,6 +47,8 @@ export interface InvocationRecord {
   readonly modifiedAt: number;
   readonly retryCount: number;
   readonly lastFailure: string | null;
+  /** The deployment and protocol version its attempts run on; null until an attempt wrote to the journal. */
+  readonly pinned: DeploymentPin | null;
   readonly journalLength: number;
   readonly completedAt: number | null;
   readonly outcome: InvocationOutcome | null;

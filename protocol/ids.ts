@@ -161,6 +161,23 @@ export function newInvocationId(partitionKey: PartitionKey): InvocationId {
   return invocationIdFromBytes(scratch);
 }
 
+/**
+ * The id whose uuid is derived from `fields`: the first 16 bytes of SHA-256 over each field's UTF-8
+ * bytes, each preceded by its length (u32 BE) so that no two lists of fields meet. The same fields
+ * always give the same id, as Restate derives the ids of workflow runs and idempotent invocations from
+ * their target and key (with a hash of its own: ids are opaque to clients).
+ */
+export function derivedInvocationId(partitionKey: PartitionKey, fields: readonly string[]): InvocationId {
+  const hash = createHash("sha256");
+  const length = Buffer.allocUnsafe(4);
+  for (const field of fields) {
+    const bytes = Buffer.from(field, "utf8");
+    length.writeUInt32BE(bytes.length, 0);
+    hash.update(length).update(bytes);
+  }
+  return invocationIdFromParts(partitionKey, hash.digest().subarray(0, 16));
+}
+
 /** Validates a textual invocation id (from a URL, a header, a message). Throws 400 when malformed. */
 export function parseInvocationId(input: string): InvocationId {
   if (typeof input !== "string") throw invalidInvocationId(String(input), "not a string");

@@ -2,11 +2,14 @@ import type { ResolvedTarget } from "../invoker/index.js";
 import type { HandlerInfo, ServiceResolver } from "../partition/index.js";
 import { effectiveHandlerType } from "../protocol/index.js";
 import type { IngressRegistry } from "./ingress/ingress-plugin.js";
-import { effectiveHandlerOptions, type DeploymentRegistry, type ResolvedHandler } from "./registry/index.js";
+import { deploymentTarget, effectiveHandlerOptions, RESTATE_SERVICE_DEFAULTS, type DeploymentRegistry, type ResolvedHandler } from "./registry/index.js";
 
 export interface RegistryViews extends IngressRegistry, ServiceResolver {
-  /** Where the invoker sends an attempt of `service/handler`, and how it retries. */
-  resolveTarget(service: string, handler: string): ResolvedTarget | undefined;
+  /**
+   * Where the invoker sends an attempt of `service/handler`, and how it retries: the latest deployment of
+   * the service, or the one the invocation is pinned to (undefined when that one is gone).
+   */
+  resolveTarget(service: string, handler: string, pinnedDeploymentId?: string): ResolvedTarget | undefined;
 }
 
 /** The registry as ingress, the partitions and the invoker see it: map lookups, no SQL. */
@@ -66,13 +69,34 @@ export function registryViews(registry: DeploymentRegistry): RegistryViews {
         },
       };
     },
-    resolve: (service, handler) => {
-      const resolved = registry.resolveHandler(service, handler);
+    resolve: (service, handler, pinnedDeploymentId) => {
+      const pinned = pinnedDeploymentId === undefined ? null : registry.resolveHandlerIn(pinnedDeploymentId, service, handler);
+      const resolved = pinned ?? registry.resolveHandler(service, handler);
       return resolved === null ? undefined : derive(resolved).info;
     },
-    resolveTarget: (service, handler) => {
-      const resolved = registry.resolveHandler(service, handler);
-      return resolved === null ? undefined : derive(resolved).target;
+    resolveTarget: (service, handler, pinnedDeploymentId) => {
+      if (pinnedDeploymentId === undefined) {
+        const resolved = registry.resolveHandler(service, handler);
+        return resolved === null ? undefined : derive(resolved).target;
+      }
+      const own = registry.resolveHandlerIn(pinnedDeploymentId, service, handler);
+      if (own !== null) return derive(own).target;
+      const deployment = registry.getDeployment(pinnedDeploymentId);
+      if (deployment === undefined) return undefined;
+      // The pinned deployment no longer declares the handler (a PATCH replaced its services): Restate
+      // still sends the attempt there, with the default options.
+      return { target: deploymentTarget(deployment), ...DEFAULT_ATTEMPTS };
     },
   };
 }
+
+/** How attempts run when their deployment does not declare the handler: Restate's defaults. */
+const DEFAULT_ATTEMPTS: Omit<ResolvedTarget, "target"> = {
+  inactivityTimeoutMs: RESTATE_SERVICE_DEFAULTS.inactivityTimeoutMs,
+  abortTimeoutMs: RESTATE_SERVICE_DEFAULTS.abortTimeoutMs,
+  retryPolicy: {
+    initialIntervalMs: RESTATE_SERVICE_DEFAULTS.retryPolicy.initialIntervalMs,
+    factor: RESTATE_SERVICE_DEFAULTS.retryPolicy.exponentiationFactor,
+    maxIntervalMs: RESTATE_SERVICE_DEFAULTS.retryPolicy.maxIntervalMs,
+  },
+};

@@ -111,7 +111,7 @@ export async function startStetNode(config: StetConfig, options: StetNodeOptions
     const invoker = new Invoker({
       sink: partitions,
       journal: partitions,
-      resolveTarget: (service, handler) => views.resolveTarget(service, handler),
+      resolveTarget: (service, handler, pinnedDeploymentId) => views.resolveTarget(service, handler, pinnedDeploymentId),
       spillDir: dataDir.spillDir,
       drainTimeoutMs: options.drainTimeoutMs,
       maxProtocolVersion: options.maxProtocolVersion,

@@ -6,6 +6,7 @@ import { CommandRejected, applyServiceCommand } from "./commands.js";
 import { applyControl, type ControlOp } from "./control.js";
 import { applyMessage, completeInvocation, startInvocation, type Started } from "./lifecycle.js";
 import type { InvocationSpec, PartitionMessage } from "./messages.js";
+import { pinOnFirstWrite, repinOnResume } from "./pinning.js";
 import { applyRestartAsNew, type RestartRefusal } from "./restart-as-new.js";
 import { expireInvocations, fireTimers } from "./timers.js";
 import { mutateState } from "./state-mutation.js";
@@ -17,9 +18,13 @@ export type PartitionCommand =
   | { readonly kind: "deliver"; readonly seq: number; readonly message: PartitionMessage }
   | { readonly kind: "fire-timers" }
   | { readonly kind: "expire" }
-  | { readonly kind: "control"; readonly op: ControlOp; readonly invocationId: InvocationId }
-  /** A completed invocation started anew, with its journal copied up to entry `copyUpTo` (included). */
-  | { readonly kind: "restart-as-new"; readonly invocationId: InvocationId; readonly copyUpTo: number }
+  /** `deployment`: for `resume`, the deployment a paused or suspended invocation moves to (pinning.ts). */
+  | { readonly kind: "control"; readonly op: ControlOp; readonly invocationId: InvocationId; readonly deployment?: string }
+  /**
+   * A completed invocation started anew, with its journal copied up to entry `copyUpTo` (included);
+   * pinned as the original was, on `deployment` when one was chosen.
+   */
+  | { readonly kind: "restart-as-new"; readonly invocationId: InvocationId; readonly copyUpTo: number; readonly deployment?: string }
   /** A message from outside the partitions (ingress), proposed to the partition that owns its target. */
   | { readonly kind: "message"; readonly message: PartitionMessage }
   /** An operator's replacement of one key's state (admin `POST /services/{s}/state`). */
@@ -55,9 +60,10 @@ export function applyCommand(ctx: ApplyContext, command: PartitionCommand): Comm
     case "expire":
       return { applied: true, more: expireInvocations(ctx) };
     case "control":
+      if (command.op === "resume" && command.deployment !== undefined) repinOnResume(ctx, command.invocationId, command.deployment);
       return applyControl(ctx, command.op, command.invocationId);
     case "restart-as-new":
-      return applyRestartAsNew(ctx, command.invocationId, command.copyUpTo);
+      return applyRestartAsNew(ctx, command.invocationId, command.copyUpTo, command.deployment);
     case "message":
       applyMessage(ctx, command.message);
       return APPLIED;
@@ -84,6 +90,7 @@ function applyEffect(ctx: ApplyContext, effect: Effect): CommandResult {
 
   switch (effect.kind) {
     case "journal": {
+      pinOnFirstWrite(ctx, record, effect.pin);
       let length = record.journalLength;
       for (const entry of effect.entries) {
         length = store.invocations.append(id, length, [entry], ctx.now);
@@ -99,6 +106,7 @@ function applyEffect(ctx: ApplyContext, effect: Effect): CommandResult {
       return APPLIED;
     }
     case "run-completion":
+      pinOnFirstWrite(ctx, record, effect.pin);
       store.invocations.append(id, record.journalLength, [effect.notification], ctx.now);
       return APPLIED;
     case "end":
@@ -121,12 +129,14 @@ function applyEffect(ctx: ApplyContext, effect: Effect): CommandResult {
       return APPLIED;
     }
     case "attempt-failed": {
-      const handler = ctx.services.resolve(record.target.service, record.target.handler);
+      // The retry policy of the deployment its attempts run on (Restate's, too).
+      const handler = ctx.services.resolve(record.target.service, record.target.handler, record.pinned?.deploymentId);
       const limit = handler?.maxAttempts ?? null;
       const exhausted = limit !== null && record.retryCount + 1 >= limit;
       store.invocations.recordFailure(id, effect.failure, exhausted ? "paused" : "backing-off", ctx.now);
       if (!exhausted) return APPLIED;
       if (handler?.onMaxAttempts === "KILL") {
+        // Not killInvocation: Restate 1.7.12 ends this invocation alone, its children keep running.
         completeInvocation(ctx, store.invocations.get(id)!, { kind: "failure", code: 500, message: effect.failure });
         return { applied: true, exhausted: true, killed: true };
       }

@@ -19,19 +19,17 @@ import {
   SleepCommandMessageSchema,
   encodeFrame,
   frameFromRaw,
-  newInvocationId,
   parseAwakeableId,
   parseInvocationId,
-  randomPartitionKey,
   type InvocationId,
-  type PartitionKey,
 } from "../../protocol/index.js";
 import { toError } from "../../protocol/errors.js";
 import type { InvocationOutcome, InvocationRecord } from "../types.js";
 import { encodeEntry, type ApplyContext } from "./context.js";
 import { BUILT_IN_SIGNAL_CANCEL, notifications } from "./frames.js";
 import { deliverNotification, route } from "./lifecycle.js";
-import { partitionKeyForTarget, type OutcomeTarget } from "./messages.js";
+import { invocationIdFor } from "./invocation-ids.js";
+import type { OutcomeTarget } from "./messages.js";
 
 /** Thrown for a command the runtime cannot carry out as asked; fails the attempt, not the process. */
 export class CommandRejected extends Error {}
@@ -232,8 +230,7 @@ function startChild(ctx: ApplyContext, req: ChildRequest): InvocationId | undefi
     return undefined;
   }
   const target = { service: req.service, handler: req.handler, key: req.key };
-  const partitionKey = (partitionKeyForTarget(target, req.idempotencyKey) ?? randomPartitionKey()) as PartitionKey;
-  const invocationId = newInvocationId(partitionKey);
+  const invocationId = invocationIdFor(target, handler, req.idempotencyKey);
   route(ctx, {
     kind: "invoke",
     spec: {

@@ -8,7 +8,7 @@ import type { HandlerType, InvocationOutcome, InvocationTarget, LeaderEpoch, Par
 export interface HandlerInfo {
   readonly serviceType: ServiceType;
   readonly handlerType: HandlerType | null;
-  /** How long a completed invocation's outcome is kept, in ms; null = not kept (deleted on completion). */
+  /** How long a completed invocation's outcome is kept, in ms: 0 = deleted on completion; null = kept for ever. */
   readonly retentionMs: number | null;
   /** Attempts before the retries stop; null = retry forever. */
   readonly maxAttempts: number | null;
@@ -17,7 +17,11 @@ export interface HandlerInfo {
 }
 
 export interface ServiceResolver {
-  resolve(service: string, handler: string): HandlerInfo | undefined;
+  /**
+   * The handler as the latest deployment of its service declares it; with `pinnedDeploymentId`, as that
+   * deployment declares it (falling back to the latest when it no longer has the handler or is gone).
+   */
+  resolve(service: string, handler: string, pinnedDeploymentId?: string): HandlerInfo | undefined;
 }
 
 /** What the processor does once the command is durable. */

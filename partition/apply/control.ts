@@ -1,47 +1,75 @@
 import type { InvocationId } from "../../protocol/index.js";
+import type { InvocationStatus } from "../types.js";
 import type { ApplyContext } from "./context.js";
-import { cancelInvocation, killInvocation, resumeInvocation } from "./lifecycle.js";
+import { cancelInvocation, killInvocation, purgeInvocation, resumeInvocation } from "./lifecycle.js";
 import type { CommandResult } from "./apply.js";
 
 export type ControlOp = "cancel" | "kill" | "purge" | "pause" | "resume";
 
-const NOT_FOUND = { applied: false, refusal: { status: 404, message: "invocation not found" } } as const;
+/**
+ * Why an operator action was refused, one for each of Restate 1.7.12's answers (the admin API words
+ * them): `completed` a cancel, kill or resume of a completed invocation; `not-running` a pause of one
+ * inboxed, scheduled or completed; `not-started` a resume of one inboxed or scheduled;
+ * `not-completed` a purge of one that has not completed.
+ */
+export type ControlRefusal = "not-found" | "completed" | "not-running" | "not-started" | "not-completed";
+
+const STATUS: Readonly<Record<ControlRefusal, number>> = {
+  "not-found": 404,
+  completed: 409,
+  "not-running": 409,
+  "not-started": 425,
+  "not-completed": 409,
+};
+
+/** Why the invocation's state forbids `op`, or undefined when it allows it. */
+export function controlRefusal(op: ControlOp, status: InvocationStatus): ControlRefusal | undefined {
+  const notStarted = status === "scheduled" || status === "inboxed";
+  switch (op) {
+    case "cancel":
+    case "kill":
+      return status === "completed" ? "completed" : undefined;
+    case "purge":
+      return status === "completed" ? undefined : "not-completed";
+    case "pause":
+      // One that never started has no attempt to stop, and must still wait for its key's lock or its
+      // time: a later resume would start it past both.
+      return status === "completed" || notStarted ? "not-running" : undefined;
+    case "resume":
+      if (status === "completed") return "completed";
+      return notStarted ? "not-started" : undefined;
+  }
+}
+
+const refuse = (reason: ControlRefusal, status: InvocationStatus | undefined): CommandResult => ({
+  applied: false,
+  refusal: { status: STATUS[reason], message: status === undefined ? "invocation not found" : `the invocation is ${status}` },
+});
 
 /** Operator actions from the admin API, applied in the invocation's own partition. */
 export function applyControl(ctx: ApplyContext, op: ControlOp, id: InvocationId): CommandResult {
   const { store } = ctx;
   const record = store.invocations.get(id);
-  if (record === undefined) return NOT_FOUND;
+  if (record === undefined) return refuse("not-found", undefined);
+  const refused = controlRefusal(op, record.status);
+  if (refused !== undefined) return refuse(refused, record.status);
   switch (op) {
     case "cancel":
-      if (record.status === "completed") return { applied: true };
       cancelInvocation(ctx, id);
       return { applied: true };
     case "kill":
-      if (record.status === "completed") return { applied: true };
       killInvocation(ctx, id);
       return { applied: true };
     case "purge":
-      if (record.status !== "completed") {
-        return { applied: false, refusal: { status: 409, message: "the invocation is not completed; only completed invocations can be purged" } };
-      }
-      store.idempotency.deleteFor(id);
-      store.invocations.delete(id);
+      purgeInvocation(ctx, record);
       return { applied: true };
     case "pause":
-      if (record.status === "completed") {
-        return { applied: false, refusal: { status: 409, message: "the invocation is already completed" } };
-      }
       if (record.status !== "paused") {
         store.invocations.setStatus(id, "paused", ctx.now);
         ctx.actions.push({ kind: "abort", invocationId: id });
       }
       return { applied: true };
     case "resume":
-      if (record.status === "completed") return { applied: false, refusal: { status: 409, message: "the invocation is already completed" } };
-      if (record.status === "scheduled" || record.status === "inboxed") {
-        return { applied: false, refusal: { status: 425, message: `the invocation is ${record.status} and has not started yet` } };
-      }
       // Restate resumes paused, suspended and backing-off invocations alike: a new attempt starts now.
       if (record.status !== "invoked") resumeInvocation(ctx, id);
       return { applied: true };

@@ -5,6 +5,7 @@ import { isStateMutationMarker } from "../store/state-mutation-table.js";
 import { replaceState } from "./state-mutation.js";
 import { decodeEntry, encodeEntry, type ApplyContext } from "./context.js";
 import { notifications, outcomeNotification } from "./frames.js";
+import { isWorkflowRun } from "./invocation-ids.js";
 import {
   deserializeOutcome,
   partitionOfMessage,
@@ -72,7 +73,7 @@ export function startInvocation(ctx: ApplyContext, spec: InvocationSpec, journal
   const previous =
     spec.idempotencyKey !== null
       ? store.idempotency.get(target.service, target.key, target.handler, spec.idempotencyKey)
-      : handler.serviceType === "WORKFLOW" && handler.handlerType === "WORKFLOW"
+      : isWorkflowRun(handler)
         ? store.idempotency.workflowRun(target.service, target.key)
         : undefined;
   if (previous !== undefined && store.invocations.get(previous) !== undefined) {
@@ -107,7 +108,7 @@ export function startInvocation(ctx: ApplyContext, spec: InvocationSpec, journal
   ctx.actions.push({ kind: "started", target });
   if (spec.idempotencyKey !== null) {
     store.idempotency.put(target.service, target.key, target.handler, spec.idempotencyKey, spec.invocationId);
-  } else if (handler.serviceType === "WORKFLOW" && handler.handlerType === "WORKFLOW") {
+  } else if (isWorkflowRun(handler)) {
     store.idempotency.putWorkflowRun(target.service, target.key, spec.invocationId);
   }
   if (scheduled) {
@@ -182,11 +183,24 @@ export function completeInvocation(ctx: ApplyContext, record: InvocationRecord, 
       outcome: serializeOutcome(outcome),
     });
   }
-  if (record.retentionMs === 0) {
-    store.idempotency.deleteFor(record.id);
-    store.invocations.delete(record.id);
-  }
+  if (record.retentionMs === 0) purgeInvocation(ctx, record);
   ctx.actions.push({ kind: "completed", invocationId: record.id, target: record.target, outcome });
+}
+
+/**
+ * Deletes a completed invocation with its journal and idempotency key (purged, or its retention
+ * ended). A workflow's run takes the workflow's state and promises along, as Restate 1.7.12's purge
+ * does (test/differential/workflows.test.ts), and its cleaner purges at the end of retention: a new
+ * run of the key starts afresh.
+ */
+export function purgeInvocation(ctx: ApplyContext, record: InvocationRecord): void {
+  const { store } = ctx;
+  store.idempotency.deleteFor(record.id);
+  store.invocations.delete(record.id);
+  if (isWorkflowRun(record)) {
+    store.state.clearAll(record.target.service, record.target.key);
+    store.promises.clearAll(record.target.service, record.target.key);
+  }
 }
 
 function admitNext(ctx: ApplyContext, service: string, key: string): void {
@@ -251,10 +265,11 @@ export function cancelInvocation(ctx: ApplyContext, id: InvocationId): boolean {
 
 /** Starts a new attempt now: of a paused invocation, or at once instead of after a backoff or suspension. */
 export function resumeInvocation(ctx: ApplyContext, id: InvocationId): void {
-  ctx.store.invocations.setStatus(id, "invoked", ctx.now);
   // A live attempt machine may be backing off: end it, then start afresh.
   ctx.actions.push({ kind: "abort", invocationId: id });
-  ctx.actions.push({ kind: "enqueue", invocationId: id });
+  // Through the lock like any start: a started invocation holds its key's lock already, but one paused
+  // before it started (earlier stet allowed that; such rows may be stored) must still wait for it.
+  admit(ctx, ctx.store.invocations.get(id)!);
 }
 
 function forgetUnstarted(ctx: ApplyContext, record: InvocationRecord, outcome: InvocationOutcome): void {

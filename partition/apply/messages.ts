@@ -2,6 +2,7 @@ import { partitionKeyForKey, partitionOf, type InvocationId } from "../../protoc
 import type { InvocationOutcome, InvocationTarget } from "../types.js";
 import type { ApplyContext, EncodedFrame, HandlerInfo } from "./context.js";
 import { partitionOfInvocation } from "./context.js";
+import { partitionKeyForTarget } from "./invocation-ids.js";
 
 /** A new invocation, as another partition (or ingress) asks for it. */
 export interface InvocationSpec {
@@ -57,16 +58,6 @@ export function deserializeOutcome(outcome: SerializedOutcome): InvocationOutcom
   return outcome.kind === "value" ? { kind: "value", value: Buffer.from(outcome.value, "base64") } : outcome;
 }
 
-/**
- * The partition key of an invocation created for `target`: the object's or workflow's key, the
- * idempotency key for keyless idempotent calls (so duplicates meet in one partition), else random.
- */
-export function partitionKeyForTarget(target: InvocationTarget, idempotencyKey: string | null): bigint | undefined {
-  if (target.key !== "") return partitionKeyForKey(target.service, target.key);
-  if (idempotencyKey !== null) return partitionKeyForKey(target.service, `${target.handler}\u0000${idempotencyKey}`);
-  return undefined;
-}
-
 export function partitionOfOutcomeTarget(ctx: ApplyContext, target: OutcomeTarget): number {
   switch (target.kind) {
     case "id":
@@ -75,7 +66,7 @@ export function partitionOfOutcomeTarget(ctx: ApplyContext, target: OutcomeTarge
       return partitionOf(partitionKeyForKey(target.service, target.key), ctx.partitionCount);
     case "idempotent": {
       const key = partitionKeyForTarget({ service: target.service, handler: target.handler, key: target.key }, target.idempotencyKey)!;
-      return partitionOf(key as Parameters<typeof partitionOf>[0], ctx.partitionCount);
+      return partitionOf(key, ctx.partitionCount);
     }
   }
 }

@@ -3,6 +3,7 @@ import type { CommandResult } from "./apply.js";
 import { encodeEntry, type ApplyContext } from "./context.js";
 import { journalPrefix } from "./journal-prefix.js";
 import { startInvocation } from "./lifecycle.js";
+import { restartedPin } from "./pinning.js";
 
 /** Why a restart-as-new was refused, one for each of Restate 1.7's answers (the admin API words them). */
 export type RestartRefusal =
@@ -37,9 +38,10 @@ const refuse = (reason: RestartRefusal, message: string): CommandResult => ({
  * journalPrefix). Copied commands are not carried out again: their state writes, calls and timers
  * happened once, in the original; the new invocation's attempt replays them to the service. The
  * original stays as it is (outcome, idempotency key). The new invocation has the original's partition
- * key, so it is created in this same transaction, journal copy included.
+ * key, so it is created in this same transaction, journal copy included. It is pinned as the original
+ * was (Restate carries the pin over), on `deployment` when the operator chose one.
  */
-export function applyRestartAsNew(ctx: ApplyContext, id: InvocationId, copyUpTo: number): CommandResult {
+export function applyRestartAsNew(ctx: ApplyContext, id: InvocationId, copyUpTo: number, deployment?: string): CommandResult {
   const { store } = ctx;
   const record = store.invocations.get(id);
   if (record === undefined) return refuse("not-found", "invocation not found");
@@ -69,5 +71,8 @@ export function applyRestartAsNew(ctx: ApplyContext, id: InvocationId, copyUpTo:
     },
     copied,
   );
+  // Before its first attempt reads it: the enqueue runs after the commit.
+  const pin = restartedPin(record, deployment);
+  if (pin !== null) store.invocations.pin(invocationId, pin);
   return { applied: true, started: { invocationId, existing: false } };
 }

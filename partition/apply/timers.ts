@@ -1,6 +1,6 @@
 import type { ApplyContext } from "./context.js";
 import { notifications } from "./frames.js";
-import { admit, deliverNotification } from "./lifecycle.js";
+import { admit, deliverNotification, purgeInvocation } from "./lifecycle.js";
 
 /** Timers fired per command; the rest wait for the next firing, so one command stays short. */
 const TIMER_BATCH = 1000;
@@ -23,15 +23,12 @@ export function fireTimers(ctx: ApplyContext): void {
 }
 
 /**
- * Deletes completed invocations whose retention has passed, with their idempotency keys, a bounded
+ * Purges completed invocations whose retention has passed (purgeInvocation), a bounded
  * batch per command so that invocations never wait long behind it. Returns whether more are due.
  */
 export function expireInvocations(ctx: ApplyContext): boolean {
   const { store } = ctx;
   const expired = store.invocations.listExpired(ctx.partition, ctx.now, EXPIRY_BATCH);
-  for (const id of expired) {
-    store.idempotency.deleteFor(id);
-    store.invocations.delete(id);
-  }
+  for (const id of expired) purgeInvocation(ctx, store.invocations.get(id)!);
   return expired.length === EXPIRY_BATCH;
 }

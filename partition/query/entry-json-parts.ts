@@ -1,5 +1,5 @@
 import { partitionKeyForKey } from "../../protocol/index.js";
-import { partitionKeyForTarget } from "../apply/messages.js";
+import { partitionKeyForTarget } from "../apply/invocation-ids.js";
 
 /**
  * Pieces of the JSON Restate 1.7 writes for journal entries (serde_json of its journal_v2 types, as

@@ -12,8 +12,8 @@ import { ARROW_TYPE_NAMES, INFORMATION_SCHEMA, SYSTEM_TABLES } from "./system-ta
 /**
  * The system tables as TEMP views over the store's own tables, on a query connection (read-only: the
  * views live in its temp schema). Timestamps become ISO text, booleans 0/1, as sql-values.ts describes.
- * What the store does not keep yet is NULL: deployment pinning, trace ids, the inboxed/running times,
- * when journal entries were appended. `sys_journal` is Restate's journal v2 (protocol ≥ 4): `raw` is the
+ * What the store does not keep yet is NULL: trace ids, the inboxed/running times, when journal entries
+ * were appended. `sys_journal` is Restate's journal v2 (protocol ≥ 4): `raw` is the
  * message without its frame header, and `completed`, `invoked_id`, `invoked_target`, `sleep_wakeup_at`
  * and `promise_name` are NULL, as Restate 1.7 leaves them for v2 entries (they are v1 columns; the CLI and
  * the web UI read v2 entries from `entry_json` / `entry_lite_json`; see RESTATE-FACTS.md).
@@ -33,7 +33,8 @@ export function installSystemViews(db: Database): void {
       CASE WHEN i.caller_id IS NULL THEN 'ingress' ELSE 'service' END AS invoked_by,
       c.service AS invoked_by_service_name, i.caller_id AS invoked_by_id, NULL AS invoked_by_subscription_id,
       CASE WHEN c.id IS NULL THEN NULL ELSE c.service || '/' || CASE WHEN c.service_type = 'SERVICE' THEN '' ELSE c.object_key || '/' END || c.handler END AS invoked_by_target,
-      NULL AS restarted_from, NULL AS pinned_deployment_id, NULL AS pinned_service_protocol_version, NULL AS trace_id,
+      NULL AS restarted_from, i.pinned_deployment_id AS pinned_deployment_id,
+      i.pinned_protocol_version AS pinned_service_protocol_version, NULL AS trace_id,
       (SELECT count(*) FROM main.journal j WHERE j.invocation_seq = i.seq) AS journal_size,
       (SELECT count(*) FROM main.journal j WHERE j.invocation_seq = i.seq AND j.type >= 1024 AND j.type < 32768) AS journal_commands_size,
       stet_iso(i.created_at) AS created_at, NULL AS created_using_restate_version, stet_iso(i.modified_at) AS modified_at,

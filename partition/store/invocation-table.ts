@@ -1,4 +1,5 @@
 import type { Database, Statement } from "better-sqlite3";
+import type { DeploymentPin } from "../../invoker/index.js";
 import type { AwaitedIds, InvocationId } from "../../protocol/index.js";
 import type {
   HandlerType,
@@ -45,6 +46,8 @@ interface InvocationRow {
   retention_ms: number | null;
   expires_at: number | null;
   awaiting: string | null;
+  pinned_deployment_id: string | null;
+  pinned_protocol_version: number | null;
 }
 
 export interface NewInvocationRow {
@@ -96,6 +99,7 @@ export class InvocationTable {
   readonly #delete: Statement;
   readonly #listExpired: Statement;
   readonly #listChildren: Statement;
+  readonly #pin: Statement;
 
   constructor(db: Database) {
     this.#insert = db.prepare(
@@ -132,6 +136,7 @@ export class InvocationTable {
       "SELECT id FROM invocations WHERE partition_id = ? AND expires_at IS NOT NULL AND expires_at <= ? LIMIT ?",
     );
     this.#listChildren = db.prepare("SELECT id FROM invocations WHERE caller_id = ? AND status <> 'completed'");
+    this.#pin = db.prepare("UPDATE invocations SET pinned_deployment_id = ?, pinned_protocol_version = ? WHERE id = ?");
   }
 
   insert(row: NewInvocationRow): void {
@@ -153,6 +158,7 @@ export class InvocationTable {
       modifiedAt: row.now,
       retryCount: 0,
       lastFailure: null,
+      pinned: null,
       journalLength: 0,
       completedAt: null,
       outcome: null,
@@ -228,6 +234,16 @@ export class InvocationTable {
     this.#update(id, { holdsLock: holds, modifiedAt: now });
   }
 
+  /**
+   * Binds the invocation to a deployment and protocol version (its first attempt that wrote to the
+   * journal, an operator's resume or restart-as-new). The modification time stays: it rides along with
+   * other changes of the same command.
+   */
+  pin(id: InvocationId, pin: DeploymentPin): void {
+    this.#pin.run(pin.deploymentId, pin.protocolVersion, id);
+    this.#update(id, { pinned: pin });
+  }
+
   recordFailure(id: InvocationId, failure: string, status: InvocationStatus, now: number): void {
     this.#recordFailure.run(status, failure, now, id);
     const cached = this.#live.get(id);
@@ -290,6 +306,10 @@ function toRecord(row: InvocationRow): InvocationRecord {
     modifiedAt: row.modified_at,
     retryCount: row.retry_count,
     lastFailure: row.last_failure,
+    pinned:
+      row.pinned_deployment_id === null || row.pinned_protocol_version === null
+        ? null
+        : { deploymentId: row.pinned_deployment_id, protocolVersion: row.pinned_protocol_version },
     journalLength: row.journal_count,
     completedAt: row.completed_at,
     outcome,

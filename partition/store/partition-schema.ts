@@ -211,4 +211,16 @@ export const PARTITION_MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    // Deployment pinning (Restate's pinned deployment): the deployment and service protocol version an
+    // invocation's journal was written with, so that every later attempt replays it on the same code.
+    // NULL until an attempt writes to the journal; rows written before this step stay unpinned.
+    version: 5,
+    up: (db) => {
+      db.exec(`
+        ALTER TABLE invocations ADD COLUMN pinned_deployment_id TEXT;
+        ALTER TABLE invocations ADD COLUMN pinned_protocol_version INTEGER;
+      `);
+    },
+  },
 ];

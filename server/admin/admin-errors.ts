@@ -23,6 +23,10 @@ export const AdminErrorCode = {
   JournalRangeInvalid: "STET_ADMIN_JOURNAL_RANGE_INVALID",
   /** A deployment to run on that does not exist, or none serves the handler any more (Restate: 400). */
   DeploymentNotFound: "STET_ADMIN_DEPLOYMENT_NOT_FOUND",
+  /** A deployment to move an invocation to that does not speak its pinned protocol version (Restate: 400). */
+  DeploymentIncompatible: "STET_ADMIN_DEPLOYMENT_INCOMPATIBLE",
+  /** A resume onto another deployment of an invocation that runs or is not pinned yet (Restate: 409). */
+  DeploymentNotChangeable: "STET_ADMIN_DEPLOYMENT_NOT_CHANGEABLE",
   /** A known path asked with a method it does not serve (Restate: 405). */
   MethodNotAllowed: "STET_ADMIN_METHOD_NOT_ALLOWED",
   /** A body that lacks a required field or has one of the wrong type (Restate: 422). */
@@ -47,6 +51,8 @@ const STATUS: Readonly<Record<AdminErrorCode, number>> = {
   STET_ADMIN_INVOCATION_INPUT_GONE: 410,
   STET_ADMIN_JOURNAL_RANGE_INVALID: 400,
   STET_ADMIN_DEPLOYMENT_NOT_FOUND: 400,
+  STET_ADMIN_DEPLOYMENT_INCOMPATIBLE: 400,
+  STET_ADMIN_DEPLOYMENT_NOT_CHANGEABLE: 409,
   STET_ADMIN_UNPROCESSABLE_BODY: 422,
   STET_ADMIN_SUBSCRIPTION_NOT_FOUND: 404,
   STET_ADMIN_INVALID_SUBSCRIPTION: 400,

@@ -1,9 +1,10 @@
 import type { FastifyPluginAsync } from "fastify";
 import { parseInvocationId, type InvocationId } from "../../protocol/index.js";
 import { AdminError, AdminErrorCode, invalidField } from "./admin-errors.js";
-import { operate, OperationRefused, type InvocationOp, type Operations } from "./invocation-operations.js";
+import { parseDeploymentChoice } from "./deployment-choice.js";
+import { DEFAULT_OPERATION_REQUEST, operate, OperationRefused, type InvocationOp, type OperationRequest, type Operations } from "./invocation-operations.js";
 import type { InvocationRoutesOptions } from "./invocation-routes.js";
-import { parseDeploymentChoice, RESTART_FROM_START, type RestartRequest } from "./restart-as-new.js";
+import { RESTART_FROM_START } from "./restart-as-new.js";
 
 /**
  * `POST /internal/invocations_batch_operations/{op}`: the web UI's bulk actions (it uses them instead of
@@ -35,12 +36,10 @@ const unprocessable = (message: string) => new AdminError(AdminErrorCode.Unproce
 interface BatchRequest {
   readonly ids: InvocationId[];
   /**
-   * How restart-as-new restarts: always from the input, as Restate's batch has no `from` (one in the
-   * body is ignored, as Restate ignores unknown fields); on the deployment chosen. Resume takes a
-   * deployment choice too; stet runs an invocation on the deployment serving its service now, so there
-   * it is only checked.
+   * The body's `deployment`, for restart-as-new (which always restarts from the input, as Restate's batch
+   * has no `from`: one in the body is ignored, as Restate ignores unknown fields) and resume.
    */
-  readonly restart: RestartRequest;
+  readonly request: OperationRequest;
 }
 
 /** The request body, checked: the ids parsed, the deployment choice valid. */
@@ -64,10 +63,10 @@ function parseBatchBody(body: unknown): BatchRequest {
     throw new AdminError(AdminErrorCode.InvalidRequest, `Batch size ${parsed.length} exceeds maximum allowed size of ${MAX_BATCH_SIZE}`);
   }
   const deployment = raw["deployment"];
-  if (deployment === undefined || deployment === null) return { ids: parsed, restart: RESTART_FROM_START };
+  if (deployment === undefined || deployment === null) return { ids: parsed, request: DEFAULT_OPERATION_REQUEST };
   if (typeof deployment !== "string") throw unprocessable("The request field 'deployment' must be a string");
   const choice = parseDeploymentChoice(deployment, (reason) => invalidField("deployment", reason));
-  return { ids: parsed, restart: { ...RESTART_FROM_START, deployment: choice } };
+  return { ids: parsed, request: { restart: { ...RESTART_FROM_START, deployment: choice }, resumeOn: choice } };
 }
 
 /**
@@ -75,13 +74,13 @@ function parseBatchBody(body: unknown): BatchRequest {
  * repeats of one id run one after the other, in request order, so the second kill of an id finds it
  * completed, as in Restate.
  */
-export async function runBatch(ops: Operations, op: InvocationOp, { ids, restart }: BatchRequest): Promise<BatchResultJson> {
+export async function runBatch(ops: Operations, op: InvocationOp, { ids, request }: BatchRequest): Promise<BatchResultJson> {
   const previous = new Map<string, Promise<unknown>>();
   const outcomes = ids.map((id) => {
     const before = previous.get(id) ?? Promise.resolve();
     const outcome = before.then(async () => {
       try {
-        const done = await operate(ops, op, id, restart);
+        const done = await operate(ops, op, id, request);
         return { ok: true as const, newInvocationId: done.newInvocationId };
       } catch (error) {
         if (error instanceof OperationRefused) return { ok: false as const, error: error.batchMessage };

@@ -1,9 +1,10 @@
-import type { CommandResult, ControlOp, InvocationRecord } from "../../partition/index.js";
+import { controlRefusal, type CommandResult, type ControlOp, type ControlRefusal, type InvocationRecord } from "../../partition/index.js";
 import type { InvocationId } from "../../protocol/index.js";
 import { AdminError, AdminErrorCode } from "./admin-errors.js";
 import type { InvocationControl } from "./invocation-routes.js";
 import { invocationUnavailable, OperationRefused } from "./operation-refused.js";
-import { refusalByState, restartAsNew, restartRefused, RESTART_FROM_START, type DeploymentLookup, type RestartRequest } from "./restart-as-new.js";
+import { resumeDeployment, type DeploymentChoice, type DeploymentLookup } from "./deployment-choice.js";
+import { refusalByState, restartAsNew, restartRefused, RESTART_FROM_START, type RestartRequest } from "./restart-as-new.js";
 
 /**
  * One operator action on one invocation, decided and answered as Restate 1.7.12 does (each case checked
@@ -16,11 +17,21 @@ export { OperationRefused } from "./operation-refused.js";
 /** The operations of the admin API: the partition's control operations, and restart-as-new. */
 export type InvocationOp = ControlOp | "restart-as-new";
 
-/** What an operation needs: the engine, and the deployments a restart may name. */
+/** What an operation needs: the engine, and the deployments a restart or resume may name. */
 export interface Operations {
   readonly invocations: InvocationControl;
   readonly deployments: DeploymentLookup;
 }
+
+/** The choices of the operations that take some. */
+export interface OperationRequest {
+  /** How restart-as-new restarts (default: from the input, on the latest deployment). */
+  readonly restart: RestartRequest;
+  /** Where resume moves a paused or suspended invocation (default: it stays on its deployment). */
+  readonly resumeOn: DeploymentChoice;
+}
+
+export const DEFAULT_OPERATION_REQUEST: OperationRequest = { restart: RESTART_FROM_START, resumeOn: { kind: "keep" } };
 
 export const invocationNotFound = (id: string): AdminError => OperationRefused.notFound(id).toAdminError();
 
@@ -33,54 +44,62 @@ type Decision =
   | { readonly kind: "answer"; readonly status: 200 }
   | { readonly kind: "apply"; readonly status: 200 | 202 };
 
-const refuse = (code: AdminErrorCode, reason: string): Decision => ({ kind: "refuse", refusal: (id) => OperationRefused.decided(code, id, reason) });
-const conflict = (reason: string): Decision => refuse(AdminErrorCode.InvocationStateConflict, reason);
-const ALREADY_COMPLETED = conflict("was already completed");
-const NOT_RUNNING = conflict("is not running, cannot be paused");
-const NOT_STARTED = refuse(AdminErrorCode.InvocationNotStarted, "is either inboxed or scheduled, cannot be resumed");
+/** Each control refusal in Restate's words, after the id (`The invocation '<id>' was already completed.`). */
+function controlRefused(op: ControlOp, reason: ControlRefusal, id: string): OperationRefused {
+  const conflict = (text: string) => OperationRefused.decided(AdminErrorCode.InvocationStateConflict, id, text);
+  switch (reason) {
+    case "not-found":
+      return OperationRefused.notFound(id);
+    case "completed":
+      return conflict(op === "resume" ? "is completed, cannot be resumed" : "was already completed");
+    case "not-running":
+      return conflict("is not running, cannot be paused");
+    case "not-started":
+      return OperationRefused.decided(AdminErrorCode.InvocationNotStarted, id, "is either inboxed or scheduled, cannot be resumed");
+    case "not-completed":
+      return conflict("is not yet completed");
+  }
+}
 
 function decide(op: InvocationOp, record: InvocationRecord): Decision {
   const { status } = record;
-  const notStarted = status === "scheduled" || status === "inboxed";
+  if (op === "restart-as-new") {
+    const refused = refusalByState(record);
+    if (refused !== undefined) return { kind: "refuse", refusal: (id) => restartRefused(refused, id) };
+    return { kind: "apply", status: 200 };
+  }
+  // The partition refuses by the same rule when it applies the operation.
+  const refused = controlRefusal(op, status);
+  if (refused !== undefined) return { kind: "refuse", refusal: (id) => controlRefused(op, refused, id) };
   switch (op) {
     case "cancel":
-      if (status === "completed") return ALREADY_COMPLETED;
       // One that never started ends at once (200); a started one is signalled and ends later (202).
-      return { kind: "apply", status: notStarted ? 200 : 202 };
+      return { kind: "apply", status: status === "scheduled" || status === "inboxed" ? 200 : 202 };
     case "kill":
-      if (status === "completed") return ALREADY_COMPLETED;
-      return { kind: "apply", status: 200 };
     case "purge":
-      if (status !== "completed") return conflict("is not yet completed");
       return { kind: "apply", status: 200 };
     case "pause":
-      if (status === "completed" || notStarted) return NOT_RUNNING;
       // Restate answers 200 for a suspended invocation and leaves it suspended: its wake-up still counts.
       if (status === "paused" || status === "suspended") return { kind: "answer", status: 200 };
       return { kind: "apply", status: 202 };
     case "resume":
-      if (status === "completed") return conflict("is completed, cannot be resumed");
-      if (notStarted) return NOT_STARTED;
       // A running invocation has nothing to resume; Restate answers 200 all the same.
       if (status === "invoked") return { kind: "answer", status: 200 };
       // Paused; and suspended or backing-off, which Restate wakes or retries at once (the engine decides).
       return { kind: "apply", status: 200 };
-    case "restart-as-new": {
-      const refused = refusalByState(record);
-      if (refused !== undefined) return { kind: "refuse", refusal: (id) => restartRefused(refused, id) };
-      return { kind: "apply", status: 200 };
-    }
   }
 }
 
-/** Turns a result the engine did not apply into the refusal the routes answer. */
-function refusal(id: string, result: CommandResult): OperationRefused | AdminError {
-  const { refusal } = result;
-  if (refusal === undefined) return invocationUnavailable(id);
-  if (refusal.status === 404) return OperationRefused.notFound(id);
-  if (refusal.status === 425) return OperationRefused.byEngine(AdminErrorCode.InvocationNotStarted, id, refusal.message);
-  // The engine refuses only unknown ids (404) and states that forbid the operation (409).
-  return OperationRefused.byEngine(AdminErrorCode.InvocationStateConflict, id, refusal.message);
+/**
+ * The refusal for an operation the engine did not apply: the invocation moved on (completed, purged)
+ * after `decide` read it, and the engine refused by the same rule, so its state now says why.
+ */
+function refusal(ops: Operations, op: ControlOp, id: InvocationId, result: CommandResult): OperationRefused | AdminError {
+  // No reason: the partition is not led here right now.
+  if (result.refusal === undefined) return invocationUnavailable(id);
+  const record = ops.invocations.getInvocation(id);
+  const reason = record === undefined ? "not-found" : controlRefusal(op, record.status);
+  return reason === undefined ? invocationUnavailable(id) : controlRefused(op, reason, id);
 }
 
 export interface Operated {
@@ -94,18 +113,21 @@ export interface Operated {
  * Applies `op` to the invocation `id`, deciding on its state read now. Should the invocation move on
  * before the command applies, the engine checks again: it refuses (thrown as such) or applies what still
  * makes sense. Throws `OperationRefused` for a refusal, `AdminError` when the partition is unavailable.
- * `restart` says how restart-as-new restarts (default: from the input, on the latest deployment).
+ * `request` carries the choices of restart-as-new and resume.
  */
-export async function operate(ops: Operations, op: InvocationOp, id: InvocationId, restart: RestartRequest = RESTART_FROM_START): Promise<Operated> {
+export async function operate(ops: Operations, op: InvocationOp, id: InvocationId, request: OperationRequest = DEFAULT_OPERATION_REQUEST): Promise<Operated> {
   const record = ops.invocations.getInvocation(id);
   if (record === undefined) throw OperationRefused.notFound(id);
   const decision = decide(op, record);
   if (decision.kind === "refuse") throw decision.refusal(id);
+  // Restate checks a resume's deployment before anything else of a started invocation: a running one
+  // refuses a move, though it answers a plain resume with 200.
+  const deployment = op === "resume" ? resumeDeployment(ops.deployments, record, request.resumeOn) : undefined;
   if (decision.kind === "answer") return { status: decision.status };
   if (op === "restart-as-new") {
-    return { status: decision.status, newInvocationId: await restartAsNew(ops.invocations, ops.deployments, record, restart) };
+    return { status: decision.status, newInvocationId: await restartAsNew(ops.invocations, ops.deployments, record, request.restart) };
   }
-  const result = await ops.invocations.control(op, id);
-  if (!result.applied) throw refusal(id, result);
+  const result = await ops.invocations.control(op, id, deployment);
+  if (!result.applied) throw refusal(ops, op, id, result);
   return { status: decision.status };
 }

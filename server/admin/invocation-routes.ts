@@ -2,27 +2,39 @@ import type { FastifyPluginAsync } from "fastify";
 import type { CommandResult, ControlOp, InvocationRecord } from "../../partition/index.js";
 import { asPartitionKey, invocationIdFromParts, parseInvocationId, type InvocationId } from "../../protocol/index.js";
 import { invalidField, invalidQueryParameter } from "./admin-errors.js";
-import { invocationNotFound, operate, OperationRefused, type InvocationOp, type Operations } from "./invocation-operations.js";
+import {
+  DEFAULT_OPERATION_REQUEST,
+  invocationNotFound,
+  operate,
+  OperationRefused,
+  type InvocationOp,
+  type OperationRequest,
+  type Operations,
+} from "./invocation-operations.js";
 import { invocationJson } from "./invocation-view.js";
-import { parseDeploymentChoice, RESTART_FROM_START, type DeploymentLookup, type RestartRequest } from "./restart-as-new.js";
+import { parseDeploymentChoice, type DeploymentLookup } from "./deployment-choice.js";
+import { RESTART_FROM_START, type RestartRequest } from "./restart-as-new.js";
 
 export { invocationNotFound } from "./invocation-operations.js";
 
 /** What the invocation routes need from the engine (the partition set implements it). */
 export interface InvocationControl {
-  /** Applies an operator action in the invocation's partition; a refusal carries the HTTP status. */
-  control(op: ControlOp, invocationId: InvocationId): Promise<CommandResult>;
+  /**
+   * Applies an operator action in the invocation's partition; a refusal carries the HTTP status.
+   * `deployment`: for resume, the deployment a paused or suspended invocation is moved to.
+   */
+  control(op: ControlOp, invocationId: InvocationId, deployment?: string): Promise<CommandResult>;
   /**
    * Starts a completed invocation anew, its journal copied up to entry `copyUpTo` (included; 0: the
-   * input); a refusal carries its reason.
+   * input), pinned as the original was, on `deployment` when given; a refusal carries its reason.
    */
-  restartAsNew(invocationId: InvocationId, copyUpTo: number): Promise<CommandResult>;
+  restartAsNew(invocationId: InvocationId, copyUpTo: number, deployment?: string): Promise<CommandResult>;
   getInvocation(invocationId: string): InvocationRecord | undefined;
 }
 
 export interface InvocationRoutesOptions {
   readonly invocations: InvocationControl;
-  /** The deployments restart-as-new may name (the registry). */
+  /** The deployments restart-as-new and resume may name (the registry). */
   readonly deployments: DeploymentLookup;
 }
 
@@ -44,7 +56,9 @@ const restartQuery = {
   properties: { from: { type: "integer", minimum: 0, maximum: 0xffff_ffff }, deployment: { type: "string" } },
 } as const;
 
-const OPS = ["cancel", "kill", "purge", "pause", "resume"] as const satisfies readonly ControlOp[];
+const OPS = ["cancel", "kill", "purge", "pause"] as const satisfies readonly ControlOp[];
+
+const resumeQuery = { type: "object", properties: { deployment: { type: "string" } } } as const;
 
 type IdParams = { invocation_id: string };
 const idParams = { type: "object", required: ["invocation_id"], properties: { invocation_id: { type: "string" } } } as const;
@@ -76,6 +90,19 @@ export const invocationRoutes: FastifyPluginAsync<InvocationRoutesOptions> = asy
     });
   }
 
+  // `deployment` moves a paused or suspended invocation to another deployment (keep: default).
+  app.patch<{ Params: IdParams; Querystring: { deployment?: string } }>(
+    "/invocations/:invocation_id/resume",
+    { schema: { params: idParams, querystring: resumeQuery } },
+    async (request, reply) => {
+      const id = invocationIdParam(request.params.invocation_id);
+      const { deployment } = request.query;
+      const resumeOn = deployment === undefined ? DEFAULT_OPERATION_REQUEST.resumeOn : parseDeploymentChoice(deployment, (reason) => invalidQueryParameter("deployment", reason));
+      const { status } = await operateOrThrow(ops, "resume", id, { ...DEFAULT_OPERATION_REQUEST, resumeOn });
+      return reply.status(status).send();
+    },
+  );
+
   // Restate answers 202 whatever happens to a well-formed id (unknown, completed, purge of a running
   // one): the operation is fire-and-forget there, so refusals are not reported.
   app.delete<{ Params: IdParams; Querystring: { mode?: DeleteMode } }>(
@@ -103,7 +130,7 @@ export const invocationRoutes: FastifyPluginAsync<InvocationRoutesOptions> = asy
             ? RESTART_FROM_START.deployment
             : parseDeploymentChoice(deployment, (reason) => invalidQueryParameter("deployment", reason)),
       };
-      const result = await operateOrThrow(ops, "restart-as-new", id, restart);
+      const result = await operateOrThrow(ops, "restart-as-new", id, { ...DEFAULT_OPERATION_REQUEST, restart });
       return reply.status(200).send({ new_invocation_id: result.newInvocationId });
     },
   );
@@ -118,9 +145,9 @@ export const invocationRoutes: FastifyPluginAsync<InvocationRoutesOptions> = asy
 };
 
 /** `operate`, with a refusal thrown as the single route's admin error. */
-async function operateOrThrow(ops: Operations, op: InvocationOp, id: InvocationId, restart?: RestartRequest) {
+async function operateOrThrow(ops: Operations, op: InvocationOp, id: InvocationId, request?: OperationRequest) {
   try {
-    return await operate(ops, op, id, restart);
+    return await operate(ops, op, id, request);
   } catch (error) {
     throw error instanceof OperationRefused ? error.toAdminError() : error;
   }

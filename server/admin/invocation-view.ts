@@ -32,6 +32,9 @@ export interface InvocationJson {
    */
   retry_count: number;
   last_failure: string | null;
+  /** The deployment its attempts run on, and the protocol version; null until an attempt wrote to its journal. */
+  pinned_deployment_id: string | null;
+  pinned_service_protocol_version: number | null;
   journal_size: number;
   created_at: string;
   modified_at: string;
@@ -83,6 +86,8 @@ export function invocationJson(record: InvocationRecord, caller?: InvocationReco
     idempotency_key: record.idempotencyKey,
     retry_count: record.retryCount,
     last_failure: record.lastFailure,
+    pinned_deployment_id: record.pinned?.deploymentId ?? null,
+    pinned_service_protocol_version: record.pinned?.protocolVersion ?? null,
     journal_size: record.journalLength,
     created_at: timestamp(record.createdAt)!,
     modified_at: timestamp(record.modifiedAt)!,

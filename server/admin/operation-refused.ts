@@ -30,11 +30,6 @@ export class OperationRefused extends Error {
   static decided(code: AdminErrorCode, id: string, reason: string): OperationRefused {
     return new OperationRefused(code, id, `The invocation '${id}' ${reason}.`, `Invocation '${id}' ${reason}`);
   }
-
-  /** A refusal of the engine, in its own words. */
-  static byEngine(code: AdminErrorCode, id: string, message: string): OperationRefused {
-    return new OperationRefused(code, id, `The invocation '${id}': ${message}`, `Invocation '${id}': ${message}`);
-  }
 }
 
 /** The partition did not apply the operation and gave no reason (it is not led here right now). */

@@ -8,7 +8,7 @@ import type {
   PartitionMessage,
   Started,
 } from "../../partition/index.js";
-import { encodeEntry, notifications } from "../../partition/index.js";
+import { derivedInvocationIdOf, encodeEntry, notifications } from "../../partition/index.js";
 import { parseAwakeableId, parseInvocationId, type InvocationId } from "../../protocol/index.js";
 import { StetError, toError } from "../../protocol/errors.js";
 import { sendIngressError } from "./ingress-errors.js";
@@ -183,9 +183,10 @@ export async function ingressPlugin(app: FastifyInstance, options: IngressPlugin
           const id = findTarget(read.target);
           if (id instanceof Error) return sendIngressError(reply, 400, id.message);
           if (parsed.kind === "target-body") return output(request, reply, id, parsed.action);
-          // An invocation nothing ran under has no id in stet (Restate derives one from the target).
-          if (id === undefined) return sendIngressError(reply, 404, "invocation not found");
-          return reply.code(200).header("content-type", "application/json").send(JSON.stringify({ invocationId: id }));
+          // A workflow run's or an idempotent call's id derives from its target: it is named before it runs.
+          const named = id ?? (read.target.kind === "invocation" ? undefined : derivedInvocationIdOf(read.target));
+          if (named === undefined) return sendIngressError(reply, 404, "invocation not found");
+          return reply.code(200).header("content-type", "application/json").send(JSON.stringify({ invocationId: named }));
         }
         case "awakeable":
           return completeAwakeable(request, reply, parsed.awakeableId, parsed.action);

@@ -40,6 +40,8 @@ interface Job {
   /** A chunk was pushed past the body's high-water mark: acknowledge it once the body is read. */
   unacked?: boolean;
   headTimer?: NodeJS.Timeout;
+  /** Already sent again once after its process died before answering. */
+  retried?: boolean;
 }
 
 const NICENESS = 10;
@@ -181,7 +183,14 @@ export class QueryProcess {
     this.#child = undefined;
     this.#ready = false;
     const job = this.#active;
-    if (job !== undefined) {
+    if (job !== undefined && job.body === undefined && this.#killedFor === undefined && wasReady && job.retried !== true) {
+      // It died before it answered this query (killed from outside, or by this query): try once more on
+      // a new process, so that a query sent just as the old one died is not lost to that.
+      clearTimeout(job.headTimer);
+      job.retried = true;
+      this.#active = undefined;
+      this.#waiting.unshift(job);
+    } else if (job !== undefined) {
       const detail = this.#stderr.trim().split("\n").slice(-3).join(" | ");
       const reason = this.#killedFor ?? new QueryError(QUERY_ERROR_CODES.failed, `the query process exited (${signal ?? `code ${code}`})${detail === "" ? "" : `: ${detail}`}`);
       this.#fail(job, reason);

@@ -64,6 +64,8 @@ interface Snapshot {
   /** Live revision of each service: the highest among the deployments providing it. */
   readonly services: ReadonlyMap<string, ServiceRevision>;
   readonly handlers: ReadonlyMap<string, ReadonlyMap<string, ResolvedHandler>>;
+  /** Every deployment's own handlers, by deployment id then service: where pinned invocations run. */
+  readonly pinnable: ReadonlyMap<string, ReadonlyMap<string, ReadonlyMap<string, ResolvedHandler>>>;
   readonly overrides: ReadonlyMap<string, ServiceOverrides>;
 }
 
@@ -311,6 +313,15 @@ export class DeploymentRegistry {
     return this.#snapshot.handlers.get(service)?.get(handler) ?? null;
   }
 
+  /**
+   * The handler as the deployment `deploymentId` declared it, whether or not that is the live revision
+   * of its service: an invocation pinned to the deployment runs there. Null when the deployment is gone
+   * or does not declare the handler. A map lookup, no SQL.
+   */
+  resolveHandlerIn(deploymentId: string, service: string, handler: string): ResolvedHandler | null {
+    return this.#snapshot.pinnable.get(deploymentId)?.get(service)?.get(handler) ?? null;
+  }
+
   #highestRevision(name: string): number {
     let highest = 0;
     for (const d of this.#snapshot.deployments.values()) {
@@ -350,12 +361,20 @@ export class DeploymentRegistry {
     }
     const handlers = new Map<string, Map<string, ResolvedHandler>>();
     for (const s of services.values()) handlers.set(s.name, resolveAll(s, deployments.get(s.deploymentId)!));
-    return { deployments, byUri, services, handlers, overrides };
+    const pinnable = new Map<string, Map<string, Map<string, ResolvedHandler>>>();
+    for (const d of deployments.values()) {
+      const own = new Map<string, Map<string, ResolvedHandler>>();
+      // A live revision shares its handlers with `handlers`: the same frozen objects, derived once by the views.
+      for (const s of d.services) own.set(s.name, services.get(s.name) === s ? handlers.get(s.name)! : resolveAll(s, d));
+      pinnable.set(d.id, own);
+    }
+    return { deployments, byUri, services, handlers, pinnable, overrides };
   }
 }
 
-function resolveAll(service: ServiceRevision, deployment: DeploymentRecord): Map<string, ResolvedHandler> {
-  const target: DeploymentTarget = Object.freeze({
+/** Where and how to reach a deployment, without what it serves. */
+export function deploymentTarget(deployment: DeploymentRecord): DeploymentTarget {
+  return {
     id: deployment.id,
     uri: deployment.uri,
     protocolMode: deployment.protocolMode,
@@ -363,7 +382,11 @@ function resolveAll(service: ServiceRevision, deployment: DeploymentRecord): Map
     minProtocolVersion: deployment.minProtocolVersion,
     maxProtocolVersion: deployment.maxProtocolVersion,
     additionalHeaders: deployment.additionalHeaders,
-  });
+  };
+}
+
+function resolveAll(service: ServiceRevision, deployment: DeploymentRecord): Map<string, ResolvedHandler> {
+  const target = Object.freeze(deploymentTarget(deployment));
   const servicePublic = service.definition.ingressPrivate !== true;
   const map = new Map<string, ResolvedHandler>();
   for (const handler of service.definition.handlers) {

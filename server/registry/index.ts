@@ -1,4 +1,4 @@
-export { DeploymentRegistry, type DeploymentRegistryOptions, type DiscoveredDeployment } from "./deployment-registry.js";
+export { DeploymentRegistry, deploymentTarget, type DeploymentRegistryOptions, type DiscoveredDeployment } from "./deployment-registry.js";
 export * from "./registry-errors.js";
 export * from "./registry-types.js";
 export { REGISTRY_COMPONENT, REGISTRY_MIGRATIONS } from "./registry-schema.js";

@@ -1,11 +1,11 @@
 import { describe, it } from "vitest";
 import { differential } from "./harness.js";
-import { counter, ticketer } from "./services.js";
+import { approvalFlow, counter, repeater, ticketer } from "./services.js";
 
 // The `idempotency-key` header on calls and sends, and attach/output by idempotency key: the same
 // requests against stet and restate-server 1.7, equal records. `DiffTicketer/issue` returns how often
 // it really ran for its input, so a deduplicated call shows.
-const diff = differential([ticketer, counter]);
+const diff = differential([ticketer, counter, repeater, approvalFlow]);
 
 describe("idempotency keys", () => {
   it("a repeated call gets the first call's result and id, whatever its body; the empty key is a key", () =>
@@ -46,5 +46,24 @@ describe("idempotency keys", () => {
       await t.call(`/DiffCounter/${obj}/get`);
       await t.get(`/restate/invocation/DiffCounter/${obj}/add/${key}/attach`);
       await t.get(`/restate/invocation/DiffCounter/${obj}/add/${key}/output`);
+    }));
+
+  // A handler is told each call's invocation id (the SDK's `invocationId`) before the callee runs: Restate
+  // derives it from the target and the key, so the repeat names the invocation that runs.
+  it("a handler calling or sending twice with one key is told one invocation id, the one ingress then answers", () =>
+    diff.compare(async (t) => {
+      const key = `h1-${t.tag}`;
+      await t.call(`/DiffRepeater/callTwice`, key);
+      await t.call(`/DiffTicketer/issue`, `call-${key}`, { headers: { "idempotency-key": key }, label: "ingress call with the handler's key" });
+      await t.call(`/DiffRepeater/sendTwice`, `h2-${t.tag}`);
+      await t.get(`/restate/invocation/DiffTicketer/issue/h2-${t.tag}/attach`, { label: "attach the sent call by its key" });
+    }));
+
+  it("a handler sending a workflow's run twice is told the run's id both times", () =>
+    diff.compare(async (t) => {
+      const key = `w-${t.tag}`;
+      await t.call(`/DiffRepeater/runTwice`, key);
+      await t.call(`/DiffWorkflow/${key}/decide`, "yes");
+      await t.get(`/restate/workflow/DiffWorkflow/${key}/attach`, { recordHeaders: ["x-restate-id"] });
     }));
 });

@@ -1,4 +1,4 @@
-import { describe, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { differential } from "./harness.js";
 import { approvalFlow, counter, greeter, openGate, ticketer } from "./services.js";
 
@@ -148,6 +148,16 @@ describe("/restate/lookup", () => {
       await t.call("/restate/lookup", { target: "invocation", invocationId: "bogus" }, { compare: "ignore-message" });
       await t.get("/restate/lookup");
       await t.call("/restate/lookup/x", {});
+    }));
+
+  it("names a workflow run or an idempotent call before it runs (the id derives from the target), and the run gets that id", () =>
+    diff.compare(async (t) => {
+      const wf = `never-${t.tag}`;
+      const named = await t.call("/restate/lookup", { target: "workflow", workflowName: "DiffWorkflow", workflowKey: wf });
+      await t.call("/restate/lookup", { target: "idempotentInvocation", service: "DiffTicketer", handler: "issue", idempotencyKey: `never-${t.tag}` });
+      await t.call("/restate/lookup", { target: "workflow", workflowName: "Nope", workflowKey: "k" });
+      const sent = await t.call(`/restate/send/DiffWorkflow/${wf}/run`, "order");
+      expect(sent.json).toMatchObject({ invocationId: (named.json as { invocationId: string }).invocationId });
     }));
 });
 

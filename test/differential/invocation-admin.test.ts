@@ -1,12 +1,12 @@
 import { describe, it } from "vitest";
-import { differential, noteStatus } from "./harness.js";
-import { greeter, startWaiting, stubborn, waiter } from "./services.js";
+import { differential, invocationStatus, noteStatus, pollUntil } from "./harness.js";
+import { greeter, locker, startWaiting, stubborn, waiter } from "./services.js";
 
 // Invocation management on the admin API (`PATCH /invocations/{id}/cancel|kill|purge|pause|resume`,
 // the older `DELETE /invocations/{id}?mode=`): the same requests against stet and restate-server 1.7,
 // equal records. `DiffWaiter/wait` stays suspended on an awakeable; `DiffStubborn/fail` backs off for a
 // minute after each failure. Statuses are read through each server's own introspection (harness.ts).
-const diff = differential([waiter, stubborn, greeter]);
+const diff = differential([waiter, stubborn, greeter, locker]);
 
 // A well-formed invocation id that neither server knows.
 const UNKNOWN_ID = "inv_1hgbZ622b8d23cDtkaBIBxj15eXBQdlA9u";
@@ -68,6 +68,31 @@ describe("pause and resume", () => {
       await t.admin("PATCH", `/invocations/${id}/kill`, undefined, { label: "kill" });
       await t.get(`/restate/invocation/${id}/output`, { label: "output after kill" });
       await t.admin("PATCH", `/invocations/${id}/pause`, undefined, { label: "pause killed" });
+    }));
+});
+
+describe("pause and resume of invocations that have not started", () => {
+  it("a scheduled and an inboxed invocation: pause 409 and nothing changes, resume 425; each still runs when its turn comes", () =>
+    diff.compare(async (t) => {
+      const scheduled = (await t.call(`/DiffGreeter/greet/send?delay=1h`, "later")).invocationId!;
+      // `DiffLocker/hold` holds its key's lock while it sleeps: the key's next call waits in the inbox.
+      const holder = (await t.call(`/DiffLocker/l-${t.tag}/hold/send`, 3_600_000)).invocationId!;
+      await pollUntil(async () => {
+        const status = await invocationStatus(t, holder);
+        return status === "running" || status === "suspended" ? status : undefined;
+      }, "the lock holder to run");
+      const inboxed = (await t.call(`/DiffLocker/l-${t.tag}/hold/send`, 1)).invocationId!;
+      await noteStatus(t, inboxed, "status of the key's second call", "pending");
+      for (const [label, id] of [["scheduled", scheduled], ["inboxed", inboxed]] as const) {
+        await t.admin("PATCH", `/invocations/${id}/pause`, undefined, { label: `pause ${label}` });
+        t.note(`status of the ${label} after pause`, await invocationStatus(t, id));
+        await t.admin("PATCH", `/invocations/${id}/resume`, undefined, { label: `resume ${label}` });
+      }
+      await t.admin("POST", "/internal/invocations_batch_operations/pause", { invocation_ids: [inboxed, scheduled] }, { label: "batch pause" });
+      // The holder gone, the inboxed call takes the lock and runs (a 1 ms sleep): it was never paused.
+      await t.admin("PATCH", `/invocations/${holder}/kill`, undefined, { label: "kill the lock holder" });
+      await t.get(`/restate/invocation/${inboxed}/attach`, { label: "attach the inboxed call" });
+      await t.admin("PATCH", `/invocations/${scheduled}/kill`, undefined, { label: "kill scheduled" });
     }));
 });
 

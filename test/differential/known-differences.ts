@@ -1,6 +1,8 @@
+import * as restate from "@restatedev/restate-sdk";
 import { once } from "node:events";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
+import { startEndpoint } from "../helpers/sdk-endpoint.js";
 import { invocationStatus, pollUntil, type Scenario, type Target } from "./harness.js";
 import { postQuery, type QueryFormat } from "./query-results.js";
 import { startWaiting } from "./services.js";
@@ -97,21 +99,6 @@ export const knownDifferences = {
       await t.get(`/restate/attach/${id}`);
       await t.call("/restate/lookup", { target: "invocation", invocationId: id });
     }
-  }) satisfies Scenario,
-
-  /**
-   * SEMANTIC. `POST /restate/lookup` for a workflow key or an idempotency key nothing ran under (also of
-   * a service that is not registered).
-   * restate: 200 `{"invocationId":"<inv#N>"}`: Restate derives the id of a workflow run or an idempotent
-   *          invocation from its target, so it names one before (and whether or not) it exists.
-   * stet:    404 ingress `invocation not found`: stet's ids are not derived from targets (a fresh id is
-   *          drawn when the invocation is created), so there is no id to name yet. (Once the invocation
-   *          exists both answer its id: ingress-routes.test.ts.)
-   */
-  lookupOfNothing: (async (t) => {
-    await t.call("/restate/lookup", { target: "workflow", workflowName: "DiffWorkflow", workflowKey: `never-${t.tag}` });
-    await t.call("/restate/lookup", { target: "idempotentInvocation", service: "DiffTicketer", handler: "issue", idempotencyKey: `never-${t.tag}` });
-    await t.call("/restate/lookup", { target: "workflow", workflowName: "Nope", workflowKey: "k" });
   }) satisfies Scenario,
 
   /**
@@ -328,31 +315,52 @@ export const knownDifferences = {
   }) satisfies Scenario,
 
   /**
-   * SEMANTIC (pinning). stet does not record the deployment an invocation is pinned to:
-   * `pinned_deployment_id` is NULL, so the CLI's `deployments list --extra` count, `deployments
-   * describe` and `invocations list`'s `pinned_deployment_exists` differ.
-   * restate: `SELECT COUNT(1) AS inv_count FROM sys_invocation_status WHERE pinned_deployment_id = '<dp#1>'
-   *          AND status != 'completed'` → `[{"inv_count":1}]` (the sleeping invocation); the GROUP BY of
-   *          `deployments describe` → `[{"service":"DiffSleeper","handler":"nap","inv_count":1}]`.
-   * stet:    `[{"inv_count":0}]`; `[]`. (Types and names agree: `inv_count: Int64 NOT NULL`.)
+   * COSMETIC (the failure of an attempt whose pinned deployment was removed). An invocation pinned to a
+   * deployment removed with `DELETE /deployments/{id}?force=true` is woken; both back off, still pinned.
+   * `SELECT status, last_failure, last_failure_error_code FROM sys_invocation WHERE id = <it>`:
+   * restate: `[500 Internal] the invocation has a deployment id associated, but it was not found in the
+   *          registry. This might indicate that a deployment was forcefully removed from the registry, but
+   *          there are still in-flight invocations pinned to it`, `RT0011`.
+   * stet:    `the deployment <dp#1> this invocation is pinned to is not registered any more (removed with
+   *          force while invocations were pinned to it); pause the invocation, then resume it with
+   *          ?deployment=latest or a deployment id to replay its journal there`, `deployment_gone` (stet's
+   *          failure codes, failure-code.ts).
    */
-  queryPinnedDeployment: (async (t) => {
-    await sendAndSettle(t, "/DiffSleeper/nap/send", 3_600_000, "suspended");
-    const dp = ((await (await fetch(`${t.adminUrl}/deployments`)).json()) as { deployments: Array<{ id: string }> }).deployments[0]!.id;
-    await noteQuery(t, `SELECT COUNT(1) AS inv_count FROM sys_invocation_status WHERE pinned_deployment_id = '${dp}' AND status != 'completed'`, "arrow");
-    await noteQuery(t, `SELECT target_service_name as service, target_handler_name as handler, COUNT(1) AS inv_count FROM sys_invocation_status WHERE pinned_deployment_id = '${dp}' AND status != 'completed' GROUP BY pinned_deployment_id, target_service_name, target_handler_name`);
+  pinnedDeploymentGoneFailure: (async (t) => {
+    const signals = new Map<string, string>();
+    const service = restate.service({
+      name: "DiffPinGone",
+      handlers: {
+        wait: async (ctx: restate.Context) => {
+          const { id, promise } = ctx.awakeable<string>();
+          await ctx.run("publish", () => void signals.set(ctx.request().id, id));
+          return await promise;
+        },
+      },
+      options: { inactivityTimeout: 100 },
+    });
+    const endpoint = await startEndpoint([service]);
+    try {
+      const registered = await fetch(`${t.adminUrl}/deployments`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ uri: endpoint.url }) });
+      const { id: dp } = (await registered.json()) as { id: string };
+      const id = await sendAndSettle(t, "/DiffPinGone/wait/send", undefined, "suspended");
+      await t.admin("DELETE", `/deployments/${dp}?force=true`);
+      await t.call(`/restate/awakeables/${await pollUntil(() => signals.get(id), "the awakeable")}/resolve`, "x");
+      await pollUntil(async () => ((await invocationStatus(t, id)) === "backing-off" ? true : undefined), "backing off");
+      await noteQuery(t, `SELECT status, last_failure, last_failure_error_code FROM sys_invocation WHERE id = '${id}'`);
+    } finally {
+      await endpoint.close();
+    }
   }) satisfies Scenario,
 
   /**
    * SEMANTIC / COSMETIC (values of sys_invocation_status that stet's view leaves NULL or counts
    * otherwise).
-   * `SELECT id, idempotency_key, pinned_deployment_id, pinned_service_protocol_version,
-   * created_using_restate_version, running_at, inboxed_at, journal_size, journal_commands_size,
+   * `SELECT id, idempotency_key, created_using_restate_version, running_at, inboxed_at, journal_size, journal_commands_size,
    * suspended_waiting_for_completions, suspended_waiting_for_signals, suspended_waiting_future_json FROM
    * sys_invocation_status WHERE id IN (<failed>, <holding its lock, sleeping>, <inboxed behind it>)`:
    * restate: every ingress invocation but a workflow run has an `idempotency_key` (a generated ULID such as
-   *          `01M8TQSFHGDFTWY3RFVWDVXFST`), `pinned_deployment_id` `<dp#1>` and
-   *          `pinned_service_protocol_version` 6 once it ran, `created_using_restate_version` `1.7.12`,
+   *          `01M8TQSFHGDFTWY3RFVWDVXFST`), `created_using_restate_version` `1.7.12`,
    *          `running_at` set once it ran; the sleeping one `suspended_waiting_for_completions` `[1]`,
    *          `suspended_waiting_for_signals` `[1]`, `suspended_waiting_future_json`
    *          `{"Unknown":[{"Single":{"CompletionId":1}},{"Single":{"SignalIndex":1}}]}`; the inboxed one
@@ -364,7 +372,7 @@ export const knownDifferences = {
     const failed = (await t.call("/DiffGreeter/failCustom")).invocationId!;
     const hold = await sendAndSettle(t, `/DiffLocker/qv-${t.tag}/hold/send`, 3_600_000, "suspended");
     const held = await sendAndSettle(t, `/DiffLocker/qv-${t.tag}/hold/send`, 1, "pending");
-    const columns = `id, idempotency_key, pinned_deployment_id, pinned_service_protocol_version, created_using_restate_version,
+    const columns = `id, idempotency_key, created_using_restate_version,
       running_at, inboxed_at, journal_size, journal_commands_size, suspended_waiting_for_completions, suspended_waiting_for_signals,
       suspended_waiting_future_json`;
     await noteQuery(t, `SELECT ${columns} FROM sys_invocation_status WHERE id IN ('${failed}', '${hold}', '${held}') ORDER BY created_at`);

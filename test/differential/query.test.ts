@@ -86,10 +86,9 @@ const list = (ids: readonly string[]) => ids.map((id) => `'${id}'`).join(", ");
 // Values stet does not keep (yet), left out where a statement selects them (their fields' types are
 // still compared); both answers are in known-differences.ts: idempotency_key (restate-server 1.7.12 gives
 // every ingress invocation but a workflow run a generated key), created_using_restate_version, running_at
-// and the suspended_waiting_* columns (NULL in stet's view) in queryInvocationValues;
-// pinned_deployment_id and pinned_service_protocol_version in queryPinnedDeployment; partition_key (NULL
+// and the suspended_waiting_* columns (NULL in stet's view) in queryInvocationValues; partition_key (NULL
 // at 2^63 and above in stet's views, and hashed otherwise) in queryPartitionKeys.
-const NOT_IN_STET = ["idempotency_key", "pinned_deployment_id", "pinned_service_protocol_version", "created_using_restate_version", "running_at"];
+const NOT_IN_STET = ["idempotency_key", "created_using_restate_version", "running_at"];
 const NOT_IN_STET_WHEN_SUSPENDED = ["suspended_waiting_for_completions", "suspended_waiting_for_signals", "suspended_waiting_future_json"];
 // sys_journal's entry_json, entry_lite_json and appended_at are NULL in stet's view, and its raw bytes
 // carry stet's frame header (raw_length differs): being reworked; known-differences.ts, queryJournal.
@@ -115,8 +114,7 @@ ${where}`;
           {
             label: "list: details (without the invocation backing off)",
             sql: details(`WHERE status != 'completed' AND inv.id in (${list(notLive)}) ORDER BY inv.created_at DESC, inv.id`),
-            // pinned_deployment_exists follows pinned_deployment_id.
-            omit: [...NOT_IN_STET, "pinned_deployment_exists"],
+            omit: NOT_IN_STET,
           },
           {
             // What the CLI sends when /version is below 1.5 (stet reports 0.1.0): a CTE and a RIGHT JOIN.
@@ -126,7 +124,6 @@ ${where}`;
   FROM sys_invocation inv WHERE status != 'completed' AND inv.id in (${list(notLive)}) ORDER BY inv.created_at DESC, inv.id LIMIT 100)
 SELECT inv.*, dp.id IS NOT NULL as pinned_deployment_exists FROM sys_deployment dp RIGHT JOIN invocations inv ON dp.id = inv.pinned_deployment_id
 ORDER BY inv.created_at DESC, inv.id`,
-            omit: ["pinned_deployment_id", "pinned_deployment_exists"],
           },
           {
             label: "list: count",
@@ -138,7 +135,7 @@ ORDER BY inv.created_at DESC, inv.id`,
         WHERE inv.target_service_name IN ('DiffSleeper', 'DiffLocker') AND status != 'completed'`,
           },
           { label: "describe: ids", sql: `SELECT id FROM sys_invocation inv WHERE inv.id = '${ids["add1"]}' LIMIT 1` },
-          { label: "describe: details", sql: details(`WHERE inv.id = '${ids["add1"]}' LIMIT 1`), omit: [...NOT_IN_STET, "pinned_deployment_exists"] },
+          { label: "describe: details", sql: details(`WHERE inv.id = '${ids["add1"]}' LIMIT 1`), omit: NOT_IN_STET },
           {
             label: "describe: has promise_name",
             sql: `SELECT COUNT(*) FROM information_schema.columns

@@ -178,6 +178,50 @@ export const approvalFlow = restate.workflow({
   },
 });
 
+/** A workflow whose run keeps its input in the state `note` and waits on the promise `done`. */
+export const notebook = restate.workflow({
+  name: "DiffNotebook",
+  handlers: {
+    run: async (ctx: restate.WorkflowContext, note: string) => {
+      ctx.set("note", note);
+      return `${note}: ${await ctx.promise<string>("done")}`;
+    },
+    finish: restate.handlers.workflow.shared(async (ctx: restate.WorkflowSharedContext, how: string) => {
+      await ctx.promise<string>("done").resolve(how);
+    }),
+    read: restate.handlers.workflow.shared(async (ctx: restate.WorkflowSharedContext) => ({
+      note: (await ctx.get<string>("note")) ?? null,
+      done: (await ctx.promise<string>("done").peek()) ?? null,
+    })),
+  },
+});
+
+/**
+ * Asks for `DiffTicketer/issue` (or a `DiffWorkflow` run) twice with one idempotency key (one workflow
+ * key), both asked before either is awaited, and returns the invocation ids it was told (through the
+ * SDK's `InvocationHandle.invocationId`) and the results.
+ */
+export const repeater = restate.service({
+  name: "DiffRepeater",
+  handlers: {
+    callTwice: async (ctx: restate.Context, key: string) => {
+      const issue = () => ctx.serviceClient(ticketer).issue(`call-${key}`, restate.rpc.opts({ idempotencyKey: key }));
+      const [first, second] = [issue(), issue()];
+      return { ids: [await first.invocationId, await second.invocationId], results: [await first, await second] };
+    },
+    sendTwice: async (ctx: restate.Context, key: string) => {
+      const issue = () => ctx.serviceSendClient(ticketer).issue(`send-${key}`, restate.rpc.sendOpts({ idempotencyKey: key }));
+      const [first, second] = [issue(), issue()];
+      return { ids: [await first.invocationId, await second.invocationId] };
+    },
+    runTwice: async (ctx: restate.Context, key: string) => {
+      const run = () => ctx.workflowSendClient(approvalFlow, key).run("twice");
+      const [first, second] = [run(), run()];
+      return { ids: [await first.invocationId, await second.invocationId] };
+    },
+  },
+});
+
 /** Holds its key's lock while it sleeps, so that the key's next exclusive call waits in the inbox. */
 export const locker = restate.object({
   name: "DiffLocker",

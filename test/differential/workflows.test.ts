@@ -1,10 +1,10 @@
 import { describe, it } from "vitest";
 import { differential } from "./harness.js";
-import { approvalFlow } from "./services.js";
+import { approvalFlow, notebook } from "./services.js";
 
 // Workflows and their durable promises: the same requests against stet and restate-server 1.7, equal
 // records. `DiffWorkflow/run` waits on the promise `decision`, which the shared `decide` resolves.
-const diff = differential([approvalFlow]);
+const diff = differential([approvalFlow, notebook]);
 
 describe("workflows", () => {
   it("run once per key; shared handlers run beside it; attach and output by workflow key", () =>
@@ -45,5 +45,21 @@ describe("workflows", () => {
       await t.get(`/restate/workflow/DiffWorkflow/k`);
       await t.call(`/restate/workflow/DiffWorkflow/k/output`);
       await t.call(`/DiffWorkflow/run`, "x");
+    }));
+
+  it("purging a workflow's run clears the workflow's state and promises: a new run starts afresh", () =>
+    diff.compare(async (t) => {
+      const key = `p-${t.tag}`;
+      const run = (await t.call(`/DiffNotebook/${key}/run/send`, "one")).invocationId!;
+      await t.call(`/DiffNotebook/${key}/finish`, "ok");
+      await t.get(`/restate/workflow/DiffNotebook/${key}/attach`);
+      await t.call(`/DiffNotebook/${key}/read`, undefined, { label: "read before purge" });
+      await t.admin("PATCH", `/invocations/${run}/purge`);
+      await t.call(`/DiffNotebook/${key}/read`, undefined, { label: "read after purge" });
+      await t.get(`/restate/workflow/DiffNotebook/${key}/output`, { label: "output after purge" });
+      // A new run under the same key: it waits for a `done` of its own.
+      await t.call(`/DiffNotebook/${key}/run/send`, "two", { label: "run again" });
+      await t.call(`/DiffNotebook/${key}/finish`, "again");
+      await t.get(`/restate/workflow/DiffNotebook/${key}/attach`, { label: "attach the new run" });
     }));
 });

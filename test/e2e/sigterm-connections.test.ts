@@ -68,7 +68,8 @@ describe("SIGTERM and open connections", () => {
   it("answers each of 50 waiting request/response calls with a complete 503 naming its invocation, which completes after restart", async () => {
     const setup = await setUp();
     const pool = newPool(setup.stet.ingressUrl, 50);
-    const calls = Array.from({ length: 50 }, () => post(pool, "/Steps/nap", 1_500));
+    // Naps long enough that none ends before the last has started, also on a loaded machine.
+    const calls = Array.from({ length: 50 }, () => post(pool, "/Steps/nap", 5_000));
     const naps = () => (fs.existsSync(setup.runLog) ? fs.readFileSync(setup.runLog, "utf8").split("\n").filter((l) => l === "nap start").length : 0);
     while (naps() < 50) await new Promise((r) => setTimeout(r, 20));
 

@@ -1,4 +1,7 @@
 import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { QueryProcess } from "../../server/query/query-process.js";
 import { startTestStet, type TestStet } from "../helpers/stet.js";
@@ -51,6 +54,21 @@ describe("the query process", () => {
     expect(running(dbFile)).toBe(true);
     await expect.poll(() => running(dbFile), { timeout: 5_000 }).toBe(false);
     expect(await text(queries.run("SELECT 2 AS two", "json"))).toBe('{"rows":[{"two":2}]}');
+  });
+
+  it("sends a query once more to a new process when its process dies before answering, then fails it (500)", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "stet-query-dies-"));
+    const starts = path.join(dir, "starts");
+    const entry = path.join(dir, "dies.cjs");
+    // A stand-in query process: ready, then it dies on the first query it gets.
+    writeFileSync(entry, `require("fs").appendFileSync(${JSON.stringify(starts)}, "x"); process.send({ type: "ready" }); process.on("message", () => process.exit(3));`);
+    try {
+      const { queries } = await start({ entry });
+      await expect(queries.run("SELECT 1", "json")).rejects.toMatchObject({ code: "STET_QUERY_FAILED", status: 500, message: expect.stringContaining("code 3") });
+      expect(readFileSync(starts, "utf8")).toBe("xx");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("answers STET_QUERY_UNAVAILABLE (503) when the query engine is not built, and after close", async () => {

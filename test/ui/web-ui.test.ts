@@ -126,7 +126,8 @@ describe("the web UI", () => {
     await page.waitForURL((url) => url.searchParams.get("id") === id);
     const rows = page.locator("#invocations tbody tr");
     await rows.filter({ hasText: id }).waitFor();
-    expect(await rows.count()).toBe(1);
+    // The unfiltered list (which holds the id too) may still be on screen for a moment.
+    await expect.poll(() => rows.count()).toBe(1);
     expect(await rows.locator("td").allTextContents()).toEqual(expect.arrayContaining([id, "UiShop/order", "completed (success)"]));
 
     await rows.getByRole("link", { name: id }).click();
@@ -204,7 +205,8 @@ describe("the web UI", () => {
     const { invocationId } = (await sent.json()) as { invocationId: string };
     await page.goto(ui(`invocations/${invocationId}`));
     await page.locator('[data-field="Status"] .status', { hasText: "suspended" }).waitFor();
-    expect(await page.locator("#journal li .entry-type").allTextContents()).toContain("Sleep");
+    // The journal loads beside the status: wait for the entry rather than read the list at once.
+    await page.locator("#journal li .entry-type", { hasText: "Sleep" }).waitFor();
     expect(await page.locator("#journal li", { hasText: "Sleep" }).locator(".entry-outcome").textContent()).toBe("waiting…");
 
     await page.getByRole("group", { name: "Actions" }).getByRole("button", { name: "Cancel" }).click();
@@ -231,6 +233,7 @@ describe("the web UI", () => {
     await page.goto(ui(`invocations/${id}`));
     const children = page.locator("#children tbody tr");
     await children.nth(1).waitFor();
+    await page.locator("#journal li").nth(10).waitFor();
     expect(await children.evaluateAll((rows) => rows.map((r) => [...r.querySelectorAll("td")].slice(1, 3).map((td) => td.textContent)))).toEqual([
       ["UiCourier/ship", "completed (success)"],
       ["UiCourier/note", "completed (success)"],

@@ -8,6 +8,8 @@ describe("failureCode", () => {
     ["[570] journal mismatch: expected Run, got Call", "570"],
     ["attempt aborted", "aborted"],
     ["no deployment serves Greeter/greet", "no_deployment"],
+    ["the deployment dp_1abc this invocation is pinned to is not registered any more (removed with force …); pause …", "deployment_gone"],
+    ["the invocation is pinned to service protocol version 7, which this stet does not speak (up to 6)", "protocol_version"],
     ["deployment answered HTTP 503 to the invocation request", "http_503"],
     ["deployment answered content-type 'text/html', expected 'application/vnd.restate.invocation.v5'", "content_type"],
     ["protocol violation: service sent StartMessage (0x0)", "protocol_violation"],

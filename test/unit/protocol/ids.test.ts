@@ -6,6 +6,7 @@ import {
   ProtocolError,
   ProtocolErrorCode,
   asPartitionKey,
+  derivedInvocationId,
   formatAwakeableId,
   invocationIdFromBytes,
   invocationIdFromParts,
@@ -94,6 +95,17 @@ describe("invocation ids", () => {
     expect(invocationIdFromParts(asPartitionKey(42n), uuid)).toBe(id);
     expect(invocationIdToBytes(id).subarray(8)).toEqual(uuid);
     expect(partitionKeyOf(id)).toBe(42n);
+  });
+
+  it("derives the same id from the same fields, and another from fields that join to the same text", () => {
+    const key = asPartitionKey(42n);
+    const id = derivedInvocationId(key, ["idempotent", "Svc", "", "h", "k1"]);
+    expect(parseInvocationId(id)).toBe(id);
+    expect(partitionKeyOf(id)).toBe(42n);
+    expect(derivedInvocationId(key, ["idempotent", "Svc", "", "h", "k1"])).toBe(id);
+    expect(derivedInvocationId(key, ["idempotent", "Svc", "", "h", "k2"])).not.toBe(id);
+    expect(derivedInvocationId(key, ["idempotent", "Svc", "h", "", "k1"])).not.toBe(id);
+    expect(derivedInvocationId(key, ["ab", "c"])).not.toBe(derivedInvocationId(key, ["a", "bc"]));
   });
 
   it("gives distinct ids to invocations created in the same millisecond", () => {

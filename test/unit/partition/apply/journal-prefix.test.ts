@@ -1,8 +1,6 @@
 import { create, type DescMessage, type MessageInitShape } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
-import { journalPrefix } from "../../../../partition/apply/journal-prefix.js";
-import { inputEntry } from "../../../../partition/apply/commands.js";
-import { notifications } from "../../../../partition/index.js";
+import { inputEntry, journalPrefix, notifications } from "../../../../partition/index.js";
 import {
   CallCommandMessageSchema,
   MessageType,

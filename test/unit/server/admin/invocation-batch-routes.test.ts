@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { CommandResult, ControlOp, InvocationRecord, InvocationStatus } from "../../../../partition/index.js";
-import { newInvocationId, randomPartitionKey, type InvocationId } from "../../../../protocol/index.js";
+import { newDeploymentId, newInvocationId, randomPartitionKey, type InvocationId } from "../../../../protocol/index.js";
 import { buildAdminApp, type InvocationControl } from "../../../../server/admin/index.js";
 import { invocationRecord } from "./invocation-records.js";
 import type { DeploymentRegistry } from "../../../../server/registry/index.js";
@@ -9,13 +9,18 @@ import type { DeploymentRegistry } from "../../../../server/registry/index.js";
 // The web UI's batch operations over a fake engine that applies kill, cancel, purge, pause, resume and
 // restart-as-new to records in a map. Wording and statuses are restate-server 1.7.12's.
 
+const serving = newDeploymentId();
+
+/** An invocation that ran on `serving` (at protocol v6), or will. */
 function record(status: InvocationStatus): InvocationRecord {
-  return invocationRecord({ status });
+  return invocationRecord({ status, pinned: { deploymentId: serving, protocolVersion: 6 } });
 }
 
 class FakeEngine implements InvocationControl {
   readonly records = new Map<string, InvocationRecord>();
   readonly calls: Array<[ControlOp, InvocationId]> = [];
+  /** The deployment each resume was asked to move its invocation to (undefined: none). */
+  readonly moves: Array<string | undefined> = [];
   /** Ids whose command the partition does not apply (not led right now). */
   readonly unavailable = new Set<string>();
 
@@ -27,8 +32,9 @@ class FakeEngine implements InvocationControl {
   getInvocation(id: string): InvocationRecord | undefined {
     return this.records.get(id);
   }
-  async control(op: ControlOp, id: InvocationId): Promise<CommandResult> {
+  async control(op: ControlOp, id: InvocationId, deployment?: string): Promise<CommandResult> {
     this.calls.push([op, id]);
+    if (op === "resume") this.moves.push(deployment);
     await Promise.resolve();
     if (this.unavailable.has(id)) return { applied: false };
     const r = this.records.get(id)!;
@@ -53,8 +59,11 @@ let app: FastifyInstance;
 
 beforeEach(async () => {
   engine = new FakeEngine();
-  // No deployment is known: a deployment id named by a restart is not found.
-  const registry = { getService: () => undefined, getDeployment: () => undefined } as unknown as DeploymentRegistry;
+  // `serving` serves every service; any other deployment id named by a restart or resume is not found.
+  const registry = {
+    getService: () => ({ deploymentId: serving }),
+    getDeployment: (id: string) => (id === serving ? { id, minProtocolVersion: 5, maxProtocolVersion: 6 } : undefined),
+  } as unknown as DeploymentRegistry;
   app = buildAdminApp({ registry, invocations: engine });
   await app.ready();
 });
@@ -122,6 +131,13 @@ describe("POST /internal/invocations_batch_operations/{op}", () => {
       { invocation_id: running, error: `Invocation '${running}' is still running` },
       { invocation_id: workflow, error: `Restarting invocation '${workflow}' is not supported` },
     ]);
+    // Resume moves a suspended one; a running one refuses to move.
+    const suspended = engine.add("suspended");
+    expect((await batch("resume", { invocation_ids: [suspended, running], deployment: "Latest" })).json()).toEqual({
+      succeeded: [suspended],
+      failed: [{ invocation_id: running, error: `Cannot change deployment ID for invocation '${running}'` }],
+    });
+    expect(engine.moves).toEqual([serving]);
     const bad = await batch("resume", { invocation_ids: [done], deployment: "bogus" });
     expect(bad.statusCode).toBe(400);
     expect(bad.json()).toEqual({ message: "The request field 'deployment' is invalid. Reason: bad format", restate_code: null });

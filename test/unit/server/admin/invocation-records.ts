@@ -21,6 +21,7 @@ export function invocationRecord(overrides: Partial<InvocationRecord> = {}): Inv
     modifiedAt: 0,
     retryCount: 0,
     lastFailure: null,
+    pinned: null,
     journalLength: 1,
     completedAt: null,
     outcome: null,

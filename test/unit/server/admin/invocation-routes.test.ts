@@ -24,11 +24,15 @@ function record(overrides: Partial<InvocationRecord> = {}): InvocationRecord {
   });
 }
 
-/** An engine holding records in a map; `control` records its calls and answers `next` (applied by default). */
+/**
+ * An engine holding records in a map; `control` records its calls, runs `meanwhile` (a change of state
+ * the route did not see) and answers `next` (applied by default).
+ */
 class FakeEngine implements InvocationControl {
   readonly records = new Map<string, InvocationRecord>();
   readonly calls: Array<[ControlOp, InvocationId]> = [];
   next: CommandResult | Error = { applied: true };
+  meanwhile: () => void = () => {};
 
   add(overrides: Partial<InvocationRecord> = {}): InvocationRecord {
     const r = record(overrides);
@@ -40,6 +44,7 @@ class FakeEngine implements InvocationControl {
   }
   async control(op: ControlOp, id: InvocationId): Promise<CommandResult> {
     this.calls.push([op, id]);
+    this.meanwhile();
     if (this.next instanceof Error) throw this.next;
     return this.next;
   }
@@ -145,13 +150,16 @@ describe("PATCH /invocations/{id}/{op}", () => {
     expect(res.json()).toEqual({ message: `The request field 'invocation_id' is invalid. Reason: ${reason}`, restate_code: null });
   });
 
-  it("passes on the engine's refusal when the state changed before the command applied", async () => {
+  it("words the engine's refusal as Restate does when the state changed before the command applied", async () => {
     const r = engine.add({ status: "invoked" });
-    engine.next = { applied: false, refusal: { status: 409, message: "the invocation is already completed" } };
+    engine.meanwhile = () => engine.records.set(r.id, { ...r, status: "completed" });
+    engine.next = { applied: false, refusal: { status: 409, message: "the invocation is completed" } };
     const res = await patch(r.id, "pause");
     expect(res.statusCode).toBe(409);
-    expect(res.json()).toEqual({ message: `The invocation '${r.id}': the invocation is already completed`, restate_code: null });
+    expect(res.json()).toEqual({ message: `The invocation '${r.id}' is not running, cannot be paused.`, restate_code: null });
 
+    engine.records.set(r.id, r);
+    engine.meanwhile = () => engine.records.delete(r.id);
     engine.next = { applied: false, refusal: { status: 404, message: "invocation not found" } };
     const gone = await patch(r.id, "kill");
     expect(gone.statusCode).toBe(404);
@@ -257,7 +265,8 @@ describe("DELETE /invocations/{id} (deprecated)", () => {
 
 describe("GET /invocations/{id} (stet's own)", () => {
   it("describes a running service invocation with sys_invocation's column names", async () => {
-    const r = engine.add({ status: "invoked", retryCount: 2, lastFailure: "[500] not yet", idempotencyKey: "k-1" });
+    const pinned = { deploymentId: "dp_14LsPzX2jQ2F0CfcfZ0ZJ9F", protocolVersion: 6 };
+    const r = engine.add({ status: "invoked", retryCount: 2, lastFailure: "[500] not yet", idempotencyKey: "k-1", pinned });
     const res = await app.inject({ method: "GET", url: `/invocations/${r.id}` });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({
@@ -274,6 +283,8 @@ describe("GET /invocations/{id} (stet's own)", () => {
       idempotency_key: "k-1",
       retry_count: 2,
       last_failure: "[500] not yet",
+      pinned_deployment_id: "dp_14LsPzX2jQ2F0CfcfZ0ZJ9F",
+      pinned_service_protocol_version: 6,
       journal_size: 2,
       created_at: "2026-11-21T09:25:18.882Z",
       modified_at: "2026-11-21T09:25:18.898Z",

@@ -12,10 +12,13 @@ import { invocationRecord } from "./invocation-records.js";
 class FakeEngine implements InvocationControl {
   readonly records = new Map<string, InvocationRecord>();
   readonly restarts: Array<[InvocationId, number]> = [];
+  /** The deployment each restart was asked to pin the new invocation to (undefined: the original's). */
+  readonly pins: Array<string | undefined> = [];
   next: CommandResult | undefined;
 
+  /** An invocation pinned to `serving` at protocol v6 (what an invocation that ran has), unless overridden. */
   add(status: InvocationStatus, overrides: Partial<InvocationRecord> = {}): InvocationId {
-    const r = invocationRecord({ status, ...overrides });
+    const r = invocationRecord({ status, pinned: { deploymentId: serving, protocolVersion: 6 }, ...overrides });
     this.records.set(r.id, r);
     return r.id;
   }
@@ -25,8 +28,9 @@ class FakeEngine implements InvocationControl {
   async control(): Promise<CommandResult> {
     throw new Error("restart-as-new must not use control");
   }
-  async restartAsNew(id: InvocationId, copyUpTo: number): Promise<CommandResult> {
+  async restartAsNew(id: InvocationId, copyUpTo: number, deployment?: string): Promise<CommandResult> {
     this.restarts.push([id, copyUpTo]);
+    this.pins.push(deployment);
     return this.next ?? { applied: true, started: { invocationId: newInvocationId(randomPartitionKey()), existing: false } };
   }
 }
@@ -34,10 +38,15 @@ class FakeEngine implements InvocationControl {
 const serving = newDeploymentId();
 const other = newDeploymentId();
 let protocol = 6;
-// `Svc` is served by `serving`, which speaks up to `protocol`; `other` exists too.
+// `Svc` is served by `serving`, which speaks 5 up to `protocol`; `other` (5 to 6) exists too.
 const registry = {
   getService: (name: string) => (name === "Svc" ? { deploymentId: serving } : undefined),
-  getDeployment: (id: string) => (id === serving ? { maxProtocolVersion: protocol } : id === other ? { maxProtocolVersion: 6 } : undefined),
+  getDeployment: (id: string) =>
+    id === serving
+      ? { id, minProtocolVersion: 5, maxProtocolVersion: protocol }
+      : id === other
+        ? { id, minProtocolVersion: 5, maxProtocolVersion: 6 }
+        : undefined,
 } as unknown as DeploymentRegistry;
 
 let engine: FakeEngine;
@@ -159,12 +168,39 @@ describe("PATCH /invocations/{id}/restart-as-new", () => {
     expect(engine.restarts).toEqual([]);
   });
 
-  it("refuses a prefix (not a restart from the input) when the service's deployment speaks a protocol before v6", async () => {
-    protocol = 5;
+  it("refuses a prefix (not a restart from the input) of an invocation pinned to a protocol before v6, or never pinned", async () => {
+    const old = engine.add("completed", { pinned: { deploymentId: serving, protocolVersion: 5 } });
+    const unpinned = engine.add("completed", { pinned: null });
+    for (const id of [old, unpinned]) {
+      expect((await restart(id, "?from=1")).status).toBe(422);
+      expect((await restart(id, "?from=0")).status).toBe(200);
+    }
+    expect(engine.restarts).toEqual([
+      [old, 0],
+      [unpinned, 0],
+    ]);
+  });
+
+  it("pins the new invocation to the chosen deployment, if it speaks the original's protocol version", async () => {
     const done = engine.add("completed");
-    expect((await restart(done, "?from=1")).status).toBe(422);
-    expect((await restart(done, "?from=0")).status).toBe(200);
-    expect(engine.restarts).toEqual([[done, 0]]);
+    for (const choice of ["keep", "latest", other]) expect((await restart(done, `?deployment=${choice}`)).status).toBe(200);
+    expect(engine.pins).toEqual([undefined, serving, other]);
+
+    // The latest deployment of the service no longer speaks v6: Restate's 400, the range as Rust prints it.
+    protocol = 5;
+    const refused = await restart(done, "?deployment=latest");
+    expect(refused).toEqual({
+      status: 400,
+      body: {
+        message: `The invocation '${done}' is running on protocol version '6', while the chosen deployment '${serving}' supports the range 5..=5.`,
+        restate_code: null,
+      },
+    });
+    expect((await restart(done, "?deployment=keep")).status).toBe(200);
+    // An unpinned original is not checked: its copy stays unpinned whatever deployment was named.
+    const unpinned = engine.add("completed", { pinned: null });
+    expect((await restart(unpinned, "?deployment=latest")).status).toBe(200);
+    expect(engine.pins).toEqual([undefined, serving, other, undefined, serving]);
   });
 
   it.each(["-1", "abc", "1.5", "", "4294967296"])("answers 400 for from=%s", async (from) => {
