@@ -39,7 +39,7 @@ export interface StetNodeOptions {
    * on its way gets a 503 rather than a reset. Default 250 ms, at most a quarter of the shutdown timeout.
    */
   readonly idleConnectionGraceMs?: number;
-  /** Time limit of one `POST /query`, in ms. Default 10 s. */
+  /** Time limit of one `POST /query`, in ms. Default 60 s. */
   readonly queryLimitMs?: number;
 }
 
