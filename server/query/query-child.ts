@@ -8,7 +8,7 @@ import type { ResultEncoder } from "./result-encoder.js";
 
 /**
  * The query process: runs `/query` statements over a read-only connection to the store and streams the
- * encoded results to the server, one at a time. It is a process of its own, at a lower CPU priority, so
+ * encoded results to the server, one at a time. It is a process of its own, on idle CPU time only (SCHED_IDLE), so
  * that a heavy query (a full journal scan) never takes the event loop, or a core, from the engine; and
  * its memory and crashes are its own. It exits when the server goes (its IPC channel closes).
  */

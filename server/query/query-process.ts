@@ -53,8 +53,8 @@ const KILL_GRACE_MS = 5_000;
 
 /**
  * Runs `/query` statements in a child process (query-child.ts), one at a time, and hands each answer
- * to the route as a stream. The process starts on the first query, runs at a lower CPU priority than
- * the engine, and exits when idle; if it dies, the query it ran fails and the next starts a new one.
+ * to the route as a stream. The process starts on the first query, runs on idle CPU time only (below
+ * the engine), and exits when idle; if it dies, its query is tried once more on a new one.
  */
 export class QueryProcess {
   readonly #options: QueryProcessOptions;
