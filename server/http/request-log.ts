@@ -24,7 +24,11 @@ export class RequestLogController extends LogController {
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
     const log = reply.log;
     if (error) {
-      log.error({ method: request.method, url: request.url, statusCode: reply.statusCode, responseTime: reply.elapsedTime, err: error }, "request errored");
+      const fields = { method: request.method, url: request.url, statusCode: reply.statusCode, responseTime: reply.elapsedTime };
+      // A client that goes away before a streamed response ends (a /query it stopped reading) is not
+      // the server's failure.
+      if ((error as NodeJS.ErrnoException).code === "ERR_STREAM_PREMATURE_CLOSE") log.info(fields, "client left before the response ended");
+      else log.error({ ...fields, err: error }, "request errored");
       return;
     }
     // Checked first: at level warn and above nothing is built per request. (Fastify's stand-in logger,
