@@ -2,28 +2,43 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
+let root: string | null | undefined;
 let cached: string | undefined;
 
 /**
- * stet's version from package.json, found by walking up from this module: works from the sources
- * (server/), the compiled tree (dist/server/) and the single-file bundle (dist/).
+ * The folder of stet's package (the one whose package.json is named `stet`), found by walking up from
+ * this module: works from the sources (server/), the compiled tree (dist/server/) and the single-file
+ * bundle (dist/). Null when there is none (a copied bundle without its package).
  */
+export function stetPackageRoot(): string | null {
+  if (root !== undefined) return root;
+  for (let dir = path.dirname(fileURLToPath(import.meta.url)); ; dir = path.dirname(dir)) {
+    if (readPackage(dir)?.name === "stet") return (root = dir);
+    if (path.dirname(dir) === dir) return (root = null);
+  }
+}
+
+/** A file of the package's dist/ folder (the web UI, the query process's bundle). */
+export function distFile(...segments: string[]): string {
+  return path.join(stetPackageRoot() ?? process.cwd(), "dist", ...segments);
+}
+
+/** stet's version from its package.json. */
 export function stetVersion(): string {
   if (cached !== undefined) return cached;
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const file = path.join(dir, "package.json");
-    if (fs.existsSync(file)) {
-      try {
-        const pkg = JSON.parse(fs.readFileSync(file, "utf8")) as { name?: string; version?: string };
-        if (pkg.name === "stet" && typeof pkg.version === "string") return (cached = pkg.version);
-      } catch {
-        // unreadable: keep walking up
-      }
-    }
-    const parent = path.dirname(dir);
-    if (parent === dir) return (cached = "0.0.0-unknown");
-    dir = parent;
+  const dir = stetPackageRoot();
+  const version = dir === null ? undefined : readPackage(dir)?.version;
+  return (cached = typeof version === "string" ? version : "0.0.0-unknown");
+}
+
+function readPackage(dir: string): { name?: string; version?: string } | undefined {
+  const file = path.join(dir, "package.json");
+  if (!fs.existsSync(file)) return undefined;
+  try {
+    return JSON.parse(fs.readFileSync(file, "utf8")) as { name?: string; version?: string };
+  } catch {
+    // unreadable: keep walking up
+    return undefined;
   }
 }
 

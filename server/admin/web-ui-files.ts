@@ -1,8 +1,7 @@
 import { createHash } from "node:crypto";
-import { existsSync } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { distFile } from "../version.js";
 
 /** One file of the built web UI, as it is sent. */
 export interface WebUiFile {
@@ -90,9 +89,7 @@ export function safeRelativePath(relative: string): string | undefined {
   return segments.join("/");
 }
 
-/** dist/ui of the package this module belongs to (from the sources, the bundle, or tsc's output). */
+/** dist/ui of stet's package (from the sources, the bundle, or tsc's output). */
 export function defaultWebUiRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(path.join(dir, "package.json")) && path.dirname(dir) !== dir) dir = path.dirname(dir);
-  return path.join(dir, "dist", "ui");
+  return distFile("ui");
 }

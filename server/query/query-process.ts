@@ -1,12 +1,11 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { setPriority } from "node:os";
-import path from "node:path";
 import { Readable } from "node:stream";
-import { fileURLToPath } from "node:url";
 import type { LiveInvocationState } from "../../partition/query/live-invocation-state.js";
 import { QUERY_ERROR_CODES, QueryError, type QueryErrorCode } from "../../partition/query/query-errors.js";
 import { StetError } from "../../protocol/errors.js";
+import { distFile } from "../version.js";
 import type { FromQueryProcess, ResultFormat, ToQueryProcess } from "./query-messages.js";
 
 export interface QueryProcessOptions {
@@ -253,9 +252,7 @@ function idleScheduler(): string | undefined {
   return ["/usr/bin/chrt", "/bin/chrt"].find((file) => existsSync(file));
 }
 
-/** dist/stet-query.cjs of the package this module belongs to (from the sources, the bundle, or tsc's output). */
+/** dist/stet-query.cjs of stet's package (from the sources, the bundle, or tsc's output). */
 function defaultEntry(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(path.join(dir, "package.json")) && path.dirname(dir) !== dir) dir = path.dirname(dir);
-  return path.join(dir, "dist", "stet-query.cjs");
+  return distFile("stet-query.cjs");
 }
