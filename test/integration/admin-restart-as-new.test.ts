@@ -4,6 +4,7 @@ import { formatAwakeableId, parseAwakeableId, parseInvocationId } from "../../pr
 import { startEndpoint } from "../helpers/sdk-endpoint.js";
 import { startTestStet } from "../helpers/stet.js";
 import { useStetWithServices } from "../helpers/stet-with-services.js";
+import { restartServices } from "../helpers/restart-services.js";
 import { tempDir } from "../helpers/temp-dir.js";
 
 const setup = useStetWithServices();
@@ -24,54 +25,8 @@ const echo = restate.service({
 });
 
 // Side effects counted per tag and step: what a replay skips and a re-execution counts again.
-const sideEffects = new Map<string, number>();
-const count = (key: string) => sideEffects.set(key, (sideEffects.get(key) ?? 0) + 1);
+const { steps, counter, flow, sideEffects, awakeables } = restartServices("");
 const counted = (tag: string) => [1, 2, 3].map((step) => sideEffects.get(`${tag}:${step}`) ?? 0);
-const awakeables = new Map<string, string>();
-
-const steps = restate.service({
-  name: "Steps",
-  handlers: {
-    // Journal: 0 Input, 1 Run one, 2 its completion, 3 Run two, 4 its completion, 5 Run three, 6 its completion, 7 Output.
-    three: async (ctx: restate.Context, tag: string) => {
-      let total = 0;
-      for (const step of [1, 2, 3]) total += await ctx.run(`step${step}`, () => (count(`${tag}:${step}`), step));
-      return `${tag}=${total}`;
-    },
-    // Journal: 0 Input, 1 Sleep (never completed: the run wins), 2 Run, 3 its completion, 4 Output.
-    racer: async (ctx: restate.Context) =>
-      restate.RestatePromise.race([ctx.sleep(600_000).map(() => "slept"), ctx.run("quick", () => "quick")]),
-    // Journal: 0 Input, 1 Run, 2 its completion, 3 the awakeable's signal, 4 Output. The id is published
-    // once the run's completion is journaled, so that the signal cannot come before it.
-    awaitResolution: async (ctx: restate.Context, tag: string) => {
-      const { id, promise } = ctx.awakeable<string>();
-      await ctx.run("step", () => count(`${tag}:1`));
-      awakeables.set(tag, id);
-      return await promise;
-    },
-  },
-});
-
-const counter = restate.object({
-  name: "Counter",
-  handlers: {
-    // Journal: 0 Input, 1 GetEagerState, 2 SetState, 3 Run, 4 its completion, 5 Output.
-    add: async (ctx: restate.ObjectContext, n: number) => {
-      const value = ((await ctx.get<number>("value")) ?? 0) + n;
-      ctx.set("value", value);
-      return await ctx.run("side", () => (count(`counter:${ctx.key}`), value));
-    },
-    get: restate.handlers.object.shared(async (ctx: restate.ObjectSharedContext) => (await ctx.get<number>("value")) ?? 0),
-  },
-});
-
-const flow = restate.workflow({
-  name: "Flow",
-  handlers: {
-    run: async () => "done",
-    peek: async () => "peek",
-  },
-});
 
 const restart = (adminUrl: string, id: string, query = "") =>
   fetch(`${adminUrl}/invocations/${id}/restart-as-new${query}`, { method: "PATCH" });
