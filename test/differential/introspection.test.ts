@@ -13,9 +13,10 @@ import {
 import { greeter, openGate, stubborn } from "./services.js";
 
 // `POST /query` as restate-server 1.7 answers it, for what stet's system views must show: sys_journal's
-// decoded columns and the invoker's live state. stet's route is not in this suite yet, so these pin the
-// facts on restate-server, and stet's own tests assert the same values (test/integration/query-journal.
-// test.ts, test/unit/invoker/live-invocation-states.test.ts). Findings: RESTATE-FACTS.md.
+// decoded columns and the invoker's live state. These pin the facts on restate-server (written when stet
+// had no route yet), and stet's own tests assert the same values (test/integration/query-journal.test.ts,
+// test/unit/invoker/live-invocation-states.test.ts); query.test.ts compares both servers' answers.
+// Findings: RESTATE-FACTS.md.
 const diff = differential([...JOURNAL_SERVICES, greeter, stubborn]);
 
 async function query(t: Target, sql: string): Promise<Array<Record<string, unknown>>> {
