@@ -1,6 +1,6 @@
 import { toError } from "../protocol/errors.js";
 import { LeaseKeeperClosedError, LeaseLostError } from "./lease-errors.js";
-import type { Lease, LeaseTable } from "./lease-table.js";
+import type { Lease, LeaseTable } from "../sqlite/lease-table.js";
 
 /** Timer functions; injectable, and by default looked up on `globalThis` at call time so fake timers apply. */
 export interface LeaseTimers {

@@ -7,7 +7,7 @@ import type { CompletionWaiters } from "./completion-waiters.js";
 import { StetError } from "../protocol/errors.js";
 import { NotLeaderError } from "./partition-errors.js";
 import type { PartitionStats } from "./partition-stats.js";
-import type { PartitionStore } from "./store/partition-store.js";
+import type { PartitionStore } from "../sqlite/store/partition-store.js";
 import type { LeaderEpoch, PartitionId } from "./types.js";
 
 export interface Clock {

@@ -8,15 +8,15 @@ import { inputEntry } from "./apply/commands.js";
 import type { Started } from "./apply/lifecycle.js";
 import { invocationIdFor } from "./apply/invocation-ids.js";
 import type { OutcomeTarget, PartitionMessage } from "./apply/messages.js";
-import type { StateMutation } from "./store/state-mutation-table.js";
+import type { StateMutation } from "../sqlite/store/state-mutation-table.js";
 import { CompletionWaiters } from "./completion-waiters.js";
 import { GroupCommitter } from "./group-commit.js";
 import { LeaseKeeper } from "./lease-keeper.js";
-import { LeaseTable } from "./lease-table.js";
+import { LeaseTable } from "../sqlite/lease-table.js";
 import { PartitionProcessor, type Clock, type ProcessorEvent } from "./partition-processor.js";
 import { NotLeaderError } from "./partition-errors.js";
 import type { PartitionStats } from "./partition-stats.js";
-import { PartitionStore } from "./store/partition-store.js";
+import { PartitionStore } from "../sqlite/store/partition-store.js";
 import type { InvocationOutcome, InvocationRecord, InvocationTarget, LeaderEpoch, PartitionId } from "./types.js";
 
 const MAX_TIMEOUT_MS = 2 ** 31 - 1;

@@ -1,5 +1,5 @@
 import { QUERY_ERROR_CODES } from "../../partition/query/query-errors.js";
-import { SqliteSystemTables } from "../../partition/query/sqlite-system-tables.js";
+import { SqliteSystemTables } from "../../sqlite/query/sqlite-system-tables.js";
 import { StetError } from "../../protocol/errors.js";
 import { ArrowStreamEncoder } from "./arrow-stream.js";
 import { JsonRowsEncoder } from "./json-rows.js";

@@ -1,5 +1,5 @@
 import type { Database, Statement } from "better-sqlite3";
-import { applyMigrations } from "../../partition/store/migrations.js";
+import { applyMigrations } from "../../sqlite/store/migrations.js";
 import {
   effectiveHandlerType,
   newDeploymentId,
@@ -11,7 +11,7 @@ import {
 } from "../../protocol/index.js";
 import type { DiscoveredEndpoint } from "../discovery/discovery-client.js";
 import { RegistryError, RegistryErrorCode, deploymentNotFound, serviceNotFound } from "./registry-errors.js";
-import { REGISTRY_COMPONENT, REGISTRY_MIGRATIONS } from "./registry-schema.js";
+import { REGISTRY_COMPONENT, REGISTRY_MIGRATIONS } from "../../sqlite/registry/registry-schema.js";
 import { applyOverrides, mergeOverrides, parseStoredOverrides, type ServiceOverrides } from "./service-overrides.js";
 import type {
   DeploymentRecord,

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import type { Database } from "better-sqlite3";
 import type { FastifyInstance } from "fastify";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { openDatabase } from "../../partition/store/open-database.js";
+import { openDatabase } from "../../sqlite/store/open-database.js";
 import { newDeploymentId } from "../../protocol/ids.js";
 import { buildAdminApp } from "../../server/admin/index.js";
 import { DeploymentRegistry } from "../../server/registry/index.js";

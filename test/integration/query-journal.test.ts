@@ -1,9 +1,9 @@
 import BetterSqlite3 from "better-sqlite3";
 import { describe, expect, it } from "vitest";
-import { compileQuery } from "../../partition/query/compile-query.js";
+import { compileQuery } from "../../sqlite/query/compile-query.js";
 import { fillInvocationState } from "../../partition/query/live-invocation-state.js";
-import { registerQueryFunctions } from "../../partition/query/sqlite-functions.js";
-import { installSystemViews } from "../../partition/query/system-views.js";
+import { registerQueryFunctions } from "../../sqlite/query/sqlite-functions.js";
+import { installSystemViews } from "../../sqlite/query/system-views.js";
 import {
   JOURNAL_CALLS,
   JOURNAL_SERVICES,

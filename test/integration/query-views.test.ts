@@ -1,9 +1,9 @@
 import * as restate from "@restatedev/restate-sdk";
 import BetterSqlite3 from "better-sqlite3";
 import { describe, expect, it } from "vitest";
-import { compileQuery } from "../../partition/query/compile-query.js";
-import { registerQueryFunctions } from "../../partition/query/sqlite-functions.js";
-import { installSystemViews } from "../../partition/query/system-views.js";
+import { compileQuery } from "../../sqlite/query/compile-query.js";
+import { registerQueryFunctions } from "../../sqlite/query/sqlite-functions.js";
+import { installSystemViews } from "../../sqlite/query/system-views.js";
 import { useStetWithServices } from "../helpers/stet-with-services.js";
 
 // The system tables as views over a live store, read through a read-only connection beside the running

@@ -1,7 +1,7 @@
 import BetterSqlite3 from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { applyMigrations, PartitionStore } from "../../../partition/index.js";
-import { PARTITION_MIGRATIONS } from "../../../partition/store/partition-schema.js";
+import { PARTITION_MIGRATIONS } from "../../../sqlite/store/partition-schema.js";
 import { MessageType, newInvocationId, randomPartitionKey } from "../../../protocol/index.js";
 import { plainInvocationRow } from "./invocation-rows.js";
 

@@ -5,7 +5,7 @@ import type { Database } from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { LeaseArgumentError, LeaseKeeperClosedError, LeaseLostError } from "../../../partition/lease-errors.js";
 import { LeaseKeeper } from "../../../partition/lease-keeper.js";
-import { LeaseTable, type LeaseClock } from "../../../partition/lease-table.js";
+import { LeaseTable, type LeaseClock } from "../../../sqlite/lease-table.js";
 import BetterSqlite3 from "better-sqlite3";
 
 /**

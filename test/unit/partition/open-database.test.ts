@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import BetterSqlite3 from "better-sqlite3";
-import { holdDatabase, lockFolder, openDatabase, PAGE_CACHE_KIB } from "../../../partition/store/open-database.js";
+import { holdDatabase, lockFolder, openDatabase, PAGE_CACHE_KIB } from "../../../sqlite/store/open-database.js";
 
 const folders: string[] = [];
 afterEach(() => {

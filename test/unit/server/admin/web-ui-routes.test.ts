@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { Database } from "better-sqlite3";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openDatabase } from "../../../../partition/store/open-database.js";
+import { openDatabase } from "../../../../sqlite/store/open-database.js";
 import { buildAdminApp } from "../../../../server/admin/index.js";
 import { safeRelativePath } from "../../../../server/admin/web-ui-files.js";
 import { DeploymentRegistry } from "../../../../server/registry/index.js";

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { Database } from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { discovered } from "./registry-fixtures.js";
-import { openDatabase } from "../../../../partition/store/open-database.js";
+import { openDatabase } from "../../../../sqlite/store/open-database.js";
 import type { ServiceManifest } from "../../../../protocol/manifest.js";
 import { parseAdminDuration, parseModifyServiceBody } from "../../../../server/admin/service-routes.js";
 import { DeploymentRegistry, effectiveHandlerOptions, effectiveServiceOptions } from "../../../../server/registry/index.js";

@@ -1,7 +1,7 @@
-import { invalidQuery, QUERY_ERROR_CODES, QueryError } from "./query-errors.js";
+import { invalidQuery, QUERY_ERROR_CODES, QueryError } from "../../partition/query/query-errors.js";
 import { sortKey, translateExpr, type Expr, type ExprContext, type Node } from "./sql-expressions.js";
-import { sqlIdentifier } from "./sql-values.js";
-import { INFORMATION_SCHEMA, SYSTEM_TABLES, type ColumnDef } from "./system-tables.js";
+import { sqlIdentifier } from "../../partition/query/sql-values.js";
+import { INFORMATION_SCHEMA, SYSTEM_TABLES, type ColumnDef } from "../../partition/query/system-tables.js";
 
 /**
  * One `/query` statement, from PostgreSQL's parse tree (libpg-query; the CLI and the web UI write

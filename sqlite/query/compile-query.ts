@@ -1,5 +1,5 @@
 import { parse } from "libpg-query";
-import { QUERY_ERROR_CODES, QueryError } from "./query-errors.js";
+import { QUERY_ERROR_CODES, QueryError } from "../../partition/query/query-errors.js";
 import { translateQuery, type TranslatedQuery, type TranslateOptions } from "./sql-translate.js";
 
 /**

@@ -10,7 +10,7 @@ import type {
   JournalEntry,
   PartitionId,
   ServiceType,
-} from "../types.js";
+} from "../../partition/types.js";
 
 /** Rows of unfinished invocations kept in memory at most (about the invoker's live attempts, and more). */
 const CACHE_LIMIT = 8192;

@@ -1,7 +1,7 @@
-import { invalidQuery } from "./query-errors.js";
+import { invalidQuery } from "../../partition/query/query-errors.js";
 import { callDisplay, derived, isText, lastName, list, sortKeyOf, translateExpr, type Expr, type ExprContext, type Node } from "./sql-expressions.js";
-import { sqlString } from "./sql-values.js";
-import type { ColumnType } from "./system-tables.js";
+import { sqlString } from "../../partition/query/sql-values.js";
+import type { ColumnType } from "../../partition/query/system-tables.js";
 
 /**
  * Function calls of a `/query` statement: aggregates (with ORDER BY and FILTER, as DataFusion has them),

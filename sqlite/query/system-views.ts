@@ -6,8 +6,8 @@ import {
   type InvocationId,
 } from "../../protocol/index.js";
 import { CALLEE_SQL, ENTRY_TYPE_SQL, NAME_SQL, registerJournalFunctions } from "./journal-columns.js";
-import { isoTimestamp } from "./sql-values.js";
-import { ARROW_TYPE_NAMES, INFORMATION_SCHEMA, SYSTEM_TABLES } from "./system-tables.js";
+import { isoTimestamp } from "../../partition/query/sql-values.js";
+import { ARROW_TYPE_NAMES, INFORMATION_SCHEMA, SYSTEM_TABLES } from "../../partition/query/system-tables.js";
 
 /**
  * The system tables as TEMP views over the store's own tables, on a query connection (read-only: the

@@ -1,6 +1,6 @@
 import type { Database, Statement } from "better-sqlite3";
 import type { InvocationId } from "../../protocol/index.js";
-import type { InvocationOutcome } from "../types.js";
+import type { InvocationOutcome } from "../../partition/types.js";
 
 /** Idempotency keys and workflow runs: which invocation a key (or workflow id) already started. */
 export class IdempotencyTable {

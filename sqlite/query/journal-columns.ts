@@ -11,9 +11,9 @@ import {
   NOTIFICATION_RANGE_START,
   type MessageOf,
 } from "../../protocol/index.js";
-import type { Callee } from "./entry-json-parts.js";
-import { COMMAND_NAMES, COMPLETION_NAMES, entryJson, type DecodedEntry } from "./entry-json.js";
-import { entryLiteJson } from "./entry-lite-json.js";
+import type { Callee } from "../../partition/query/entry-json-parts.js";
+import { COMMAND_NAMES, COMPLETION_NAMES, entryJson, type DecodedEntry } from "../../partition/query/entry-json.js";
+import { entryLiteJson } from "../../partition/query/entry-lite-json.js";
 
 /**
  * How `sys_journal`'s computed columns are made: SQL over the stored row (`j`, a `main.journal` row)

@@ -1,6 +1,6 @@
 import type { Database } from "better-sqlite3";
-import { invalidQuery, QUERY_ERROR_CODES, QueryError } from "./query-errors.js";
-import { isoTimestamp, parseTimestampLiteral } from "./sql-values.js";
+import { invalidQuery, QUERY_ERROR_CODES, QueryError } from "../../partition/query/query-errors.js";
+import { isoTimestamp, parseTimestampLiteral } from "../../partition/query/sql-values.js";
 
 /**
  * The functions translated queries call that SQLite lacks, registered on a query connection. Timestamps

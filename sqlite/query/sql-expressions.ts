@@ -1,7 +1,7 @@
-import { invalidQuery } from "./query-errors.js";
+import { invalidQuery } from "../../partition/query/query-errors.js";
 import { functionCall } from "./sql-functions.js";
-import { parseIntervalLiteral, parseTimestampLiteral, sqlString } from "./sql-values.js";
-import type { ColumnDef, ColumnType } from "./system-tables.js";
+import { parseIntervalLiteral, parseTimestampLiteral, sqlString } from "../../partition/query/sql-values.js";
+import type { ColumnDef, ColumnType } from "../../partition/query/system-tables.js";
 
 /**
  * Expressions of PostgreSQL's parse tree (libpg-query) written as SQLite expressions, with the type,

@@ -1,4 +1,4 @@
-import type { Migration } from "../../partition/store/migrations.js";
+import type { Migration } from "../store/migrations.js";
 
 /** Component name of the registry's tables in `schema_versions`. */
 export const REGISTRY_COMPONENT = "registry";

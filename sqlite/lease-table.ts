@@ -1,6 +1,6 @@
 import type { Database, Statement } from "better-sqlite3";
 import { applyMigrations, type Migration } from "./store/migrations.js";
-import { LeaseArgumentError, LeaseLostError } from "./lease-errors.js";
+import { LeaseArgumentError, LeaseLostError } from "../partition/lease-errors.js";
 
 /** Wall-clock milliseconds; injected so tests drive expiry with fake timers. */
 export interface LeaseClock {
