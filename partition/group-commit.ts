@@ -1,19 +1,22 @@
-import type { Database, Statement } from "better-sqlite3";
 import { performance } from "node:perf_hooks";
 import { StetError, toError } from "../protocol/errors.js";
 import type { PartitionStats } from "./partition-stats.js";
+import type { LeadershipFence, PartitionStore } from "./storage/partition-store.js";
 
-/** A unit of work applied inside the shared transaction; `after` runs once the batch is durable. */
+/** A unit of work applied inside the shared batch; `after` runs once the batch is durable. */
 export interface Applied<T> {
   readonly result: T;
   readonly after?: () => void;
 }
 
 interface Pending {
+  readonly fence: LeadershipFence | null;
   readonly work: () => Applied<unknown>;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: Error) => void;
 }
+
+type Outcome = { readonly ok: true; readonly applied: Applied<unknown> } | { readonly ok: false; readonly error: Error };
 
 export class CommitterClosedError extends StetError {
   constructor() {
@@ -24,97 +27,90 @@ export class CommitterClosedError extends StetError {
 }
 
 /**
- * Group commit: every command submitted in the same tick shares one SQLite transaction and one fsync
- * (DESIGN.md, Storage). Each command runs in its own savepoint so a failing command rolls back alone;
- * a failed COMMIT rejects the whole batch, and nothing of it is acknowledged.
+ * Group commit: every command submitted in the same tick shares one storage batch (one fsync, or one
+ * database round trip) (DESIGN.md, Storage). The commands apply one by one, synchronously, each atomic
+ * on its own; the batch then commits, and nothing of it is acknowledged before that. One batch is in
+ * flight at a time: commands submitted meanwhile form the next.
  */
 export class GroupCommitter {
   #queue: Pending[] = [];
   #scheduled = false;
+  #committing: Promise<void> | undefined;
   #closed = false;
   #batches = 0;
 
   constructor(
-    private readonly db: Database,
+    private readonly store: Pick<PartitionStore, "begin">,
     /** Told about a post-commit callback that threw: the commit stands, the error must not go unseen. */
     private readonly onAfterError: (error: Error) => void = () => {},
-    /** Told when any work was rolled back, so in-memory mirrors of the database can be dropped. */
-    private readonly onRollback: () => void = () => {},
     /** Told each committed batch's size and time (metrics). */
     private readonly stats?: Pick<PartitionStats, "committed">,
-  ) {
-    this.#sql = {
-      begin: db.prepare("BEGIN"),
-      commit: db.prepare("COMMIT"),
-      rollback: db.prepare("ROLLBACK"),
-      savepoint: db.prepare("SAVEPOINT command"),
-      release: db.prepare("RELEASE command"),
-      rollbackTo: db.prepare("ROLLBACK TO command"),
-    };
-  }
+  ) {}
 
-  readonly #sql: Record<"begin" | "commit" | "rollback" | "savepoint" | "release" | "rollbackTo", Statement>;
-
-  /** How many transactions were committed; a gauge for tests and benchmarks. */
+  /** How many batches were committed; a gauge for tests and benchmarks. */
   get batchCount(): number {
     return this.#batches;
   }
 
-  submit<T>(work: () => Applied<T>): Promise<T> {
+  /** Runs `work` in the next batch, under `fence` (the leadership it was decided under, if any). */
+  submit<T>(work: () => Applied<T>, fence: LeadershipFence | null = null): Promise<T> {
     if (this.#closed) return Promise.reject(new CommitterClosedError());
     return new Promise<T>((resolve, reject) => {
-      this.#queue.push({ work, resolve: resolve as (v: unknown) => void, reject });
-      if (!this.#scheduled) {
+      this.#queue.push({ fence, work, resolve: resolve as (v: unknown) => void, reject });
+      if (!this.#scheduled && this.#committing === undefined) {
         this.#scheduled = true;
         setImmediate(() => this.#flush());
       }
     });
   }
 
-  /** Commits what is queued, then refuses new work. Idempotent. */
-  close(): void {
+  /** Applies what is queued, refuses new work, and resolves once the last batch settled. Idempotent. */
+  async close(): Promise<void> {
     this.#closed = true;
-    this.#flush();
+    for (;;) {
+      if (this.#committing === undefined) this.#flush();
+      if (this.#committing === undefined) return;
+      await this.#committing;
+    }
   }
 
   #flush(): void {
     this.#scheduled = false;
+    if (this.#committing !== undefined) return;
     const batch = this.#queue;
     if (batch.length === 0) return;
     this.#queue = [];
-    const outcomes: Array<{ ok: true; applied: Applied<unknown> } | { ok: false; error: Error }> = [];
     const startedAt = performance.now();
+    let outcomes: Outcome[];
+    let committed: Promise<void>;
     try {
-      this.#sql.begin.run();
-      try {
-        for (const item of batch) {
-          // A savepoint per command: a throwing command undoes only itself. Prepared statements rather
-          // than a better-sqlite3 transaction wrapper per command (3% of CPU under load in W1).
-          this.#sql.savepoint.run();
-          try {
-            outcomes.push({ ok: true, applied: item.work() });
-            this.#sql.release.run();
-          } catch (error) {
-            this.#sql.rollbackTo.run();
-            this.#sql.release.run();
-            this.onRollback();
-            outcomes.push({ ok: false, error: toError(error) });
-          }
+      const tx = this.store.begin();
+      outcomes = batch.map((item): Outcome => {
+        try {
+          return { ok: true, applied: tx.command(item.fence, item.work) };
+        } catch (error) {
+          return { ok: false, error: toError(error) };
         }
-        this.#sql.commit.run();
-      } catch (error) {
-        if (this.db.inTransaction) this.#sql.rollback.run();
-        throw error;
-      }
-    } catch (error) {
-      this.onRollback();
-      const failure = new StetError("STET_STORAGE_COMMIT_FAILED", `storage commit failed: ${toError(error).message}`, {
-        status: 503,
-        cause: error,
       });
-      for (const item of batch) item.reject(failure);
+      committed = tx.commit();
+    } catch (error) {
+      this.#fail(batch, error);
       return;
     }
+    this.#committing = committed.then(
+      () => this.#settle(batch, outcomes, startedAt),
+      (error: unknown) => this.#fail(batch, error),
+    ).finally(() => {
+      this.#committing = undefined;
+      // The next tick, as for any batch: what arrives meanwhile joins it.
+      if (this.#queue.length > 0 && !this.#scheduled) {
+        this.#scheduled = true;
+        setImmediate(() => this.#flush());
+      }
+    });
+  }
+
+  #settle(batch: readonly Pending[], outcomes: readonly Outcome[], startedAt: number): void {
     this.#batches++;
     this.stats?.committed(batch.length, (performance.now() - startedAt) / 1000);
     batch.forEach((item, i) => {
@@ -130,5 +126,13 @@ export class GroupCommitter {
       }
       item.resolve(outcome.applied.result);
     });
+  }
+
+  #fail(batch: readonly Pending[], error: unknown): void {
+    const failure = new StetError("STET_STORAGE_COMMIT_FAILED", `storage commit failed: ${toError(error).message}`, {
+      status: 503,
+      cause: error,
+    });
+    for (const item of batch) item.reject(failure);
   }
 }

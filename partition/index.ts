@@ -1,15 +1,13 @@
 export { PartitionSet, type NewInvocation, type PartitionSetOptions } from "./partition-set.js";
 export { PartitionProcessor, type Clock, type ProcessorEvent } from "./partition-processor.js";
-export { PartitionStore } from "../sqlite/store/partition-store.js";
+export type { PartitionStore, StorageBatch, StorageFaults, LeadershipFence } from "./storage/partition-store.js";
+export type { Lease, LeaseStore } from "./storage/lease-store.js";
 export { GroupCommitter, CommitterClosedError } from "./group-commit.js";
 export type { PartitionStats } from "./partition-stats.js";
 export { CompletionWaiters } from "./completion-waiters.js";
-export { LeaseTable, type Lease } from "../sqlite/lease-table.js";
 export { LeaseKeeper } from "./lease-keeper.js";
 export { LeaseLostError } from "./lease-errors.js";
 export { NotLeaderError } from "./partition-errors.js";
-export { applyMigrations, SchemaTooNewError, type Migration } from "../sqlite/store/migrations.js";
-export { openDatabase, holdDatabase, lockFolder, DatabaseLockedError } from "../sqlite/store/open-database.js";
 export * from "./types.js";
 export { applyCommand, type PartitionCommand, type CommandResult } from "./apply/apply.js";
 export { CommandRejected, inputEntry } from "./apply/commands.js";
@@ -20,7 +18,7 @@ export { controlRefusal, type ControlOp, type ControlRefusal } from "./apply/con
 export type { RestartRefusal } from "./apply/restart-as-new.js";
 export type { OutcomeTarget, PartitionMessage } from "./apply/messages.js";
 export type { Started } from "./apply/lifecycle.js";
-export type { StateMutation } from "../sqlite/store/state-mutation-table.js";
+export type { StateMutation } from "./storage/state-mutation-table.js";
 export { stateVersion } from "./apply/state-mutation.js";
 export { encodeEntry } from "./apply/context.js";
 export { notifications } from "./apply/frames.js";

@@ -1,6 +1,6 @@
 import { toError } from "../protocol/errors.js";
 import { LeaseKeeperClosedError, LeaseLostError } from "./lease-errors.js";
-import type { Lease, LeaseTable } from "../sqlite/lease-table.js";
+import type { Lease, LeaseStore } from "./storage/lease-store.js";
 
 /** Timer functions; injectable, and by default looked up on `globalThis` at call time so fake timers apply. */
 export interface LeaseTimers {
@@ -9,13 +9,14 @@ export interface LeaseTimers {
 }
 
 export interface LeaseKeeperOptions {
-  readonly table: LeaseTable;
+  readonly store: LeaseStore;
   readonly partition: number;
-  readonly holder: string;
   /** Lease length in milliseconds; the keeper renews every third of it, so two renewals may fail in a row. */
   readonly ttlMs: number;
   /** Called once when a renewal fails; the partition must step down. Must not throw. */
   readonly onLost: (reason: LeaseLostError) => void;
+  /** Told when releasing a lease failed (it then runs out at its expiry). Must not throw. */
+  readonly onError?: (error: Error) => void;
   readonly timers?: LeaseTimers;
 }
 
@@ -24,7 +25,10 @@ const globalTimers: LeaseTimers = {
   clearTimeout: (handle) => globalThis.clearTimeout(handle as ReturnType<typeof globalThis.setTimeout>),
 };
 
-/** Holds one partition's lease: acquires it, renews it every ttl/3, and reports when it is lost. */
+/**
+ * Holds one partition's lease once taken (`hold`): renews it every ttl/3, and reports when it is lost.
+ * Leases are taken for several partitions at once (`LeaseStore.acquire`), so taking is the caller's.
+ */
 export class LeaseKeeper {
   readonly #options: LeaseKeeperOptions;
   readonly #timers: LeaseTimers;
@@ -44,33 +48,34 @@ export class LeaseKeeper {
     return this.#lease;
   }
 
-  /**
-   * Takes the lease and starts renewing it; returns null if another holder has it (try again later).
-   * Returns the current lease if this keeper already holds it.
-   */
-  acquire(): Lease | null {
+  /** Starts keeping `lease` (just taken from the store). Refused once closed. */
+  hold(lease: Lease): void {
     if (this.#closed) throw new LeaseKeeperClosedError(this.#options.partition);
-    if (this.#lease !== undefined) return this.#lease;
-    const { table, partition, holder, ttlMs } = this.#options;
-    const lease = table.acquire(partition, holder, ttlMs);
-    if (lease === null) return null;
+    this.#stopTimer();
     this.#lease = lease;
     this.#schedule();
-    return lease;
   }
 
-  /** Stops renewing and releases the lease (step-down). The keeper may acquire again. Idempotent. */
-  release(): void {
+  /**
+   * Stops renewing and releases the lease (step-down); resolves once the store has it. The keeper may
+   * hold a lease again. Idempotent.
+   */
+  async release(): Promise<void> {
     this.#stopTimer();
     const lease = this.#lease;
     this.#lease = undefined;
-    if (lease !== undefined) this.#options.table.release(lease);
+    if (lease === undefined) return;
+    try {
+      await this.#options.store.release(lease);
+    } catch (error) {
+      this.#options.onError?.(toError(error));
+    }
   }
 
   /** Releases the lease and refuses further acquisitions. Idempotent. */
-  close(): void {
+  close(): Promise<void> {
     this.#closed = true;
-    this.release();
+    return this.release();
   }
 
   /** Stops renewing without releasing, as a crash would: the lease runs out at its expiry. Idempotent. */
@@ -81,23 +86,26 @@ export class LeaseKeeper {
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
-    this.close();
+    await this.close();
   }
 
   #schedule(): void {
-    const handle = this.#timers.setTimeout(() => this.#renew(), this.#renewEveryMs);
+    const handle = this.#timers.setTimeout(() => void this.#renew(), this.#renewEveryMs);
     // A lease renewal alone should not keep the process alive.
     (handle as { unref?: () => void } | null)?.unref?.();
     this.#timer = handle;
   }
 
-  #renew(): void {
+  async #renew(): Promise<void> {
     this.#timer = undefined;
     const lease = this.#lease;
     if (lease === undefined) return;
+    let renewed: Lease;
     try {
-      this.#lease = this.#options.table.renew(lease, this.#options.ttlMs);
+      renewed = await this.#options.store.renew(lease, this.#options.ttlMs);
     } catch (error) {
+      // Released or replaced while the renewal was under way: that is not a loss to report.
+      if (this.#lease !== lease) return;
       this.#lease = undefined;
       // Without a successful renewal we cannot know we still lead, so any failure counts as a loss.
       const reason =
@@ -109,6 +117,8 @@ export class LeaseKeeper {
       this.#options.onLost(reason);
       return;
     }
+    if (this.#lease !== lease) return;
+    this.#lease = renewed;
     this.#schedule();
   }
 

@@ -7,7 +7,7 @@ import type { CompletionWaiters } from "./completion-waiters.js";
 import { StetError } from "../protocol/errors.js";
 import { NotLeaderError } from "./partition-errors.js";
 import type { PartitionStats } from "./partition-stats.js";
-import type { PartitionStore } from "../sqlite/store/partition-store.js";
+import type { PartitionStore } from "./storage/partition-store.js";
 import type { LeaderEpoch, PartitionId } from "./types.js";
 
 export interface Clock {
@@ -124,7 +124,7 @@ export class PartitionProcessor {
       // Once the attempt's failure is recorded its fence is stale anyway: forget the mark.
       if (command.kind === "attempt-failed" && attemptKey !== undefined) this.#poisoned.delete(attemptKey);
       return { result, after: actions.length === 0 ? undefined : () => this.#run(epoch, actions) };
-    });
+    }, { partition: this.id, leaderEpoch: epoch });
   }
 
   #run(epoch: LeaderEpoch, actions: readonly PartitionAction[]): void {

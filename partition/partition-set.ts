@@ -1,4 +1,3 @@
-import type { Database } from "better-sqlite3";
 import type { AttemptInput, Effect, EffectSink, InvokerPort, JournalSource } from "../invoker/index.js";
 import { partitionKeyForKey, partitionKeyOf, partitionOf, type InvocationId } from "../protocol/index.js";
 import type { CommandResult, PartitionCommand } from "./apply/apply.js";
@@ -8,26 +7,27 @@ import { inputEntry } from "./apply/commands.js";
 import type { Started } from "./apply/lifecycle.js";
 import { invocationIdFor } from "./apply/invocation-ids.js";
 import type { OutcomeTarget, PartitionMessage } from "./apply/messages.js";
-import type { StateMutation } from "../sqlite/store/state-mutation-table.js";
+import type { StateMutation } from "./storage/state-mutation-table.js";
 import { CompletionWaiters } from "./completion-waiters.js";
 import { GroupCommitter } from "./group-commit.js";
 import { LeaseKeeper } from "./lease-keeper.js";
-import { LeaseTable } from "../sqlite/lease-table.js";
 import { PartitionProcessor, type Clock, type ProcessorEvent } from "./partition-processor.js";
 import { NotLeaderError } from "./partition-errors.js";
 import type { PartitionStats } from "./partition-stats.js";
-import { PartitionStore } from "../sqlite/store/partition-store.js";
+import type { Lease, LeaseStore } from "./storage/lease-store.js";
+import type { PartitionStore } from "./storage/partition-store.js";
 import type { InvocationOutcome, InvocationRecord, InvocationTarget, LeaderEpoch, PartitionId } from "./types.js";
 
 const MAX_TIMEOUT_MS = 2 ** 31 - 1;
-/** Free pages (4 KiB each) given back to the disk per expiry pass: 16 MiB. */
-const VACUUM_PAGES_PER_PASS = 4096;
+const DEFAULT_LEASE_TTL_MS = 10_000;
 
 /** Delay before firing timers again after the firing failed to commit. */
 const TIMER_RETRY_MS = 500;
 
 export interface PartitionSetOptions {
-  readonly db: Database;
+  /** Where the partitions' state lives, opened and migrated. */
+  readonly store: PartitionStore;
+  readonly leases: LeaseStore;
   readonly partitionCount: number;
   /** This node's name in the lease table. */
   readonly holder: string;
@@ -61,7 +61,9 @@ export class PartitionSet implements EffectSink, JournalSource {
   readonly store: PartitionStore;
   readonly committer: GroupCommitter;
   readonly waiters = new CompletionWaiters();
-  readonly #leases: LeaseTable;
+  readonly #leases: LeaseStore;
+  /** Partitions whose leases are being taken: a second attempt waits for the first. */
+  readonly #acquiring = new Set<number>();
   readonly #processors: PartitionProcessor[] = [];
   readonly #keepers: LeaseKeeper[] = [];
   readonly #options: PartitionSetOptions;
@@ -81,18 +83,21 @@ export class PartitionSet implements EffectSink, JournalSource {
   constructor(options: PartitionSetOptions) {
     this.#options = options;
     this.#clock = options.clock ?? { now: () => Date.now() };
-    this.store = new PartitionStore(options.db);
-    this.committer = new GroupCommitter(options.db, options.onError, () => this.store.invocations.invalidate(), options.stats);
-    this.#leases = new LeaseTable(options.db, this.#clock);
+    this.store = options.store;
+    this.committer = new GroupCommitter(options.store, options.onError, options.stats);
+    this.#leases = options.leases;
   }
 
   get partitionCount(): number {
     return this.#options.partitionCount;
   }
 
-  /** Creates the processors and takes every lease it can; partitions it cannot lead are retried. */
-  start(invoker: InvokerPort): void {
-    const ttlMs = this.#options.leaseTtlMs ?? 10_000;
+  /**
+   * Creates the processors and takes every lease it can (resolves once those lead); partitions it
+   * cannot lead are retried.
+   */
+  async start(invoker: InvokerPort): Promise<void> {
+    const ttlMs = this.#options.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
     const hooks = {
       deliver: (seq: number, target: number, message: PartitionMessage) => this.#deliver(seq, target, message),
       timerDue: (fireAt: number) => this.#timerDue(fireAt),
@@ -112,36 +117,36 @@ export class PartitionSet implements EffectSink, JournalSource {
         stats: this.#options.stats,
       });
       const keeper = new LeaseKeeper({
-        table: this.#leases,
+        store: this.#leases,
         partition: i,
-        holder: this.#options.holder,
         ttlMs,
         onLost: (reason) => processor.stepDown(`lease lost: ${reason.message}`),
+        onError: this.#options.onError,
       });
       this.#processors.push(processor);
       this.#keepers.push(keeper);
     }
-    this.#leadWhatWeCan();
-    this.#retryTimer = setInterval(() => this.#leadWhatWeCan(), Math.max(50, Math.floor(ttlMs / 2)));
+    this.#retryTimer = setInterval(() => void this.#leadWhatWeCan(), Math.max(50, Math.floor(ttlMs / 2)));
     this.#retryTimer.unref();
     this.#expiryTimer = setInterval(() => this.#expire(), this.#options.expiryIntervalMs ?? 5_000);
     this.#expiryTimer.unref();
+    await this.#leadWhatWeCan();
   }
 
   processor(partition: number): PartitionProcessor | undefined {
     return this.#processors[partition];
   }
 
-  /** Steps one partition down and releases its lease; the others keep working. */
-  stepDown(partition: number, reason: string): void {
+  /** Steps one partition down and releases its lease (resolves once released); the others keep working. */
+  async stepDown(partition: number, reason: string): Promise<void> {
     this.#processors[partition]?.stepDown(reason);
-    this.#keepers[partition]?.release();
+    await this.#keepers[partition]?.release();
   }
 
-  /** Tries to lead one partition now (after a step-down); returns whether it leads. */
-  lead(partition: number): boolean {
+  /** Tries to lead one partition now (after a step-down); resolves with whether it leads. */
+  async lead(partition: number): Promise<boolean> {
     if (this.#processors[partition] === undefined) return false;
-    this.#leadPartitions([partition]);
+    await this.#leadPartitions([partition]);
     return this.#processors[partition]!.isLeader;
   }
 
@@ -245,44 +250,58 @@ export class PartitionSet implements EffectSink, JournalSource {
     return waiting;
   }
 
-  /** Commits what is queued, then steps every partition down and releases the leases. Idempotent. */
-  close(): void {
+  /**
+   * Commits what is queued, then steps every partition down and releases the leases; resolves once
+   * they are released. Idempotent.
+   */
+  async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#retryTimer);
     clearInterval(this.#expiryTimer);
     if (this.#timer !== undefined) clearTimeout(this.#timer.handle);
-    // Commit first: effects proposed before shutdown are applied under the epoch they were made in.
-    this.committer.close();
+    // Apply first: effects proposed before shutdown are applied under the epoch they were made in. The
+    // leases go once that batch is durable, so no next leader can start before it.
+    const committed = this.committer.close();
     this.#awaitingLeader.clear();
-    this.#processors.forEach((p, i) => {
-      p.stepDown("node shutting down");
-      this.#keepers[i]?.close();
-    });
+    for (const p of this.#processors) p.stepDown("node shutting down");
+    await committed;
+    await Promise.all(this.#keepers.map((k) => k.close()));
   }
 
   #processorFor(invocationId: InvocationId): PartitionProcessor {
     return this.#processors[partitionOf(partitionKeyOf(invocationId), this.#options.partitionCount)]!;
   }
 
-  #leadWhatWeCan(): void {
-    this.#leadPartitions(this.#processors.map((_, i) => i));
+  #leadWhatWeCan(): Promise<void> {
+    return this.#leadPartitions(this.#processors.map((_, i) => i));
   }
 
-  /** Takes the leases it can of `partitions` (one transaction: one fsync), then leads those it got. */
-  #leadPartitions(partitions: readonly number[]): void {
+  /** Takes the leases it can of `partitions` (one write: one fsync), then leads those it got. */
+  async #leadPartitions(partitions: readonly number[]): Promise<void> {
     if (this.#closed) return;
-    const acquired: Array<[PartitionProcessor, LeaderEpoch]> = [];
-    this.#options.db.transaction(() => {
-      for (const i of partitions) {
-        const processor = this.#processors[i]!;
-        if (processor.isLeader) continue;
-        const lease = this.#keepers[i]!.acquire();
-        if (lease !== null) acquired.push([processor, lease.epoch as LeaderEpoch]);
+    const wanted = partitions.filter((i) => !this.#processors[i]!.isLeader && !this.#acquiring.has(i));
+    if (wanted.length === 0) return;
+    for (const i of wanted) this.#acquiring.add(i);
+    let leases: Lease[];
+    try {
+      leases = await this.#leases.acquire(wanted, this.#options.holder, this.#options.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS);
+    } catch (error) {
+      // The store is unreachable or failing: the next round tries again.
+      this.#options.onError?.(error instanceof Error ? error : new Error(String(error)));
+      return;
+    } finally {
+      for (const i of wanted) this.#acquiring.delete(i);
+    }
+    for (const lease of leases) {
+      const keeper = this.#keepers[lease.partition]!;
+      if (this.#closed) {
+        await this.#leases.release(lease).catch(() => undefined);
+        continue;
       }
-    })();
-    for (const [processor, epoch] of acquired) {
-      processor.lead(epoch);
+      keeper.hold(lease);
+      const processor = this.#processors[lease.partition]!;
+      processor.lead(lease.epoch as LeaderEpoch);
       this.#handOverAwaiting(processor.id);
     }
   }
@@ -364,9 +383,9 @@ export class PartitionSet implements EffectSink, JournalSource {
     const passes = this.#processors.filter((p) => p.isLeader).map(drain);
     void Promise.allSettled(passes).then(() => {
       if (this.#closed) return;
-      // Return the pages freed by expired invocations to the file system, a bounded amount per pass.
+      // Give the space freed by expired invocations back, a bounded amount per pass.
       try {
-        this.#options.db.pragma(`incremental_vacuum(${VACUUM_PAGES_PER_PASS})`);
+        this.store.compact();
       } catch (error) {
         this.#options.onError?.(error instanceof Error ? error : new Error(String(error)));
       }

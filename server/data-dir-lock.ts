@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { DatabaseLockedError, lockFolder } from "../partition/index.js";
+import { DatabaseLockedError, lockFolder } from "../sqlite/index.js";
 import { DataDirInUseError } from "./config-errors.js";
 import { LOCK_FILE } from "./data-dir.js";
 import { describeOwner } from "./data-dir-owner.js";

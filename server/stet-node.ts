@@ -2,7 +2,8 @@ import Fastify, { type FastifyBaseLogger } from "fastify";
 import { pino, type Logger } from "pino";
 import { Invoker, type InvokerEvent } from "../invoker/index.js";
 import path from "node:path";
-import { DatabaseLockedError, openDatabase, PartitionSet, type ProcessorEvent } from "../partition/index.js";
+import { PartitionSet, type ProcessorEvent } from "../partition/index.js";
+import { DatabaseLockedError, openSqliteStorage } from "../sqlite/index.js";
 import { toError } from "../protocol/errors.js";
 import type { ProtocolVersion } from "../protocol/index.js";
 import { DataDirInUseError } from "./config-errors.js";
@@ -80,19 +81,19 @@ export async function startStetNode(config: StetConfig, options: StetNodeOptions
     const dataDir = openDataDir(config.dataDir, { partitions: config.partitions });
     const lock = lockDataDir(dataDir.dir, "start");
     cleanups.push(() => lock.release());
-    const db = openStetDatabase(dataDir);
-    cleanups.push(() => void db.close());
+    const storage = openStetStorage(dataDir);
+    cleanups.push(() => storage.close());
     cleanups.push(recordOwner(dataDir.dir, { ingressUrl: ingressPort.url, adminUrl: adminPort.url }));
 
     // Plain numbers the engine bumps as it works; prom-client is loaded by the first scrape of /metrics.
     const stats = new EngineStats();
-    // Each component migrates its own tables when it is built; building them in one transaction commits
-    // every migration step together: one fsync on a new data folder instead of one per step.
+    const { db } = storage;
     const { registry, views, partitions } = db.transaction(() => {
       const registry = new DeploymentRegistry(db);
       const views = registryViews(registry);
       const partitions = new PartitionSet({
-        db,
+        store: storage.partitions,
+        leases: storage.leases,
         services: views,
         partitionCount: dataDir.settings.partitions,
         holder: dataDir.settings.nodeId,
@@ -122,7 +123,7 @@ export async function startStetNode(config: StetConfig, options: StetNodeOptions
       },
     });
     cleanups.push(() => invoker.close());
-    partitions.start(invoker);
+    await partitions.start(invoker);
 
     const shutdown = new AbortController();
     const ingress = Fastify({
@@ -223,9 +224,9 @@ function whoHoldsThePort(error: unknown, dir: string): unknown {
 }
 
 /** Opens the folder's database, or fails naming the process that holds it. */
-function openStetDatabase(dataDir: OpenedDataDir) {
+function openStetStorage(dataDir: OpenedDataDir) {
   try {
-    return openDatabase(dataDir.dbFile);
+    return openSqliteStorage(dataDir.dbFile);
   } catch (error) {
     if (error instanceof DatabaseLockedError) throw new DataDirInUseError(dataDir.dir, describeOwner(dataDir.dir), "start", error);
     throw error;

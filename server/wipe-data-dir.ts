@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { DatabaseLockedError, holdDatabase } from "../partition/index.js";
+import { DatabaseLockedError, holdDatabase } from "../sqlite/index.js";
 import { CONFIG_ERROR_CODES, DataDirError, DataDirInUseError } from "./config-errors.js";
 import { lockDataDir } from "./data-dir-lock.js";
 import { DB_COMPANIONS, DB_FILE, LOCK_FILE, SETTINGS_FILE, SPILL_DIR, TEMP_PREFIX, inspectDataDir, isCode } from "./data-dir.js";

@@ -1,18 +1,13 @@
 import type { Database, Statement } from "better-sqlite3";
 import { applyMigrations, type Migration } from "./store/migrations.js";
 import { LeaseArgumentError, LeaseLostError } from "../partition/lease-errors.js";
+import type { Lease, LeaseStore } from "../partition/storage/lease-store.js";
+
+export type { Lease };
 
 /** Wall-clock milliseconds; injected so tests drive expiry with fake timers. */
 export interface LeaseClock {
   now(): number;
-}
-
-/** A leadership lease: `holder` leads `partition` at `epoch` until `expiresAt` (clock milliseconds). */
-export interface Lease {
-  readonly partition: number;
-  readonly holder: string;
-  readonly epoch: number;
-  readonly expiresAt: number;
 }
 
 interface LeaseRow {
@@ -148,5 +143,42 @@ function checkPartition(partition: number): void {
 function checkTtl(ttlMs: number): void {
   if (!Number.isSafeInteger(ttlMs) || ttlMs <= 0) {
     throw new LeaseArgumentError(`lease ttl must be a positive integer of milliseconds, got ${String(ttlMs)}`);
+  }
+}
+
+/** The lease table behind the asynchronous seam the partitions use; several leases in one transaction. */
+export class SqliteLeaseStore implements LeaseStore {
+  readonly #db: Database;
+  readonly table: LeaseTable;
+
+  constructor(db: Database, clock: LeaseClock) {
+    this.#db = db;
+    this.table = new LeaseTable(db, clock);
+  }
+
+  acquire(partitions: readonly number[], holder: string, ttlMs: number): Promise<Lease[]> {
+    return settle(() =>
+      this.#db.transaction(() => partitions.map((p) => this.table.acquire(p, holder, ttlMs)).filter((l): l is Lease => l !== null))(),
+    );
+  }
+
+  renew(lease: Lease, ttlMs: number): Promise<Lease> {
+    return settle(() => this.table.renew(lease, ttlMs));
+  }
+
+  release(lease: Lease): Promise<void> {
+    return settle(() => this.table.release(lease));
+  }
+
+  get(partition: number): Promise<Lease | undefined> {
+    return settle(() => this.table.get(partition));
+  }
+}
+
+function settle<T>(work: () => T): Promise<T> {
+  try {
+    return Promise.resolve(work());
+  } catch (error) {
+    return Promise.reject(error as Error);
   }
 }

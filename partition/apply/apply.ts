@@ -10,7 +10,7 @@ import { pinOnFirstWrite, repinOnResume } from "./pinning.js";
 import { applyRestartAsNew, type RestartRefusal } from "./restart-as-new.js";
 import { expireInvocations, fireTimers } from "./timers.js";
 import { mutateState } from "./state-mutation.js";
-import type { StateMutation } from "../../sqlite/store/state-mutation-table.js";
+import type { StateMutation } from "../storage/state-mutation-table.js";
 
 export type PartitionCommand =
   | Effect

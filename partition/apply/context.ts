@@ -1,6 +1,6 @@
 import type { JournalFrame } from "../../invoker/index.js";
 import { partitionKeyOf, partitionOf, type InvocationId } from "../../protocol/index.js";
-import type { PartitionStore } from "../../sqlite/store/partition-store.js";
+import type { PartitionStore } from "../storage/partition-store.js";
 import type { PartitionMessage } from "./messages.js";
 import type { HandlerType, InvocationOutcome, InvocationTarget, LeaderEpoch, PartitionId, ServiceType } from "../types.js";
 

@@ -1,7 +1,7 @@
 import type { JournalFrame } from "../../invoker/index.js";
 import { MessageType, frameFromRaw, isAwaited, type InvocationId } from "../../protocol/index.js";
 import type { InvocationOutcome, InvocationRecord } from "../types.js";
-import { isStateMutationMarker } from "../../sqlite/store/state-mutation-table.js";
+import { isStateMutationMarker } from "../storage/state-mutation-table.js";
 import { replaceState } from "./state-mutation.js";
 import { decodeEntry, encodeEntry, type ApplyContext } from "./context.js";
 import { notifications, outcomeNotification } from "./frames.js";

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { InvocationId } from "../../protocol/index.js";
-import type { StateMutation } from "../../sqlite/store/state-mutation-table.js";
+import type { StateMutation } from "../storage/state-mutation-table.js";
 import type { ApplyContext } from "./context.js";
 
 /**

@@ -1,4 +1,5 @@
 import type { Database, Statement } from "better-sqlite3";
+import type { InvocationTable, NewInvocationRow } from "../../partition/storage/invocation-table.js";
 import type { DeploymentPin } from "../../invoker/index.js";
 import type { AwaitedIds, InvocationId } from "../../protocol/index.js";
 import type {
@@ -50,20 +51,6 @@ interface InvocationRow {
   pinned_protocol_version: number | null;
 }
 
-export interface NewInvocationRow {
-  readonly id: InvocationId;
-  readonly partition: PartitionId;
-  readonly target: InvocationTarget;
-  readonly serviceType: ServiceType;
-  readonly handlerType: HandlerType | null;
-  readonly status: InvocationStatus;
-  readonly idempotencyKey: string | null;
-  readonly caller: { readonly id: InvocationId; readonly completionId: number } | null;
-  readonly executionTime: number | null;
-  readonly retentionMs: number | null;
-  readonly now: number;
-}
-
 /**
  * Invocation rows and their journals. Statements only: the caller's transaction makes them atomic.
  *
@@ -74,7 +61,7 @@ export interface NewInvocationRow {
  * It is bounded (`CACHE_LIMIT`, oldest first out): 100k ready invocations must not mean 100k rows in
  * memory (the SCALE benchmark peaked at ~1 GB before the bound).
  */
-export class InvocationTable {
+export class SqliteInvocationTable implements InvocationTable {
   readonly #live = new Map<string, InvocationRecord>();
 
   #remember(record: InvocationRecord): void {

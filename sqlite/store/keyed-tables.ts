@@ -1,9 +1,10 @@
 import type { Database, Statement } from "better-sqlite3";
+import type { IdempotencyTable, PromiseTable, Waiter, WaiterKind, WaiterTable } from "../../partition/storage/keyed-tables.js";
 import type { InvocationId } from "../../protocol/index.js";
 import type { InvocationOutcome } from "../../partition/types.js";
 
 /** Idempotency keys and workflow runs: which invocation a key (or workflow id) already started. */
-export class IdempotencyTable {
+export class SqliteIdempotencyTable implements IdempotencyTable {
   readonly #get: Statement;
   readonly #put: Statement;
   readonly #getWorkflow: Statement;
@@ -49,7 +50,7 @@ export class IdempotencyTable {
 }
 
 /** Durable promises of workflows, per (workflow, key, name). */
-export class PromiseTable {
+export class SqlitePromiseTable implements PromiseTable {
   readonly #get: Statement;
   readonly #put: Statement;
   readonly #clearAll: Statement;
@@ -89,16 +90,7 @@ export class PromiseTable {
   }
 }
 
-/** Who waits for what: a promise (`promise`, target `service/key/name`) or an invocation's outcome (`outcome`). */
-export type WaiterKind = "promise" | "outcome";
-
-export interface Waiter {
-  readonly waiterId: InvocationId;
-  readonly completionId: number;
-  readonly notificationType: number;
-}
-
-export class WaiterTable {
+export class SqliteWaiterTable implements WaiterTable {
   readonly #insert: Statement;
   readonly #take: Statement;
   readonly #delete: Statement;

@@ -1,8 +1,9 @@
 import type { Database, Statement } from "better-sqlite3";
+import type { LockTable, StateTable } from "../../partition/storage/object-tables.js";
 import type { InvocationId } from "../../protocol/index.js";
 
 /** Key/value state of virtual objects and workflows, per (service, key). */
-export class StateTable {
+export class SqliteStateTable implements StateTable {
   readonly #get: Statement;
   readonly #all: Statement;
   readonly #keys: Statement;
@@ -47,7 +48,7 @@ export class StateTable {
 }
 
 /** Exclusive locks of objects and workflows, and the FIFO inbox of invocations waiting for them. */
-export class LockTable {
+export class SqliteLockTable implements LockTable {
   readonly #holder: Statement;
   readonly #take: Statement;
   readonly #release: Statement;

@@ -1,18 +1,9 @@
 import type { Database, Statement } from "better-sqlite3";
+import type { DueTimer, OutboxRow, OutboxTable, TimerKind, TimerTable } from "../../partition/storage/schedule-tables.js";
 import type { InvocationId } from "../../protocol/index.js";
 
 /** `sleep`: completes a SleepCommand. `start`: starts a scheduled (delayed) invocation. */
-export type TimerKind = "sleep" | "start";
-
-export interface DueTimer {
-  readonly seq: number;
-  readonly invocationId: InvocationId;
-  readonly kind: TimerKind;
-  readonly completionId: number | null;
-  readonly fireAt: number;
-}
-
-export class TimerTable {
+export class SqliteTimerTable implements TimerTable {
   readonly #insert: Statement;
   readonly #due: Statement;
   readonly #delete: Statement;
@@ -68,14 +59,8 @@ export class TimerTable {
   }
 }
 
-export interface OutboxRow {
-  readonly seq: number;
-  readonly targetPartition: number;
-  readonly message: string;
-}
-
 /** Messages from one partition to another, written in the sender's transaction, deleted on delivery. */
-export class OutboxTable {
+export class SqliteOutboxTable implements OutboxTable {
   readonly #insert: Statement;
   readonly #delete: Statement;
   readonly #exists: Statement;

@@ -1,19 +1,16 @@
 import type { Database, Statement } from "better-sqlite3";
-
-/** A replacement of one object's (or workflow's) whole state, asked for by an operator. */
-export interface StateMutation {
-  readonly service: string;
-  readonly key: string;
-  /** The version the caller read (`stateVersion`); the mutation is dropped when the state moved on. */
-  readonly expectedVersion: string | null;
-  readonly entries: ReadonlyArray<readonly [Uint8Array, Uint8Array]>;
-}
+import {
+  stateMutationMarker,
+  stateMutationSeq,
+  type StateMutation,
+  type StateMutationTable,
+} from "../../partition/storage/state-mutation-table.js";
 
 /**
- * State mutations waiting behind their key's lock. The inbox names a waiting one by `markerOf(seq)` in
+ * State mutations waiting behind their key's lock. The inbox names a waiting one by its marker in
  * place of an invocation id, so it is applied in arrival order with the key's invocations.
  */
-export class StateMutationTable {
+export class SqliteStateMutationTable implements StateMutationTable {
   readonly #insert: Statement;
   readonly #take: Statement;
   readonly #delete: Statement;
@@ -27,24 +24,18 @@ export class StateMutationTable {
   /** Stores a mutation; returns the inbox marker that names it. */
   add(mutation: StateMutation): string {
     const { lastInsertRowid } = this.#insert.run(mutation.service, mutation.key, mutation.expectedVersion, encodeEntries(mutation.entries));
-    return `${MARKER_PREFIX}${lastInsertRowid}`;
+    return stateMutationMarker(lastInsertRowid);
   }
 
   /** Removes and returns the mutation a marker names. */
   take(marker: string): StateMutation | undefined {
-    const seq = Number(marker.slice(MARKER_PREFIX.length));
+    const seq = stateMutationSeq(marker);
+    if (seq === undefined) return undefined;
     const row = this.#take.get(seq) as { service: string; object_key: string; expected_version: string | null; new_state: Buffer } | undefined;
     if (row === undefined) return undefined;
     this.#delete.run(seq);
     return { service: row.service, key: row.object_key, expectedVersion: row.expected_version, entries: decodeEntries(row.new_state) };
   }
-}
-
-/** Inbox entries starting with this name a state mutation, not an invocation (ids start with `inv_`). */
-const MARKER_PREFIX = "state-mutation:";
-
-export function isStateMutationMarker(inboxEntry: string): boolean {
-  return inboxEntry.startsWith(MARKER_PREFIX);
 }
 
 /** `u32 count`, then per entry `u32 length, key, u32 length, value` (big-endian). */

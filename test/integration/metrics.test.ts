@@ -91,7 +91,7 @@ describe("GET /metrics", () => {
     expect(before.contentType).toMatch(/^text\/plain; version=0\.0\.4/);
     expect(sampleValue(before.samples, "stet_partition_leader", { partition: "1" })).toBe(1);
 
-    stet.node.partitions.stepDown(1, "test");
+    await stet.node.partitions.stepDown(1, "test");
     const after = await scrape(stet.node.adminUrl, "/v2/metrics");
     expect(sampleValue(after.samples, "stet_partition_leader", { partition: "0" })).toBe(1);
     expect(sampleValue(after.samples, "stet_partition_leader", { partition: "1" })).toBe(0);

@@ -1,6 +1,6 @@
 import * as restate from "@restatedev/restate-sdk";
 import { describe, expect, it } from "vitest";
-import { LeaseTable } from "../../partition/index.js";
+import { openDatabase, SqliteLeaseStore } from "../../sqlite/index.js";
 import { partitionKeyOf, partitionOf, type InvocationId } from "../../protocol/index.js";
 import { useStetWithServices } from "../helpers/stet-with-services.js";
 
@@ -44,7 +44,7 @@ describe("one partition stepping down", () => {
     expect(others.length).toBeGreaterThan(0);
     expect(inDown.length).toBeGreaterThan(0);
 
-    stet.node.partitions.stepDown(down, "test");
+    await stet.node.partitions.stepDown(down, "test");
     expect(stet.node.partitions.processor(down)!.isLeader).toBe(false);
     // Work of the other partitions finishes; invocations of the stepped-down one make no progress.
     for (const id of others) {
@@ -55,7 +55,7 @@ describe("one partition stepping down", () => {
     // The invoker keeps running for the others; anything it still had queued for the partition was dropped, not failed.
     expect(stet.node.invoker.state).toBe("running");
 
-    expect(stet.node.partitions.lead(down)).toBe(true);
+    expect(await stet.node.partitions.lead(down)).toBe(true);
     for (const id of inDown) {
       const res = await fetch(`${stet.node.ingressUrl}/restate/invocation/${id}/attach`);
       expect(await res.json()).toBe("done");
@@ -67,12 +67,13 @@ describe("one partition stepping down", () => {
     // Long enough that the target partition's naps are still pending when its lease is taken.
     const ids = await sendNaps(stet, 8, 1500);
     const target = partitionOfId(ids[0]!);
-    const now = { value: Date.now() };
-    const leases = new LeaseTable(stet.node.partitions.store.db, { now: () => now.value });
-    // Another node takes the partition: expire our lease in the table and acquire it under another name.
-    stet.node.partitions.store.db.prepare("UPDATE leases SET expires_at = 0 WHERE partition_id = ?").run(target);
-    const stolen = leases.acquire(target, "other-node", 1500);
-    expect(stolen).not.toBeNull();
+    // Another node, on a connection of its own, whose clock runs ahead by more than our lease (600 ms):
+    // it finds our lease expired and takes the partition.
+    const other = openDatabase(stet.node.dataDir.dbFile);
+    const ahead = new SqliteLeaseStore(other, { now: () => Date.now() + 700 });
+    const [stolen] = await ahead.acquire([target], "other-node", 1500);
+    other.close();
+    expect(stolen?.holder).toBe("other-node");
 
     // Our keeper notices at its next renewal and steps the partition down.
     const deadline = Date.now() + 10_000;

@@ -16,21 +16,27 @@ const napper = restate.service({
   options: { retryPolicy: { initialInterval: 50, maxInterval: 200 } },
 });
 
-type Db = Awaited<ReturnType<typeof setup>>["node"]["partitions"]["store"]["db"];
+/** Rows of a `POST /query` on the admin port: what the node's storage holds, read apart from the engine. */
+async function sql<T>(adminUrl: string, query: string): Promise<T[]> {
+  const res = await fetch(`${adminUrl}/query`, {
+    method: "POST",
+    headers: { "content-type": "application/json", accept: "application/json" },
+    body: JSON.stringify({ query }),
+  });
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { rows: T[] }).rows;
+}
 
-/** Simulates a full disk: SQLite refuses to grow the database past its current size. */
-function fillDisk(db: Db): () => void {
-  const pages = (db.pragma("page_count", { simple: true }) as number) + 0;
-  db.pragma(`max_page_count = ${pages}`);
-  return () => void db.pragma("max_page_count = 1073741823");
+async function invocationCount(adminUrl: string): Promise<number> {
+  return (await sql<{ n: number }>(adminUrl, "SELECT count(*) AS n FROM sys_invocation"))[0]!.n;
 }
 
 describe("storage faults", () => {
   it("answers 503 when the disk is full, applies nothing, and works again once there is room", async () => {
     const stet = await setup([napper]);
-    const db = stet.node.partitions.store.db;
-    const before = (db.prepare("SELECT count(*) AS n FROM invocations").get() as { n: number }).n;
-    const free = fillDisk(db);
+    const store = stet.node.partitions.store;
+    const before = await invocationCount(stet.node.adminUrl);
+    const free = store.faults.fillDisk();
     // Fill the last free pages so the next command cannot fit.
     let refused: Response | undefined;
     for (let i = 0; i < 200 && refused === undefined; i++) {
@@ -39,11 +45,11 @@ describe("storage faults", () => {
     }
     expect(refused?.status).toBe(503);
     expect(((await refused!.json()) as { message: string }).message).toMatch(/storage|full/i);
-    const during = (db.prepare("SELECT count(*) AS n FROM invocations").get() as { n: number }).n;
-    expect(db.pragma("integrity_check", { simple: true })).toBe("ok");
+    const during = await invocationCount(stet.node.adminUrl);
+    expect(store.verify()).toEqual([]);
     // Every accepted invocation has its input journaled: no half-applied command.
-    const orphans = db.prepare("SELECT count(*) AS n FROM invocations i WHERE NOT EXISTS (SELECT 1 FROM journal j WHERE j.invocation_seq = i.seq AND j.idx = 0)").get() as { n: number };
-    expect(orphans.n).toBe(0);
+    const journaled = await sql<{ n: number }>(stet.node.adminUrl, "SELECT count(DISTINCT id) AS n FROM sys_journal WHERE index = 0");
+    expect(journaled[0]!.n).toBe(during);
     expect(during).toBeGreaterThanOrEqual(before);
 
     free();
@@ -54,15 +60,15 @@ describe("storage faults", () => {
 
   it("fails only the attempt when journal writes fail, and finishes the invocation once writes work again", async () => {
     const stet = await setup([napper]);
-    const db = stet.node.partitions.store.db;
+    const store = stet.node.partitions.store;
     const { invocationId } = (await (await stet.call("/Napper/nap/send", 300)).json()) as { invocationId: string };
     await stet.waitFor((e) => e.type === "attempt-started" && e.invocationId === invocationId);
-    // Every write to the journal now fails as an I/O error would (a temporary trigger, gone with the connection).
-    db.exec("CREATE TEMP TRIGGER simulated_io_error BEFORE INSERT ON journal BEGIN SELECT RAISE(ABORT, 'disk I/O error (simulated)'); END;");
+    // Every write to the journal now fails as an I/O error would.
+    const heal = store.faults.failJournalWrites();
     await stet.waitFor((e) => e.type === "attempt-failed" && e.invocationId === invocationId);
     expect(stet.node.partitions.getInvocation(invocationId)?.status).not.toBe("completed");
     expect((await fetch(`${stet.node.adminUrl}/health`)).status).toBe(200);
-    db.exec("DROP TRIGGER simulated_io_error");
+    heal();
     const attached = await fetch(`${stet.node.ingressUrl}/restate/invocation/${invocationId}/attach`);
     expect(await attached.json()).toBe("ran");
   });

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { EffectFence, InvokerPort } from "../../../invoker/index.js";
-import { openDatabase, PartitionSet, type HandlerInfo, type PartitionSetOptions, type ProcessorEvent } from "../../../partition/index.js";
+import { PartitionSet, type HandlerInfo, type PartitionSetOptions, type ProcessorEvent } from "../../../partition/index.js";
+import { openSqliteStorage } from "../../../sqlite/index.js";
 import { partitionKeyOf, partitionOf, type InvocationId } from "../../../protocol/index.js";
 import { tempDir } from "../../helpers/temp-dir.js";
 
@@ -24,16 +25,26 @@ class RecordingInvoker implements InvokerPort {
 
 const PLAIN: HandlerInfo = { serviceType: "SERVICE", handlerType: null, retentionMs: 60_000, maxAttempts: null, onMaxAttempts: "PAUSE" };
 
-const cleanups: Array<() => void> = [];
-afterEach(() => cleanups.splice(0).reverse().forEach((c) => c()));
+const cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
 
-function setup(options: Pick<PartitionSetOptions, "onError" | "onEvent"> = {}) {
+async function setup(options: Pick<PartitionSetOptions, "onError" | "onEvent"> = {}) {
   const dir = tempDir();
-  const db = openDatabase(`${dir.path}/stet.db`);
-  const set = new PartitionSet({ db, partitionCount: 2, holder: "node-a", leaseTtlMs: 60_000, services: { resolve: () => PLAIN }, ...options });
+  const storage = openSqliteStorage(`${dir.path}/stet.db`);
+  const set = new PartitionSet({
+    store: storage.partitions,
+    leases: storage.leases,
+    partitionCount: 2,
+    holder: "node-a",
+    leaseTtlMs: 60_000,
+    services: { resolve: () => PLAIN },
+    ...options,
+  });
   const invoker = new RecordingInvoker();
-  set.start(invoker);
-  cleanups.push(() => dir.remove(), () => db.close(), () => set.close());
+  await set.start(invoker);
+  cleanups.push(() => dir.remove(), () => storage.close(), () => set.close());
   return { set, invoker };
 }
 
@@ -56,12 +67,12 @@ const fence = (invoker: RecordingInvoker, partition: number, invocationId: Invoc
 
 describe("partition isolation", () => {
   it("stepping one partition down leaves the other partition's invocation running to completion", async () => {
-    const { set, invoker } = setup();
+    const { set, invoker } = await setup();
     const [inP0, inP1] = await onePerPartition(set);
     const fenceP0 = fence(invoker, 0, inP0);
     const fenceP1 = fence(invoker, 1, inP1);
 
-    set.stepDown(0, "test");
+    await set.stepDown(0, "test");
     expect(invoker.aborted).toEqual([0]);
     expect(set.processor(0)?.isLeader).toBe(false);
     expect(set.processor(1)?.isLeader).toBe(true);
@@ -77,7 +88,7 @@ describe("partition isolation", () => {
     expect(set.getInvocation(inP0)?.status).toBe("invoked");
 
     // Leading again takes a new lease with a higher epoch.
-    expect(set.lead(0)).toBe(true);
+    expect(await set.lead(0)).toBe(true);
     const newEpoch = invoker.epochs.get(0)!;
     expect(newEpoch).toBeGreaterThan(fenceP0.leaderEpoch);
     // The new leader re-feeds the unfinished invocation, and the old epoch's effects stay fenced.
@@ -89,9 +100,9 @@ describe("partition isolation", () => {
   });
 
   it("rejects a new invocation for a partition it does not lead", async () => {
-    const { set } = setup();
-    set.stepDown(0, "test");
-    set.stepDown(1, "test");
+    const { set } = await setup();
+    await set.stepDown(0, "test");
+    await set.stepDown(1, "test");
     await expect(
       set.invoke({ target: { service: "Svc", handler: "h", key: "" }, handler: PLAIN, body: new Uint8Array(), headers: [] }),
     ).rejects.toMatchObject({ code: "STET_PARTITION_NOT_LEADER", status: 503 });
@@ -100,29 +111,29 @@ describe("partition isolation", () => {
   it("delivers an outbox message to a partition that does not lead yet once it leads, without reporting an error", async () => {
     const errors: Error[] = [];
     const events: ProcessorEvent[] = [];
-    const { set } = setup({ onError: (error) => errors.push(error), onEvent: (event) => events.push(event) });
+    const { set } = await setup({ onError: (error) => errors.push(error), onEvent: (event) => events.push(event) });
     const [, inP1] = await onePerPartition(set);
     // As after a restart: nothing leads yet, and partition 0's outbox holds a message for partition 1.
-    set.stepDown(0, "test");
-    set.stepDown(1, "test");
+    await set.stepDown(0, "test");
+    await set.stepDown(1, "test");
     const seq = set.store.outbox.add(0, 1, JSON.stringify({ kind: "kill", invocationId: inP1 }));
 
     // Partition 0 leads first and re-delivers its outbox: the message waits for partition 1.
-    expect(set.lead(0)).toBe(true);
+    expect(await set.lead(0)).toBe(true);
     await new Promise((resolve) => setImmediate(resolve));
     await new Promise((resolve) => setImmediate(resolve));
     expect(events).toContainEqual({ type: "delivery-awaits-leader", partition: 1, seq });
     expect(set.getInvocation(inP1)?.status).toBe("invoked");
 
     const outcome = set.awaitCompletion(inP1);
-    expect(set.lead(1)).toBe(true);
+    expect(await set.lead(1)).toBe(true);
     await expect(outcome).resolves.toMatchObject({ kind: "failure" });
     expect(set.store.outbox.pending(0)).toEqual([]);
     expect(errors).toEqual([]);
   });
 
   it("fences effects of an attempt after that attempt's failure was recorded", async () => {
-    const { set, invoker } = setup();
+    const { set, invoker } = await setup();
     const [id] = await onePerPartition(set);
     const f = fence(invoker, 0, id);
     await expect(set.propose({ kind: "attempt-failed", fence: f, failure: "boom" })).resolves.toEqual({ applied: true });

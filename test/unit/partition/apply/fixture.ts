@@ -3,8 +3,6 @@ import type { Effect, EffectFence, JournalFrame } from "../../../../invoker/inde
 import {
   applyCommand,
   encodeEntry,
-  openDatabase,
-  PartitionStore,
   type CommandResult,
   type HandlerInfo,
   type InvocationOutcome,
@@ -17,6 +15,7 @@ import {
   type PartitionId,
   type PartitionMessage,
 } from "../../../../partition/index.js";
+import { openSqliteStorage, type SqlitePartitionStore } from "../../../../sqlite/index.js";
 import {
   asPartitionKey,
   create,
@@ -115,13 +114,13 @@ export interface InvokeOptions {
  * over it: each `apply` is one command in its own transaction, as the group commit runs it.
  */
 export class ApplyFixture {
-  readonly store: PartitionStore;
+  readonly store: SqlitePartitionStore;
   readonly partitionCount: number;
   readonly handlers: Map<string, HandlerInfo>;
   now = T0;
 
   constructor(options: { partitionCount?: number; handlers?: Record<string, HandlerInfo> } = {}) {
-    this.store = new PartitionStore(openDatabase(":memory:"));
+    this.store = openSqliteStorage(":memory:").partitions;
     this.partitionCount = options.partitionCount ?? 1;
     this.handlers = new Map(Object.entries({ ...HANDLERS, ...options.handlers }));
   }

@@ -1,6 +1,6 @@
 import BetterSqlite3 from "better-sqlite3";
 import { describe, expect, it } from "vitest";
-import { applyMigrations, PartitionStore } from "../../../partition/index.js";
+import { applyMigrations, SqlitePartitionStore } from "../../../sqlite/index.js";
 import { PARTITION_MIGRATIONS } from "../../../sqlite/store/partition-schema.js";
 import { newInvocationId, randomPartitionKey } from "../../../protocol/index.js";
 
@@ -17,14 +17,14 @@ describe("partition schema migration 5 (deployment pinning)", () => {
     insertRow.run(suspended, "suspended");
     insertRow.run(completed, "completed");
 
-    const store = new PartitionStore(db); // applies migration 5
+    const store = new SqlitePartitionStore(db); // applies migration 5
     expect(db.prepare("SELECT version FROM schema_versions WHERE component = 'partition'").get()).toEqual({ version: 5 });
     expect(store.invocations.get(suspended)).toMatchObject({ status: "suspended", retryCount: 2, pinned: null });
     expect(store.invocations.get(completed)).toMatchObject({ status: "completed", pinned: null });
 
     db.transaction(() => store.invocations.pin(suspended, { deploymentId: "dp_1abc", protocolVersion: 6 }))();
     // Read back from disk by a second store on the same database (no shared in-memory rows).
-    const fresh = new PartitionStore(db);
+    const fresh = new SqlitePartitionStore(db);
     expect(fresh.invocations.get(suspended)?.pinned).toEqual({ deploymentId: "dp_1abc", protocolVersion: 6 });
     expect(fresh.invocations.get(completed)?.pinned).toBeNull();
     expect(db.pragma("integrity_check", { simple: true })).toBe("ok");

@@ -3,9 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Database } from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { LeaseArgumentError, LeaseKeeperClosedError, LeaseLostError } from "../../../partition/lease-errors.js";
-import { LeaseKeeper } from "../../../partition/lease-keeper.js";
-import { LeaseTable, type LeaseClock } from "../../../sqlite/lease-table.js";
+import { LeaseArgumentError, LeaseLostError } from "../../../partition/lease-errors.js";
+import { LeaseTable, SqliteLeaseStore, type LeaseClock } from "../../../sqlite/lease-table.js";
 import BetterSqlite3 from "better-sqlite3";
 
 /**
@@ -173,91 +172,16 @@ describe("LeaseTable", () => {
   });
 });
 
-describe("LeaseKeeper", () => {
-  it("acquires and keeps renewing the lease past its original expiry", () => {
-    const onLost = vi.fn();
-    const keeper = new LeaseKeeper({ table, partition: 0, holder: "node-a", ttlMs: TTL, onLost });
-    const lease = keeper.acquire();
-    expect(lease?.epoch).toBe(1);
-    expect(keeper.acquire()).toBe(lease); // already held: same lease, no new epoch
-
-    vi.advanceTimersByTime(10 * TTL);
-    expect(onLost).not.toHaveBeenCalled();
-    expect(table.isCurrent(0, 1)).toBe(true);
-    expect(keeper.lease?.expiresAt).toBeGreaterThan(Date.now());
-    expect(table.acquire(0, "node-b", TTL)).toBeNull();
-    keeper.close();
-  });
-
-  it("returns null while another holder has the lease", () => {
-    table.acquire(0, "node-b", TTL);
-    const keeper = new LeaseKeeper({ table, partition: 0, holder: "node-a", ttlMs: TTL, onLost: vi.fn() });
-    expect(keeper.acquire()).toBeNull();
-    expect(keeper.lease).toBeUndefined();
-    expect(vi.getTimerCount()).toBe(0);
-  });
-
-  it("calls onLost when its lease was stolen after expiry", () => {
-    const onLost = vi.fn();
-    const keeper = new LeaseKeeper({ table, partition: 0, holder: "node-a", ttlMs: TTL, onLost });
-    keeper.acquire();
-
-    // The process stalls past the expiry (no timers run), and another node takes over meanwhile.
-    vi.setSystemTime(Date.now() + TTL + 1);
-    expect(table.acquire(0, "node-b", TTL)?.epoch).toBe(2);
-
-    vi.advanceTimersByTime(TTL / 3);
-    expect(onLost).toHaveBeenCalledTimes(1);
-    const reason = onLost.mock.calls[0]?.[0] as LeaseLostError;
-    expect(reason).toBeInstanceOf(LeaseLostError);
-    expect(reason.epoch).toBe(1);
-    expect(keeper.lease).toBeUndefined();
-    expect(vi.getTimerCount()).toBe(0); // stops renewing
-
-    keeper.close(); // must not release node-b's lease
-    expect(table.isCurrent(0, 2)).toBe(true);
-    vi.advanceTimersByTime(10 * TTL);
-    expect(onLost).toHaveBeenCalledTimes(1);
-    expect(table.get(0)).toMatchObject({ holder: "node-b", epoch: 2 });
-  });
-
-  it("reports a failing renewal as a lost lease with its cause", () => {
-    const onLost = vi.fn();
-    const keeper = new LeaseKeeper({ table, partition: 0, holder: "node-a", ttlMs: TTL, onLost });
-    keeper.acquire();
-    db.close();
-    vi.advanceTimersByTime(TTL / 3);
-    const reason = onLost.mock.calls[0]?.[0] as LeaseLostError;
-    expect(reason.code).toBe("STET_LEASE_LOST");
-    expect(reason.cause).toBeInstanceOf(Error);
-  });
-
-  it("release and close stop renewing and release the lease, idempotently", () => {
-    const onLost = vi.fn();
-    const keeper = new LeaseKeeper({ table, partition: 0, holder: "node-a", ttlMs: TTL, onLost });
-    keeper.acquire();
-    keeper.release();
-    keeper.release();
-    expect(vi.getTimerCount()).toBe(0);
-    expect(table.isCurrent(0, 1)).toBe(false);
-
-    expect(keeper.acquire()?.epoch).toBe(2); // step up again after a step-down
-    keeper.close();
-    keeper.close();
-    expect(table.isCurrent(0, 2)).toBe(false);
-    expect(vi.getTimerCount()).toBe(0);
-    expect(thrown(() => keeper.acquire())).toBeInstanceOf(LeaseKeeperClosedError);
-    vi.advanceTimersByTime(10 * TTL);
-    expect(onLost).not.toHaveBeenCalled();
-  });
-
-  it("destroy stops renewing but leaves the lease to expire, as a crash would", () => {
-    const keeper = new LeaseKeeper({ table, partition: 0, holder: "node-a", ttlMs: TTL, onLost: vi.fn() });
-    keeper.acquire();
-    keeper.destroy();
-    expect(table.isCurrent(0, 1)).toBe(true);
-    vi.advanceTimersByTime(TTL);
-    expect(table.isCurrent(0, 1)).toBe(false);
-    expect(table.acquire(0, "node-b", TTL)?.epoch).toBe(2);
+describe("SqliteLeaseStore", () => {
+  it("takes several leases in one call, skipping those another holder has, each one epoch up", async () => {
+    const store = new SqliteLeaseStore(db, clock);
+    table.acquire(1, "node-b", TTL);
+    table.acquire(2, "node-a", TTL);
+    const taken = await store.acquire([0, 1, 2], "node-a", TTL);
+    expect(taken.map((l) => [l.partition, l.epoch])).toEqual([[0, 1], [2, 2]]);
+    await expect(store.renew(taken[0]!, TTL)).resolves.toMatchObject({ partition: 0, epoch: 1 });
+    await store.release(taken[0]!);
+    expect(await store.get(0)).toMatchObject({ epoch: 1, expiresAt: 0 });
+    await expect(store.renew(taken[0]!, TTL)).rejects.toBeInstanceOf(LeaseLostError);
   });
 });

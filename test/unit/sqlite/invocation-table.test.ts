@@ -1,14 +1,14 @@
 import BetterSqlite3 from "better-sqlite3";
 import { describe, expect, it } from "vitest";
-import { PartitionStore } from "../../../partition/index.js";
+import { SqlitePartitionStore } from "../../../sqlite/index.js";
 import { MessageType, newInvocationId, randomPartitionKey, type InvocationId } from "../../../protocol/index.js";
 import { plainInvocationRow } from "./invocation-rows.js";
 
 function store() {
-  return new PartitionStore(new BetterSqlite3(":memory:"));
+  return new SqlitePartitionStore(new BetterSqlite3(":memory:"));
 }
 
-function insert(s: PartitionStore, n: number): InvocationId[] {
+function insert(s: SqlitePartitionStore, n: number): InvocationId[] {
   const ids: InvocationId[] = [];
   s.db.transaction(() => {
     for (let i = 0; i < n; i++) {

@@ -1,5 +1,5 @@
 import type { PartitionId } from "../../../partition/index.js";
-import type { NewInvocationRow } from "../../../sqlite/store/invocation-table.js";
+import type { NewInvocationRow } from "../../../partition/storage/invocation-table.js";
 import type { InvocationId } from "../../../protocol/index.js";
 
 /** A freshly invoked call to service `S`, handler `h`, in partition 0: the row the table tests insert. */

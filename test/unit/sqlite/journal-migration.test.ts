@@ -1,6 +1,6 @@
 import BetterSqlite3 from "better-sqlite3";
 import { describe, expect, it } from "vitest";
-import { applyMigrations, PartitionStore } from "../../../partition/index.js";
+import { applyMigrations, SqlitePartitionStore } from "../../../sqlite/index.js";
 import { PARTITION_MIGRATIONS } from "../../../sqlite/store/partition-schema.js";
 import { MessageType, newInvocationId, randomPartitionKey } from "../../../protocol/index.js";
 import { plainInvocationRow } from "./invocation-rows.js";
@@ -20,7 +20,7 @@ describe("partition schema migration 3 (journal keyed by invocation seq)", () =>
       for (let idx = 0; idx <= i; idx++) insertEntry.run(id, idx, MessageType.InputCommand, Buffer.from([i, idx]));
     });
 
-    const store = new PartitionStore(db); // applies migration 3
+    const store = new SqlitePartitionStore(db); // applies migration 3
     expect(db.prepare("SELECT version FROM schema_versions WHERE component = 'partition'").get()).toEqual({ version: PARTITION_MIGRATIONS.at(-1)!.version });
     ids.forEach((id, i) => {
       const record = store.invocations.get(id)!;
