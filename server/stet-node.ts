@@ -20,6 +20,7 @@ import { QueryProcess } from "./query/query-process.js";
 import { lazySchemaController } from "./http/lazy-schema-compilers.js";
 import { requestLogController } from "./http/request-log.js";
 import { DeploymentRegistry } from "./registry/index.js";
+import { SqliteRegistryStore } from "../sqlite/registry/sqlite-registry-store.js";
 import { registryViews } from "./registry-views.js";
 import { logInvokerEvent } from "./invocation-log.js";
 import { countIngressRequests, EngineStats, PrometheusEndpoint } from "./metrics/index.js";
@@ -89,7 +90,7 @@ export async function startStetNode(config: StetConfig, options: StetNodeOptions
     const stats = new EngineStats();
     const { db } = storage;
     const { registry, views, partitions } = db.transaction(() => {
-      const registry = new DeploymentRegistry(db);
+      const registry = new DeploymentRegistry(new SqliteRegistryStore(db));
       const views = registryViews(registry);
       const partitions = new PartitionSet({
         store: storage.partitions,

@@ -1,18 +1,8 @@
-import type { Database, Statement } from "better-sqlite3";
-import { applyMigrations } from "../../sqlite/store/migrations.js";
-import {
-  effectiveHandlerType,
-  newDeploymentId,
-  type DeploymentId,
-  type DiscoveryVersion,
-  type ProtocolMode,
-  type ServiceManifest,
-  type ServiceType,
-} from "../../protocol/index.js";
+import { effectiveHandlerType, newDeploymentId, type DeploymentId } from "../../protocol/index.js";
 import type { DiscoveredEndpoint } from "../discovery/discovery-client.js";
 import { RegistryError, RegistryErrorCode, deploymentNotFound, serviceNotFound } from "./registry-errors.js";
-import { REGISTRY_COMPONENT, REGISTRY_MIGRATIONS } from "../../sqlite/registry/registry-schema.js";
-import { applyOverrides, mergeOverrides, parseStoredOverrides, type ServiceOverrides } from "./service-overrides.js";
+import type { RegistryStore } from "./registry-store.js";
+import { applyOverrides, mergeOverrides, type ServiceOverrides } from "./service-overrides.js";
 import type {
   DeploymentRecord,
   DeploymentTarget,
@@ -35,29 +25,7 @@ export type DiscoveredDeployment = Pick<
   "uri" | "manifest" | "manifestVersion" | "protocolMode" | "httpVersion" | "minProtocolVersion" | "maxProtocolVersion" | "sdkVersion"
 >;
 
-interface DeploymentRow {
-  id: string;
-  uri: string;
-  protocol_mode: string;
-  http_version: number;
-  min_protocol_version: number;
-  max_protocol_version: number;
-  manifest_version: number;
-  additional_headers: string;
-  metadata: string;
-  sdk_version: string | null;
-  created_at: number;
-}
-
-interface ServiceRow {
-  deployment_id: string;
-  name: string;
-  revision: number;
-  ty: string;
-  definition: string;
-}
-
-/** The in-memory view, rebuilt from the tables after every change; lookups never touch SQL. */
+/** The in-memory view, rebuilt from a full read of the store after every change; lookups never touch the store. */
 interface Snapshot {
   readonly deployments: ReadonlyMap<string, DeploymentRecord>;
   readonly byUri: ReadonlyMap<string, DeploymentRecord>;
@@ -70,62 +38,21 @@ interface Snapshot {
 }
 
 /**
- * Deployments and the services they provide, persisted in the node's SQLite database. Modeled on
+ * Deployments and the services they provide, persisted through a `RegistryStore`. Modeled on
  * Restate 1.7: registering a URI again without `force` returns the stored deployment unchanged;
  * `force` overwrites it in place (same id); each deployment providing a service bumps its revision;
  * the newest revision serves invocations; deletion is forced only.
  */
 export class DeploymentRegistry {
-  readonly #db: Database;
+  readonly #store: RegistryStore;
   readonly #now: () => number;
   readonly #newId: () => DeploymentId;
-  readonly #sql: {
-    insertDeployment: Statement;
-    updateDeployment: Statement;
-    deleteDeployment: Statement;
-    deleteServices: Statement;
-    insertService: Statement;
-    allDeployments: Statement;
-    allServices: Statement;
-    allOverrides: Statement;
-    upsertOverrides: Statement;
-    deleteOrphanOverrides: Statement;
-  };
   #snapshot: Snapshot;
 
-  constructor(db: Database, options: DeploymentRegistryOptions = {}) {
-    this.#db = db;
+  constructor(store: RegistryStore, options: DeploymentRegistryOptions = {}) {
+    this.#store = store;
     this.#now = options.now ?? Date.now;
     this.#newId = options.newId ?? newDeploymentId;
-    applyMigrations(db, REGISTRY_COMPONENT, REGISTRY_MIGRATIONS);
-    this.#sql = {
-      insertDeployment: db.prepare(
-        `INSERT INTO registry_deployments (id, uri, protocol_mode, http_version, min_protocol_version, max_protocol_version,
-           manifest_version, additional_headers, metadata, sdk_version, created_at)
-         VALUES (@id, @uri, @protocol_mode, @http_version, @min_protocol_version, @max_protocol_version,
-           @manifest_version, @additional_headers, @metadata, @sdk_version, @created_at)`,
-      ),
-      updateDeployment: db.prepare(
-        `UPDATE registry_deployments SET uri = @uri, protocol_mode = @protocol_mode, http_version = @http_version,
-           min_protocol_version = @min_protocol_version, max_protocol_version = @max_protocol_version,
-           manifest_version = @manifest_version, additional_headers = @additional_headers, metadata = @metadata,
-           sdk_version = @sdk_version, created_at = @created_at
-         WHERE id = @id`,
-      ),
-      deleteDeployment: db.prepare("DELETE FROM registry_deployments WHERE id = ?"),
-      deleteServices: db.prepare("DELETE FROM registry_services WHERE deployment_id = ?"),
-      insertService: db.prepare(
-        `INSERT INTO registry_services (deployment_id, name, position, revision, ty, definition)
-         VALUES (?, ?, ?, ?, ?, ?)`,
-      ),
-      allDeployments: db.prepare("SELECT * FROM registry_deployments ORDER BY created_at, id"),
-      allServices: db.prepare("SELECT deployment_id, name, revision, ty, definition FROM registry_services ORDER BY deployment_id, position"),
-      allOverrides: db.prepare("SELECT name, overrides FROM registry_service_overrides"),
-      upsertOverrides: db.prepare(
-        "INSERT INTO registry_service_overrides (name, overrides) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET overrides = excluded.overrides",
-      ),
-      deleteOrphanOverrides: db.prepare("DELETE FROM registry_service_overrides WHERE name NOT IN (SELECT name FROM registry_services)"),
-    };
     this.#snapshot = this.#load();
   }
 
@@ -168,18 +95,7 @@ export class DeploymentRegistry {
     const outcome = existing === undefined ? "created" : "overwritten";
     if (options.dryRun === true) return { outcome, deployment };
 
-    this.#db.transaction(() => {
-      const row = toRow(deployment);
-      if (existing === undefined) {
-        this.#sql.insertDeployment.run(row);
-      } else {
-        this.#sql.deleteServices.run(id);
-        this.#sql.updateDeployment.run(row);
-      }
-      services.forEach((s, position) => {
-        this.#sql.insertService.run(id, s.name, position, s.revision, s.ty, JSON.stringify(s.definition));
-      });
-    })();
+    this.#store.write({ putDeployments: [deployment] });
     this.#snapshot = this.#load();
     return { outcome, deployment: this.#snapshot.deployments.get(id)! };
   }
@@ -227,16 +143,13 @@ export class DeploymentRegistry {
     });
     if (options.dryRun === true) return deployment;
 
-    this.#db.transaction(() => {
-      this.#sql.updateDeployment.run(toRow(deployment));
-      if (options.overwrite === true) {
-        this.#sql.deleteServices.run(id);
-        services.forEach((s, position) => {
-          this.#sql.insertService.run(id, s.name, position, s.revision, s.ty, JSON.stringify(s.definition));
-        });
-        this.#sql.deleteOrphanOverrides.run();
-      }
-    })();
+    if (options.overwrite === true) {
+      this.#store.write({ putDeployments: [deployment], dropOrphanOverrides: true });
+    } else {
+      // The services stay as stored: those of the snapshot have the overrides folded in.
+      const { services: _kept, ...connection } = deployment;
+      this.#store.write({ putDeployments: [connection] });
+    }
     this.#snapshot = this.#load();
     return this.#snapshot.deployments.get(id)!;
   }
@@ -252,13 +165,10 @@ export class DeploymentRegistry {
         "only forced deletion of deployments is supported (force=true); it may break invocations in flight on this deployment",
       );
     }
-    if (!this.#snapshot.deployments.has(id)) throw deploymentNotFound(id);
-    this.#db.transaction(() => {
-      this.#sql.deleteServices.run(id);
-      this.#sql.deleteDeployment.run(id);
-      // A service that no longer exists loses its overrides: registering it anew starts from its manifest.
-      this.#sql.deleteOrphanOverrides.run();
-    })();
+    const existing = this.#snapshot.deployments.get(id);
+    if (existing === undefined) throw deploymentNotFound(id);
+    // A service that no longer exists loses its overrides: registering it anew starts from its manifest.
+    this.#store.write({ deleteDeployments: [existing.id], dropOrphanOverrides: true });
     this.#snapshot = this.#load();
   }
 
@@ -270,7 +180,7 @@ export class DeploymentRegistry {
   modifyService(name: string, patch: ServiceOverrides): ServiceRevision {
     if (!this.#snapshot.services.has(name)) throw serviceNotFound(name);
     const merged = mergeOverrides(this.getServiceOverrides(name), patch);
-    this.#sql.upsertOverrides.run(name, JSON.stringify(merged));
+    this.#store.write({ setOverrides: new Map([[name, merged]]) });
     this.#snapshot = this.#load();
     return this.#snapshot.services.get(name)!;
   }
@@ -331,27 +241,13 @@ export class DeploymentRegistry {
   }
 
   #load(): Snapshot {
-    const overrides = new Map<string, ServiceOverrides>();
-    for (const row of this.#sql.allOverrides.all() as { name: string; overrides: string }[]) {
-      overrides.set(row.name, parseStoredOverrides(row.overrides));
-    }
-    const servicesByDeployment = new Map<string, ServiceRevision[]>();
-    for (const row of this.#sql.allServices.all() as ServiceRow[]) {
-      const list = servicesByDeployment.get(row.deployment_id) ?? [];
-      list.push({
-        name: row.name,
-        ty: row.ty as ServiceType,
-        revision: row.revision,
-        deploymentId: row.deployment_id as DeploymentId,
-        definition: applyOverrides(JSON.parse(row.definition) as ServiceManifest, overrides.get(row.name)),
-      });
-      servicesByDeployment.set(row.deployment_id, list);
-    }
+    const { deployments: stored, overrides } = this.#store.read();
     const deployments = new Map<string, DeploymentRecord>();
     const byUri = new Map<string, DeploymentRecord>();
     const services = new Map<string, ServiceRevision>();
-    for (const row of this.#sql.allDeployments.all() as DeploymentRow[]) {
-      const record = freezeDeep(fromRow(row, servicesByDeployment.get(row.id) ?? []));
+    for (const d of stored) {
+      const withOverrides = d.services.map((s) => ({ ...s, definition: applyOverrides(s.definition, overrides.get(s.name)) }));
+      const record: DeploymentRecord = freezeDeep({ ...d, services: withOverrides });
       deployments.set(record.id, record);
       byUri.set(record.uri, record);
       for (const s of record.services) {
@@ -406,39 +302,6 @@ function resolveAll(service: ServiceRevision, deployment: DeploymentRecord): Map
     );
   }
   return map;
-}
-
-function toRow(d: DeploymentRecord): DeploymentRow {
-  return {
-    id: d.id,
-    uri: d.uri,
-    protocol_mode: d.protocolMode,
-    http_version: d.httpVersion,
-    min_protocol_version: d.minProtocolVersion,
-    max_protocol_version: d.maxProtocolVersion,
-    manifest_version: d.manifestVersion,
-    additional_headers: JSON.stringify(d.additionalHeaders),
-    metadata: JSON.stringify(d.metadata),
-    sdk_version: d.sdkVersion ?? null,
-    created_at: d.createdAt,
-  };
-}
-
-function fromRow(row: DeploymentRow, services: ServiceRevision[]): DeploymentRecord {
-  return {
-    id: row.id as DeploymentId,
-    uri: row.uri,
-    protocolMode: row.protocol_mode as ProtocolMode,
-    httpVersion: row.http_version === 1 ? 1 : 2,
-    minProtocolVersion: row.min_protocol_version,
-    maxProtocolVersion: row.max_protocol_version,
-    manifestVersion: row.manifest_version as DiscoveryVersion,
-    additionalHeaders: JSON.parse(row.additional_headers) as Record<string, string>,
-    metadata: JSON.parse(row.metadata) as Record<string, string>,
-    ...(row.sdk_version === null ? {} : { sdkVersion: row.sdk_version }),
-    createdAt: row.created_at,
-    services,
-  };
 }
 
 /** Cached records are shared with every caller; freezing keeps one caller from corrupting another's view. */

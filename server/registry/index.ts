@@ -1,6 +1,6 @@
 export { DeploymentRegistry, deploymentTarget, type DeploymentRegistryOptions, type DiscoveredDeployment } from "./deployment-registry.js";
 export * from "./registry-errors.js";
+export type { DeploymentWrite, RegistryChange, RegistryContents, RegistryStore } from "./registry-store.js";
 export * from "./registry-types.js";
-export { REGISTRY_COMPONENT, REGISTRY_MIGRATIONS } from "../../sqlite/registry/registry-schema.js";
 export * from "./service-defaults.js";
-export { applyOverrides, mergeOverrides, type ServiceOverrides } from "./service-overrides.js";
+export { applyOverrides, mergeOverrides, parseStoredOverrides, type ServiceOverrides } from "./service-overrides.js";

@@ -1,34 +1,26 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import type { Database } from "better-sqlite3";
 import type { FastifyInstance } from "fastify";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { openDatabase } from "../../sqlite/store/open-database.js";
 import { newDeploymentId } from "../../protocol/ids.js";
 import { buildAdminApp } from "../../server/admin/index.js";
-import { DeploymentRegistry } from "../../server/registry/index.js";
+import { openSqliteRegistry, type SqliteRegistry } from "../helpers/registry.js";
 import { counter, greeter, signup, startSdkEndpoint, unusedPort, type TestServer } from "./admin-fixtures.js";
 
 // `PATCH /deployments/{id}` as restate-server 1.7.12 answers it (checked against the real server):
 // discovery again, at the new uri if given; without `overwrite` only the connection details change.
-let dir: string;
-let db: Database;
+let sqlite: SqliteRegistry;
 let app: FastifyInstance;
 const servers: TestServer[] = [];
 
 beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), "stet-admin-update-"));
-  db = openDatabase(join(dir, "stet.db"));
-  app = buildAdminApp({ registry: new DeploymentRegistry(db), discovery: { timeoutMs: 5_000 } });
+  sqlite = openSqliteRegistry();
+  app = buildAdminApp({ registry: sqlite.registry, discovery: { timeoutMs: 5_000 } });
   await app.ready();
 });
 
 afterEach(async () => {
   await app.close();
   await Promise.all(servers.splice(0).map((s) => s.close()));
-  db.close();
-  rmSync(dir, { recursive: true, force: true });
+  sqlite.close();
 });
 
 async function endpoint(services: Parameters<typeof startSdkEndpoint>[0]): Promise<TestServer> {

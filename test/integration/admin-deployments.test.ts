@@ -1,16 +1,11 @@
 import { once } from "node:events";
-import { mkdtempSync, rmSync } from "node:fs";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import type { Database } from "better-sqlite3";
 import type { FastifyInstance } from "fastify";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { openDatabase } from "../../sqlite/store/open-database.js";
 import { newDeploymentId } from "../../protocol/ids.js";
 import { buildAdminApp } from "../../server/admin/index.js";
-import { DeploymentRegistry } from "../../server/registry/index.js";
+import { openSqliteRegistry, type SqliteRegistry } from "../helpers/registry.js";
 import {
   V4,
   counter,
@@ -23,16 +18,14 @@ import {
   type TestServer,
 } from "./admin-fixtures.js";
 
-let dir: string;
-let db: Database;
+let sqlite: SqliteRegistry;
 let app: FastifyInstance;
 const servers: TestServer[] = [];
 
 beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), "stet-admin-"));
-  db = openDatabase(join(dir, "stet.db"));
+  sqlite = openSqliteRegistry();
   app = buildAdminApp({
-    registry: new DeploymentRegistry(db),
+    registry: sqlite.registry,
     ingressUrl: "http://127.0.0.1:8080/",
     discovery: { timeoutMs: 5_000 },
   });
@@ -42,8 +35,7 @@ beforeEach(async () => {
 afterEach(async () => {
   await app.close();
   await Promise.all(servers.splice(0).map((s) => s.close()));
-  db.close();
-  rmSync(dir, { recursive: true, force: true });
+  sqlite.close();
 });
 
 async function sdkEndpoint(options: { http1?: boolean } = {}): Promise<TestServer> {

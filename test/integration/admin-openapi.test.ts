@@ -1,19 +1,13 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import type { Database } from "better-sqlite3";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openDatabase } from "../../sqlite/store/open-database.js";
 import type { InvocationControl } from "../../server/admin/index.js";
 import { buildAdminApp } from "../../server/admin/index.js";
-import { DeploymentRegistry } from "../../server/registry/index.js";
+import { openSqliteRegistry, type SqliteRegistry } from "../helpers/registry.js";
 import { counter, greeter, signup, startSdkEndpoint, type TestServer } from "./admin-fixtures.js";
 
 // `GET /services/{service}/openapi` for services registered from a real SDK endpoint, and `GET
 // /openapi`, the admin API's own document, built from the declared routes.
-let dir: string;
-let db: Database;
+let sqlite: SqliteRegistry;
 let app: FastifyInstance;
 let endpoint: TestServer;
 
@@ -21,9 +15,8 @@ let endpoint: TestServer;
 const invocations = { control: async () => ({ applied: false }), getInvocation: () => undefined } as unknown as InvocationControl;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "stet-admin-openapi-"));
-  db = openDatabase(join(dir, "stet.db"));
-  app = buildAdminApp({ registry: new DeploymentRegistry(db), ingressUrl: "http://127.0.0.1:8080/", discovery: { timeoutMs: 5_000 }, invocations });
+  sqlite = openSqliteRegistry();
+  app = buildAdminApp({ registry: sqlite.registry, ingressUrl: "http://127.0.0.1:8080/", discovery: { timeoutMs: 5_000 }, invocations });
   await app.ready();
   endpoint = await startSdkEndpoint([greeter, counter, signup]);
   expect((await app.inject({ method: "POST", url: "/deployments", payload: { uri: endpoint.url } })).statusCode).toBe(201);
@@ -32,8 +25,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await app.close();
   await endpoint.close();
-  db.close();
-  rmSync(dir, { recursive: true, force: true });
+  sqlite.close();
 });
 
 type Doc = { openapi: string; info: { title: string; version: string }; servers?: unknown[]; paths: Record<string, Record<string, { operationId: string }>> };

@@ -1,25 +1,18 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import type { Database } from "better-sqlite3";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openDatabase } from "../../sqlite/store/open-database.js";
 import { buildAdminApp } from "../../server/admin/index.js";
-import { DeploymentRegistry } from "../../server/registry/index.js";
+import { openSqliteRegistry, type SqliteRegistry } from "../helpers/registry.js";
 import { greeter, startSdkEndpoint, type TestServer } from "./admin-fixtures.js";
 
 // stet has no Kafka: no subscriptions, and creating one is refused as restate-server 1.7.12 refuses a
 // source whose cluster it does not have (statuses and messages checked against the real server).
-let dir: string;
-let db: Database;
+let sqlite: SqliteRegistry;
 let app: FastifyInstance;
 let endpoint: TestServer;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "stet-admin-subs-"));
-  db = openDatabase(join(dir, "stet.db"));
-  app = buildAdminApp({ registry: new DeploymentRegistry(db), discovery: { timeoutMs: 5_000 } });
+  sqlite = openSqliteRegistry();
+  app = buildAdminApp({ registry: sqlite.registry, discovery: { timeoutMs: 5_000 } });
   await app.ready();
   endpoint = await startSdkEndpoint([greeter]);
   const registered = await app.inject({ method: "POST", url: "/deployments", payload: { uri: endpoint.url } });
@@ -29,8 +22,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await app.close();
   await endpoint.close();
-  db.close();
-  rmSync(dir, { recursive: true, force: true });
+  sqlite.close();
 });
 
 const SUB = "sub_11XHoawGhrSJKjOqAi4GlsZ";

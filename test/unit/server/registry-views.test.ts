@@ -1,8 +1,8 @@
-import BetterSqlite3 from "better-sqlite3";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { ServiceManifest } from "../../../protocol/manifest.js";
 import { registryViews, type RegistryViews } from "../../../server/registry-views.js";
-import { DeploymentRegistry } from "../../../server/registry/index.js";
+import type { DeploymentRegistry } from "../../../server/registry/index.js";
+import { openSqliteRegistry } from "../../helpers/registry.js";
 import { discovered } from "./registry/registry-fixtures.js";
 
 // Where the invoker and the partitions find a pinned invocation's handler: on the deployment it is pinned
@@ -20,7 +20,7 @@ let v1: string;
 let v2: string;
 
 beforeEach(() => {
-  registry = new DeploymentRegistry(new BetterSqlite3(":memory:"));
+  registry = openSqliteRegistry().registry;
   views = registryViews(registry);
   v1 = registry.register(discovered("http://127.0.0.1:9081", [greeter(1_000, 3)])).deployment.id;
   v2 = registry.register(discovered("http://127.0.0.1:9082", [greeter(2_000, 5)])).deployment.id;

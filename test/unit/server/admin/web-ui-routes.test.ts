@@ -1,12 +1,10 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Database } from "better-sqlite3";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openDatabase } from "../../../../sqlite/store/open-database.js";
 import { buildAdminApp } from "../../../../server/admin/index.js";
 import { safeRelativePath } from "../../../../server/admin/web-ui-files.js";
-import { DeploymentRegistry } from "../../../../server/registry/index.js";
+import { openSqliteRegistry, type SqliteRegistry } from "../../../helpers/registry.js";
 import { tempDir } from "../../../helpers/temp-dir.js";
 
 // The admin app's static serving of the built web UI (server/admin/web-ui-routes.ts), on a fake build.
@@ -14,7 +12,7 @@ const INDEX = "<!doctype html><title>ui</title>";
 const SCRIPT = "console.log('ui')";
 
 let dir: ReturnType<typeof tempDir>;
-let db: Database;
+let sqlite: SqliteRegistry;
 let app: FastifyInstance;
 let unbuilt: FastifyInstance;
 
@@ -27,8 +25,8 @@ beforeAll(async () => {
   writeFileSync(join(ui, "assets", "index-AbC123.css"), "body{}");
   writeFileSync(join(ui, "logo.svg"), "<svg/>");
   writeFileSync(join(dir.path, "secret.txt"), "not for the browser");
-  db = openDatabase(join(dir.path, "stet.db"));
-  const registry = new DeploymentRegistry(db);
+  sqlite = openSqliteRegistry();
+  const { registry } = sqlite;
   app = buildAdminApp({ registry, webUi: { root: ui } });
   unbuilt = buildAdminApp({ registry, webUi: { root: join(dir.path, "nothing-here") } });
   await Promise.all([app.ready(), unbuilt.ready()]);
@@ -36,7 +34,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all([app.close(), unbuilt.close()]);
-  db.close();
+  sqlite.close();
   dir.remove();
 });
 

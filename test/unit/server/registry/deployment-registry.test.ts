@@ -1,29 +1,17 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import type { Database } from "better-sqlite3";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { discovered } from "./registry-fixtures.js";
-import { openDatabase } from "../../../../sqlite/store/open-database.js";
 import type { ServiceManifest } from "../../../../protocol/manifest.js";
-import { DeploymentRegistry } from "../../../../server/registry/index.js";
+import { sqliteRegistryFile } from "../../../helpers/registry.js";
 
-let dir: string;
-let db: Database;
+let file: ReturnType<typeof sqliteRegistryFile>;
 let clock: number;
 
-const options = () => ({ now: () => clock });
-
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), "stet-registry-"));
-  db = openDatabase(join(dir, "stet.db"));
+  file = sqliteRegistryFile({ now: () => clock });
   clock = 1_700_000_000_000;
 });
 
-afterEach(() => {
-  if (db.open) db.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterEach(() => file.remove());
 
 const svc = (name: string, ty: ServiceManifest["ty"], handlers: ServiceManifest["handlers"], extra: Partial<ServiceManifest> = {}): ServiceManifest => ({
   name,
@@ -38,7 +26,7 @@ const counter = svc("Counter", "VIRTUAL_OBJECT", [{ name: "add" }, { name: "get"
 
 describe("DeploymentRegistry", () => {
   it("registers a deployment and serves its services at revision 1", () => {
-    const registry = new DeploymentRegistry(db, options());
+    const { registry } = file.open();
     const result = registry.register(discovered("http://127.0.0.1:9080", [greeter, counter]), { additionalHeaders: { "x-key": "k" } });
 
     expect(result.outcome).toBe("created");
@@ -64,7 +52,7 @@ describe("DeploymentRegistry", () => {
   });
 
   it("bumps the revision when another deployment provides the same service, and routes to the newest", () => {
-    const registry = new DeploymentRegistry(db, options());
+    const { registry } = file.open();
     const first = registry.register(discovered("http://a:9080/", [greeter, counter])).deployment;
     clock += 1000;
     const second = registry.register(discovered("http://b:9080/", [svc("Greeter", "SERVICE", [{ name: "greet" }, { name: "wave" }])])).deployment;
@@ -78,7 +66,7 @@ describe("DeploymentRegistry", () => {
   });
 
   it("returns the stored deployment unchanged when the same uri is registered again without force", () => {
-    const registry = new DeploymentRegistry(db, options());
+    const { registry } = file.open();
     const first = registry.register(discovered("http://a:9080", [greeter])).deployment;
     clock += 1000;
     const again = registry.register(discovered("http://a:9080/", [greeter, counter]));
@@ -90,7 +78,7 @@ describe("DeploymentRegistry", () => {
   });
 
   it("overwrites the deployment in place with force: same id, new revisions, dropped services gone", () => {
-    const registry = new DeploymentRegistry(db, options());
+    const { registry } = file.open();
     const first = registry.register(discovered("http://a:9080", [greeter, counter])).deployment;
     clock += 1000;
     const forced = registry.register(discovered("http://a:9080", [svc("Greeter", "VIRTUAL_OBJECT", [{ name: "greet" }])]), { force: true });
@@ -105,7 +93,7 @@ describe("DeploymentRegistry", () => {
   });
 
   it("rejects a service type change without breaking or force, and stores nothing", () => {
-    const registry = new DeploymentRegistry(db, options());
+    const { registry } = file.open();
     registry.register(discovered("http://a:9080", [counter]));
     const change = () => registry.register(discovered("http://b:9080", [svc("Counter", "SERVICE", [{ name: "add" }]), greeter]));
 
@@ -119,7 +107,7 @@ describe("DeploymentRegistry", () => {
   });
 
   it("computes but does not store a dry run", () => {
-    const registry = new DeploymentRegistry(db, options());
+    const { registry } = file.open();
     const dry = registry.register(discovered("http://a:9080", [greeter]), { dryRun: true });
     expect(dry.outcome).toBe("created");
     expect(dry.deployment.services[0]!.revision).toBe(1);
@@ -128,7 +116,7 @@ describe("DeploymentRegistry", () => {
   });
 
   it("removes a deployment only with force; the service falls back to the previous revision", () => {
-    const registry = new DeploymentRegistry(db, options());
+    const { registry } = file.open();
     const first = registry.register(discovered("http://a:9080", [greeter])).deployment;
     const second = registry.register(discovered("http://b:9080", [greeter])).deployment;
 
@@ -142,14 +130,13 @@ describe("DeploymentRegistry", () => {
 
     registry.removeDeployment(first.id, { force: true });
     expect(registry.getService("Greeter")).toBeUndefined();
-    expect(db.prepare("SELECT count(*) AS n FROM registry_services").get()).toEqual({ n: 0 });
     expect(() => registry.removeDeployment(first.id, { force: true })).toThrowError(
       expect.objectContaining({ code: "STET_DEPLOYMENT_NOT_FOUND", status: 404 }),
     );
   });
 
   it("updates a deployment's connection in place; overwrite replaces its services (kept ones keep their revision)", () => {
-    const registry = new DeploymentRegistry(db, options());
+    const { registry } = file.open();
     registry.register(discovered("http://old:9080", [counter]));
     const d = registry.register(discovered("http://a:9080", [greeter]), { additionalHeaders: { "x-a": "1" }, metadata: { team: "t" } }).deployment;
     clock += 1_000;
@@ -180,7 +167,7 @@ describe("DeploymentRegistry", () => {
   });
 
   it("resolves handlers with types, visibility and the deployment target", () => {
-    const registry = new DeploymentRegistry(db, options());
+    const { registry } = file.open();
     const wf = svc("Signup", "WORKFLOW", [{ name: "run", ty: "WORKFLOW" }, { name: "status" }, { name: "internal", ingressPrivate: true }]);
     const hidden = svc("Hidden", "SERVICE", [{ name: "x" }], { ingressPrivate: true });
     const d = registry.register(discovered("http://a:9080/base/", [wf, hidden], { protocolMode: "REQUEST_RESPONSE", httpVersion: 1, minProtocolVersion: 6 }), {
@@ -213,29 +200,25 @@ describe("DeploymentRegistry", () => {
     expect(Object.isFrozen(registry.resolveHandler("Signup", "run"))).toBe(true);
   });
 
-  it("resolves from memory: no SQL runs on the hot path", () => {
-    const registry = new DeploymentRegistry(db, options());
+  it("resolves from memory: the store is not asked on the hot path", () => {
+    const { registry, store } = file.open();
     registry.register(discovered("http://a:9080", [greeter]));
-    const prepare = db.prepare.bind(db);
-    let statements = 0;
-    (db as unknown as { prepare: typeof prepare }).prepare = (sql: string) => {
-      statements++;
-      return prepare(sql);
-    };
+    const read = vi.spyOn(store, "read");
+    const write = vi.spyOn(store, "write");
     for (let i = 0; i < 100; i++) registry.resolveHandler("Greeter", "greet");
-    expect(statements).toBe(0);
+    expect(read).not.toHaveBeenCalled();
+    expect(write).not.toHaveBeenCalled();
   });
 
   it("keeps everything across reopening the database file", () => {
-    const file = join(dir, "stet.db");
-    const registry = new DeploymentRegistry(db, options());
+    const first = file.open();
+    const { registry } = first;
     const a = registry.register(discovered("http://a:9080", [greeter, counter]), { additionalHeaders: { "x-key": "k" }, metadata: { team: "t" } }).deployment;
     clock += 1000;
     const b = registry.register(discovered("http://b:9080", [greeter], { sdkVersion: undefined })).deployment;
-    db.close();
+    first.close();
 
-    db = openDatabase(file);
-    const reopened = new DeploymentRegistry(db, options());
+    const reopened = file.open().registry;
     expect(reopened.listDeployments()).toEqual([a, b]);
     expect(reopened.getDeployment(b.id)?.sdkVersion).toBeUndefined();
     expect(reopened.getService("Greeter")).toMatchObject({ revision: 2, deploymentId: b.id });

@@ -1,26 +1,17 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import type { Database } from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { discovered } from "./registry-fixtures.js";
-import { openDatabase } from "../../../../sqlite/store/open-database.js";
 import type { ServiceManifest } from "../../../../protocol/manifest.js";
 import { parseAdminDuration, parseModifyServiceBody } from "../../../../server/admin/service-routes.js";
-import { DeploymentRegistry, effectiveHandlerOptions, effectiveServiceOptions } from "../../../../server/registry/index.js";
+import { effectiveHandlerOptions, effectiveServiceOptions } from "../../../../server/registry/index.js";
+import { sqliteRegistryFile } from "../../../helpers/registry.js";
 
-let dir: string;
-let db: Database;
+let file: ReturnType<typeof sqliteRegistryFile>;
 
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), "stet-overrides-"));
-  db = openDatabase(join(dir, "stet.db"));
+  file = sqliteRegistryFile();
 });
 
-afterEach(() => {
-  if (db.open) db.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterEach(() => file.remove());
 
 
 const greeter: ServiceManifest = { name: "Greeter", ty: "SERVICE", handlers: [{ name: "greet" }, { name: "fast", journalRetention: 1000 }], abortTimeout: 7000 };
@@ -28,7 +19,7 @@ const flow: ServiceManifest = { name: "Flow", ty: "WORKFLOW", handlers: [{ name:
 
 describe("DeploymentRegistry.modifyService", () => {
   it("folds overrides into the live revision's effective options and ingress visibility", () => {
-    const registry = new DeploymentRegistry(db);
+    const { registry } = file.open();
     registry.register(discovered("http://127.0.0.1:9080", [greeter, flow]));
 
     const updated = registry.modifyService("Greeter", { journalRetentionMs: 3_600_000, public: false, inactivityTimeoutMs: 5000 });
@@ -47,7 +38,7 @@ describe("DeploymentRegistry.modifyService", () => {
   });
 
   it("merges later patches over earlier ones and leaves absent fields unchanged", () => {
-    const registry = new DeploymentRegistry(db);
+    const { registry } = file.open();
     registry.register(discovered("http://127.0.0.1:9080", [greeter]));
     registry.modifyService("Greeter", { journalRetentionMs: 1000, public: false });
     registry.modifyService("Greeter", { idempotencyRetentionMs: 2000, public: true });
@@ -56,29 +47,29 @@ describe("DeploymentRegistry.modifyService", () => {
   });
 
   it("sets a workflow's completion retention on its run handler", () => {
-    const registry = new DeploymentRegistry(db);
+    const { registry } = file.open();
     registry.register(discovered("http://127.0.0.1:9080", [flow]));
     registry.modifyService("Flow", { workflowCompletionRetentionMs: 10_800_000 });
     expect(effectiveHandlerOptions(registry.resolveHandler("Flow", "run")!).workflowCompletionRetentionMs).toBe(10_800_000);
   });
 
   it("applies to later revisions and survives reopening the database", () => {
-    const registry = new DeploymentRegistry(db);
+    const first = file.open();
+    const { registry } = first;
     registry.register(discovered("http://127.0.0.1:9080", [greeter]));
     registry.modifyService("Greeter", { journalRetentionMs: 60_000, public: false });
     registry.register(discovered("http://127.0.0.1:9081", [greeter]));
     expect(registry.getService("Greeter")!.revision).toBe(2);
     expect(registry.getService("Greeter")!.definition.journalRetention).toBe(60_000);
 
-    db.close();
-    db = openDatabase(join(dir, "stet.db"));
-    const reopened = new DeploymentRegistry(db);
+    first.close();
+    const reopened = file.open().registry;
     expect(reopened.getService("Greeter")!.definition.journalRetention).toBe(60_000);
     expect(reopened.resolveHandler("Greeter", "greet")!.public).toBe(false);
   });
 
   it("forgets the overrides of a service whose last deployment is removed", () => {
-    const registry = new DeploymentRegistry(db);
+    const { registry } = file.open();
     const { deployment } = registry.register(discovered("http://127.0.0.1:9080", [greeter]));
     registry.modifyService("Greeter", { journalRetentionMs: 60_000 });
     registry.removeDeployment(deployment.id, { force: true });
@@ -87,8 +78,17 @@ describe("DeploymentRegistry.modifyService", () => {
     expect(registry.getService("Greeter")!.definition.journalRetention).toBeUndefined();
   });
 
+  it("stores the manifests as discovered: updating a deployment does not write the overrides into them", () => {
+    const { registry, store } = file.open();
+    const { deployment } = registry.register(discovered("http://127.0.0.1:9080", [greeter]));
+    registry.modifyService("Greeter", { journalRetentionMs: 60_000, public: false });
+    registry.updateDeployment(deployment.id, discovered("http://127.0.0.1:9081", [greeter]));
+    expect(registry.getService("Greeter")!.definition).toMatchObject({ journalRetention: 60_000, ingressPrivate: true });
+    expect(store.read().deployments[0]!.services[0]!.definition).toEqual(greeter);
+  });
+
   it("refuses an unknown service with STET_SERVICE_NOT_FOUND", () => {
-    const registry = new DeploymentRegistry(db);
+    const { registry } = file.open();
     expect(() => registry.modifyService("Nope", { public: false })).toThrow(expect.objectContaining({ code: "STET_SERVICE_NOT_FOUND", status: 404 }));
   });
 });
