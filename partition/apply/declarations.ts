@@ -1,5 +1,5 @@
 import type { Effect, EffectOutcome, JournalFrame } from "../../invoker/index.js";
-import type { InvocationId } from "../../protocol/index.js";
+import type { InvocationId, RetryPolicyOnMaxAttempts } from "../../protocol/index.js";
 import type { StateMutation } from "../../sqlite/store/state-mutation-table.js";
 import type { HandlerType, InvocationOutcome, InvocationTarget, ServiceType } from "../types.js";
 
@@ -19,7 +19,7 @@ export interface HandlerInfo {
   /** Attempts before the retries stop; null = retry forever. */
   readonly maxAttempts: number | null;
   /** What happens when they stop: the invocation is paused (resumable) or killed (fails). */
-  readonly onMaxAttempts: "PAUSE" | "KILL";
+  readonly onMaxAttempts: RetryPolicyOnMaxAttempts;
 }
 
 export interface ServiceResolver {
