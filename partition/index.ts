@@ -9,15 +9,23 @@ export { LeaseKeeper } from "./lease-keeper.js";
 export { LeaseLostError } from "./lease-errors.js";
 export { NotLeaderError } from "./partition-errors.js";
 export * from "./types.js";
-export { applyCommand, type PartitionCommand, type CommandResult } from "./apply/apply.js";
+export { applyCommand } from "./apply/apply.js";
+export type {
+  CommandResult,
+  ControlOp,
+  HandlerInfo,
+  OutcomeTarget,
+  PartitionAction,
+  PartitionCommand,
+  PartitionMessage,
+  RestartRefusal,
+  ServiceResolver,
+  Started,
+} from "./apply/declarations.js";
 export { CommandRejected, inputEntry } from "./apply/commands.js";
 export { journalPrefix, type PrefixRefusal } from "./apply/journal-prefix.js";
 export { derivedInvocationIdOf, type DerivedIdTarget } from "./apply/invocation-ids.js";
-export type { HandlerInfo, ServiceResolver, PartitionAction } from "./apply/context.js";
-export { controlRefusal, type ControlOp, type ControlRefusal } from "./apply/control.js";
-export type { RestartRefusal } from "./apply/restart-as-new.js";
-export type { OutcomeTarget, PartitionMessage } from "./apply/messages.js";
-export type { Started } from "./apply/lifecycle.js";
+export { controlRefusal, type ControlRefusal } from "./apply/control.js";
 export type { StateMutation } from "./storage/state-mutation-table.js";
 export { stateVersion } from "./apply/state-mutation.js";
 export { encodeEntry } from "./apply/context.js";

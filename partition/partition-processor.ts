@@ -1,8 +1,7 @@
 import type { InvokerPort } from "../invoker/index.js";
 import type { GroupCommitter } from "./group-commit.js";
-import { applyCommand, type CommandResult, type PartitionCommand } from "./apply/apply.js";
-import type { PartitionAction, ServiceResolver } from "./apply/context.js";
-import type { PartitionMessage } from "./apply/messages.js";
+import { applyCommand } from "./apply/apply.js";
+import type { CommandResult, PartitionAction, PartitionCommand, PartitionMessage, ServiceResolver } from "./apply/declarations.js";
 import type { CompletionWaiters } from "./completion-waiters.js";
 import { StetError } from "../protocol/errors.js";
 import { NotLeaderError } from "./partition-errors.js";

@@ -1,12 +1,9 @@
 import type { AttemptInput, Effect, EffectSink, InvokerPort, JournalSource } from "../invoker/index.js";
 import { partitionKeyForKey, partitionKeyOf, partitionOf, type InvocationId } from "../protocol/index.js";
-import type { CommandResult, PartitionCommand } from "./apply/apply.js";
-import { encodeEntry, type HandlerInfo, type ServiceResolver } from "./apply/context.js";
-import type { ControlOp } from "./apply/control.js";
+import { encodeEntry } from "./apply/context.js";
+import type { CommandResult, ControlOp, HandlerInfo, OutcomeTarget, PartitionCommand, PartitionMessage, ServiceResolver, Started } from "./apply/declarations.js";
 import { inputEntry } from "./apply/commands.js";
-import type { Started } from "./apply/lifecycle.js";
 import { invocationIdFor } from "./apply/invocation-ids.js";
-import type { OutcomeTarget, PartitionMessage } from "./apply/messages.js";
 import type { StateMutation } from "./storage/state-mutation-table.js";
 import { CompletionWaiters } from "./completion-waiters.js";
 import { GroupCommitter } from "./group-commit.js";

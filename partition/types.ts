@@ -1,5 +1,5 @@
-import type { DeploymentPin, InvocationResult } from "../invoker/index.js";
-import type { AwaitedIds, InvocationId } from "../protocol/index.js";
+import type { DeploymentPin, InvocationResult, JournalFrame } from "../invoker/index.js";
+import type { AwaitedIds, HandlerType, InvocationId, ServiceType } from "../protocol/index.js";
 
 export type PartitionId = number & { readonly __brand: "PartitionId" };
 export type LeaderEpoch = number & { readonly __brand: "LeaderEpoch" };
@@ -12,8 +12,8 @@ export type LeaderEpoch = number & { readonly __brand: "LeaderEpoch" };
  */
 export type InvocationStatus = "scheduled" | "inboxed" | "invoked" | "backing-off" | "suspended" | "paused" | "completed";
 
-export type ServiceType = "SERVICE" | "VIRTUAL_OBJECT" | "WORKFLOW";
-export type HandlerType = "EXCLUSIVE" | "SHARED" | "WORKFLOW";
+/** The kinds a deployment's manifest declares (protocol/manifest.ts, one definition), as an invocation records them. */
+export type { HandlerType, ServiceType } from "../protocol/index.js";
 
 export interface InvocationTarget {
   readonly service: string;
@@ -54,16 +54,8 @@ export interface InvocationRecord {
   readonly outcome: InvocationOutcome | null;
 }
 
-/** Identifies one attempt of one invocation under one leader; effects from any other attempt are stale. */
-export interface AttemptFence {
-  readonly partition: PartitionId;
-  readonly leaderEpoch: LeaderEpoch;
-  readonly invocationId: InvocationId;
-  readonly attempt: number;
-}
-
-/** A stored journal entry: the protocol frame as bytes plus its type, for replay without re-encoding. */
-export interface JournalEntry {
-  readonly type: number;
-  readonly frame: Uint8Array;
-}
+/**
+ * A stored journal entry: the protocol frame as bytes plus its type, for replay without re-encoding (the
+ * invoker's type, one definition). Kept for sqlite/store/invocation-table.ts; partition/ says JournalFrame.
+ */
+export type JournalEntry = JournalFrame;

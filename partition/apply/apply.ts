@@ -1,43 +1,15 @@
-import type { Effect, EffectOutcome } from "../../invoker/index.js";
+import type { Effect } from "../../invoker/index.js";
 import { toError } from "../../protocol/errors.js";
-import { frameFromRaw, isAwaited, isNotification, type InvocationId } from "../../protocol/index.js";
+import { frameFromRaw, isAwaited, isNotification } from "../../protocol/index.js";
 import type { ApplyContext } from "./context.js";
+import type { CommandResult, PartitionCommand } from "./declarations.js";
 import { CommandRejected, applyServiceCommand } from "./commands.js";
-import { applyControl, type ControlOp } from "./control.js";
-import { applyMessage, completeInvocation, startInvocation, type Started } from "./lifecycle.js";
-import type { InvocationSpec, PartitionMessage } from "./messages.js";
+import { applyControl } from "./control.js";
+import { applyMessage, completeInvocation, startInvocation } from "./lifecycle.js";
 import { pinOnFirstWrite, repinOnResume } from "./pinning.js";
-import { applyRestartAsNew, type RestartRefusal } from "./restart-as-new.js";
+import { applyRestartAsNew } from "./restart-as-new.js";
 import { expireInvocations, fireTimers } from "./timers.js";
 import { mutateState } from "./state-mutation.js";
-import type { StateMutation } from "../storage/state-mutation-table.js";
-
-export type PartitionCommand =
-  | Effect
-  | { readonly kind: "invoke"; readonly spec: InvocationSpec }
-  | { readonly kind: "deliver"; readonly seq: number; readonly message: PartitionMessage }
-  | { readonly kind: "fire-timers" }
-  | { readonly kind: "expire" }
-  /** `deployment`: for `resume`, the deployment a paused or suspended invocation moves to (pinning.ts). */
-  | { readonly kind: "control"; readonly op: ControlOp; readonly invocationId: InvocationId; readonly deployment?: string }
-  /**
-   * A completed invocation started anew, with its journal copied up to entry `copyUpTo` (included);
-   * pinned as the original was, on `deployment` when one was chosen.
-   */
-  | { readonly kind: "restart-as-new"; readonly invocationId: InvocationId; readonly copyUpTo: number; readonly deployment?: string }
-  /** A message from outside the partitions (ingress), proposed to the partition that owns its target. */
-  | { readonly kind: "message"; readonly message: PartitionMessage }
-  /** An operator's replacement of one key's state (admin `POST /services/{s}/state`). */
-  | { readonly kind: "mutate-state"; readonly mutation: StateMutation };
-
-export interface CommandResult extends EffectOutcome {
-  /** For `invoke`: the invocation, and whether an idempotency key or workflow id named an existing one. */
-  readonly started?: Started;
-  /** For `control` and `restart-as-new`: why it was not applied (unknown, not in a state that allows it). */
-  readonly refusal?: { readonly status: number; readonly message: string; readonly reason?: RestartRefusal };
-  /** For `expire`: a full batch was deleted and more are due now. */
-  readonly more?: boolean;
-}
 
 const APPLIED: CommandResult = { applied: true };
 const STALE: CommandResult = { applied: false };

@@ -29,7 +29,7 @@ import { encodeEntry, type ApplyContext } from "./context.js";
 import { BUILT_IN_SIGNAL_CANCEL, notifications } from "./frames.js";
 import { deliverNotification, route } from "./lifecycle.js";
 import { invocationIdFor } from "./invocation-ids.js";
-import type { OutcomeTarget } from "./messages.js";
+import type { OutcomeTarget } from "./declarations.js";
 
 /** Thrown for a command the runtime cannot carry out as asked; fails the attempt, not the process. */
 export class CommandRejected extends Error {}

@@ -1,10 +1,8 @@
 import type { InvocationId } from "../../protocol/index.js";
 import type { InvocationStatus } from "../types.js";
 import type { ApplyContext } from "./context.js";
+import type { CommandResult, ControlOp } from "./declarations.js";
 import { cancelInvocation, killInvocation, purgeInvocation, resumeInvocation } from "./lifecycle.js";
-import type { CommandResult } from "./apply.js";
-
-export type ControlOp = "cancel" | "kill" | "purge" | "pause" | "resume";
 
 /**
  * Why an operator action was refused, one for each of Restate 1.7.12's answers (the admin API words

@@ -1,6 +1,6 @@
 import { derivedInvocationId, newInvocationId, partitionKeyForKey, randomPartitionKey, type InvocationId, type PartitionKey } from "../../protocol/index.js";
 import type { InvocationTarget } from "../types.js";
-import type { HandlerInfo } from "./context.js";
+import type { HandlerInfo } from "./declarations.js";
 
 /** A workflow's run handler: it runs once per workflow key. */
 export function isWorkflowRun(handler: Pick<HandlerInfo, "serviceType" | "handlerType">): boolean {

@@ -1,5 +1,5 @@
 import { completionIdOfNotification, completionIdsOf, frameFromRaw, isCommand, isNotification } from "../../protocol/index.js";
-import type { JournalEntry } from "../types.js";
+import type { JournalFrame } from "../../invoker/index.js";
 
 /** Why a journal prefix cannot start a new invocation (Restate 1.7 answers both with 400). */
 export type PrefixRefusal = "copy-range-invalid" | "index-out-of-range";
@@ -14,7 +14,7 @@ const MAX_ENTRY_INDEX = 0xffff_ffff;
  * resolved later stays unresolved). Refused when a command in the prefix has a completion that never
  * arrived (a sleep cut short by a kill, a call still running), or when `upTo` is past the end.
  */
-export function journalPrefix(journal: readonly JournalEntry[], upTo: number): JournalEntry[] | PrefixRefusal {
+export function journalPrefix(journal: readonly JournalFrame[], upTo: number): JournalFrame[] | PrefixRefusal {
   // Restate checks the prefix with a loop to `upTo + 1` in u32: at u32::MAX it wraps, checks nothing,
   // and then finds the index out of range (seen with restate-server 1.7.12).
   if (upTo >= MAX_ENTRY_INDEX) return "index-out-of-range";
@@ -30,7 +30,7 @@ export function journalPrefix(journal: readonly JournalEntry[], upTo: number): J
       if (id !== undefined) awaited.delete(id);
     }
   }
-  const completions: JournalEntry[] = [];
+  const completions: JournalFrame[] = [];
   for (const entry of journal.slice(upTo + 1)) {
     if (awaited.size === 0) break;
     if (!isNotification(entry.type)) continue;

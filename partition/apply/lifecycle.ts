@@ -4,15 +4,10 @@ import type { InvocationOutcome, InvocationRecord } from "../types.js";
 import { isStateMutationMarker } from "../storage/state-mutation-table.js";
 import { replaceState } from "./state-mutation.js";
 import { decodeEntry, encodeEntry, type ApplyContext } from "./context.js";
+import type { InvocationSpec, PartitionMessage, Started } from "./declarations.js";
 import { notifications, outcomeNotification } from "./frames.js";
 import { isWorkflowRun } from "./invocation-ids.js";
-import {
-  deserializeOutcome,
-  partitionOfMessage,
-  serializeOutcome,
-  type InvocationSpec,
-  type PartitionMessage,
-} from "./messages.js";
+import { deserializeOutcome, partitionOfMessage, serializeOutcome } from "./messages.js";
 
 export const CANCELLED: InvocationOutcome = { kind: "failure", code: 409, message: "cancelled" };
 export const KILLED: InvocationOutcome = { kind: "failure", code: 409, message: "killed" };
@@ -55,12 +50,6 @@ export function applyMessage(ctx: ApplyContext, message: PartitionMessage): void
       return;
     }
   }
-}
-
-export interface Started {
-  readonly invocationId: InvocationId;
-  /** True when an idempotency key or workflow id already named an invocation: no new one was made. */
-  readonly existing: boolean;
 }
 
 /**

@@ -1,20 +1,9 @@
 import { newInvocationId, partitionKeyOf, type InvocationId } from "../../protocol/index.js";
-import type { CommandResult } from "./apply.js";
 import { encodeEntry, type ApplyContext } from "./context.js";
+import type { CommandResult, RestartRefusal } from "./declarations.js";
 import { journalPrefix } from "./journal-prefix.js";
 import { startInvocation } from "./lifecycle.js";
 import { restartedPin } from "./pinning.js";
-
-/** Why a restart-as-new was refused, one for each of Restate 1.7's answers (the admin API words them). */
-export type RestartRefusal =
-  | "not-found"
-  | "not-started"
-  | "still-running"
-  | "missing-input"
-  | "unsupported"
-  | "deployment-not-found"
-  | "copy-range-invalid"
-  | "index-out-of-range";
 
 const STATUS: Readonly<Record<RestartRefusal, number>> = {
   "not-found": 404,

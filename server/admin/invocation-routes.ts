@@ -12,7 +12,7 @@ import {
   type Operations,
 } from "./invocation-operations.js";
 import { invocationJson } from "./invocation-view.js";
-import { parseDeploymentChoice, type DeploymentLookup } from "./deployment-choice.js";
+import { parseDeploymentChoice } from "./deployment-choice.js";
 import { RESTART_FROM_START, type RestartRequest } from "./restart-as-new.js";
 
 export { invocationNotFound } from "./invocation-operations.js";
@@ -32,11 +32,8 @@ export interface InvocationControl {
   getInvocation(invocationId: string): InvocationRecord | undefined;
 }
 
-export interface InvocationRoutesOptions {
-  readonly invocations: InvocationControl;
-  /** The deployments restart-as-new and resume may name (the registry). */
-  readonly deployments: DeploymentLookup;
-}
+/** The routes need what the operations behind them need. */
+export type InvocationRoutesOptions = Operations;
 
 // A valid id's length, from the codec itself (the prefix and digit counts live in protocol/ids.ts).
 const INVOCATION_ID_LENGTH = invocationIdFromParts(asPartitionKey(0n), new Uint8Array(16)).length;

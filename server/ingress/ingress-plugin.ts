@@ -9,7 +9,7 @@ import type {
   Started,
 } from "../../partition/index.js";
 import { derivedInvocationIdOf, encodeEntry, notifications } from "../../partition/index.js";
-import { parseAwakeableId, parseInvocationId, type InvocationId } from "../../protocol/index.js";
+import { parseAwakeableId, parseInvocationId, type InvocationId, type ServiceType } from "../../protocol/index.js";
 import { StetError, toError } from "../../protocol/errors.js";
 import { sendIngressError } from "./ingress-errors.js";
 import { parseDelay } from "./delay.js";
@@ -26,8 +26,6 @@ import {
   type OutputAction,
   type ServiceRoute,
 } from "./ingress-path.js";
-
-export type ServiceType = "SERVICE" | "VIRTUAL_OBJECT" | "WORKFLOW";
 
 export interface IngressHandler {
   readonly info: HandlerInfo;

@@ -12,10 +12,10 @@ import {
   encodeMessageFrame,
   type KnownMessageType,
 } from "../../../../protocol/index.js";
-import type { JournalEntry } from "../../../../partition/index.js";
+import type { JournalFrame } from "../../../../invoker/index.js";
 
 /** A command or notification frame of `type`. */
-function command<S extends DescMessage>(type: KnownMessageType, schema: S, init: MessageInitShape<S>): JournalEntry {
+function command<S extends DescMessage>(type: KnownMessageType, schema: S, init: MessageInitShape<S>): JournalFrame {
   return { type, frame: encodeMessageFrame(type, create(schema, init) as never) };
 }
 
