@@ -20,7 +20,6 @@ import { QueryProcess } from "./query/query-process.js";
 import { lazySchemaController } from "./http/lazy-schema-compilers.js";
 import { requestLogController } from "./http/request-log.js";
 import { DeploymentRegistry } from "./registry/index.js";
-import { SqliteRegistryStore } from "../sqlite/registry/sqlite-registry-store.js";
 import { registryViews } from "./registry-views.js";
 import { logInvokerEvent } from "./invocation-log.js";
 import { countIngressRequests, EngineStats, PrometheusEndpoint } from "./metrics/index.js";
@@ -88,27 +87,23 @@ export async function startStetNode(config: StetConfig, options: StetNodeOptions
 
     // Plain numbers the engine bumps as it works; prom-client is loaded by the first scrape of /metrics.
     const stats = new EngineStats();
-    const { db } = storage;
-    const { registry, views, partitions } = db.transaction(() => {
-      const registry = new DeploymentRegistry(new SqliteRegistryStore(db));
-      const views = registryViews(registry);
-      const partitions = new PartitionSet({
-        store: storage.partitions,
-        leases: storage.leases,
-        services: views,
-        partitionCount: dataDir.settings.partitions,
-        holder: dataDir.settings.nodeId,
-        leaseTtlMs: options.leaseTtlMs,
-        expiryIntervalMs: options.expiryIntervalMs,
-        onEvent: (event) => {
-          log.debug(event, "partition event");
-          options.onPartitionEvent?.(event);
-        },
-        onError: (error) => log.error({ err: error }, "post-commit action failed"),
-        stats,
-      });
-      return { registry, views, partitions };
-    })();
+    const registry = new DeploymentRegistry(storage.registry);
+    const views = registryViews(registry);
+    const partitions = new PartitionSet({
+      store: storage.partitions,
+      leases: storage.leases,
+      services: views,
+      partitionCount: dataDir.settings.partitions,
+      holder: dataDir.settings.nodeId,
+      leaseTtlMs: options.leaseTtlMs,
+      expiryIntervalMs: options.expiryIntervalMs,
+      onEvent: (event) => {
+        log.debug(event, "partition event");
+        options.onPartitionEvent?.(event);
+      },
+      onError: (error) => log.error({ err: error }, "post-commit action failed"),
+      stats,
+    });
     cleanups.push(() => partitions.close());
     const invoker = new Invoker({
       sink: partitions,

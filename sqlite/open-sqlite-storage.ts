@@ -1,6 +1,6 @@
-import type { Database } from "better-sqlite3";
 import { SqliteLeaseStore, type LeaseClock } from "./lease-table.js";
 import { openDatabase, type OpenDatabaseOptions } from "./store/open-database.js";
+import { SqliteRegistryStore } from "./registry/sqlite-registry-store.js";
 import { SqlitePartitionStore } from "./store/sqlite-partition-store.js";
 
 export interface SqliteStorageOptions extends OpenDatabaseOptions {
@@ -8,11 +8,11 @@ export interface SqliteStorageOptions extends OpenDatabaseOptions {
   readonly clock?: LeaseClock;
 }
 
-/** A node's state in its SQLite file: the partitions' tables and their leases. */
+/** A node's state in its SQLite file: the partitions' tables, their leases and the deployment registry. */
 export interface SqliteStorage {
   readonly partitions: SqlitePartitionStore;
   readonly leases: SqliteLeaseStore;
-  readonly db: Database;
+  readonly registry: SqliteRegistryStore;
   close(): void;
 }
 
@@ -26,7 +26,7 @@ export function openSqliteStorage(file: string, options: SqliteStorageOptions = 
     return db.transaction(() => ({
       partitions: new SqlitePartitionStore(db),
       leases: new SqliteLeaseStore(db, options.clock ?? { now: () => Date.now() }),
-      db,
+      registry: new SqliteRegistryStore(db),
       close: () => db.close(),
     }))();
   } catch (error) {

@@ -1,4 +1,4 @@
-import type { LiveInvocationState } from "../../partition/query/live-invocation-state.js";
+import type { LiveInvocationState } from "../../invoker/index.js";
 
 /** How a `/query` result is written: JSON rows, or an Arrow IPC stream. */
 export type ResultFormat = "json" | "arrow";

@@ -2,7 +2,7 @@ import { fork, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { setPriority } from "node:os";
 import { Readable } from "node:stream";
-import type { LiveInvocationState } from "../../partition/query/live-invocation-state.js";
+import type { LiveInvocationState } from "../../invoker/index.js";
 import { QUERY_ERROR_CODES, QueryError, type QueryErrorCode } from "../../partition/query/query-errors.js";
 import { StetError } from "../../protocol/errors.js";
 import { distFile } from "../version.js";

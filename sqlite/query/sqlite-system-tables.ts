@@ -1,6 +1,6 @@
 import BetterSqlite3, { type Database } from "better-sqlite3";
 import { compileQuery } from "./compile-query.js";
-import { fillInvocationState } from "../../partition/query/live-invocation-state.js";
+import { fillInvocationState } from "./live-invocation-state.js";
 import { registerQueryFunctions, type QueryClock } from "./sqlite-functions.js";
 import { installSystemViews } from "./system-views.js";
 import type { QueryRows, SystemTablesQuery, SystemTablesReader } from "../../partition/query/system-tables-reader.js";

@@ -1,12 +1,11 @@
 import type { Database } from "better-sqlite3";
 import type { LiveInvocationState } from "../../invoker/index.js";
-import { isoTimestamp } from "./sql-values.js";
+import { isoTimestamp } from "../../partition/query/sql-values.js";
 
-// One row of `sys_invocation_state`: declared by the invoker, which produces it; the engine hands a
-// snapshot to each query (the store keeps none of it, as Restate keeps it in its invoker's memory).
-export type { LiveInvocationState };
-
-/** Replaces the rows of a query connection's `sys_invocation_state` temp table with `states`. */
+/**
+ * Replaces the rows of a query connection's `sys_invocation_state` temp table with `states`: the invoker's
+ * snapshot, handed to each query (no store keeps it, as Restate keeps it in its invoker's memory).
+ */
 export function fillInvocationState(db: Database, states: readonly LiveInvocationState[]): void {
   const iso = (ms: number | null): string | null => (ms === null ? null : isoTimestamp(ms));
   const insert = db.prepare(
