@@ -163,7 +163,7 @@ function machine(): Record<string, string> {
     stetUncommitted:
       sh("git", ["-C", repoRoot, "status", "--porcelain", "--untracked-files=no"])
         .split("\n")
-        .map((l) => l.slice(3))
+        .map((l) => l.replace(/^\s*\S{1,2}\s+/, "")) // "XY path"; sh() trimmed the first line's leading space
         .filter((f) => f !== "" && !f.startsWith("scripts/bench/"))
         .join(" ") || "none",
   };
