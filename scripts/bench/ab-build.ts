@@ -6,7 +6,7 @@ import { spawn, execFileSync } from "node:child_process";
 import { closeSync, copyFileSync, cpSync, mkdtempSync, openSync, realpathSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { repoRoot, tail, type ServerKind } from "./servers.js";
+import { repoRoot, sleep, tail, type ServerKind } from "./servers.js";
 
 /** A server the run measures: its column in the report, what it is and, for stet at REF, its bin. */
 export interface Contender {
@@ -61,26 +61,34 @@ export function resolveRef(ref: string): string {
 /**
  * Builds `commit` into `snapshot` (its dist/, its package.json, through which stet finds its dist/
  * files, and a link to node_modules) and returns the snapshot's bin. The build's output goes to
- * `logFile`. Ctrl-C during the build stops it and still removes the worktree.
+ * `logFile`. Ctrl-C (or SIGTERM) during the build stops it and still removes the worktree.
  */
 export async function buildAb(commit: string, snapshot: string, logFile: string): Promise<string> {
   const nodeModules = realpathSync(path.join(repoRoot, "node_modules"));
   const tree = mkdtempSync(path.join(tmpdir(), "stet-bench-ab-"));
   const git = (...args: string[]): void => void execFileSync("git", ["-C", repoRoot, ...args], { stdio: ["ignore", "ignore", "pipe"] });
   let interrupted = false;
-  let stopBuild = (): void => undefined;
-  const onSigint = (): void => {
-    interrupted = true;
-    stopBuild();
+  /** The build's process group (npm, tsc, vite, esbuild: it runs in a group of its own), once started. */
+  let group: number | undefined;
+  const signal = (sig: NodeJS.Signals | 0): boolean => {
+    try {
+      return group !== undefined && process.kill(-group, sig);
+    } catch {
+      return false; // the group is gone
+    }
   };
-  process.on("SIGINT", onSigint);
+  const onSignal = (): void => {
+    interrupted = true;
+    signal("SIGINT");
+  };
+  process.on("SIGINT", onSignal).on("SIGTERM", onSignal);
   try {
     git("worktree", "add", "--detach", tree, commit);
     symlinkSync(nodeModules, path.join(tree, "node_modules"));
     const fd = openSync(logFile, "a");
-    const child = spawn("npm", ["run", "build"], { cwd: tree, stdio: ["ignore", fd, fd] });
+    const child = spawn("npm", ["run", "build"], { cwd: tree, stdio: ["ignore", fd, fd], detached: true });
     closeSync(fd);
-    stopBuild = () => child.kill("SIGINT");
+    group = child.pid;
     const code = await new Promise<number | null>((resolve, reject) => {
       child.once("error", reject);
       child.once("exit", (c) => resolve(c));
@@ -92,7 +100,12 @@ export async function buildAb(commit: string, snapshot: string, logFile: string)
     symlinkSync(nodeModules, path.join(snapshot, "node_modules"));
     return path.join(snapshot, "dist", "stet.cjs");
   } finally {
-    process.off("SIGINT", onSigint);
+    process.off("SIGINT", onSignal).off("SIGTERM", onSignal);
+    // npm may exit on Ctrl-C before tsc or vite does, and they would write into the folder after it went.
+    for (let i = 0; i < 100 && signal(0); i++) {
+      if (i === 50) signal("SIGKILL");
+      await sleep(100);
+    }
     try {
       git("worktree", "remove", "--force", tree);
     } catch {
