@@ -3,7 +3,7 @@
 // the scans' own latency. The scan is what `restate sql "SELECT * FROM sys_journal"` sends (Arrow IPC).
 import type { Errors } from "./load.js";
 import { burst, median, newErrors, noteError, percentile } from "./load.js";
-import { registerDeployment, sleep, startServer, type RunningServer, type ServerKind } from "./servers.js";
+import { registerDeployment, sleep, startServer, type RunningServer, type ServerKind, type StartOptions } from "./servers.js";
 import { runWorkload, type Metrics, type ServiceProcess, type Settings } from "./workloads.js";
 
 export interface QueryScanOutcome {
@@ -21,12 +21,12 @@ export async function runQueryScan(
   settings: Settings,
   dataDir: string,
   logFile: string,
-  nodeFlags: string[],
+  start: Pick<StartOptions, "nodeFlags" | "bin">,
 ): Promise<QueryScanOutcome> {
   const errors = newErrors();
   const notes: string[] = [];
   const m: Metrics = {};
-  const server = await startServer(kind, { dataDir, logFile, nodeFlags });
+  const server = await startServer(kind, { dataDir, logFile, ...start });
   try {
     await registerDeployment(server, service.url);
     await sleep(1000);

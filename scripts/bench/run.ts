@@ -1,5 +1,6 @@
 // stet vs restate-server, same official-SDK service process, one run, servers alternating round by round
-// (stet, restate, stet, restate, …), medians over rounds and ratios stet ÷ restate.
+// (stet, restate, stet, restate, …), medians over rounds and ratios stet ÷ restate. With --ab REF, the two
+// servers are stet built at REF (A) and this tree's stet (B), and the ratio is B ÷ A (ab-build.ts).
 //
 //   npm run bench -- [flags]   (`--help` lists them: USAGE below)
 //
@@ -16,6 +17,7 @@ import { availableParallelism } from "node:os";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs as parseCliArgs } from "node:util";
+import { abName, buildAb, comparison, fileSafe, ratioOf, resolveRef, type Comparison, type Contender } from "./ab-build.js";
 import { median, type Errors } from "./load.js";
 import { busyCores, machineTicks, memory } from "./proc.js";
 import { runRetention, runScale, type ScaleOutcome } from "./scale.js";
@@ -48,13 +50,15 @@ interface Args {
   keepExtraCaCerts: boolean;
   /** Keep the snapshot of dist/ the run used. */
   keepDist: boolean;
+  /** --ab REF: compare stet built at REF (A) with this tree's stet (B) instead of stet with restate. */
+  ab: string | undefined;
 }
 
 const USAGE = `npm run bench -- [--rounds 3] [--duration 10] [--warmup 2] [--only W1,W3,SCALE,RETENTION,QUERY]
                  [--quick] [--scale] [--out path/prefix] [--profile-dir DIR] [--scale-count 100000]
                  [--servers stet,restate] [--quiet-wait 10] [--w7-count 2000] [--retention-count 5000] [--query-count 100000]
                  [--keep-dist] [--stet-node-flags="--flag …"] [--startup-samples 11] [--scale-restarts 5]
-                 [--stet-keep-extra-ca-certs]
+                 [--stet-keep-extra-ca-certs] [--ab GIT-REF]
 See scripts/bench/README.md for what each item and flag does.`;
 
 /** Parses the flags (unknown ones are refused: a typo must not start a 20-minute run); undefined after --help. */
@@ -85,6 +89,7 @@ function parseArgs(argv: string[]): Args | undefined {
       "scale-restarts": string,
       "stet-keep-extra-ca-certs": flag,
       "keep-dist": flag,
+      ab: string,
       help: { type: "boolean", short: "h" },
     },
   });
@@ -97,6 +102,7 @@ function parseArgs(argv: string[]): Args | undefined {
   const defaults = quick ? [...WORKLOADS, "STARTUP", "SCALE"] : [...WORKLOADS, "STARTUP", "RETENTION", ...(v.scale === true ? ["SCALE"] : [])];
   const only = new Set((v.only ?? defaults.join(",")).split(",").map((s) => s.trim().toUpperCase()));
   for (const o of only) if (!all.includes(o)) throw new Error(`--only: unknown item '${o}' (known: ${all.join(", ")})`);
+  if (v.ab !== undefined && v.servers !== undefined) throw new Error("--ab runs two builds of stet; --servers does not apply");
   return {
     rounds: Number(v.rounds ?? (quick ? 1 : 3)),
     durationS: Number(v.duration ?? (quick ? 2 : 10)),
@@ -119,14 +125,18 @@ function parseArgs(argv: string[]): Args | undefined {
     scaleRestarts: Number(v["scale-restarts"] ?? (quick ? 1 : 5)),
     keepExtraCaCerts: v["stet-keep-extra-ca-certs"] === true,
     keepDist: v["keep-dist"] === true,
+    ab: v.ab,
   };
 }
 
-/** Node flags for a server process: stet's experiment flags, and the profiler when --profile-dir is given. */
-function nodeFlagsFor(kind: ServerKind, args: Args): string[] {
-  if (kind !== "stet") return [];
+/**
+ * How a server starts: stet with its experiment flags and the profiler when --profile-dir is given (both
+ * builds alike with --ab), and stet at REF from its own bin.
+ */
+function startOptionsFor(s: Contender, args: Args): Pick<StartOptions, "nodeFlags" | "bin"> {
+  if (s.kind !== "stet") return {};
   const profile = args.profileDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${path.resolve(args.profileDir)}`];
-  return [...args.stetNodeFlags, ...profile];
+  return { nodeFlags: [...args.stetNodeFlags, ...profile], ...(s.bin === undefined ? {} : { bin: s.bin }) };
 }
 
 // --- machine facts -------------------------------------------------------------------------------------
@@ -153,7 +163,7 @@ function machine(): Record<string, string> {
     stetUncommitted:
       sh("git", ["-C", repoRoot, "status", "--porcelain", "--untracked-files=no"])
         .split("\n")
-        .map((l) => l.slice(3))
+        .map((l) => l.replace(/^\s*\S{1,2}\s+/, "")) // "XY path"; sh() trimmed the first line's leading space
         .filter((f) => f !== "" && !f.startsWith("scripts/bench/"))
         .join(" ") || "none",
   };
@@ -197,22 +207,22 @@ async function startService(logFile: string): Promise<ServiceProcess & { stop():
 
 // --- results model -----------------------------------------------------------------------------------------
 type Item = WorkloadId | "R" | "STARTUP" | "SCALE" | "RETENTION" | "QUERY";
-/** item → metric → server → values over rounds */
-type Table = Map<Item, Map<string, Record<ServerKind, number[]>>>;
+/** item → metric → server (its name: stet, restate, stet@REF) → values over rounds */
+type Table = Map<Item, Map<string, Record<string, number[]>>>;
 interface ErrorNote {
-  readonly server: ServerKind;
+  readonly server: string;
   readonly round: number;
   readonly item: Item;
   readonly errors: Errors;
 }
 
-function put(table: Table, item: Item, server: ServerKind, metrics: Metrics): void {
+function put(table: Table, item: Item, server: string, metrics: Metrics): void {
   let byMetric = table.get(item);
   if (byMetric === undefined) table.set(item, (byMetric = new Map()));
   for (const [k, v] of Object.entries(metrics)) {
     let row = byMetric.get(k);
-    if (row === undefined) byMetric.set(k, (row = { stet: [], restate: [] }));
-    row[server].push(v);
+    if (row === undefined) byMetric.set(k, (row = {}));
+    (row[server] ??= []).push(v);
   }
 }
 
@@ -281,38 +291,28 @@ interface Row {
   title: string;
   metric: string;
   label: string;
-  stet: number;
-  restate: number;
+  /** Medians by server name. */
+  values: Record<string, number>;
   ratio: number;
-  stetRounds: number[];
-  restateRounds: number[];
+  rounds: Record<string, number[]>;
 }
 
-function rows(table: Table, titles: Record<string, string>): Row[] {
+function rows(table: Table, titles: Record<string, string>, c: Comparison): Row[] {
   const out: Row[] = [];
   for (const [item, byMetric] of table) {
     for (const [metric, v] of byMetric) {
-      const s = median(v.stet);
-      const r = median(v.restate);
-      out.push({
-        item,
-        title: titles[item] ?? item,
-        metric,
-        label: LABELS[metric] ?? metric,
-        stet: s,
-        restate: r,
-        ratio: Number.isFinite(s) && Number.isFinite(r) && r !== 0 ? s / r : NaN,
-        stetRounds: v.stet,
-        restateRounds: v.restate,
-      });
+      const rounds = Object.fromEntries(c.columns.map(({ name }) => [name, v[name] ?? []]));
+      const values = Object.fromEntries(c.columns.map(({ name }) => [name, median(rounds[name]!)]));
+      out.push({ item, title: titles[item] ?? item, metric, label: LABELS[metric] ?? metric, values, ratio: ratioOf(c, values), rounds });
     }
   }
   return out;
 }
 
-function markdown(all: Row[], meta: Record<string, unknown>, errorNotes: ErrorNote[], notes: string[]): string {
+function markdown(all: Row[], c: Comparison, meta: Record<string, unknown>, errorNotes: ErrorNote[], notes: string[]): string {
   const lines: string[] = [];
-  lines.push(`# stet vs restate-server — ${String(meta["startedAt"])}`, "");
+  const [a, b] = c.columns;
+  lines.push(`# ${a.header} vs ${b.name === "restate" ? "restate-server" : b.header} — ${String(meta["startedAt"])}`, "");
   lines.push("| machine / run | |", "| --- | --- |");
   for (const [k, v] of Object.entries(meta)) lines.push(`| ${k} | ${typeof v === "string" ? v : JSON.stringify(v)} |`);
   lines.push("");
@@ -320,10 +320,10 @@ function markdown(all: Row[], meta: Record<string, unknown>, errorNotes: ErrorNo
   for (const r of all) {
     if (r.item !== current) {
       current = r.item;
-      lines.push("", `## ${r.item} — ${r.title}`, "", "| metric | stet | restate | stet ÷ restate | stet rounds | restate rounds |", "| --- | ---: | ---: | ---: | --- | --- |");
+      lines.push("", `## ${r.item} — ${r.title}`, "", `| metric | ${a.header} | ${b.header} | ${c.ratioHeader} | ${a.header} rounds | ${b.header} rounds |`, "| --- | ---: | ---: | ---: | --- | --- |");
     }
     lines.push(
-      `| ${r.label} | ${fmt(r.stet)} | ${fmt(r.restate)} | ${Number.isFinite(r.ratio) ? r.ratio.toFixed(2) : "–"} | ${r.stetRounds.map(fmt).join(", ")} | ${r.restateRounds.map(fmt).join(", ")} |`,
+      `| ${r.label} | ${fmt(r.values[a.name]!)} | ${fmt(r.values[b.name]!)} | ${Number.isFinite(r.ratio) ? r.ratio.toFixed(2) : "–"} | ${r.rounds[a.name]!.map(fmt).join(", ")} | ${r.rounds[b.name]!.map(fmt).join(", ")} |`,
     );
   }
   if (errorNotes.length > 0) {
@@ -340,16 +340,18 @@ function markdown(all: Row[], meta: Record<string, unknown>, errorNotes: ErrorNo
   return lines.join("\n") + "\n";
 }
 
-function printTable(all: Row[]): void {
+function printTable(all: Row[], c: Comparison): void {
   let current: Item | undefined;
   const w = 52;
+  const [a, b] = c.columns;
+  const [wa, wb, wr] = [Math.max(10, a.header.length), Math.max(10, b.header.length), Math.max(7, c.ratioHeader.length)];
   for (const r of all) {
     if (r.item !== current) {
       current = r.item;
-      process.stdout.write(`\n${r.item} — ${r.title}\n${"metric".padEnd(w)} ${"stet".padStart(10)} ${"restate".padStart(10)} ${"ratio".padStart(7)}\n`);
+      process.stdout.write(`\n${r.item} — ${r.title}\n${"metric".padEnd(w)} ${a.header.padStart(wa)} ${b.header.padStart(wb)} ${c.ratioHeader.padStart(wr)}\n`);
     }
     process.stdout.write(
-      `${r.label.padEnd(w)} ${fmt(r.stet).padStart(10)} ${fmt(r.restate).padStart(10)} ${(Number.isFinite(r.ratio) ? r.ratio.toFixed(2) : "–").padStart(7)}\n`,
+      `${r.label.padEnd(w)} ${fmt(r.values[a.name]!).padStart(wa)} ${fmt(r.values[b.name]!).padStart(wb)} ${(Number.isFinite(r.ratio) ? r.ratio.toFixed(2) : "–").padStart(wr)}\n`,
     );
   }
 }
@@ -357,8 +359,10 @@ function printTable(all: Row[]): void {
 // --- main -----------------------------------------------------------------------------------------------------
 async function main(): Promise<void> {
   let args: Args | undefined;
+  let abCommit: string | undefined;
   try {
     args = parseArgs(process.argv.slice(2));
+    if (args?.ab !== undefined) abCommit = resolveRef(args.ab);
   } catch (error) {
     process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n${USAGE}\n`);
     process.exit(2);
@@ -372,12 +376,23 @@ async function main(): Promise<void> {
   mkdirSync(path.dirname(args.out), { recursive: true });
   const logDir = `${args.out}-logs`;
   mkdirSync(logDir, { recursive: true });
-  const work = mkdtempSync(path.join(tmpdir(), "stet-bench-"));
   // Snapshot of the built code: stet and the service run from it for the whole run.
   const snapshot = `${args.out}-dist`;
   cpSync(path.join(repoRoot, "dist"), snapshot, { recursive: true });
   useDist(snapshot);
   const log = (s: string): void => void process.stdout.write(`[${((performance.now() - t0) / 1000).toFixed(0).padStart(4)}s] ${s}\n`);
+  // --ab REF: stet at REF, built now into a snapshot of its own (ab-build.ts), runs as A before B each round.
+  const abSnapshot = `${args.out}-ab`;
+  let order: Contender[] = args.servers.map((kind) => ({ name: kind, kind }));
+  if (args.ab !== undefined && abCommit !== undefined) {
+    log(`--ab ${args.ab}: building ${abCommit} in a temporary git worktree (output in ${path.join(logDir, "ab-build.log")})`);
+    const bin = await buildAb(abCommit, abSnapshot, path.join(logDir, "ab-build.log")).catch((e: unknown) => {
+      for (const dir of [snapshot, abSnapshot]) rmSync(dir, { recursive: true, force: true });
+      throw e;
+    });
+    order = [{ name: abName(args.ab), kind: "stet", bin }, { name: "stet", kind: "stet" }];
+  }
+  const work = mkdtempSync(path.join(tmpdir(), "stet-bench-"));
 
   const service = await startService(path.join(logDir, "service.log"));
   const table: Table = new Map();
@@ -385,20 +400,19 @@ async function main(): Promise<void> {
   const notes: string[] = [];
   const workloads = WORKLOADS.filter((w) => args.only.has(w));
   const settings = { durationMs: args.durationS * 1000, warmupMs: args.warmupS * 1000, w7Count: args.w7Count };
-  const order: ServerKind[] = args.servers;
   const cmdlines: Record<string, string> = {};
 
   try {
     const roundsNeeded = workloads.length > 0 || args.only.has("R");
     for (let round = 1; roundsNeeded && round <= args.rounds; round++) {
-      for (const kind of order) {
-        const dataDir = path.join(work, `${kind}-r${round}`);
+      for (const s of order) {
+        const dataDir = path.join(work, `${fileSafe(s.name)}-r${round}`);
         mkdirSync(dataDir, { recursive: true });
-        const logFile = path.join(logDir, `${kind}-r${round}.log`);
+        const logFile = path.join(logDir, `${fileSafe(s.name)}-r${round}.log`);
         const quiet = args.quietWaitS > 0 ? await waitQuiet(args.quietWaitS) : { waitedS: 0, busy: NaN };
-        const server = await startServer(kind, { dataDir, logFile, nodeFlags: nodeFlagsFor(kind, args), keepExtraCaCerts: args.keepExtraCaCerts });
-        cmdlines[kind] = `pid ${server.pid}: ${server.cmdline}`;
-        log(`round ${round} ${kind}: healthy in ${server.startup.adminMs.toFixed(0)} ms (pid ${server.pid}; waited ${quiet.waitedS.toFixed(0)} s for a quiet machine, busy ${fmt(quiet.busy)} cores)`);
+        const server = await startServer(s.kind, { dataDir, logFile, ...startOptionsFor(s, args), keepExtraCaCerts: args.keepExtraCaCerts });
+        cmdlines[s.name] = `pid ${server.pid}: ${server.cmdline}`;
+        log(`round ${round} ${s.name}: healthy in ${server.startup.adminMs.toFixed(0)} ms (pid ${server.pid}; waited ${quiet.waitedS.toFixed(0)} s for a quiet machine, busy ${fmt(quiet.busy)} cores)`);
         const r: Metrics = {
           startupAdminMs: server.startup.adminMs,
           startupIngressMs: server.startup.ingressMs,
@@ -411,15 +425,15 @@ async function main(): Promise<void> {
           r["idleRssMb"] = memory(server.pid)?.rssMb ?? NaN;
           for (const w of workloads) {
             if (server.exited()) {
-              notes.push(`${kind} round ${round}: server process exited before ${w}; see ${logFile}`);
+              notes.push(`${s.name} round ${round}: server process exited before ${w}; see ${logFile}`);
               break;
             }
             const out = await runWorkload(w, server, service, settings);
-            put(table, w, kind, out.metrics);
-            if (Object.keys(out.errors.counts).length > 0) errorNotes.push({ server: kind, round, item: w, errors: out.errors });
+            put(table, w, s.name, out.metrics);
+            if (Object.keys(out.errors.counts).length > 0) errorNotes.push({ server: s.name, round, item: w, errors: out.errors });
             const m = out.metrics;
             log(
-              `  ${w} ${kind}: ` +
+              `  ${w} ${s.name}: ` +
                 (w === "W7"
                   ? `done ${fmt(m["allDoneS"]!)} s, lateness p50 ${fmt(m["latenessP50"]!)} ms p99 ${fmt(m["latenessP99"]!)} ms`
                   : `${fmt(m["throughput"]!)} req/s, p50 ${fmt(m["p50"]!)} ms, p99 ${fmt(m["p99"]!)} ms, cpu/1000 ${fmt(m["serverCpuPer1000"]!)} s`) +
@@ -431,103 +445,106 @@ async function main(): Promise<void> {
           r["shutdownMs"] = await server.stop();
           rmSync(dataDir, { recursive: true, force: true });
         }
-        put(table, "R", kind, r);
-        if (kind === "stet") {
+        put(table, "R", s.name, r);
+        if (s.kind === "stet") {
           const logText = tail(logFile, 20).trim();
-          if (logText !== "") notes.push(`stet round ${round} log (last lines): ${logText.replace(/\n/g, " ⏎ ").slice(0, 2000)}`);
+          if (logText !== "") notes.push(`${s.name} round ${round} log (last lines): ${logText.replace(/\n/g, " ⏎ ").slice(0, 2000)}`);
         }
       }
     }
 
     if (args.only.has("STARTUP")) {
-      /** Starts `kind` once on a fresh empty folder and stops it; returns its startup times. */
-      const startOnce = async (kind: ServerKind, extra: Partial<StartOptions> = {}) => {
-        const dataDir = mkdtempSync(path.join(work, `${kind}-startup-`));
-        const server = await startServer(kind, { dataDir, logFile: path.join(logDir, `${kind}-startup.log`), nodeFlags: nodeFlagsFor(kind, args), ...extra });
+      /** Starts `s` once on a fresh empty folder and stops it; returns its startup times. */
+      const startOnce = async (s: Contender, extra: Partial<StartOptions> = {}) => {
+        const dataDir = mkdtempSync(path.join(work, `${fileSafe(s.name)}-startup-`));
+        const server = await startServer(s.kind, { dataDir, logFile: path.join(logDir, `${fileSafe(s.name)}-startup.log`), ...startOptionsFor(s, args), ...extra });
         await server.stop();
         rmSync(dataDir, { recursive: true, force: true });
         return server.startup;
       };
       // The floor starts through stet's launcher and goes in stet's column: the startup that any fastify
-      // server started the way stet is pays before stet does anything of its own.
-      const floor = order.includes("stet") ? await buildStartupFloor(mkdtempSync(path.join(work, "floor-")), path.join(logDir, "floor.log")) : undefined;
+      // server started the way stet is pays before stet does anything of its own. Not with --ab.
+      const floor = args.ab === undefined && args.servers.includes("stet") ? await buildStartupFloor(mkdtempSync(path.join(work, "floor-")), path.join(logDir, "floor.log")) : undefined;
       for (let sample = 1; sample <= args.startupSamples; sample++) {
         if (floor !== undefined) {
           if (args.quietWaitS > 0) await waitQuiet(args.quietWaitS);
-          const startup = await startOnce("stet", { bin: floor, logFile: path.join(logDir, "floor.log") });
+          const startup = await startOnce({ name: "stet", kind: "stet" }, { bin: floor, logFile: path.join(logDir, "floor.log") });
           put(table, "STARTUP", "stet", { startupFloorMs: startup.ingressMs });
         }
-        for (const kind of order) {
+        for (const s of order) {
           if (args.quietWaitS > 0) await waitQuiet(args.quietWaitS);
-          const startup = await startOnce(kind);
-          put(table, "STARTUP", kind, { startupAdminMs: startup.adminMs, startupIngressMs: startup.ingressMs });
-          if (kind === "stet" && process.env["NODE_EXTRA_CA_CERTS"] !== undefined) {
-            put(table, "STARTUP", kind, { startupIngressMsExtraCa: (await startOnce(kind, { keepExtraCaCerts: true })).ingressMs });
+          const startup = await startOnce(s);
+          put(table, "STARTUP", s.name, { startupAdminMs: startup.adminMs, startupIngressMs: startup.ingressMs });
+          if (s.kind === "stet" && process.env["NODE_EXTRA_CA_CERTS"] !== undefined) {
+            put(table, "STARTUP", s.name, { startupIngressMsExtraCa: (await startOnce(s, { keepExtraCaCerts: true })).ingressMs });
           }
         }
       }
-      const med = (kind: ServerKind): string => fmt(median(table.get("STARTUP")?.get("startupIngressMs")?.[kind] ?? []));
+      const med = (name: string): string => fmt(median(table.get("STARTUP")?.get("startupIngressMs")?.[name] ?? []));
       const floorMs = table.get("STARTUP")?.get("startupFloorMs")?.["stet"];
       const floorNote = floorMs === undefined ? "" : `, the fastify floor ${fmt(median(floorMs))} ms`;
-      log(`STARTUP: ${args.startupSamples} starts each, median to ingress health: ${order.map((k) => `${k} ${med(k)} ms`).join(", ")}${floorNote}`);
+      log(`STARTUP: ${args.startupSamples} starts each, median to ingress health: ${order.map((s) => `${s.name} ${med(s.name)} ms`).join(", ")}${floorNote}`);
     }
 
     /** An item run once per server on a data folder of its own (SCALE, RETENTION, QUERY). */
-    const singleRound = async (item: Item, what: string, run: (kind: ServerKind, dataDir: string, logFile: string) => Promise<ScaleOutcome>): Promise<void> => {
-      for (const kind of order) {
-        const dataDir = path.join(work, `${kind}-${item.toLowerCase()}`);
+    const singleRound = async (item: Item, what: string, run: (s: Contender, dataDir: string, logFile: string) => Promise<ScaleOutcome>): Promise<void> => {
+      for (const s of order) {
+        const dataDir = path.join(work, `${fileSafe(s.name)}-${item.toLowerCase()}`);
         mkdirSync(dataDir, { recursive: true });
         if (args.quietWaitS > 0) await waitQuiet(args.quietWaitS);
-        log(`${item} ${kind}: ${what}`);
-        const out = await run(kind, dataDir, path.join(logDir, `${kind}-${item.toLowerCase()}.log`));
+        log(`${item} ${s.name}: ${what}`);
+        const out = await run(s, dataDir, path.join(logDir, `${fileSafe(s.name)}-${item.toLowerCase()}.log`));
         rmSync(dataDir, { recursive: true, force: true });
-        put(table, item, kind, out.metrics);
-        if (Object.keys(out.errors.counts).length > 0) errorNotes.push({ server: kind, round: 1, item, errors: out.errors });
-        for (const n of out.notes) notes.push(`${item} ${kind}: ${n}`);
-        log(`${item} ${kind}: ${JSON.stringify(Object.fromEntries(Object.entries(out.metrics).map(([k, v]) => [k, Number(fmt(v)) || fmt(v)])))}`);
+        put(table, item, s.name, out.metrics);
+        if (Object.keys(out.errors.counts).length > 0) errorNotes.push({ server: s.name, round: 1, item, errors: out.errors });
+        for (const n of out.notes) notes.push(`${item} ${s.name}: ${n}`);
+        log(`${item} ${s.name}: ${JSON.stringify(Object.fromEntries(Object.entries(out.metrics).map(([k, v]) => [k, Number(fmt(v)) || fmt(v)])))}`);
       }
     };
     if (args.only.has("SCALE")) {
-      await singleRound("SCALE", `${args.scaleCount} × /send`, (kind, dataDir, logFile) =>
-        runScale(kind, service, args.scaleCount, dataDir, logFile, args.quick ? 120 : 900, nodeFlagsFor(kind, args), args.scaleRestarts),
+      await singleRound("SCALE", `${args.scaleCount} × /send`, (s, dataDir, logFile) =>
+        runScale(s.kind, service, args.scaleCount, dataDir, logFile, args.quick ? 120 : 900, startOptionsFor(s, args), args.scaleRestarts),
       );
     }
     if (args.only.has("RETENTION")) {
       // restate-server's cleaner runs hourly by default; 10 s here so reclaim is observable in a run.
       // stet's expiry sweep runs every 5 s (not configurable from the CLI).
-      await singleRound("RETENTION", `${args.retentionCount} × /send with 5 s retention`, (kind, dataDir, logFile) =>
-        runRetention(kind, service, args.retentionCount, dataDir, logFile, 120, kind === "restate" ? { RESTATE_WORKER__CLEANUP_INTERVAL: "10s" } : {}),
+      await singleRound("RETENTION", `${args.retentionCount} × /send with 5 s retention`, (s, dataDir, logFile) =>
+        runRetention(s.kind, service, args.retentionCount, dataDir, logFile, 120, s.kind === "restate" ? { env: { RESTATE_WORKER__CLEANUP_INTERVAL: "10s" } } : { bin: s.bin }),
       );
     }
     if (args.only.has("QUERY")) {
-      await singleRound("QUERY", `${args.queryCount} completed, then W1 alone / with a sys_journal scan every second / alone`, (kind, dataDir, logFile) =>
-        runQueryScan(kind, service, args.queryCount, settings, dataDir, logFile, nodeFlagsFor(kind, args)),
+      await singleRound("QUERY", `${args.queryCount} completed, then W1 alone / with a sys_journal scan every second / alone`, (s, dataDir, logFile) =>
+        runQueryScan(s.kind, service, args.queryCount, settings, dataDir, logFile, startOptionsFor(s, args)),
       );
     }
   } finally {
     service.stop();
     rmSync(work, { recursive: true, force: true });
     // A profile's file positions refer to the snapshot (mapped back to .ts through its .js.map files).
-    if (!args.keepDist && args.profileDir === undefined) rmSync(snapshot, { recursive: true, force: true });
+    if (!args.keepDist && args.profileDir === undefined) for (const dir of [snapshot, abSnapshot]) rmSync(dir, { recursive: true, force: true });
   }
 
   const titles: Record<string, string> = {
     ...TITLES,
     R: "resources (every round)",
-    STARTUP: `startup on a fresh empty data folder, ${args.startupSamples} starts per server, alternating (stet's column also has the floor: a fastify hello world started like stet)`,
+    STARTUP: `startup on a fresh empty data folder, ${args.startupSamples} starts per server, alternating${args.ab === undefined ? " (stet's column also has the floor: a fastify hello world started like stet)" : ""}`,
     SCALE: `${args.scaleCount} invocations ready at once (/send?delay= Bench/noop, all due at one instant T), then restart on them completed — single round; throughput, CPU and peak RSS from T`,
     RETENTION: `${args.retentionCount} invocations with 5 s journal + idempotency retention: storage and reclaim — single round`,
     QUERY: `W1 with a full scan of sys_journal (Arrow, as \`restate sql\`) every second, over ${args.queryCount} completed invocations — single round`,
   };
   // Keep the table in a stable order: R first, then workloads, then scale items.
   const itemOrder: Item[] = ["R", "STARTUP", ...WORKLOADS, "SCALE", "RETENTION", "QUERY"];
-  const all = rows(table, titles).sort((a, b) => itemOrder.indexOf(a.item) - itemOrder.indexOf(b.item));
+  const cmp = comparison(args.ab);
+  const all = rows(table, titles, cmp).sort((a, b) => itemOrder.indexOf(a.item) - itemOrder.indexOf(b.item));
   const meta: Record<string, unknown> = {
     startedAt: started.toISOString(),
     wallS: Math.round((performance.now() - t0) / 1000),
     ...machine(),
     rounds: args.rounds,
-    order: "stet, restate alternating each round (fresh empty data folder per server per round)",
+    order: `${order.map((s) => s.name).join(", ")} alternating each round (fresh empty data folder per server per round)`,
+    // --ab: A is stet at abCommit (abRef as given), B this tree's stet (stetCommit).
+    ...(args.ab === undefined ? {} : { abRef: args.ab, abCommit }),
     durationS: args.durationS,
     warmupS: args.warmupS,
     w7Count: args.w7Count,
@@ -541,11 +558,14 @@ async function main(): Promise<void> {
         : `this environment without NODE_EXTRA_CA_CERTS (${process.env["NODE_EXTRA_CA_CERTS"]}; see STARTUP for a start with it)`,
     service: "one official-SDK process (scripts/bench/service.ts, HTTP/2 h2c, RESTATE_LOGGING=ERROR) for the whole run",
     profileDir: args.profileDir ?? null,
-    codeUnderTest: "a snapshot of dist/ taken at the start of the run",
+    codeUnderTest:
+      args.ab === undefined
+        ? "a snapshot of dist/ taken at the start of the run"
+        : `a snapshot of dist/ taken at the start of the run (B, and the service); A: ${abCommit} built in a temporary git worktree into a snapshot of its own`,
     loadAverageAtEnd: readFileSync("/proc/loadavg", "utf8").trim(),
   };
-  printTable(all);
-  const md = markdown(all, meta, errorNotes, notes);
+  printTable(all, cmp);
+  const md = markdown(all, cmp, meta, errorNotes, notes);
   writeFileSync(`${args.out}.md`, md);
   writeFileSync(`${args.out}.json`, JSON.stringify({ meta, rows: all, errors: errorNotes, notes }, null, 2));
   if (errorNotes.length > 0) {

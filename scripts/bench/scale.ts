@@ -2,7 +2,7 @@
 // holding those N completed invocations, storage per completed invocation, and reclaim after retention.
 import { burst, errorCount, median, newErrors, type Errors } from "./load.js";
 import { cpuSeconds, dirSize, memory, RssSampler } from "./proc.js";
-import { registerDeployment, sleep, startServer, type RunningServer, type ServerKind } from "./servers.js";
+import { registerDeployment, sleep, startServer, type RunningServer, type ServerKind, type StartOptions } from "./servers.js";
 import { attachAll, getStatus, invocationIdOf, type Metrics, type ServiceProcess } from "./workloads.js";
 
 export interface ScaleOutcome {
@@ -38,13 +38,13 @@ export async function runScale(
   dataDir: string,
   logFile: string,
   timeoutS: number,
-  nodeFlags: readonly string[] = [],
+  start: Pick<StartOptions, "nodeFlags" | "bin"> = {},
   restarts = 1,
 ): Promise<ScaleOutcome> {
   const errors = newErrors();
   const notes: string[] = [];
   const m: Metrics = {};
-  let server: RunningServer = await startServer(kind, { dataDir, logFile, nodeFlags });
+  let server: RunningServer = await startServer(kind, { dataDir, logFile, ...start });
   try {
     await registerDeployment(server, service.url);
     await sleep(1000);
@@ -133,7 +133,7 @@ export async function runScale(
     // Restart on the folder that now holds `count` completed invocations (`restarts` times: median).
     const starts: Array<{ adminMs: number; ingressMs: number }> = [];
     for (let i = 0; ; i++) {
-      server = await startServer(kind, { dataDir, logFile, nodeFlags });
+      server = await startServer(kind, { dataDir, logFile, ...start });
       starts.push(server.startup);
       if (i + 1 >= restarts) break;
       await server.stop();
@@ -166,12 +166,12 @@ export async function runRetention(
   dataDir: string,
   logFile: string,
   waitS: number,
-  env: Record<string, string>,
+  start: Pick<StartOptions, "env" | "bin">,
 ): Promise<ScaleOutcome> {
   const errors = newErrors();
   const notes: string[] = [];
   const m: Metrics = {};
-  const server = await startServer(kind, { dataDir, logFile, env });
+  const server = await startServer(kind, { dataDir, logFile, ...start });
   try {
     await registerDeployment(server, service.url);
     await sleep(1000);

@@ -1,0 +1,116 @@
+// --ab REF: stet at another commit (A, before) measured beside the working tree's build (B, after) in the
+// same run. REF is checked out into a temporary git worktree, built there with `npm run build` (a link to
+// the repository's node_modules), and its dist/ copied to a snapshot of its own; the worktree is removed
+// as soon as the copy is made, so a run interrupted later leaves none behind.
+import { spawn, execFileSync } from "node:child_process";
+import { closeSync, copyFileSync, cpSync, mkdtempSync, openSync, realpathSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { repoRoot, sleep, tail, type ServerKind } from "./servers.js";
+
+/** A server the run measures: its column in the report, what it is and, for stet at REF, its bin. */
+export interface Contender {
+  readonly name: string;
+  readonly kind: ServerKind;
+  readonly bin?: string;
+}
+
+/** The report's two columns (server names, with their headers) and the ratio between them. */
+export interface Comparison {
+  readonly columns: readonly [{ readonly name: string; readonly header: string }, { readonly name: string; readonly header: string }];
+  readonly numerator: string;
+  readonly denominator: string;
+  readonly ratioHeader: string;
+}
+
+/** The column of stet built at REF. */
+export function abName(ref: string): string {
+  return `stet@${ref}`;
+}
+
+/** stet ÷ restate; with --ab, A (stet at REF) and B (this tree's stet), B ÷ A. */
+export function comparison(abRef: string | undefined): Comparison {
+  if (abRef === undefined) {
+    return { columns: [{ name: "stet", header: "stet" }, { name: "restate", header: "restate" }], numerator: "stet", denominator: "restate", ratioHeader: "stet ÷ restate" };
+  }
+  const a = abName(abRef);
+  return { columns: [{ name: a, header: `A: ${a}` }, { name: "stet", header: "B: stet" }], numerator: "stet", denominator: a, ratioHeader: "B ÷ A" };
+}
+
+/** The ratio of a row's medians by server name (NaN when either is missing or the denominator is 0). */
+export function ratioOf(c: Comparison, values: Readonly<Record<string, number>>): number {
+  const n = values[c.numerator] ?? NaN;
+  const d = values[c.denominator] ?? NaN;
+  return Number.isFinite(n) && Number.isFinite(d) && d !== 0 ? n / d : NaN;
+}
+
+/** A server's name as part of a file name (a ref may hold `/` or `~`). */
+export function fileSafe(name: string): string {
+  return name.replace(/[^\w.@-]/g, "_");
+}
+
+/** The short commit REF names; throws when it names none. */
+export function resolveRef(ref: string): string {
+  try {
+    return execFileSync("git", ["-C", repoRoot, "rev-parse", "--verify", "--quiet", "--short", `${ref}^{commit}`], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+  } catch {
+    throw new Error(`--ab: '${ref}' names no commit of ${repoRoot}`);
+  }
+}
+
+/**
+ * Builds `commit` into `snapshot` (its dist/, its package.json, through which stet finds its dist/
+ * files, and a link to node_modules) and returns the snapshot's bin. The build's output goes to
+ * `logFile`. Ctrl-C (or SIGTERM) during the build stops it and still removes the worktree.
+ */
+export async function buildAb(commit: string, snapshot: string, logFile: string): Promise<string> {
+  const nodeModules = realpathSync(path.join(repoRoot, "node_modules"));
+  const tree = mkdtempSync(path.join(tmpdir(), "stet-bench-ab-"));
+  const git = (...args: string[]): void => void execFileSync("git", ["-C", repoRoot, ...args], { stdio: ["ignore", "ignore", "pipe"] });
+  let interrupted = false;
+  /** The build's process group (npm, tsc, vite, esbuild: it runs in a group of its own), once started. */
+  let group: number | undefined;
+  const signal = (sig: NodeJS.Signals | 0): boolean => {
+    try {
+      return group !== undefined && process.kill(-group, sig);
+    } catch {
+      return false; // the group is gone
+    }
+  };
+  const onSignal = (): void => {
+    interrupted = true;
+    signal("SIGINT");
+  };
+  process.on("SIGINT", onSignal).on("SIGTERM", onSignal);
+  try {
+    git("worktree", "add", "--detach", tree, commit);
+    symlinkSync(nodeModules, path.join(tree, "node_modules"));
+    const fd = openSync(logFile, "a");
+    const child = spawn("npm", ["run", "build"], { cwd: tree, stdio: ["ignore", fd, fd], detached: true });
+    closeSync(fd);
+    group = child.pid;
+    const code = await new Promise<number | null>((resolve, reject) => {
+      child.once("error", reject);
+      child.once("exit", (c) => resolve(c));
+    });
+    if (interrupted) throw new Error(`--ab: interrupted while building ${commit}`);
+    if (code !== 0) throw new Error(`--ab: npm run build of ${commit} failed (exit ${code}); ${logFile}:\n${tail(logFile)}`);
+    cpSync(path.join(tree, "dist"), path.join(snapshot, "dist"), { recursive: true });
+    copyFileSync(path.join(tree, "package.json"), path.join(snapshot, "package.json"));
+    symlinkSync(nodeModules, path.join(snapshot, "node_modules"));
+    return path.join(snapshot, "dist", "stet.cjs");
+  } finally {
+    process.off("SIGINT", onSignal).off("SIGTERM", onSignal);
+    // npm may exit on Ctrl-C before tsc or vite does, and they would write into the folder after it went.
+    for (let i = 0; i < 100 && signal(0); i++) {
+      if (i === 50) signal("SIGKILL");
+      await sleep(100);
+    }
+    try {
+      git("worktree", "remove", "--force", tree);
+    } catch {
+      rmSync(tree, { recursive: true, force: true });
+      git("worktree", "prune");
+    }
+  }
+}
