@@ -405,7 +405,9 @@ async function main(): Promise<void> {
   try {
     const roundsNeeded = workloads.length > 0 || args.only.has("R");
     for (let round = 1; roundsNeeded && round <= args.rounds; round++) {
-      for (const s of order) {
+      // ABBA: every other round starts with the other server, so neither always meets the cold service
+      // process and load generator of a round's first run.
+      for (const s of round % 2 === 1 ? order : [...order].reverse()) {
         const dataDir = path.join(work, `${fileSafe(s.name)}-r${round}`);
         mkdirSync(dataDir, { recursive: true });
         const logFile = path.join(logDir, `${fileSafe(s.name)}-r${round}.log`);
@@ -542,7 +544,7 @@ async function main(): Promise<void> {
     wallS: Math.round((performance.now() - t0) / 1000),
     ...machine(),
     rounds: args.rounds,
-    order: `${order.map((s) => s.name).join(", ")} alternating each round (fresh empty data folder per server per round)`,
+    order: `${order.map((s) => s.name).join(", ")} alternating each round, in reverse order every other round (fresh empty data folder per server per round)`,
     // --ab: A is stet at abCommit (abRef as given), B this tree's stet (stetCommit).
     ...(args.ab === undefined ? {} : { abRef: args.ab, abCommit }),
     durationS: args.durationS,
