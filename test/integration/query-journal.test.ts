@@ -1,7 +1,7 @@
 import BetterSqlite3 from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { compileQuery } from "../../sqlite/query/compile-query.js";
-import { fillInvocationState } from "../../partition/query/live-invocation-state.js";
+import { fillInvocationState } from "../../sqlite/query/live-invocation-state.js";
 import { registerQueryFunctions } from "../../sqlite/query/sqlite-functions.js";
 import { installSystemViews } from "../../sqlite/query/system-views.js";
 import {

@@ -1,7 +1,8 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { repoRoot } from "../../helpers/processes.js";
+import { sourceFilesUnder } from "../../helpers/source-files.js";
 
 /**
  * No two modules of the engine's lower folders import each other, directly or around a circle: a
@@ -33,15 +34,9 @@ function relativeImports(source: string): string[] {
   return specifiers.filter((s) => s.startsWith("./") || s.startsWith("../"));
 }
 
-function tsFilesUnder(folder: string): string[] {
-  return readdirSync(path.join(repoRoot, folder), { recursive: true, encoding: "utf8" })
-    .filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"))
-    .map((f) => path.posix.join(folder, f.split(path.sep).join("/")));
-}
-
 /** Files (repo-relative) to the files among them they import; imports of other files are left out. */
 function importGraph(folders: readonly string[]): Graph {
-  const files = folders.flatMap(tsFilesUnder).sort();
+  const files = folders.flatMap((f) => sourceFilesUnder(f)).sort();
   const known = new Set(files);
   const graph = new Map<string, string[]>();
   for (const file of files) {

@@ -1,22 +1,23 @@
-import BetterSqlite3 from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { CommitterClosedError, GroupCommitter } from "../../../partition/group-commit.js";
 import type { StorageBatch } from "../../../partition/index.js";
-import { SqlitePartitionStore } from "../../../sqlite/index.js";
+import { openSqliteStorage, type SqlitePartitionStore } from "../../../sqlite/index.js";
 
 /** A partition store on a fresh in-memory database, with one more table `t` for the tests' writes. */
-function db() {
-  const d = new BetterSqlite3(":memory:");
-  d.exec("CREATE TABLE t (v INTEGER PRIMARY KEY)");
-  return d;
+type Db = SqlitePartitionStore["db"];
+const stores = new WeakMap<Db, SqlitePartitionStore>();
+function db(): Db {
+  const store = openSqliteStorage(":memory:").partitions;
+  store.db.exec("CREATE TABLE t (v INTEGER PRIMARY KEY)");
+  stores.set(store.db, store);
+  return store.db;
 }
-const committer = (d: BetterSqlite3.Database, onAfterError?: (error: Error) => void) =>
-  new GroupCommitter(new SqlitePartitionStore(d), onAfterError);
-const insert = (d: BetterSqlite3.Database, v: number) => () => {
+const committer = (d: Db, onAfterError?: (error: Error) => void) => new GroupCommitter(stores.get(d)!, onAfterError);
+const insert = (d: Db, v: number) => () => {
   d.prepare("INSERT INTO t (v) VALUES (?)").run(v);
   return { result: v };
 };
-const rows = (d: BetterSqlite3.Database) => (d.prepare("SELECT v FROM t ORDER BY v").all() as { v: number }[]).map((r) => r.v);
+const rows = (d: Db) => (d.prepare("SELECT v FROM t ORDER BY v").all() as { v: number }[]).map((r) => r.v);
 
 describe("group commit", () => {
   it("commits everything submitted in one tick as one transaction, in order", async () => {

@@ -1,24 +1,27 @@
-import BetterSqlite3 from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { LeaseKeeperClosedError, LeaseLostError } from "../../../partition/lease-errors.js";
 import { LeaseKeeper } from "../../../partition/lease-keeper.js";
 import type { Lease } from "../../../partition/index.js";
-import { SqliteLeaseStore } from "../../../sqlite/index.js";
+import { openSqliteStorage, type SqliteLeaseStore, type SqliteStorage } from "../../../sqlite/index.js";
 
 const TTL = 3_000;
 
-let db: BetterSqlite3.Database;
+let storage: SqliteStorage;
 let store: SqliteLeaseStore;
+let closed = false;
+/** Closes the database under the keeper: every later call to the store fails. */
+const breakStore = () => ((closed = true), storage.close());
 
 beforeEach(() => {
   vi.useFakeTimers({ now: 1_000_000 });
-  db = new BetterSqlite3(":memory:");
-  store = new SqliteLeaseStore(db, { now: () => Date.now() });
+  storage = openSqliteStorage(":memory:", { clock: { now: () => Date.now() } });
+  store = storage.leases;
+  closed = false;
 });
 
 afterEach(() => {
   vi.useRealTimers();
-  if (db.open) db.close();
+  if (!closed) storage.close();
 });
 
 async function take(partition: number, holder: string): Promise<Lease | undefined> {
@@ -70,7 +73,7 @@ describe("LeaseKeeper", () => {
     const onLost = vi.fn();
     const keeper = keeperOf(onLost);
     keeper.hold((await take(0, "node-a"))!);
-    db.close();
+    breakStore();
     await vi.advanceTimersByTimeAsync(TTL / 3);
     const reason = onLost.mock.calls[0]?.[0] as LeaseLostError;
     expect(reason.code).toBe("STET_LEASE_LOST");
@@ -117,7 +120,7 @@ describe("LeaseKeeper", () => {
     const onError = vi.fn();
     const keeper = keeperOf(vi.fn(), onError);
     keeper.hold((await take(0, "node-a"))!);
-    db.close();
+    breakStore();
     await keeper.release();
     expect(onError).toHaveBeenCalledTimes(1);
     expect(keeper.lease).toBeUndefined();
