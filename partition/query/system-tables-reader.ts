@@ -1,4 +1,4 @@
-import type { LiveInvocationState } from "./live-invocation-state.js";
+import type { LiveInvocationState } from "../../invoker/index.js";
 import type { ColumnDef } from "./system-tables.js";
 
 /**
