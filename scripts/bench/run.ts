@@ -242,6 +242,8 @@ const LABELS: Record<string, string> = {
   vmHwmMb: "VmHWM (MB)",
   ok: "successful requests",
   attemptsPerInvocation: "handler attempts per invocation (1 = no retries)",
+  commandsPerGroupCommit: "commands per group commit (stet)",
+  groupCommitsPerInvocation: "group commits per invocation (stet)",
   errors: "errors",
   sendS: "send phase (s)",
   dueAfterS: "all due at T = first send + (s)",

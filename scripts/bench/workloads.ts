@@ -67,6 +67,9 @@ async function runLoop(def: LoopDef, server: RunningServer, service: ServiceProc
   let gen0 = process.cpuUsage();
   let mach0 = machineTicks();
   let attempts0: Promise<number> = Promise.resolve(NaN);
+  let commits0: Promise<GroupCommits> = Promise.resolve(NO_COMMITS);
+  // stet loads its metrics library on the first scrape: before the window, not in it.
+  await groupCommits(server);
   const result = await closedLoop({
     origin: server.ingressUrl,
     connections: def.connections,
@@ -79,9 +82,11 @@ async function runLoop(def: LoopDef, server: RunningServer, service: ServiceProc
       gen0 = process.cpuUsage();
       mach0 = machineTicks();
       attempts0 = handlerAttempts(service, def.counted);
+      commits0 = groupCommits(server);
       sampler.takeMax();
     },
   });
+  const commits1 = groupCommits(server);
   const cpu = (cpuSeconds(server.pid) ?? NaN) - cpu0;
   const svc = (cpuSeconds(service.pid) ?? NaN) - svc0;
   const genUsage = process.cpuUsage(gen0);
@@ -92,6 +97,7 @@ async function runLoop(def: LoopDef, server: RunningServer, service: ServiceProc
   const sorted = result.latencies.sort((a, b) => a - b);
   const n = result.ok;
   const attemptsInWindow = (await handlerAttempts(service, def.counted)) - (await attempts0);
+  const [c0, c1] = [await commits0, await commits1];
   const metrics: Metrics = {
     throughput: result.windowS > 0 ? n / result.windowS : NaN,
     p50: percentile(sorted, 50),
@@ -107,6 +113,10 @@ async function runLoop(def: LoopDef, server: RunningServer, service: ServiceProc
     // Attempts the handler saw per successful request (1.0 = no attempt was retried); approximate at
     // the window's edges, and includes attempts of requests that errored.
     attemptsPerInvocation: n > 0 ? attemptsInWindow / n : NaN,
+    // stet only (from its /metrics): how many commands one transaction and fsync carried, and how many
+    // of them there were per invocation.
+    commandsPerGroupCommit: c1.batches > c0.batches ? (c1.commands - c0.commands) / (c1.batches - c0.batches) : NaN,
+    groupCommitsPerInvocation: n > 0 ? (c1.batches - c0.batches) / n : NaN,
     ok: n,
     errors: errorCount(result.errors),
   };
@@ -203,4 +213,23 @@ export async function getStatus(origin: string, path: string): Promise<{ status:
   const r = await send(pool, { path, body: "", method: "GET" });
   await pool.close();
   return { status: r.status, body: r.error ?? r.body };
+}
+
+interface GroupCommits {
+  readonly batches: number;
+  readonly commands: number;
+}
+
+const NO_COMMITS: GroupCommits = { batches: NaN, commands: NaN };
+
+/** stet's group commits so far (its `stet_group_commit_batch_size` histogram); NaN for other servers. */
+async function groupCommits(server: RunningServer): Promise<GroupCommits> {
+  if (server.kind !== "stet") return NO_COMMITS;
+  try {
+    const text = await (await fetch(`${server.adminUrl}/metrics`)).text();
+    const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, "m").exec(text)?.[1] ?? NaN);
+    return { batches: value("stet_group_commit_batch_size_count"), commands: value("stet_group_commit_batch_size_sum") };
+  } catch {
+    return NO_COMMITS;
+  }
 }
