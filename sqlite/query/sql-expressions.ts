@@ -1,5 +1,4 @@
 import { invalidQuery } from "../../partition/query/query-errors.js";
-import { functionCall } from "./sql-functions.js";
 import { parseIntervalLiteral, parseTimestampLiteral, sqlString } from "../../partition/query/sql-values.js";
 import type { ColumnDef, ColumnType } from "../../partition/query/system-tables.js";
 
@@ -39,6 +38,12 @@ export interface ExprContext {
   subquery(select: Node): { sql: string; columns: readonly ColumnDef[] };
   /** `now()`, fixed for the whole query (as PostgreSQL does), in ms. */
   readonly now: number;
+  /**
+   * Translates a function call (sql-functions.ts). Handed in by the statement's translator rather than
+   * imported: function calls translate their arguments with translateExpr, so the two modules would
+   * otherwise import each other.
+   */
+  functionCall(body: Node, ctx: ExprContext): Expr;
 }
 
 /** An expression that is not a column: its name is its display. */
@@ -71,7 +76,7 @@ export function translateExpr(node: Node, ctx: ExprContext): Expr {
     case "SubLink":
       return subLink(body, ctx);
     case "FuncCall":
-      return functionCall(body, ctx);
+      return ctx.functionCall(body, ctx);
     case "TypeCast":
       return typeCast(body, ctx);
     case "CaseExpr":

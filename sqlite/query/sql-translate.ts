@@ -1,5 +1,6 @@
 import { invalidQuery, QUERY_ERROR_CODES, QueryError } from "../../partition/query/query-errors.js";
 import { sortKey, translateExpr, type Expr, type ExprContext, type Node } from "./sql-expressions.js";
+import { functionCall } from "./sql-functions.js";
 import { sqlIdentifier } from "../../partition/query/sql-values.js";
 import { INFORMATION_SCHEMA, SYSTEM_TABLES, type ColumnDef } from "../../partition/query/system-tables.js";
 
@@ -223,6 +224,7 @@ class Translator {
       ...(outputs === undefined ? {} : { outputs }),
       resolveColumn: (fields) => resolve(scope, fields),
       subquery: (select) => this.select(select["SelectStmt"], scope, ctes),
+      functionCall,
     };
   }
 }
