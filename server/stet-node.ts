@@ -87,7 +87,7 @@ export async function startStetNode(config: StetConfig, options: StetNodeOptions
 
     // Plain numbers the engine bumps as it works; prom-client is loaded by the first scrape of /metrics.
     const stats = new EngineStats();
-    const registry = new DeploymentRegistry(storage.registry);
+    const registry = await DeploymentRegistry.open(storage.registry);
     const views = registryViews(registry);
     const partitions = new PartitionSet({
       store: storage.partitions,

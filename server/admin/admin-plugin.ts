@@ -133,7 +133,7 @@ function routes(options: AdminPluginOptions): FastifyPluginAsync {
         additionalHeaders,
         useHttp11: body.use_http_11 === true,
       });
-      const result = registry.register(discovered, {
+      const result = await registry.register(discovered, {
         force: body.force === true,
         breaking: body.breaking === true,
         dryRun: body.dry_run === true,
@@ -166,7 +166,7 @@ function routes(options: AdminPluginOptions): FastifyPluginAsync {
         if (registry.getDeployment(id) === undefined) {
           throw new RegistryError(RegistryErrorCode.DeploymentNotFound, `not found in the schema registry: deployment with id '${id}'`);
         }
-        registry.removeDeployment(id, { force: true });
+        await registry.removeDeployment(id, { force: true });
         return reply.status(202).send();
       },
     );

@@ -72,7 +72,7 @@ export function registerDeploymentUpdateRoutes(app: FastifyInstance, options: De
       additionalHeaders: additionalHeaders ?? existing.additionalHeaders,
       useHttp11: body.use_http_11 ?? existing.httpVersion === 1,
     });
-    const updated = registry.updateDeployment(id, discovered, {
+    const updated = await registry.updateDeployment(id, discovered, {
       ...(additionalHeaders === undefined ? {} : { additionalHeaders }),
       overwrite: body.overwrite === true,
       dryRun: body.dry_run === true,

@@ -107,7 +107,7 @@ export function registerServiceRoutes(app: FastifyInstance, registry: Deployment
       if (patch.workflowCompletionRetentionMs !== undefined && service.ty !== "WORKFLOW") {
         throw new AdminError(AdminErrorCode.InvalidRequest, `modifying retention time for service type ${SERVICE_TYPE_NAME[service.ty]} is unsupported`);
       }
-      const updated = registry.modifyService(name, patch);
+      const updated = await registry.modifyService(name, patch);
       return serviceMetadata(updated, registry.getDeployment(updated.deploymentId)!.protocolMode, defaults);
     },
   );

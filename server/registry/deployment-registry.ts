@@ -1,7 +1,7 @@
 import { effectiveHandlerType, newDeploymentId, type DeploymentId } from "../../protocol/index.js";
 import type { DiscoveredEndpoint } from "../discovery/discovery-client.js";
 import { RegistryError, RegistryErrorCode, deploymentNotFound, serviceNotFound } from "./registry-errors.js";
-import type { RegistryStore } from "./registry-store.js";
+import type { RegistryChange, RegistryContents, RegistryStore } from "./registry-store.js";
 import { applyOverrides, mergeOverrides, type ServiceOverrides } from "./service-overrides.js";
 import type {
   DeploymentRecord,
@@ -35,6 +35,17 @@ interface Snapshot {
   /** Every deployment's own handlers, by deployment id then service: where pinned invocations run. */
   readonly pinnable: ReadonlyMap<string, ReadonlyMap<string, ReadonlyMap<string, ResolvedHandler>>>;
   readonly overrides: ReadonlyMap<string, ServiceOverrides>;
+  /** The store's version this was read at. */
+  readonly version: number;
+}
+
+/**
+ * What a mutation decided from the snapshot: the change to write, if any, and its answer, taken once the
+ * change is stored and the snapshot reloaded.
+ */
+interface Plan<T> {
+  readonly change?: RegistryChange;
+  readonly answer: () => T;
 }
 
 /**
@@ -42,28 +53,66 @@ interface Snapshot {
  * Restate 1.7: registering a URI again without `force` returns the stored deployment unchanged;
  * `force` overwrites it in place (same id); each deployment providing a service bumps its revision;
  * the newest revision serves invocations; deletion is forced only.
+ *
+ * Lookups are synchronous and answer from an in-memory snapshot: they are on the hot path of ingress and
+ * invoker and never reach the store. Mutations are asynchronous: each resolves once its change is stored
+ * and the snapshot reloaded (a mutation whose write was stored but whose reload failed rejects; the next
+ * mutation or refresh reloads). They run one at a time, in call order, each deciding on the snapshot the
+ * previous one left; `refresh()` queues behind them too.
  */
 export class DeploymentRegistry {
   readonly #store: RegistryStore;
   readonly #now: () => number;
   readonly #newId: () => DeploymentId;
   #snapshot: Snapshot;
+  /** Settles when the last queued mutation or refresh has; never rejects. */
+  #tail: Promise<unknown> = Promise.resolve();
+  /** A refresh queued and not started yet: later calls share it, it will see what they would. */
+  #queuedRefresh: Promise<boolean> | undefined;
 
-  constructor(store: RegistryStore, options: DeploymentRegistryOptions = {}) {
+  /** Reads the whole registry from `store` once; lookups answer from memory from then on. */
+  static async open(store: RegistryStore, options: DeploymentRegistryOptions = {}): Promise<DeploymentRegistry> {
+    return new DeploymentRegistry(store, options, buildSnapshot(await store.read()));
+  }
+
+  private constructor(store: RegistryStore, options: DeploymentRegistryOptions, snapshot: Snapshot) {
     this.#store = store;
     this.#now = options.now ?? Date.now;
     this.#newId = options.newId ?? newDeploymentId;
-    this.#snapshot = this.#load();
+    this.#snapshot = snapshot;
   }
 
   /**
-   * Records a discovered deployment. Throws `STET_SERVICE_TYPE_CHANGED` (409) when a service would
+   * Reloads the snapshot when the store changed since it was read, which only another node sharing the
+   * store (cluster mode) can do: a mutation through this registry reloads by itself. Resolves true when
+   * it reloaded. Asks the store's version first, so that an unchanged registry costs one small read and
+   * keeps its resolved handlers (and what `registryViews` derived from them).
+   *
+   * Nothing calls it on a single node. In cluster mode the node calls it on a timer, or when the store
+   * notifies a change, so that a deployment registered through one node serves on all of them.
+   */
+  refresh(): Promise<boolean> {
+    this.#queuedRefresh ??= this.#serially(async () => {
+      this.#queuedRefresh = undefined;
+      if ((await this.#store.version()) === this.#snapshot.version) return false;
+      await this.#reload();
+      return true;
+    });
+    return this.#queuedRefresh;
+  }
+
+  /**
+   * Records a discovered deployment. Rejects with `STET_SERVICE_TYPE_CHANGED` (409) when a service would
    * change type without `breaking`/`force`; nothing is written then, nor on `dryRun`.
    */
-  register(discovered: DiscoveredDeployment, options: RegisterOptions = {}): RegisterResult {
+  register(discovered: DiscoveredDeployment, options: RegisterOptions = {}): Promise<RegisterResult> {
+    return this.#mutate(() => this.#planRegister(discovered, options));
+  }
+
+  #planRegister(discovered: DiscoveredDeployment, options: RegisterOptions): Plan<RegisterResult> {
     const uri = new URL(options.uri ?? discovered.uri).href;
     const existing = this.#snapshot.byUri.get(uri);
-    if (existing !== undefined && options.force !== true) return { outcome: "unchanged", deployment: existing };
+    if (existing !== undefined && options.force !== true) return { answer: () => ({ outcome: "unchanged", deployment: existing }) };
 
     const allowBreaking = options.force === true || options.breaking === true;
     const id = existing?.id ?? this.#newId();
@@ -93,11 +142,8 @@ export class DeploymentRegistry {
       services,
     });
     const outcome = existing === undefined ? "created" : "overwritten";
-    if (options.dryRun === true) return { outcome, deployment };
-
-    this.#store.write({ putDeployments: [deployment] });
-    this.#snapshot = this.#load();
-    return { outcome, deployment: this.#snapshot.deployments.get(id)! };
+    if (options.dryRun === true) return { answer: () => ({ outcome, deployment }) };
+    return { change: { putDeployments: [deployment] }, answer: () => ({ outcome, deployment: this.#stored(id) }) };
   }
 
   /**
@@ -105,10 +151,14 @@ export class DeploymentRegistry {
    * does: the id, creation time and metadata stay; the URI, transport, protocol range and SDK version
    * are the discovered ones; headers change when given. Its services stay as registered unless
    * `overwrite` replaces them with the discovered ones: services it already had keep their revision,
-   * new ones take the next revision. Throws `STET_DEPLOYMENT_NOT_FOUND`, and `STET_DEPLOYMENT_URI_TAKEN`
+   * new ones take the next revision. Rejects with `STET_DEPLOYMENT_NOT_FOUND`, and `STET_DEPLOYMENT_URI_TAKEN`
    * when another deployment has the URI. Nothing is written on `dryRun`.
    */
-  updateDeployment(id: string, discovered: DiscoveredDeployment, options: UpdateDeploymentOptions = {}): DeploymentRecord {
+  updateDeployment(id: string, discovered: DiscoveredDeployment, options: UpdateDeploymentOptions = {}): Promise<DeploymentRecord> {
+    return this.#mutate(() => this.#planUpdate(id, discovered, options));
+  }
+
+  #planUpdate(id: string, discovered: DiscoveredDeployment, options: UpdateDeploymentOptions): Plan<DeploymentRecord> {
     const existing = this.#snapshot.deployments.get(id);
     if (existing === undefined) throw deploymentNotFound(id);
     const uri = new URL(discovered.uri).href;
@@ -141,24 +191,23 @@ export class DeploymentRegistry {
       metadata: { ...existing.metadata },
       services,
     });
-    if (options.dryRun === true) return deployment;
-
-    if (options.overwrite === true) {
-      this.#store.write({ putDeployments: [deployment], dropOrphanOverrides: true });
-    } else {
-      // The services stay as stored: those of the snapshot have the overrides folded in.
-      const { services: _kept, ...connection } = deployment;
-      this.#store.write({ putDeployments: [connection] });
-    }
-    this.#snapshot = this.#load();
-    return this.#snapshot.deployments.get(id)!;
+    if (options.dryRun === true) return { answer: () => deployment };
+    const answer = () => this.#stored(id);
+    if (options.overwrite === true) return { change: { putDeployments: [deployment], dropOrphanOverrides: true }, answer };
+    // The services stay as stored: those of the snapshot have the overrides folded in.
+    const { services: _kept, ...connection } = deployment;
+    return { change: { putDeployments: [connection] }, answer };
   }
 
   /**
    * Removes a deployment and its service revisions; services it was the newest revision of fall back
    * to the next newest deployment, or disappear. Only forced removal exists, as in Restate 1.7.
    */
-  removeDeployment(id: string, options: { force?: boolean } = {}): void {
+  removeDeployment(id: string, options: { force?: boolean } = {}): Promise<void> {
+    return this.#mutate(() => this.#planRemove(id, options));
+  }
+
+  #planRemove(id: string, options: { force?: boolean }): Plan<void> {
     if (options.force !== true) {
       throw new RegistryError(
         RegistryErrorCode.DeleteNotForced,
@@ -168,21 +217,23 @@ export class DeploymentRegistry {
     const existing = this.#snapshot.deployments.get(id);
     if (existing === undefined) throw deploymentNotFound(id);
     // A service that no longer exists loses its overrides: registering it anew starts from its manifest.
-    this.#store.write({ deleteDeployments: [existing.id], dropOrphanOverrides: true });
-    this.#snapshot = this.#load();
+    return { change: { deleteDeployments: [existing.id], dropOrphanOverrides: true }, answer: () => undefined };
   }
 
   /**
    * Changes settings of a service (`PATCH /services/{name}`): merged over earlier changes, persisted, and
    * applied to all its revisions, present and future, from the next lookup on. Returns the live revision
-   * with the overrides folded into its definition. Throws `STET_SERVICE_NOT_FOUND` for an unknown service.
+   * with the overrides folded into its definition. Rejects with `STET_SERVICE_NOT_FOUND` for an unknown service.
    */
-  modifyService(name: string, patch: ServiceOverrides): ServiceRevision {
-    if (!this.#snapshot.services.has(name)) throw serviceNotFound(name);
-    const merged = mergeOverrides(this.getServiceOverrides(name), patch);
-    this.#store.write({ setOverrides: new Map([[name, merged]]) });
-    this.#snapshot = this.#load();
-    return this.#snapshot.services.get(name)!;
+  modifyService(name: string, patch: ServiceOverrides): Promise<ServiceRevision> {
+    return this.#mutate(() => {
+      if (!this.#snapshot.services.has(name)) throw serviceNotFound(name);
+      const merged = mergeOverrides(this.getServiceOverrides(name), patch);
+      return {
+        change: { setOverrides: new Map([[name, merged]]) },
+        answer: () => this.#snapshot.services.get(name) ?? throwError(serviceNotFound(name)),
+      };
+    });
   }
 
   /** The settings changed through the admin API for `name`; empty when none. */
@@ -240,31 +291,38 @@ export class DeploymentRegistry {
     return highest;
   }
 
-  #load(): Snapshot {
-    const { deployments: stored, overrides } = this.#store.read();
-    const deployments = new Map<string, DeploymentRecord>();
-    const byUri = new Map<string, DeploymentRecord>();
-    const services = new Map<string, ServiceRevision>();
-    for (const d of stored) {
-      const withOverrides = d.services.map((s) => ({ ...s, definition: applyOverrides(s.definition, overrides.get(s.name)) }));
-      const record: DeploymentRecord = freezeDeep({ ...d, services: withOverrides });
-      deployments.set(record.id, record);
-      byUri.set(record.uri, record);
-      for (const s of record.services) {
-        const live = services.get(s.name);
-        if (live === undefined || s.revision > live.revision) services.set(s.name, s);
+  /**
+   * Runs a mutation once every earlier one has settled. `plan` decides on the current snapshot; its change
+   * is written on the condition that the store is still at the snapshot's version. When another node wrote
+   * in between, nothing was stored: the snapshot is reloaded and `plan` decides again on what that node
+   * stored (it may now find a conflict). Each retry follows a write that did land, so the cluster progresses.
+   */
+  #mutate<T>(plan: () => Plan<T>): Promise<T> {
+    return this.#serially(async () => {
+      for (;;) {
+        const { change, answer } = plan();
+        if (change === undefined) return answer();
+        const stored = await this.#store.write({ ...change, ifVersion: this.#snapshot.version });
+        await this.#reload();
+        if (stored) return answer();
       }
-    }
-    const handlers = new Map<string, Map<string, ResolvedHandler>>();
-    for (const s of services.values()) handlers.set(s.name, resolveAll(s, deployments.get(s.deploymentId)!));
-    const pinnable = new Map<string, Map<string, Map<string, ResolvedHandler>>>();
-    for (const d of deployments.values()) {
-      const own = new Map<string, Map<string, ResolvedHandler>>();
-      // A live revision shares its handlers with `handlers`: the same frozen objects, derived once by the views.
-      for (const s of d.services) own.set(s.name, services.get(s.name) === s ? handlers.get(s.name)! : resolveAll(s, d));
-      pinnable.set(d.id, own);
-    }
-    return { deployments, byUri, services, handlers, pinnable, overrides };
+    });
+  }
+
+  /** Chains `step` after the queued mutations and refreshes, so that no two interleave their write and reload. */
+  #serially<T>(step: () => Promise<T>): Promise<T> {
+    const run = this.#tail.then(step);
+    this.#tail = run.catch(() => undefined);
+    return run;
+  }
+
+  async #reload(): Promise<void> {
+    this.#snapshot = buildSnapshot(await this.#store.read());
+  }
+
+  /** A deployment just written; only another node removing it before the reload makes it missing. */
+  #stored(id: string): DeploymentRecord {
+    return this.#snapshot.deployments.get(id) ?? throwError(deploymentNotFound(id));
   }
 }
 
@@ -279,6 +337,33 @@ export function deploymentTarget(deployment: DeploymentRecord): DeploymentTarget
     maxProtocolVersion: deployment.maxProtocolVersion,
     additionalHeaders: deployment.additionalHeaders,
   };
+}
+
+/** The in-memory view of what the store holds: overrides folded into the definitions, handlers resolved. */
+function buildSnapshot({ deployments: stored, overrides, version }: RegistryContents): Snapshot {
+  const deployments = new Map<string, DeploymentRecord>();
+  const byUri = new Map<string, DeploymentRecord>();
+  const services = new Map<string, ServiceRevision>();
+  for (const d of stored) {
+    const withOverrides = d.services.map((s) => ({ ...s, definition: applyOverrides(s.definition, overrides.get(s.name)) }));
+    const record: DeploymentRecord = freezeDeep({ ...d, services: withOverrides });
+    deployments.set(record.id, record);
+    byUri.set(record.uri, record);
+    for (const s of record.services) {
+      const live = services.get(s.name);
+      if (live === undefined || s.revision > live.revision) services.set(s.name, s);
+    }
+  }
+  const handlers = new Map<string, Map<string, ResolvedHandler>>();
+  for (const s of services.values()) handlers.set(s.name, resolveAll(s, deployments.get(s.deploymentId)!));
+  const pinnable = new Map<string, Map<string, Map<string, ResolvedHandler>>>();
+  for (const d of deployments.values()) {
+    const own = new Map<string, Map<string, ResolvedHandler>>();
+    // A live revision shares its handlers with `handlers`: the same frozen objects, derived once by the views.
+    for (const s of d.services) own.set(s.name, services.get(s.name) === s ? handlers.get(s.name)! : resolveAll(s, d));
+    pinnable.set(d.id, own);
+  }
+  return { deployments, byUri, services, handlers, pinnable, overrides, version };
 }
 
 function resolveAll(service: ServiceRevision, deployment: DeploymentRecord): Map<string, ResolvedHandler> {
@@ -311,4 +396,8 @@ function freezeDeep<T>(value: T): T {
     for (const v of Object.values(value)) freezeDeep(v);
   }
   return value;
+}
+
+function throwError(error: Error): never {
+  throw error;
 }

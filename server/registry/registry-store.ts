@@ -11,6 +11,8 @@ export interface RegistryContents {
   readonly deployments: readonly DeploymentRecord[];
   /** Settings changed through the admin API, by service name. */
   readonly overrides: ReadonlyMap<string, ServiceOverrides>;
+  /** The store's version when these contents were read, read with them (see `RegistryStore.version`). */
+  readonly version: number;
 }
 
 /** A deployment to write: its services, when given, replace the stored ones; when absent, those stay. */
@@ -18,6 +20,12 @@ export type DeploymentWrite = Omit<DeploymentRecord, "services"> & { readonly se
 
 /** One change of the registry, stored all or nothing, its parts applied in the order they are listed. */
 export interface RegistryChange {
+  /**
+   * When given, the change is stored only while the store's version is still this one: the version of
+   * the snapshot the change was computed from. A node whose snapshot is stale (another node wrote since
+   * it last read) must not overwrite that write with a change derived from what it knew before.
+   */
+  readonly ifVersion?: number;
   /** Deployments to remove, with their services. */
   readonly deleteDeployments?: readonly DeploymentId[];
   /** Deployments to insert, or to overwrite when one with the same id is stored. */
@@ -31,11 +39,24 @@ export interface RegistryChange {
 /**
  * What the deployment registry needs from storage. The registry reads everything after each change it
  * makes and at start, and never asks a store anything on the hot path, so a store shared by several
- * nodes needs no cache of its own. An implementation creates or migrates its tables when it is built.
+ * nodes (PostgreSQL, issue 15) needs no cache of its own. Every method is asynchronous because such a
+ * store answers over the network; SQLite answers at once, with settled promises. An implementation
+ * creates or migrates its tables when it is built.
  */
 export interface RegistryStore {
-  /** The whole registry as stored now. */
-  read(): RegistryContents;
-  /** Applies `change` atomically: when any part fails, nothing of it is stored, and the error is thrown. */
-  write(change: RegistryChange): void;
+  /** The whole registry as stored now, read in one consistent view (no other write half seen). */
+  read(): Promise<RegistryContents>;
+  /**
+   * Applies `change` atomically and bumps the version; resolves true once stored. Resolves false, storing
+   * nothing, when `change.ifVersion` is given and the version is another (the check and the write must be
+   * one atomic step: in SQL, `UPDATE … SET version = version + 1 WHERE version = $ifVersion` first, in the
+   * change's transaction). When any part fails, nothing of it is stored, and the promise rejects with the
+   * store's error.
+   */
+  write(change: RegistryChange): Promise<boolean>;
+  /**
+   * A number that grows with every change stored, by this node or any other sharing the store: the
+   * cheap check that lets `DeploymentRegistry.refresh()` skip a full read when nothing changed.
+   */
+  version(): Promise<number>;
 }

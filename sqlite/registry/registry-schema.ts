@@ -53,4 +53,18 @@ export const REGISTRY_MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    // Bumped by every change stored, so that a node sharing the store (cluster mode) can tell with one row
+    // whether its snapshot is stale. A single row, pinned by the CHECK.
+    version: 3,
+    up: (db) => {
+      db.exec(`
+        CREATE TABLE registry_version (
+          id INTEGER PRIMARY KEY CHECK (id = 1),
+          version INTEGER NOT NULL
+        );
+        INSERT INTO registry_version (id, version) VALUES (1, 0);
+      `);
+    },
+  },
 ];

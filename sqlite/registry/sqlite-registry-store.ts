@@ -48,6 +48,8 @@ export class SqliteRegistryStore implements RegistryStore {
     allOverrides: Statement;
     upsertOverrides: Statement;
     deleteOrphanOverrides: Statement;
+    version: Statement;
+    bumpVersion: Statement;
   };
 
   constructor(db: Database) {
@@ -79,26 +81,37 @@ export class SqliteRegistryStore implements RegistryStore {
         "INSERT INTO registry_service_overrides (name, overrides) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET overrides = excluded.overrides",
       ),
       deleteOrphanOverrides: db.prepare("DELETE FROM registry_service_overrides WHERE name NOT IN (SELECT name FROM registry_services)"),
+      version: db.prepare("SELECT version FROM registry_version WHERE id = 1").pluck(),
+      bumpVersion: db.prepare("UPDATE registry_version SET version = version + 1 WHERE id = 1 AND (@ifVersion IS NULL OR version = @ifVersion)"),
     };
   }
 
-  read(): RegistryContents {
-    const overrides = new Map<string, ServiceOverrides>();
-    for (const row of this.#sql.allOverrides.all() as { name: string; overrides: string }[]) {
-      overrides.set(row.name, parseStoredOverrides(row.overrides));
-    }
-    const servicesByDeployment = new Map<string, ServiceRevision[]>();
-    for (const row of this.#sql.allServices.all() as ServiceRow[]) {
-      const list = servicesByDeployment.get(row.deployment_id) ?? [];
-      list.push(serviceFromRow(row));
-      servicesByDeployment.set(row.deployment_id, list);
-    }
-    const deployments = (this.#sql.allDeployments.all() as DeploymentRow[]).map((row) => deploymentFromRow(row, servicesByDeployment.get(row.id) ?? []));
-    return { deployments, overrides };
+  // Async for the interface's sake only: better-sqlite3 runs each statement to the end before it returns,
+  // so every promise is settled when handed out, and a failure is a rejection, never a throw.
+
+  /** In one read transaction: a write of another connection (another node on the same file) is seen whole or not at all. */
+  async read(): Promise<RegistryContents> {
+    return this.#db.transaction((): RegistryContents => {
+      const version = this.#sql.version.get() as number;
+      const overrides = new Map<string, ServiceOverrides>();
+      for (const row of this.#sql.allOverrides.all() as { name: string; overrides: string }[]) {
+        overrides.set(row.name, parseStoredOverrides(row.overrides));
+      }
+      const servicesByDeployment = new Map<string, ServiceRevision[]>();
+      for (const row of this.#sql.allServices.all() as ServiceRow[]) {
+        const list = servicesByDeployment.get(row.deployment_id) ?? [];
+        list.push(serviceFromRow(row));
+        servicesByDeployment.set(row.deployment_id, list);
+      }
+      const deployments = (this.#sql.allDeployments.all() as DeploymentRow[]).map((row) => deploymentFromRow(row, servicesByDeployment.get(row.id) ?? []));
+      return { deployments, overrides, version };
+    })();
   }
 
-  write(change: RegistryChange): void {
-    this.#db.transaction(() => {
+  async write(change: RegistryChange): Promise<boolean> {
+    return this.#db.transaction((): boolean => {
+      // First, so that a stale change stores nothing.
+      if (this.#sql.bumpVersion.run({ ifVersion: change.ifVersion ?? null }).changes === 0) return false;
       for (const id of change.deleteDeployments ?? []) {
         // Explicitly, not through the foreign key's cascade: that holds only where `foreign_keys` is on.
         this.#sql.deleteServices.run(id);
@@ -114,7 +127,12 @@ export class SqliteRegistryStore implements RegistryStore {
       }
       for (const [name, overrides] of change.setOverrides ?? []) this.#sql.upsertOverrides.run(name, JSON.stringify(overrides));
       if (change.dropOrphanOverrides === true) this.#sql.deleteOrphanOverrides.run();
+      return true;
     })();
+  }
+
+  async version(): Promise<number> {
+    return this.#sql.version.get() as number;
   }
 }
 

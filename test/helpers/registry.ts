@@ -16,28 +16,31 @@ export interface SqliteRegistry {
  * Opens a registry on SQLite, in memory unless `file` names a database file: a test that closes the file
  * and opens it again sees what was persisted.
  */
-export function openSqliteRegistry(file = ":memory:", options: DeploymentRegistryOptions = {}): SqliteRegistry {
+export async function openSqliteRegistry(file = ":memory:", options: DeploymentRegistryOptions = {}): Promise<SqliteRegistry> {
   const db = openDatabase(file);
-  const store = new SqliteRegistryStore(db);
-  return {
-    registry: new DeploymentRegistry(store, options),
-    store,
-    close: () => {
-      if (db.open) db.close();
-    },
+  const close = () => {
+    if (db.open) db.close();
   };
+  try {
+    const store = new SqliteRegistryStore(db);
+    return { registry: await DeploymentRegistry.open(store, options), store, close };
+  } catch (error) {
+    close();
+    throw error;
+  }
 }
 
 /**
  * A database file in a fresh temporary folder, for tests that reopen the registry: `open()` opens a
- * registry on it (again), `remove()` closes every one opened and deletes the folder.
+ * registry on it (again; several open at once are nodes sharing a store), `remove()` closes every one
+ * opened and deletes the folder.
  */
-export function sqliteRegistryFile(options: DeploymentRegistryOptions = {}): { open(): SqliteRegistry; remove(): void } {
+export function sqliteRegistryFile(options: DeploymentRegistryOptions = {}): { open(): Promise<SqliteRegistry>; remove(): void } {
   const dir = tempDir("stet-registry-");
   const opened: SqliteRegistry[] = [];
   return {
-    open: () => {
-      const sqlite = openSqliteRegistry(join(dir.path, "stet.db"), options);
+    open: async () => {
+      const sqlite = await openSqliteRegistry(join(dir.path, "stet.db"), options);
       opened.push(sqlite);
       return sqlite;
     },

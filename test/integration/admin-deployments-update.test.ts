@@ -12,7 +12,7 @@ let app: FastifyInstance;
 const servers: TestServer[] = [];
 
 beforeEach(async () => {
-  sqlite = openSqliteRegistry();
+  sqlite = await openSqliteRegistry();
   app = buildAdminApp({ registry: sqlite.registry, discovery: { timeoutMs: 5_000 } });
   await app.ready();
 });

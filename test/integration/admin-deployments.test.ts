@@ -23,7 +23,7 @@ let app: FastifyInstance;
 const servers: TestServer[] = [];
 
 beforeEach(async () => {
-  sqlite = openSqliteRegistry();
+  sqlite = await openSqliteRegistry();
   app = buildAdminApp({
     registry: sqlite.registry,
     ingressUrl: "http://127.0.0.1:8080/",

@@ -15,7 +15,7 @@ let endpoint: TestServer;
 const invocations = { control: async () => ({ applied: false }), getInvocation: () => undefined } as unknown as InvocationControl;
 
 beforeAll(async () => {
-  sqlite = openSqliteRegistry();
+  sqlite = await openSqliteRegistry();
   app = buildAdminApp({ registry: sqlite.registry, ingressUrl: "http://127.0.0.1:8080/", discovery: { timeoutMs: 5_000 }, invocations });
   await app.ready();
   endpoint = await startSdkEndpoint([greeter, counter, signup]);

@@ -11,7 +11,7 @@ let app: FastifyInstance;
 let endpoint: TestServer;
 
 beforeAll(async () => {
-  sqlite = openSqliteRegistry();
+  sqlite = await openSqliteRegistry();
   app = buildAdminApp({ registry: sqlite.registry, discovery: { timeoutMs: 5_000 } });
   await app.ready();
   endpoint = await startSdkEndpoint([greeter]);

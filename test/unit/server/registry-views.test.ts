@@ -19,11 +19,11 @@ let views: RegistryViews;
 let v1: string;
 let v2: string;
 
-beforeEach(() => {
-  registry = openSqliteRegistry().registry;
+beforeEach(async () => {
+  registry = (await openSqliteRegistry()).registry;
   views = registryViews(registry);
-  v1 = registry.register(discovered("http://127.0.0.1:9081", [greeter(1_000, 3)])).deployment.id;
-  v2 = registry.register(discovered("http://127.0.0.1:9082", [greeter(2_000, 5)])).deployment.id;
+  v1 = (await registry.register(discovered("http://127.0.0.1:9081", [greeter(1_000, 3)]))).deployment.id;
+  v2 = (await registry.register(discovered("http://127.0.0.1:9082", [greeter(2_000, 5)]))).deployment.id;
 });
 
 describe("registry views of a pinned invocation", () => {
@@ -34,15 +34,15 @@ describe("registry views of a pinned invocation", () => {
     expect(views.resolve("Greeter", "greet", v1)?.maxAttempts).toBe(3);
   });
 
-  it("find no target once the deployment pinned to is removed, and the latest retry policy for the partition", () => {
-    registry.removeDeployment(v1, { force: true });
+  it("find no target once the deployment pinned to is removed, and the latest retry policy for the partition", async () => {
+    await registry.removeDeployment(v1, { force: true });
     expect(views.resolveTarget("Greeter", "greet", v1)).toBeUndefined();
     expect(views.resolveTarget("Greeter", "greet")?.target.id).toBe(v2);
     expect(views.resolve("Greeter", "greet", v1)?.maxAttempts).toBe(5);
   });
 
-  it("still send a pinned attempt to its deployment when that no longer declares the handler, with the default options", () => {
-    registry.updateDeployment(v1, discovered("http://127.0.0.1:9081", [greeter(1_000, 3, ["other"])]), { overwrite: true });
+  it("still send a pinned attempt to its deployment when that no longer declares the handler, with the default options", async () => {
+    await registry.updateDeployment(v1, discovered("http://127.0.0.1:9081", [greeter(1_000, 3, ["other"])]), { overwrite: true });
     // Restate's defaults (60 s inactivity timeout), not v2's options.
     expect(views.resolveTarget("Greeter", "greet", v1)).toMatchObject({ target: { id: v1 }, inactivityTimeoutMs: 60_000 });
   });

@@ -39,79 +39,101 @@ function deployment(uri: string, createdAt: number, services: { definition: Serv
 const serviceRows = () => (db.prepare("SELECT count(*) AS n FROM registry_services").get() as { n: number }).n;
 
 describe("SqliteRegistryStore", () => {
-  it("reads back what it wrote: deployments oldest first, services in manifest order, overrides by service", () => {
+  it("reads back what it wrote: deployments oldest first, services in manifest order, overrides by service", async () => {
     const { sdkVersion: _none, ...older } = deployment("http://b:9080/", 1_000, [
       { definition: greeter, revision: 1 },
       { definition: counter, revision: 1 },
     ]);
     const newer = deployment("http://a:9080/", 2_000, [{ definition: greeter, revision: 2 }]);
-    store.write({ putDeployments: [newer, older], setOverrides: new Map([["Greeter", { public: false, journalRetentionMs: 60_000 }]]) });
+    await store.write({ putDeployments: [newer, older], setOverrides: new Map([["Greeter", { public: false, journalRetentionMs: 60_000 }]]) });
 
-    const contents = store.read();
+    const contents = await store.read();
+    expect(contents.version).toBe(1);
     expect(contents.deployments).toEqual([older, newer]);
     expect(contents.deployments[0]).not.toHaveProperty("sdkVersion");
     expect(contents.overrides).toEqual(new Map([["Greeter", { public: false, journalRetentionMs: 60_000 }]]));
     // Another store on the same database (a restart) reads the same.
-    expect(new SqliteRegistryStore(db).read()).toEqual(contents);
+    expect(await new SqliteRegistryStore(db).read()).toEqual(contents);
   });
 
-  it("overwrites a deployment by id: given services replace the stored ones, absent services stay", () => {
+  it("overwrites a deployment by id: given services replace the stored ones, absent services stay", async () => {
     const original = deployment("http://a:9080/", 1_000, [
       { definition: greeter, revision: 1 },
       { definition: counter, revision: 1 },
     ]);
-    store.write({ putDeployments: [original] });
+    await store.write({ putDeployments: [original] });
 
     const { services: _kept, ...moved } = { ...original, uri: "http://b:9080/", httpVersion: 1 as const, additionalHeaders: {} };
-    store.write({ putDeployments: [moved] });
-    expect(store.read().deployments).toEqual([{ ...moved, services: original.services }]);
+    await store.write({ putDeployments: [moved] });
+    expect((await store.read()).deployments).toEqual([{ ...moved, services: original.services }]);
 
     const replaced = deployment("http://b:9080/", 3_000, [{ definition: counter, revision: 2 }], original.id);
-    store.write({ putDeployments: [replaced] });
-    expect(store.read().deployments).toEqual([replaced]);
+    await store.write({ putDeployments: [replaced] });
+    expect((await store.read()).deployments).toEqual([replaced]);
     expect(serviceRows()).toBe(1);
   });
 
-  it("deletes deployments with their services, then drops the overrides of services no deployment provides", () => {
+  it("deletes deployments with their services, then drops the overrides of services no deployment provides", async () => {
     const a = deployment("http://a:9080/", 1_000, [{ definition: greeter, revision: 1 }]);
     const b = deployment("http://b:9080/", 2_000, [{ definition: counter, revision: 1 }]);
     const overrides = new Map([
       ["Greeter", { public: false }],
       ["Counter", { abortTimeoutMs: 5_000 }],
     ]);
-    store.write({ putDeployments: [a, b], setOverrides: overrides });
+    await store.write({ putDeployments: [a, b], setOverrides: overrides });
 
-    store.write({ deleteDeployments: [a.id] });
-    expect(store.read()).toEqual({ deployments: [b], overrides });
+    await store.write({ deleteDeployments: [a.id] });
+    expect(await store.read()).toEqual({ deployments: [b], overrides, version: 2 });
     expect(serviceRows()).toBe(1);
 
-    store.write({ dropOrphanOverrides: true });
-    expect(store.read().overrides).toEqual(new Map([["Counter", { abortTimeoutMs: 5_000 }]]));
+    await store.write({ dropOrphanOverrides: true });
+    expect((await store.read()).overrides).toEqual(new Map([["Counter", { abortTimeoutMs: 5_000 }]]));
   });
 
-  it("stores nothing of a change whose later part fails", () => {
+  it("stores nothing of a change whose later part fails", async () => {
     const a = deployment("http://a:9080/", 1_000, [{ definition: greeter, revision: 1 }]);
-    store.write({ putDeployments: [a] });
-    const before: RegistryContents = store.read();
+    await store.write({ putDeployments: [a] });
+    const before: RegistryContents = await store.read();
 
     const b = deployment("http://b:9080/", 2_000, [{ definition: counter, revision: 1 }]);
     const sameUri = deployment("http://b:9080/", 3_000, [{ definition: greeter, revision: 2 }]);
-    const change = () =>
-      store.write({
-        deleteDeployments: [a.id],
-        putDeployments: [b, sameUri],
-        setOverrides: new Map([["Counter", { public: false }]]),
-        dropOrphanOverrides: true,
-      });
+    const change = store.write({
+      deleteDeployments: [a.id],
+      putDeployments: [b, sameUri],
+      setOverrides: new Map([["Counter", { public: false }]]),
+      dropOrphanOverrides: true,
+    });
 
-    expect(change).toThrow(/UNIQUE constraint failed: registry_deployments\.uri/);
-    expect(store.read()).toEqual(before);
+    await expect(change).rejects.toThrow(/UNIQUE constraint failed: registry_deployments\.uri/);
+    // The version too: another node must not reload for a change that did not happen.
+    expect(await store.read()).toEqual(before);
     expect(serviceRows()).toBe(1);
   });
 
-  it("reads an empty registry from a new database, and a damaged overrides row as no overrides", () => {
-    expect(store.read()).toEqual({ deployments: [], overrides: new Map() });
+  it("reads an empty registry from a new database, and a damaged overrides row as no overrides", async () => {
+    expect(await store.read()).toEqual({ deployments: [], overrides: new Map(), version: 0 });
     db.prepare("INSERT INTO registry_service_overrides (name, overrides) VALUES ('Greeter', 'not json')").run();
-    expect(store.read().overrides).toEqual(new Map([["Greeter", {}]]));
+    expect((await store.read()).overrides).toEqual(new Map([["Greeter", {}]]));
+  });
+
+  it("bumps its version with every write, and stores a change made at a version only while the store is still at it", async () => {
+    const a = deployment("http://a:9080/", 1_000, [{ definition: greeter, revision: 1 }]);
+    const b = deployment("http://b:9080/", 2_000, [{ definition: greeter, revision: 2 }]);
+    expect(await store.version()).toBe(0);
+    expect(await store.write({ putDeployments: [a], ifVersion: 0 })).toBe(true);
+    expect(await store.version()).toBe(1);
+
+    // Decided on version 0, which another write has since moved past: nothing of it is stored.
+    expect(await store.write({ putDeployments: [b], setOverrides: new Map([["Greeter", { public: false }]]), ifVersion: 0 })).toBe(false);
+    expect(await store.read()).toEqual({ deployments: [a], overrides: new Map(), version: 1 });
+
+    expect(await store.write({ putDeployments: [b], ifVersion: 1 })).toBe(true);
+    expect(await store.write({ dropOrphanOverrides: true })).toBe(true);
+    expect(await store.version()).toBe(3);
+  });
+
+  it("has stored a write before its promise is awaited: SQLite settles at once", () => {
+    void store.write({ putDeployments: [deployment("http://a:9080/", 1_000, [{ definition: greeter, revision: 1 }])] });
+    expect(serviceRows()).toBe(1);
   });
 });

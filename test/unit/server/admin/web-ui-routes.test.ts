@@ -25,7 +25,7 @@ beforeAll(async () => {
   writeFileSync(join(ui, "assets", "index-AbC123.css"), "body{}");
   writeFileSync(join(ui, "logo.svg"), "<svg/>");
   writeFileSync(join(dir.path, "secret.txt"), "not for the browser");
-  sqlite = openSqliteRegistry();
+  sqlite = await openSqliteRegistry();
   const { registry } = sqlite;
   app = buildAdminApp({ registry, webUi: { root: ui } });
   unbuilt = buildAdminApp({ registry, webUi: { root: join(dir.path, "nothing-here") } });

@@ -25,9 +25,9 @@ const greeter = svc("Greeter", "SERVICE", [{ name: "greet" }]);
 const counter = svc("Counter", "VIRTUAL_OBJECT", [{ name: "add" }, { name: "get", ty: "SHARED" }]);
 
 describe("DeploymentRegistry", () => {
-  it("registers a deployment and serves its services at revision 1", () => {
-    const { registry } = file.open();
-    const result = registry.register(discovered("http://127.0.0.1:9080", [greeter, counter]), { additionalHeaders: { "x-key": "k" } });
+  it("registers a deployment and serves its services at revision 1", async () => {
+    const { registry } = await file.open();
+    const result = await registry.register(discovered("http://127.0.0.1:9080", [greeter, counter]), { additionalHeaders: { "x-key": "k" } });
 
     expect(result.outcome).toBe("created");
     const d = result.deployment;
@@ -51,11 +51,11 @@ describe("DeploymentRegistry", () => {
     expect(registry.getHandlers("Nope")).toBeUndefined();
   });
 
-  it("bumps the revision when another deployment provides the same service, and routes to the newest", () => {
-    const { registry } = file.open();
-    const first = registry.register(discovered("http://a:9080/", [greeter, counter])).deployment;
+  it("bumps the revision when another deployment provides the same service, and routes to the newest", async () => {
+    const { registry } = await file.open();
+    const first = (await registry.register(discovered("http://a:9080/", [greeter, counter]))).deployment;
     clock += 1000;
-    const second = registry.register(discovered("http://b:9080/", [svc("Greeter", "SERVICE", [{ name: "greet" }, { name: "wave" }])])).deployment;
+    const second = (await registry.register(discovered("http://b:9080/", [svc("Greeter", "SERVICE", [{ name: "greet" }, { name: "wave" }])]))).deployment;
 
     expect(second.services[0]!.revision).toBe(2);
     expect(registry.getService("Greeter")).toMatchObject({ revision: 2, deploymentId: second.id });
@@ -65,11 +65,11 @@ describe("DeploymentRegistry", () => {
     expect(registry.getDeployment(first.id)!.services.find((s) => s.name === "Greeter")!.revision).toBe(1);
   });
 
-  it("returns the stored deployment unchanged when the same uri is registered again without force", () => {
-    const { registry } = file.open();
-    const first = registry.register(discovered("http://a:9080", [greeter])).deployment;
+  it("returns the stored deployment unchanged when the same uri is registered again without force", async () => {
+    const { registry } = await file.open();
+    const first = (await registry.register(discovered("http://a:9080", [greeter]))).deployment;
     clock += 1000;
-    const again = registry.register(discovered("http://a:9080/", [greeter, counter]));
+    const again = await registry.register(discovered("http://a:9080/", [greeter, counter]));
 
     expect(again.outcome).toBe("unchanged");
     expect(again.deployment).toEqual(first);
@@ -77,11 +77,11 @@ describe("DeploymentRegistry", () => {
     expect(registry.listDeployments()).toHaveLength(1);
   });
 
-  it("overwrites the deployment in place with force: same id, new revisions, dropped services gone", () => {
-    const { registry } = file.open();
-    const first = registry.register(discovered("http://a:9080", [greeter, counter])).deployment;
+  it("overwrites the deployment in place with force: same id, new revisions, dropped services gone", async () => {
+    const { registry } = await file.open();
+    const first = (await registry.register(discovered("http://a:9080", [greeter, counter]))).deployment;
     clock += 1000;
-    const forced = registry.register(discovered("http://a:9080", [svc("Greeter", "VIRTUAL_OBJECT", [{ name: "greet" }])]), { force: true });
+    const forced = await registry.register(discovered("http://a:9080", [svc("Greeter", "VIRTUAL_OBJECT", [{ name: "greet" }])]), { force: true });
 
     expect(forced.outcome).toBe("overwritten");
     expect(forced.deployment.id).toBe(first.id);
@@ -92,56 +92,56 @@ describe("DeploymentRegistry", () => {
     expect(registry.listDeployments()).toHaveLength(1);
   });
 
-  it("rejects a service type change without breaking or force, and stores nothing", () => {
-    const { registry } = file.open();
-    registry.register(discovered("http://a:9080", [counter]));
-    const change = () => registry.register(discovered("http://b:9080", [svc("Counter", "SERVICE", [{ name: "add" }]), greeter]));
+  it("rejects a service type change without breaking or force, and stores nothing", async () => {
+    const { registry } = await file.open();
+    await registry.register(discovered("http://a:9080", [counter]));
+    const change = registry.register(discovered("http://b:9080", [svc("Counter", "SERVICE", [{ name: "add" }]), greeter]));
 
-    expect(change).toThrowError(expect.objectContaining({ code: "STET_SERVICE_TYPE_CHANGED", status: 409, restateCode: "META0006" }));
+    await expect(change).rejects.toThrowError(expect.objectContaining({ code: "STET_SERVICE_TYPE_CHANGED", status: 409, restateCode: "META0006" }));
     expect(registry.listDeployments()).toHaveLength(1);
     expect(registry.getService("Greeter")).toBeUndefined();
 
-    const allowed = registry.register(discovered("http://b:9080", [svc("Counter", "SERVICE", [{ name: "add" }])]), { breaking: true });
+    const allowed = await registry.register(discovered("http://b:9080", [svc("Counter", "SERVICE", [{ name: "add" }])]), { breaking: true });
     expect(allowed.outcome).toBe("created");
     expect(registry.getService("Counter")).toMatchObject({ ty: "SERVICE", revision: 2 });
   });
 
-  it("computes but does not store a dry run", () => {
-    const { registry } = file.open();
-    const dry = registry.register(discovered("http://a:9080", [greeter]), { dryRun: true });
+  it("computes but does not store a dry run", async () => {
+    const { registry } = await file.open();
+    const dry = await registry.register(discovered("http://a:9080", [greeter]), { dryRun: true });
     expect(dry.outcome).toBe("created");
     expect(dry.deployment.services[0]!.revision).toBe(1);
     expect(registry.listDeployments()).toEqual([]);
     expect(registry.getService("Greeter")).toBeUndefined();
   });
 
-  it("removes a deployment only with force; the service falls back to the previous revision", () => {
-    const { registry } = file.open();
-    const first = registry.register(discovered("http://a:9080", [greeter])).deployment;
-    const second = registry.register(discovered("http://b:9080", [greeter])).deployment;
+  it("removes a deployment only with force; the service falls back to the previous revision", async () => {
+    const { registry } = await file.open();
+    const first = (await registry.register(discovered("http://a:9080", [greeter]))).deployment;
+    const second = (await registry.register(discovered("http://b:9080", [greeter]))).deployment;
 
-    expect(() => registry.removeDeployment(second.id)).toThrowError(expect.objectContaining({ code: "STET_DEPLOYMENT_DELETE_NOT_FORCED", status: 501 }));
+    await expect(registry.removeDeployment(second.id)).rejects.toThrowError(expect.objectContaining({ code: "STET_DEPLOYMENT_DELETE_NOT_FORCED", status: 501 }));
     expect(registry.getDeployment(second.id)).toBeDefined();
 
-    registry.removeDeployment(second.id, { force: true });
+    await registry.removeDeployment(second.id, { force: true });
     expect(registry.getDeployment(second.id)).toBeUndefined();
     expect(registry.getService("Greeter")).toMatchObject({ revision: 1, deploymentId: first.id });
     expect(registry.resolveHandler("Greeter", "greet")?.deployment.id).toBe(first.id);
 
-    registry.removeDeployment(first.id, { force: true });
+    await registry.removeDeployment(first.id, { force: true });
     expect(registry.getService("Greeter")).toBeUndefined();
-    expect(() => registry.removeDeployment(first.id, { force: true })).toThrowError(
+    await expect(registry.removeDeployment(first.id, { force: true })).rejects.toThrowError(
       expect.objectContaining({ code: "STET_DEPLOYMENT_NOT_FOUND", status: 404 }),
     );
   });
 
-  it("updates a deployment's connection in place; overwrite replaces its services (kept ones keep their revision)", () => {
-    const { registry } = file.open();
-    registry.register(discovered("http://old:9080", [counter]));
-    const d = registry.register(discovered("http://a:9080", [greeter]), { additionalHeaders: { "x-a": "1" }, metadata: { team: "t" } }).deployment;
+  it("updates a deployment's connection in place; overwrite replaces its services (kept ones keep their revision)", async () => {
+    const { registry } = await file.open();
+    await registry.register(discovered("http://old:9080", [counter]));
+    const d = (await registry.register(discovered("http://a:9080", [greeter]), { additionalHeaders: { "x-a": "1" }, metadata: { team: "t" } })).deployment;
     clock += 1_000;
 
-    const moved = registry.updateDeployment(d.id, discovered("http://b:9080", [counter], { httpVersion: 1, protocolMode: "REQUEST_RESPONSE" }));
+    const moved = await registry.updateDeployment(d.id, discovered("http://b:9080", [counter], { httpVersion: 1, protocolMode: "REQUEST_RESPONSE" }));
     expect(moved).toMatchObject({ id: d.id, uri: "http://b:9080/", httpVersion: 1, protocolMode: "REQUEST_RESPONSE", createdAt: d.createdAt });
     expect(moved.additionalHeaders).toEqual({ "x-a": "1" });
     expect(moved.metadata).toEqual({ team: "t" });
@@ -149,30 +149,30 @@ describe("DeploymentRegistry", () => {
     expect(registry.getDeploymentByUri("http://b:9080")?.id).toBe(d.id);
     expect(registry.resolveHandler("Greeter", "greet")?.deployment.uri).toBe("http://b:9080/");
 
-    const dry = registry.updateDeployment(d.id, discovered("http://b:9080", [greeter, counter]), { overwrite: true, dryRun: true });
+    const dry = await registry.updateDeployment(d.id, discovered("http://b:9080", [greeter, counter]), { overwrite: true, dryRun: true });
     expect(dry.services.map((s) => [s.name, s.revision])).toEqual([["Greeter", 1], ["Counter", 2]]);
     expect(registry.getService("Counter")).toMatchObject({ revision: 1 });
 
-    const replaced = registry.updateDeployment(d.id, discovered("http://b:9080", [greeter, counter]), { overwrite: true, additionalHeaders: {} });
+    const replaced = await registry.updateDeployment(d.id, discovered("http://b:9080", [greeter, counter]), { overwrite: true, additionalHeaders: {} });
     expect(replaced.services.map((s) => [s.name, s.revision])).toEqual([["Greeter", 1], ["Counter", 2]]);
     expect(replaced.additionalHeaders).toEqual({});
     expect(registry.getService("Counter")).toMatchObject({ revision: 2, deploymentId: d.id });
 
-    expect(() => registry.updateDeployment(d.id, discovered("http://old:9080", [greeter]))).toThrowError(
+    await expect(registry.updateDeployment(d.id, discovered("http://old:9080", [greeter]))).rejects.toThrowError(
       expect.objectContaining({ code: "STET_DEPLOYMENT_URI_TAKEN", status: 409 }),
     );
-    expect(() => registry.updateDeployment("dp_11KiDRf4oezxQ100obKQiZj", discovered("http://c:9080", [greeter]))).toThrowError(
+    await expect(registry.updateDeployment("dp_11KiDRf4oezxQ100obKQiZj", discovered("http://c:9080", [greeter]))).rejects.toThrowError(
       expect.objectContaining({ code: "STET_DEPLOYMENT_NOT_FOUND", status: 404 }),
     );
   });
 
-  it("resolves handlers with types, visibility and the deployment target", () => {
-    const { registry } = file.open();
+  it("resolves handlers with types, visibility and the deployment target", async () => {
+    const { registry } = await file.open();
     const wf = svc("Signup", "WORKFLOW", [{ name: "run", ty: "WORKFLOW" }, { name: "status" }, { name: "internal", ingressPrivate: true }]);
     const hidden = svc("Hidden", "SERVICE", [{ name: "x" }], { ingressPrivate: true });
-    const d = registry.register(discovered("http://a:9080/base/", [wf, hidden], { protocolMode: "REQUEST_RESPONSE", httpVersion: 1, minProtocolVersion: 6 }), {
+    const d = (await registry.register(discovered("http://a:9080/base/", [wf, hidden], { protocolMode: "REQUEST_RESPONSE", httpVersion: 1, minProtocolVersion: 6 }), {
       additionalHeaders: { authorization: "Bearer t" },
-    }).deployment;
+    })).deployment;
 
     expect(registry.resolveHandler("Signup", "run")).toMatchObject({
       serviceName: "Signup",
@@ -200,30 +200,32 @@ describe("DeploymentRegistry", () => {
     expect(Object.isFrozen(registry.resolveHandler("Signup", "run"))).toBe(true);
   });
 
-  it("resolves from memory: the store is not asked on the hot path", () => {
-    const { registry, store } = file.open();
-    registry.register(discovered("http://a:9080", [greeter]));
+  it("resolves from memory: the store is not asked on the hot path", async () => {
+    const { registry, store } = await file.open();
+    await registry.register(discovered("http://a:9080", [greeter]));
     const read = vi.spyOn(store, "read");
     const write = vi.spyOn(store, "write");
+    const version = vi.spyOn(store, "version");
     for (let i = 0; i < 100; i++) registry.resolveHandler("Greeter", "greet");
     expect(read).not.toHaveBeenCalled();
     expect(write).not.toHaveBeenCalled();
+    expect(version).not.toHaveBeenCalled();
   });
 
-  it("keeps everything across reopening the database file", () => {
-    const first = file.open();
+  it("keeps everything across reopening the database file", async () => {
+    const first = await file.open();
     const { registry } = first;
-    const a = registry.register(discovered("http://a:9080", [greeter, counter]), { additionalHeaders: { "x-key": "k" }, metadata: { team: "t" } }).deployment;
+    const a = (await registry.register(discovered("http://a:9080", [greeter, counter]), { additionalHeaders: { "x-key": "k" }, metadata: { team: "t" } })).deployment;
     clock += 1000;
-    const b = registry.register(discovered("http://b:9080", [greeter], { sdkVersion: undefined })).deployment;
+    const b = (await registry.register(discovered("http://b:9080", [greeter], { sdkVersion: undefined }))).deployment;
     first.close();
 
-    const reopened = file.open().registry;
+    const reopened = (await file.open()).registry;
     expect(reopened.listDeployments()).toEqual([a, b]);
     expect(reopened.getDeployment(b.id)?.sdkVersion).toBeUndefined();
     expect(reopened.getService("Greeter")).toMatchObject({ revision: 2, deploymentId: b.id });
     expect(reopened.resolveHandler("Counter", "get")).toMatchObject({ handlerType: "SHARED", deployment: { id: a.id, additionalHeaders: { "x-key": "k" } } });
     // A third registration continues the revision sequence after the reopen.
-    expect(reopened.register(discovered("http://c:9080", [greeter])).deployment.services[0]!.revision).toBe(3);
+    expect((await reopened.register(discovered("http://c:9080", [greeter]))).deployment.services[0]!.revision).toBe(3);
   });
 });

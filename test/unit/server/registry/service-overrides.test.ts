@@ -18,11 +18,11 @@ const greeter: ServiceManifest = { name: "Greeter", ty: "SERVICE", handlers: [{ 
 const flow: ServiceManifest = { name: "Flow", ty: "WORKFLOW", handlers: [{ name: "run", ty: "WORKFLOW" }, { name: "peek", ty: "SHARED" }] };
 
 describe("DeploymentRegistry.modifyService", () => {
-  it("folds overrides into the live revision's effective options and ingress visibility", () => {
-    const { registry } = file.open();
-    registry.register(discovered("http://127.0.0.1:9080", [greeter, flow]));
+  it("folds overrides into the live revision's effective options and ingress visibility", async () => {
+    const { registry } = await file.open();
+    await registry.register(discovered("http://127.0.0.1:9080", [greeter, flow]));
 
-    const updated = registry.modifyService("Greeter", { journalRetentionMs: 3_600_000, public: false, inactivityTimeoutMs: 5000 });
+    const updated = await registry.modifyService("Greeter", { journalRetentionMs: 3_600_000, public: false, inactivityTimeoutMs: 5000 });
     expect(updated.revision).toBe(1);
     const options = effectiveServiceOptions(updated.definition, "BIDI_STREAM");
     expect(options.journalRetentionMs).toBe(3_600_000);
@@ -37,59 +37,59 @@ describe("DeploymentRegistry.modifyService", () => {
     expect(effectiveHandlerOptions(registry.resolveHandler("Greeter", "fast")!).journalRetentionMs).toBe(1000);
   });
 
-  it("merges later patches over earlier ones and leaves absent fields unchanged", () => {
-    const { registry } = file.open();
-    registry.register(discovered("http://127.0.0.1:9080", [greeter]));
-    registry.modifyService("Greeter", { journalRetentionMs: 1000, public: false });
-    registry.modifyService("Greeter", { idempotencyRetentionMs: 2000, public: true });
+  it("merges later patches over earlier ones and leaves absent fields unchanged", async () => {
+    const { registry } = await file.open();
+    await registry.register(discovered("http://127.0.0.1:9080", [greeter]));
+    await registry.modifyService("Greeter", { journalRetentionMs: 1000, public: false });
+    await registry.modifyService("Greeter", { idempotencyRetentionMs: 2000, public: true });
     expect(registry.getServiceOverrides("Greeter")).toEqual({ journalRetentionMs: 1000, idempotencyRetentionMs: 2000, public: true });
     expect(registry.resolveHandler("Greeter", "greet")!.public).toBe(true);
   });
 
-  it("sets a workflow's completion retention on its run handler", () => {
-    const { registry } = file.open();
-    registry.register(discovered("http://127.0.0.1:9080", [flow]));
-    registry.modifyService("Flow", { workflowCompletionRetentionMs: 10_800_000 });
+  it("sets a workflow's completion retention on its run handler", async () => {
+    const { registry } = await file.open();
+    await registry.register(discovered("http://127.0.0.1:9080", [flow]));
+    await registry.modifyService("Flow", { workflowCompletionRetentionMs: 10_800_000 });
     expect(effectiveHandlerOptions(registry.resolveHandler("Flow", "run")!).workflowCompletionRetentionMs).toBe(10_800_000);
   });
 
-  it("applies to later revisions and survives reopening the database", () => {
-    const first = file.open();
+  it("applies to later revisions and survives reopening the database", async () => {
+    const first = await file.open();
     const { registry } = first;
-    registry.register(discovered("http://127.0.0.1:9080", [greeter]));
-    registry.modifyService("Greeter", { journalRetentionMs: 60_000, public: false });
-    registry.register(discovered("http://127.0.0.1:9081", [greeter]));
+    await registry.register(discovered("http://127.0.0.1:9080", [greeter]));
+    await registry.modifyService("Greeter", { journalRetentionMs: 60_000, public: false });
+    await registry.register(discovered("http://127.0.0.1:9081", [greeter]));
     expect(registry.getService("Greeter")!.revision).toBe(2);
     expect(registry.getService("Greeter")!.definition.journalRetention).toBe(60_000);
 
     first.close();
-    const reopened = file.open().registry;
+    const reopened = (await file.open()).registry;
     expect(reopened.getService("Greeter")!.definition.journalRetention).toBe(60_000);
     expect(reopened.resolveHandler("Greeter", "greet")!.public).toBe(false);
   });
 
-  it("forgets the overrides of a service whose last deployment is removed", () => {
-    const { registry } = file.open();
-    const { deployment } = registry.register(discovered("http://127.0.0.1:9080", [greeter]));
-    registry.modifyService("Greeter", { journalRetentionMs: 60_000 });
-    registry.removeDeployment(deployment.id, { force: true });
+  it("forgets the overrides of a service whose last deployment is removed", async () => {
+    const { registry } = await file.open();
+    const { deployment } = await registry.register(discovered("http://127.0.0.1:9080", [greeter]));
+    await registry.modifyService("Greeter", { journalRetentionMs: 60_000 });
+    await registry.removeDeployment(deployment.id, { force: true });
     expect(registry.getServiceOverrides("Greeter")).toEqual({});
-    registry.register(discovered("http://127.0.0.1:9080", [greeter]));
+    await registry.register(discovered("http://127.0.0.1:9080", [greeter]));
     expect(registry.getService("Greeter")!.definition.journalRetention).toBeUndefined();
   });
 
-  it("stores the manifests as discovered: updating a deployment does not write the overrides into them", () => {
-    const { registry, store } = file.open();
-    const { deployment } = registry.register(discovered("http://127.0.0.1:9080", [greeter]));
-    registry.modifyService("Greeter", { journalRetentionMs: 60_000, public: false });
-    registry.updateDeployment(deployment.id, discovered("http://127.0.0.1:9081", [greeter]));
+  it("stores the manifests as discovered: updating a deployment does not write the overrides into them", async () => {
+    const { registry, store } = await file.open();
+    const { deployment } = await registry.register(discovered("http://127.0.0.1:9080", [greeter]));
+    await registry.modifyService("Greeter", { journalRetentionMs: 60_000, public: false });
+    await registry.updateDeployment(deployment.id, discovered("http://127.0.0.1:9081", [greeter]));
     expect(registry.getService("Greeter")!.definition).toMatchObject({ journalRetention: 60_000, ingressPrivate: true });
-    expect(store.read().deployments[0]!.services[0]!.definition).toEqual(greeter);
+    expect((await store.read()).deployments[0]!.services[0]!.definition).toEqual(greeter);
   });
 
-  it("refuses an unknown service with STET_SERVICE_NOT_FOUND", () => {
-    const { registry } = file.open();
-    expect(() => registry.modifyService("Nope", { public: false })).toThrow(expect.objectContaining({ code: "STET_SERVICE_NOT_FOUND", status: 404 }));
+  it("refuses an unknown service with STET_SERVICE_NOT_FOUND", async () => {
+    const { registry } = await file.open();
+    await expect(registry.modifyService("Nope", { public: false })).rejects.toThrow(expect.objectContaining({ code: "STET_SERVICE_NOT_FOUND", status: 404 }));
   });
 });
 
