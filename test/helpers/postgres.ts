@@ -1,5 +1,6 @@
 import pg from "pg";
-import { afterAll, beforeAll, beforeEach } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach } from "vitest";
+import { PostgresDatabase, type PostgresOptions } from "../../postgres/index.js";
 import { startPostgres, type PostgresServer, type PostgresServerOptions } from "../../scripts/lib/postgres-server.js";
 
 export type { PostgresServer };
@@ -11,6 +12,8 @@ export interface TestPostgres {
   readonly url: string;
   /** One more fresh, empty database, for a test that needs several; its URL. */
   createDatabase(): Promise<string>;
+  /** A node's connections to the current test's database (or `options.url`), closed after the test. */
+  connect(options?: Partial<PostgresOptions>): Promise<PostgresDatabase>;
 }
 
 /**
@@ -47,8 +50,12 @@ export function usePostgres(options: PostgresServerOptions = {}): TestPostgres {
   afterAll(async () => {
     await server?.close();
   });
+  const opened: PostgresDatabase[] = [];
   beforeEach(async () => {
     current = await createDatabase();
+  });
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((db) => db.close()));
   });
   return {
     get server() {
@@ -60,5 +67,10 @@ export function usePostgres(options: PostgresServerOptions = {}): TestPostgres {
       return current;
     },
     createDatabase,
+    async connect(options = {}) {
+      const db = await PostgresDatabase.connect({ url: this.url, ...options });
+      opened.push(db);
+      return db;
+    },
   };
 }
