@@ -7,4 +7,5 @@
 export { PostgresDatabase, type PostgresOptions, type Queryable } from "./connect.js";
 export { applyPgMigrations, schemaVersion, type PgMigration } from "./migrations.js";
 export { settleClusterSettings, type ClusterSettings, type ClusterSettingsRequest } from "./cluster-settings.js";
+export { PgLeaseStore, fence, fencedTransaction, type FencedLease } from "./lease-store.js";
 export { ClusterPartitionsMismatchError, PostgresArgumentError, StoreUnavailableError, StoreUrlError } from "./errors.js";
