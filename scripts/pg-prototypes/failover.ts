@@ -12,7 +12,7 @@ import { decodeBatch, encodeBatch } from "./codec.js";
 import { load1, median, nodeCpuSeconds, round } from "./measure.js";
 import { ENTRY, FRAMES, newInvocationId, PartitionModel, type Command } from "./model.js";
 import { applyLocally, storeSnapshot } from "./pg-log-engine.js";
-import { startPostgres, type PgServer } from "./pg-server.js";
+import { startPrototypePostgres, type PostgresServer } from "./prototype-postgres.js";
 import { resetSchema } from "./pg-schema.js";
 import { savepointStatements } from "./sqlite-engine.js";
 import { openSqlite, SqliteSink } from "./sqlite-sink.js";
@@ -60,7 +60,7 @@ async function populateRows(c: pg.Client, m: number, n: number): Promise<void> {
 }
 
 /** (a) takeover: raise the epoch (waits out the old leader's open transaction), read what is unfinished. */
-async function takeoverRows(server: PgServer) {
+async function takeoverRows(server: PostgresServer) {
   const c = new pg.Client(server.connection);
   await c.connect();
   const t0 = performance.now();
@@ -91,7 +91,7 @@ async function takeoverRows(server: PgServer) {
 }
 
 /** (b): the same invocations in a local SQLite, snapshotted into PostgreSQL, then a log tail of W1 batches. */
-async function populateSnapshotAndTail(server: PgServer, c: pg.Client, dir: string, m: number, n: number) {
+async function populateSnapshotAndTail(server: PostgresServer, c: pg.Client, dir: string, m: number, n: number) {
   const db = openSqlite(join(dir, "leader.db"), false);
   const ins = db.prepare("INSERT INTO invocations (seq, partition_id, id, service, object_key, status, created_at, modified_at, completed_at, output, expires_at) VALUES (?, ?, ?, 'Bench', '', ?, 0, 0, ?, ?, ?)");
   const jr = db.prepare("INSERT INTO journal (partition_id, invocation_seq, idx, type, frame) VALUES (?, ?, ?, ?, ?)");
@@ -140,7 +140,7 @@ async function populateSnapshotAndTail(server: PgServer, c: pg.Client, dir: stri
 }
 
 /** (b) takeover: seal the log at its tail, fetch the snapshot, open it, restore the model, replay the tail. */
-async function takeoverLog(server: PgServer, dir: string) {
+async function takeoverLog(server: PostgresServer, dir: string) {
   const c = new pg.Client(server.connection);
   await c.connect();
   const t0 = performance.now();
@@ -192,7 +192,7 @@ async function takeoverLog(server: PgServer, dir: string) {
 }
 
 async function main(): Promise<void> {
-  const server = await startPostgres();
+  const server = await startPrototypePostgres();
   const admin = new pg.Client(server.connection);
   await admin.connect();
   const results: unknown[] = [];
@@ -231,7 +231,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await admin.end();
-    server.stop();
+    await server.close();
   }
   const out = `${args.out}-${new Date().toISOString().replace(/[:.]/g, "-")}.json`;
   writeFileSync(out, JSON.stringify(results, null, 2));

@@ -7,7 +7,7 @@ import pg from "pg";
 import { FRAMES, newInvocationId, type Command } from "./model.js";
 import { PgLogEngine } from "./pg-log-engine.js";
 import { resetSchema } from "./pg-schema.js";
-import { startPostgres } from "./pg-server.js";
+import { startPrototypePostgres } from "./prototype-postgres.js";
 import { PgStateEngine } from "./pg-state-engine.js";
 
 const invoke = (): Command => ({ k: "invoke", id: newInvocationId(), key: "", input: FRAMES.input(1), now: Date.now() });
@@ -21,7 +21,7 @@ const refused = async (what: string, p: Promise<unknown>): Promise<void> => {
   }
 };
 
-const server = await startPostgres();
+const server = await startPrototypePostgres();
 const admin = new pg.Client(server.connection);
 await admin.connect();
 const dir = mkdtempSync(join(tmpdir(), "stet-pgproto-fence-"));
@@ -40,6 +40,6 @@ try {
   await b.close();
 } finally {
   await admin.end();
-  server.stop();
+  await server.close();
   rmSync(dir, { recursive: true, force: true });
 }

@@ -10,7 +10,7 @@ import { load1, machineBusySeconds, median, nodeCpuSeconds, percentile, round } 
 import { LogFollower } from "./follower.js";
 import { NullEngine } from "./null-engine.js";
 import { PgLogEngine } from "./pg-log-engine.js";
-import { startPostgres, type PgServer } from "./pg-server.js";
+import { startPrototypePostgres, type PostgresServer } from "./prototype-postgres.js";
 import { resetSchema } from "./pg-schema.js";
 import { PgStateEngine } from "./pg-state-engine.js";
 import { SqliteEngine } from "./sqlite-engine.js";
@@ -47,7 +47,7 @@ const followerPollMs = Number(args["follower-poll-ms"]);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function openEngine(option: Option, server: PgServer, dir: string, partitions: number): Promise<Engine> {
+async function openEngine(option: Option, server: PostgresServer, dir: string, partitions: number): Promise<Engine> {
   switch (option) {
     case "floor":
       return new NullEngine(partitions, retentionMs);
@@ -73,7 +73,7 @@ async function walLsn(admin: pg.Client): Promise<bigint> {
   return BigInt(r.rows[0].b);
 }
 
-async function trial(server: PgServer, admin: pg.Client, option: Option, workload: "w1" | "w3", partitions: number) {
+async function trial(server: PostgresServer, admin: pg.Client, option: Option, workload: "w1" | "w3", partitions: number) {
   await resetSchema(admin, partitions);
   const dir = mkdtempSync(join(tmpdir(), "stet-pgproto-node-"));
   const engine = await openEngine(option, server, dir, partitions);
@@ -134,7 +134,7 @@ async function trial(server: PgServer, admin: pg.Client, option: Option, workloa
 }
 
 async function main(): Promise<void> {
-  const server = await startPostgres();
+  const server = await startPrototypePostgres();
   const admin = new pg.Client(server.connection);
   await admin.connect();
   const results: Awaited<ReturnType<typeof trial>>[] = [];
@@ -156,7 +156,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await admin.end();
-    server.stop();
+    await server.close();
   }
   const out = `${args.out}-${new Date().toISOString().replace(/[:.]/g, "-")}.json`;
   writeFileSync(out, JSON.stringify(results, null, 2));

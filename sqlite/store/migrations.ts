@@ -1,21 +1,10 @@
 import type { Database } from "better-sqlite3";
-import { StetError } from "../../protocol/errors.js";
+import { SchemaTooNewError } from "../../partition/storage/schema-errors.js";
 
 /** One schema step of a component; `up` runs inside the migration transaction. */
 export interface Migration {
   readonly version: number;
   readonly up: (db: Database) => void;
-}
-
-export class SchemaTooNewError extends StetError {
-  constructor(component: string, found: number, known: number) {
-    super(
-      "STET_SCHEMA_TOO_NEW",
-      `data folder holds ${component} schema version ${found}, but this stet knows versions up to ${known}; ` +
-        "upgrade stet or use another data folder",
-      { status: 500 },
-    );
-  }
 }
 
 /**

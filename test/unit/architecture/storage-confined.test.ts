@@ -5,11 +5,11 @@ import { repoRoot } from "../../helpers/processes.js";
 import { sourceFilesUnder } from "../../helpers/source-files.js";
 
 /**
- * SQLite stays behind the storage seam (partition/storage/, server/registry/registry-store.ts): only the
- * SQLite implementation in sqlite/ imports better-sqlite3 or holds SQL, so that a second implementation
- * (PostgreSQL, issue 15) replaces one folder and nothing else.
+ * Databases stay behind the storage seam (partition/storage/, server/registry/registry-store.ts): only the
+ * SQLite implementation in sqlite/ imports better-sqlite3, only the PostgreSQL one in postgres/ imports pg,
+ * and only those two hold SQL, so that a storage implementation is one folder and nothing else.
  */
-const SOURCE_FOLDERS = ["server", "partition", "invoker", "protocol", "sdk", "sqlite", "ui", "scripts", "test"];
+const SOURCE_FOLDERS = ["server", "partition", "invoker", "protocol", "sdk", "sqlite", "postgres", "ui", "scripts", "test"];
 const EXTENSIONS = [".ts", ".tsx", ".mjs", ".js"];
 
 /** Files outside sqlite/ that may import better-sqlite3, and why. */
@@ -24,13 +24,25 @@ const ALLOWED: ReadonlyArray<readonly [prefix: string, why: string]> = [
   ["test/unit/architecture/storage-confined.test.ts", "this test's own examples"],
 ];
 
-/** An import of better-sqlite3 in any form: static, type-only, dynamic or required. */
-const IMPORTS_SQLITE = /(?:from\s*|import\s*\(\s*|require\s*\(\s*|^\s*import\s*)["']better-sqlite3["']/m;
+/** Files outside postgres/ that may import pg, and why. */
+const ALLOWED_PG: ReadonlyArray<readonly [prefix: string, why: string]> = [
+  ["postgres/", "the PostgreSQL implementation"],
+  ["scripts/pg-prototypes/", "the storage prototypes of issue 14"],
+  ["test/helpers/postgres.ts", "creates each test's database on the test file's server"],
+  ["test/unit/scripts/postgres-server.test.ts", "checks the throwaway server with a plain client"],
+  ["test/unit/architecture/storage-confined.test.ts", "this test's own examples"],
+];
+
+/** An import of `module` in any form: static, type-only, dynamic or required. */
+const importsOf = (module: string) => new RegExp(String.raw`(?:from\s*|import\s*\(\s*|require\s*\(\s*|^\s*import\s*)["']${module}["']`, "m");
+const IMPORTS_SQLITE = importsOf("better-sqlite3");
+/** pg and the packages it is made of (pg-pool, pg-protocol, …), or a file inside one. */
+const IMPORTS_PG = importsOf(String.raw`pg(?:-[a-z0-9-]+)?(?:/[^"']*)?`);
 
 /** SQL in a string: a statement's first words, in capitals as stet writes SQL, right after a quote. */
 const SQL_STATEMENT = /["'`]\s*(?:SELECT\s|INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|CREATE\s+(?:TEMP\s+)?(?:TABLE|INDEX|VIEW|TRIGGER)|PRAGMA\s|BEGIN\b|COMMIT\b|ROLLBACK\b|SAVEPOINT\s)/;
 
-/** The engine's folders, where no SQL may be written outside sqlite/ (the web UI and tools send /query SQL). */
+/** The engine's folders, where no SQL may be written (it belongs in sqlite/ or postgres/; the web UI and tools send /query SQL). */
 const ENGINE_FOLDERS = ["server", "partition", "invoker", "protocol", "sdk"];
 
 const withoutComments = (source: string): string => source.replace(/\/\*[\s\S]*?\*\//g, "").replace(/^\s*\/\/.*$/gm, "");
@@ -41,13 +53,18 @@ function offenders(folders: readonly string[], test: (source: string) => boolean
     .filter((file) => !allowed(file) && test(withoutComments(readFileSync(path.join(repoRoot, file), "utf8"))));
 }
 
-describe("SQLite behind the storage seam", () => {
+describe("databases behind the storage seam", () => {
   it("is imported only by the SQLite implementation and the tests that check SQLite files themselves", () => {
     const allowed = (file: string) => ALLOWED.some(([prefix]) => file.startsWith(prefix));
     expect(offenders(SOURCE_FOLDERS, (s) => IMPORTS_SQLITE.test(s), allowed)).toEqual([]);
   });
 
-  it("has its SQL written only in sqlite/", () => {
+  it("has pg imported only by the PostgreSQL implementation and the tools and tests listed", () => {
+    const allowed = (file: string) => ALLOWED_PG.some(([prefix]) => file.startsWith(prefix));
+    expect(offenders(SOURCE_FOLDERS, (s) => IMPORTS_PG.test(s), allowed)).toEqual([]);
+  });
+
+  it("has its SQL written only in sqlite/ and postgres/", () => {
     expect(offenders(ENGINE_FOLDERS, (s) => SQL_STATEMENT.test(s), () => false)).toEqual([]);
   });
 
@@ -61,6 +78,12 @@ describe("SQLite behind the storage seam", () => {
       expect(IMPORTS_SQLITE.test(line), line).toBe(true);
     }
     expect(IMPORTS_SQLITE.test('external: ["better-sqlite3"],')).toBe(false);
+    for (const line of ['import pg from "pg";', 'import type { PoolClient } from "pg";', "await import('pg-pool')", 'require("pg/lib/client")']) {
+      expect(IMPORTS_PG.test(line), line).toBe(true);
+    }
+    for (const line of ['import { parse } from "libpg-query";', 'import x from "./pg-schema.js";', 'const s = "pg";']) {
+      expect(IMPORTS_PG.test(line), line).toBe(false);
+    }
     for (const line of ['db.prepare("SELECT v FROM t")', "db.exec(`CREATE TABLE t (v)`)", 'run("DELETE FROM leases")']) {
       expect(SQL_STATEMENT.test(line), line).toBe(true);
     }
