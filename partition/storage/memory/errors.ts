@@ -10,7 +10,7 @@ export const MEMORY_STORE_ERROR_CODES = {
   persistFailed: "STET_STORAGE_PERSIST_FAILED",
   constraint: "STET_STORAGE_CONSTRAINT",
   busy: "STET_STORAGE_BUSY",
-  batchClosed: "STET_STORAGE_BATCH_CLOSED",
+  batchMisuse: "STET_STORAGE_BATCH_MISUSE",
 } as const;
 
 /** A write that would add a row while `faults.fillDisk()` is on, as a full disk refuses it. */
@@ -54,9 +54,9 @@ export class StoreBusyError extends StetError {
 }
 
 /** A batch used after its commit, or a second batch opened beside one that is open. */
-export class BatchClosedError extends StetError {
+export class BatchMisuseError extends StetError {
   constructor(detail: string) {
-    super(MEMORY_STORE_ERROR_CODES.batchClosed, detail, { status: 500 });
-    this.name = "BatchClosedError";
+    super(MEMORY_STORE_ERROR_CODES.batchMisuse, detail, { status: 500 });
+    this.name = "BatchMisuseError";
   }
 }

@@ -9,7 +9,7 @@ export type { Sequences, SequenceName } from "./store-context.js";
 export type * from "./write-set.js";
 export {
   MEMORY_STORE_ERROR_CODES,
-  BatchClosedError,
+  BatchMisuseError,
   PersistFailedError,
   StorageConstraintError,
   StorageFullError,

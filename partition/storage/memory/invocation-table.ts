@@ -1,7 +1,7 @@
 import type { DeploymentPin } from "../../../invoker/index.js";
 import type { AwaitedIds, InvocationId } from "../../../protocol/index.js";
 import type { InvocationOutcome, InvocationRecord, InvocationStatus, JournalEntry, PartitionId } from "../../types.js";
-import type { InvocationTable, NewInvocationRow } from "../invocation-table.js";
+import { newInvocationRecord, type InvocationTable, type NewInvocationRow } from "../invocation-table.js";
 import { StorageConstraintError } from "./errors.js";
 import { MemoryJournals } from "./journals.js";
 import { OrderedGroups, RowMap, type TablePart } from "./row-map.js";
@@ -55,32 +55,7 @@ export class MemoryInvocationTable implements InvocationTable, TablePart {
   insert(row: NewInvocationRow): void {
     if (this.#rows.get(row.id) !== undefined) throw new StorageConstraintError("invocations", `invocation ${row.id} exists already`);
     const seq = this.context.nextSeq("invocation");
-    this.#rows.insert(row.id, {
-      seq,
-      record: {
-        id: row.id,
-        partition: row.partition,
-        target: row.target,
-        serviceType: row.serviceType,
-        handlerType: row.handlerType,
-        holdsLock: false,
-        caller: row.caller,
-        executionTime: row.executionTime,
-        retentionMs: row.retentionMs,
-        expiresAt: null,
-        awaiting: null,
-        status: row.status,
-        idempotencyKey: row.idempotencyKey,
-        createdAt: row.now,
-        modifiedAt: row.now,
-        retryCount: 0,
-        lastFailure: null,
-        pinned: null,
-        journalLength: 0,
-        completedAt: null,
-        outcome: null,
-      },
-    });
+    this.#rows.insert(row.id, { seq, record: newInvocationRecord(row) });
   }
 
   get(id: string): InvocationRecord | undefined {
@@ -90,6 +65,10 @@ export class MemoryInvocationTable implements InvocationTable, TablePart {
   /** Nothing to forget: the rows in memory are the store. */
   invalidate(): void {}
 
+  /**
+   * The modification time moves on with each append, as SQLite's in-memory row has it (SQLite's file
+   * keeps the old one: its appends do not rewrite the row), so a mirror and what it persists agree.
+   */
   append(id: InvocationId, startIndex: number, entries: readonly JournalEntry[], now: number): number {
     const row = this.#rows.get(id);
     if (entries.length === 0) {

@@ -1,5 +1,5 @@
 import type { LeadershipFence, PartitionStore, StorageBatch, StorageFaults } from "../partition-store.js";
-import { BatchClosedError, PersistFailedError, StoreBusyError } from "./errors.js";
+import { BatchMisuseError, PersistFailedError, StoreBusyError } from "./errors.js";
 import { MemoryInvocationTable } from "./invocation-table.js";
 import { MemoryIdempotencyTable, MemoryPromiseTable, MemoryWaiterTable } from "./keyed-tables.js";
 import { MemoryLockTable, MemoryStateTable } from "./object-tables.js";
@@ -75,7 +75,7 @@ export class MemoryPartitionStore implements PartitionStore {
 
   begin(): StorageBatch {
     if (this.#context.committing) throw new StoreBusyError("begin");
-    if (this.#open !== undefined) throw new BatchClosedError("a batch is open already: commit it before beginning another");
+    if (this.#open !== undefined) throw new BatchMisuseError("a batch is open already: commit it before beginning another");
     const batch = new MemoryBatch(this.#context, (fences) => this.#commit(batch, fences));
     this.#open = batch;
     return batch;
@@ -159,7 +159,7 @@ class MemoryBatch implements StorageBatch {
   ) {}
 
   command<T>(fence: LeadershipFence | null, work: () => T): T {
-    if (this.#committed) throw new BatchClosedError("this batch was committed: begin a new one");
+    if (this.#committed) throw new BatchMisuseError("this batch was committed: begin a new one");
     const savepoint = this.context.mark();
     let result: T;
     try {
@@ -173,7 +173,7 @@ class MemoryBatch implements StorageBatch {
   }
 
   commit(): Promise<void> {
-    if (this.#committed) return Promise.reject(new BatchClosedError("this batch was committed already"));
+    if (this.#committed) return Promise.reject(new BatchMisuseError("this batch was committed already"));
     this.#committed = true;
     return this.commitWith([...this.#fences.values()]);
   }

@@ -1,6 +1,7 @@
 import type { LeaderEpoch, LeadershipFence, PartitionId, PartitionStore } from "../../../partition/index.js";
 import type { NewInvocationRow } from "../../../partition/storage/invocation-table.js";
 import { newInvocationId, randomPartitionKey, type InvocationId } from "../../../protocol/index.js";
+import { plainInvocationRow } from "../sqlite/invocation-rows.js";
 
 /** Opens a fresh, empty store of the implementation under test. */
 export type OpenStore = () => PartitionStore;
@@ -16,22 +17,9 @@ export const text = (b: Uint8Array | undefined): string | undefined => (b === un
 /** A journal entry of `size` bytes, each `fill`. */
 export const entry = (fill: number, size = 3) => ({ type: 0x0400 + fill, frame: Buffer.alloc(size, fill) });
 
-/** A plain call in partition 0, invoked at T0, with `overrides`. */
+/** A plain call to `S/h` in partition 0, invoked at T0, with `overrides`. */
 export function newRow(overrides: Partial<NewInvocationRow> = {}): NewInvocationRow {
-  return {
-    id: newId(),
-    partition: P0,
-    target: { service: "S", handler: "h", key: "" },
-    serviceType: "SERVICE",
-    handlerType: null,
-    status: "invoked",
-    idempotencyKey: null,
-    caller: null,
-    executionTime: null,
-    retentionMs: null,
-    now: T0,
-    ...overrides,
-  };
+  return { ...plainInvocationRow(newId(), T0), ...overrides };
 }
 
 /** Runs `work` as the one command of a batch, as the group commit runs a command, and commits the batch. */

@@ -126,10 +126,10 @@ describe("the memory partition store", () => {
   it("keeps one batch open at a time, and refuses a batch used after its commit", async () => {
     const store = new MemoryPartitionStore();
     const batch = store.begin();
-    expect(codeOf(() => store.begin())).toBe(MEMORY_STORE_ERROR_CODES.batchClosed);
+    expect(codeOf(() => store.begin())).toBe(MEMORY_STORE_ERROR_CODES.batchMisuse);
     await batch.commit();
-    expect(codeOf(() => batch.command(FENCE, () => undefined))).toBe(MEMORY_STORE_ERROR_CODES.batchClosed);
-    await expect(batch.commit()).rejects.toMatchObject({ code: MEMORY_STORE_ERROR_CODES.batchClosed });
+    expect(codeOf(() => batch.command(FENCE, () => undefined))).toBe(MEMORY_STORE_ERROR_CODES.batchMisuse);
+    await expect(batch.commit()).rejects.toMatchObject({ code: MEMORY_STORE_ERROR_CODES.batchMisuse });
     await store.begin().commit();
   });
 

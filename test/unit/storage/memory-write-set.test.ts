@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import type { LeaderEpoch } from "../../../partition/index.js";
+import type { NewInvocationRow } from "../../../partition/storage/invocation-table.js";
 import { MemoryPartitionStore, type Columns, type WriteSet } from "../../../partition/storage/memory/index.js";
 import { stateMutationMarker } from "../../../partition/storage/state-mutation-table.js";
+import type { InvocationId } from "../../../protocol/index.js";
 import { bytes, entry, FENCE, newId, newRow, P0, P1, T0 } from "./contract-helpers.js";
 
 // The memory store's write set: what one batch hands to its sink, exactly.
@@ -28,6 +30,22 @@ function capturingStore(): { store: MemoryPartitionStore; sent: WriteSet[] } {
   return { store: new MemoryPartitionStore({ persist: async (changes) => void sent.push(changes) }), sent };
 }
 
+/** One row in every table, about invocation `x` (and `y`, waiting behind it). */
+function oneRowEach(store: MemoryPartitionStore, x: InvocationId, y: InvocationId, caller: NewInvocationRow["caller"] = null): void {
+  store.invocations.insert(newRow({ id: x, caller, retentionMs: 100, idempotencyKey: "ik" }));
+  store.invocations.append(x, 0, [entry(1)], T0 + 1);
+  store.state.set("O", "k", bytes("a"), bytes("1"));
+  store.locks.take("O", "k", x);
+  store.locks.enqueue("O", "k", y);
+  store.timers.add(P0, T0 + 50, x, "sleep", 3);
+  store.outbox.add(P0, 1, "m");
+  store.idempotency.put("S", "", "h", "ik", x);
+  store.idempotency.putWorkflowRun("W", "w", x);
+  store.promises.put("W", "w", "p", { kind: "failure", code: 400, message: "no" });
+  store.waiters.add("outcome", x, { waiterId: y, completionId: 1, notificationType: 5 });
+  store.stateMutations.add({ service: "O", key: "k", expectedVersion: "v", entries: [[bytes("s"), bytes("t")]] });
+}
+
 describe("the memory store's write set", () => {
   it("holds the final image of every row a batch added or changed, and nothing of a command that threw", async () => {
     const { store, sent } = capturingStore();
@@ -35,20 +53,10 @@ describe("the memory store's write set", () => {
     const caller = { id: newId(), completionId: 2 };
     const batch = store.begin();
     batch.command(FENCE, () => {
-      store.invocations.insert(newRow({ id: x, caller, retentionMs: 100, idempotencyKey: "ik" }));
-      store.invocations.append(x, 0, [entry(1), entry(2)], T0 + 1);
+      oneRowEach(store, x, y, caller);
+      store.invocations.append(x, 1, [entry(2)], T0 + 1);
       store.invocations.suspend(x, { completions: [1], signals: [], names: [] }, T0 + 2);
-      store.state.set("O", "k", bytes("a"), bytes("1"));
       store.state.set("O", "k", bytes("a"), bytes("2"));
-      store.locks.take("O", "k", x);
-      store.locks.enqueue("O", "k", y);
-      store.timers.add(P0, T0 + 50, x, "sleep", 3);
-      store.outbox.add(P0, 1, "m");
-      store.idempotency.put("S", "", "h", "ik", x);
-      store.idempotency.putWorkflowRun("W", "w", x);
-      store.promises.put("W", "w", "p", { kind: "failure", code: 400, message: "no" });
-      store.waiters.add("outcome", x, { waiterId: y, completionId: 1, notificationType: 5 });
-      store.stateMutations.add({ service: "O", key: "k", expectedVersion: "v", entries: [[bytes("s"), bytes("t")]] });
     });
     const undone = () => {
       store.state.set("O", "k", bytes("z"), bytes("no"));
@@ -143,19 +151,8 @@ describe("the memory store's write set", () => {
     const [x, y, z] = [newId(), newId(), newId()];
     const seed = store.begin();
     seed.command(FENCE, () => {
-      store.invocations.insert(newRow({ id: x, retentionMs: 100 }));
-      store.invocations.append(x, 0, [entry(1)], T0);
-      store.state.set("O", "k", bytes("a"), bytes("1"));
+      oneRowEach(store, x, y);
       store.state.set("O", "untouched", bytes("c"), bytes("1"));
-      store.locks.take("O", "k", x);
-      store.locks.enqueue("O", "k", y);
-      store.timers.add(P0, T0 + 50, x, "sleep", 3);
-      store.outbox.add(P0, 1, "m");
-      store.idempotency.put("S", "", "h", "ik", x);
-      store.idempotency.putWorkflowRun("W", "w", x);
-      store.promises.put("W", "w", "p", { kind: "value", value: bytes("v") });
-      store.waiters.add("outcome", x, { waiterId: y, completionId: 1, notificationType: 5 });
-      store.stateMutations.add({ service: "O", key: "k", expectedVersion: null, entries: [] });
     });
     await seed.commit();
 
