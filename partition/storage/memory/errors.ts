@@ -1,4 +1,4 @@
-import { StetError } from "../../../protocol/errors.js";
+import { StetError, toError } from "../../../protocol/errors.js";
 
 /**
  * The memory store's failures. The codes are stable: the first three are what a disk or a database
@@ -32,7 +32,7 @@ export class StorageIoError extends StetError {
 /** The write-set sink rejected: nothing of the batch is stored, and the store went back to before it. */
 export class PersistFailedError extends StetError {
   constructor(cause: unknown) {
-    super(MEMORY_STORE_ERROR_CODES.persistFailed, `storage commit failed: the write set was not persisted`, { status: 503, cause });
+    super(MEMORY_STORE_ERROR_CODES.persistFailed, `the batch's write set was not persisted: ${toError(cause).message}`, { status: 503, cause });
     this.name = "PersistFailedError";
   }
 }

@@ -34,6 +34,12 @@ export interface MemoryStoreOptions {
  * rolled back to the last successful commit: right when the database refused the whole transaction (a
  * fence, a constraint); when the sink cannot tell whether its transaction committed (a connection lost
  * during COMMIT), its owner must drop this store and load a new one, as it knows and the store cannot.
+ *
+ * Each table keeps the indexes its reads need (row-map.ts), so a read costs O(log n) plus what it
+ * returns. Where it parts from SQLite, on purpose: a journal append must start at the journal's length
+ * (SQLite would take a gap); `fillDisk` refuses exactly the writes that add a row, and only their
+ * command (SQLite refuses what needs a new page, and rolls its whole transaction back); an append moves
+ * the invocation's `modifiedAt` in what is persisted too (invocation-table.ts).
  */
 export class MemoryPartitionStore implements PartitionStore {
   readonly invocations: MemoryInvocationTable;

@@ -84,6 +84,7 @@ describe("the memory partition store", () => {
     expect(failed).toBeInstanceOf(PersistFailedError);
     expect((failed as PersistFailedError).code).toBe(MEMORY_STORE_ERROR_CODES.persistFailed);
     expect((failed as PersistFailedError).cause).toBe(refusal);
+    expect((failed as PersistFailedError).message).toMatch(/the database is down/);
     expect(readAll(store, id)).toEqual(before);
     expect(store.pendingWriteSet().sequences).toEqual(sequences);
     expect(store.pendingWriteSet().state.upserts.service).toEqual([]);
