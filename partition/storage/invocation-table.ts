@@ -56,3 +56,33 @@ export interface InvocationTable {
   /** Removes the invocation and its journal. */
   delete(id: InvocationId): void;
 }
+
+/**
+ * The record a new row is: what `get` answers right after `insert`, in every implementation (the
+ * memory store builds its rows with it; SQLite's table spells the same out beside its INSERT).
+ */
+export function newInvocationRecord(row: NewInvocationRow): InvocationRecord {
+  return {
+    id: row.id,
+    partition: row.partition,
+    target: row.target,
+    serviceType: row.serviceType,
+    handlerType: row.handlerType,
+    holdsLock: false,
+    caller: row.caller,
+    executionTime: row.executionTime,
+    retentionMs: row.retentionMs,
+    expiresAt: null,
+    awaiting: null,
+    status: row.status,
+    idempotencyKey: row.idempotencyKey,
+    createdAt: row.now,
+    modifiedAt: row.now,
+    retryCount: 0,
+    lastFailure: null,
+    pinned: null,
+    journalLength: 0,
+    completedAt: null,
+    outcome: null,
+  };
+}

@@ -14,8 +14,10 @@ import {
   type PartitionCommand,
   type PartitionId,
   type PartitionMessage,
+  type PartitionStore,
 } from "../../../../partition/index.js";
-import { openSqliteStorage, type SqlitePartitionStore } from "../../../../sqlite/index.js";
+import { MemoryPartitionStore } from "../../../../partition/storage/memory/index.js";
+import { openSqliteStorage } from "../../../../sqlite/index.js";
 import {
   asPartitionKey,
   create,
@@ -110,17 +112,42 @@ export interface InvokeOptions {
 }
 
 /**
- * One partition's store (SQLite in memory, opened and migrated as a node opens it) and the apply step
- * over it: each `apply` is one command in its own transaction, as the group commit runs it.
+ * The store the apply tests run on, with `db.transaction(work)` (better-sqlite3's: `work` in one
+ * transaction) that the fixture and one test use. SQLite by default; the memory store when
+ * STET_TEST_STORE=memory (vitest.config.ts reruns this folder so), where a transaction is a batch of one
+ * command: undone when it throws, committed at once (the memory store without a sink commits in place).
+ */
+export type FixtureStore = PartitionStore & { readonly db: { transaction<T>(work: () => T): () => T } };
+
+function openFixtureStore(): FixtureStore {
+  if (process.env["STET_TEST_STORE"] !== "memory") return openSqliteStorage(":memory:").partitions;
+  const store = new MemoryPartitionStore();
+  const transaction =
+    <T>(work: () => T) =>
+    (): T => {
+      const batch = store.begin();
+      try {
+        return batch.command(null, work);
+      } finally {
+        void batch.commit();
+      }
+    };
+  return Object.assign(store, { db: { transaction } });
+}
+
+/**
+ * One partition's store (SQLite in memory, opened and migrated as a node opens it, or the memory store:
+ * FixtureStore) and the apply step over it: each `apply` is one command in its own transaction, as the
+ * group commit runs it.
  */
 export class ApplyFixture {
-  readonly store: SqlitePartitionStore;
+  readonly store: FixtureStore;
   readonly partitionCount: number;
   readonly handlers: Map<string, HandlerInfo>;
   now = T0;
 
   constructor(options: { partitionCount?: number; handlers?: Record<string, HandlerInfo> } = {}) {
-    this.store = openSqliteStorage(":memory:").partitions;
+    this.store = openFixtureStore();
     this.partitionCount = options.partitionCount ?? 1;
     this.handlers = new Map(Object.entries({ ...HANDLERS, ...options.handlers }));
   }
