@@ -1,5 +1,5 @@
 import type { Database, Statement } from "better-sqlite3";
-import type { InvocationTable, NewInvocationRow } from "../../partition/storage/invocation-table.js";
+import { newInvocationRecord, type InvocationTable, type NewInvocationRow } from "../../partition/storage/invocation-table.js";
 import type { DeploymentPin } from "../../invoker/index.js";
 import type { AwaitedIds, InvocationId } from "../../protocol/index.js";
 import type {
@@ -127,29 +127,7 @@ export class SqliteInvocationTable implements InvocationTable {
   }
 
   insert(row: NewInvocationRow): void {
-    this.#remember({
-      id: row.id,
-      partition: row.partition,
-      target: row.target,
-      serviceType: row.serviceType,
-      handlerType: row.handlerType,
-      holdsLock: false,
-      caller: row.caller,
-      executionTime: row.executionTime,
-      retentionMs: row.retentionMs,
-      expiresAt: null,
-      awaiting: null,
-      status: row.status,
-      idempotencyKey: row.idempotencyKey,
-      createdAt: row.now,
-      modifiedAt: row.now,
-      retryCount: 0,
-      lastFailure: null,
-      pinned: null,
-      journalLength: 0,
-      completedAt: null,
-      outcome: null,
-    });
+    this.#remember(newInvocationRecord(row));
     this.#insert.run({
       id: row.id,
       partition: row.partition,
