@@ -45,6 +45,8 @@ export class GroupCommitter {
     private readonly onAfterError: (error: Error) => void = () => {},
     /** Told each committed batch's size and time (metrics). */
     private readonly stats?: Pick<PartitionStats, "committed">,
+    /** Told why a batch could not be made durable (after every command of it was rejected). */
+    private readonly onCommitFailed: (error: unknown) => void = () => {},
   ) {}
 
   /** How many batches were committed; a gauge for tests and benchmarks. */
@@ -134,5 +136,6 @@ export class GroupCommitter {
       cause: error,
     });
     for (const item of batch) item.reject(failure);
+    this.onCommitFailed(error);
   }
 }

@@ -7,6 +7,7 @@ import { invocationIdFor } from "./apply/invocation-ids.js";
 import type { StateMutation } from "./storage/state-mutation-table.js";
 import { CompletionWaiters } from "./completion-waiters.js";
 import { GroupCommitter } from "./group-commit.js";
+import { LeaseLostError } from "./lease-errors.js";
 import { LeaseKeeper } from "./lease-keeper.js";
 import { PartitionProcessor, type Clock, type ProcessorEvent } from "./partition-processor.js";
 import { NotLeaderError } from "./partition-errors.js";
@@ -81,7 +82,11 @@ export class PartitionSet implements EffectSink, JournalSource {
     this.#options = options;
     this.#clock = options.clock ?? { now: () => Date.now() };
     this.store = options.store;
-    this.committer = new GroupCommitter(options.store, options.onError, options.stats);
+    this.committer = new GroupCommitter(options.store, options.onError, options.stats, (error) => {
+      // A shared store refused the batch because another node took a partition over (its fence):
+      // this node stops leading it; its next leader has the partition's state from the store.
+      if (error instanceof LeaseLostError) void this.stepDown(error.partition, error.message);
+    });
     this.#leases = options.leases;
   }
 
@@ -117,7 +122,7 @@ export class PartitionSet implements EffectSink, JournalSource {
         store: this.#leases,
         partition: i,
         ttlMs,
-        onLost: (reason) => processor.stepDown(`lease lost: ${reason.message}`),
+        onLost: (reason) => this.#stepDown(i, `lease lost: ${reason.message}`),
         onError: this.#options.onError,
       });
       this.#processors.push(processor);
@@ -136,7 +141,7 @@ export class PartitionSet implements EffectSink, JournalSource {
 
   /** Steps one partition down and releases its lease (resolves once released); the others keep working. */
   async stepDown(partition: number, reason: string): Promise<void> {
-    this.#processors[partition]?.stepDown(reason);
+    this.#stepDown(partition, reason);
     await this.#keepers[partition]?.release();
   }
 
@@ -261,9 +266,17 @@ export class PartitionSet implements EffectSink, JournalSource {
     // leases go once that batch is durable, so no next leader can start before it.
     const committed = this.committer.close();
     this.#awaitingLeader.clear();
-    for (const p of this.#processors) p.stepDown("node shutting down");
+    this.#processors.forEach((_, i) => this.#stepDown(i, "node shutting down"));
     await committed;
     await Promise.all(this.#keepers.map((k) => k.close()));
+  }
+
+  /** Stops leading `partition` here: its processor, then what the store keeps of it in memory. */
+  #stepDown(partition: number, reason: string): void {
+    const processor = this.#processors[partition];
+    if (processor === undefined || !processor.isLeader) return;
+    processor.stepDown(reason);
+    this.store.dropPartition(partition as PartitionId);
   }
 
   #processorFor(invocationId: InvocationId): PartitionProcessor {
@@ -292,11 +305,22 @@ export class PartitionSet implements EffectSink, JournalSource {
     }
     for (const lease of leases) {
       const keeper = this.#keepers[lease.partition]!;
-      if (this.#closed) {
-        await this.#leases.release(lease).catch(() => undefined);
+      const partition = lease.partition as PartitionId;
+      keeper.hold(lease);
+      try {
+        // A store shared by nodes brings the partition's rows into memory first.
+        await this.store.loadPartition(partition);
+      } catch (error) {
+        this.#options.onError?.(error instanceof Error ? error : new Error(String(error)));
+        await keeper.release();
         continue;
       }
-      keeper.hold(lease);
+      if (this.#closed || keeper.lease !== lease) {
+        // Closed, or the lease was lost while loading: lead nothing.
+        this.store.dropPartition(partition);
+        if (keeper.lease === lease) await keeper.release();
+        continue;
+      }
       const processor = this.#processors[lease.partition]!;
       processor.lead(lease.epoch as LeaderEpoch);
       this.#handOverAwaiting(processor.id);

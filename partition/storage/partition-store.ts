@@ -22,6 +22,14 @@ export interface PartitionStore {
   readonly promises: PromiseTable;
   readonly waiters: WaiterTable;
   readonly stateMutations: StateMutationTable;
+  /**
+   * Makes `partition`'s rows readable through the tables before this node leads it. A store shared by
+   * several nodes keeps a leader's partitions in memory and loads one when its lease is taken; a local
+   * store has them all already and resolves at once.
+   */
+  loadPartition(partition: PartitionId): Promise<void>;
+  /** Forgets what `loadPartition` brought in, once this node no longer leads the partition. */
+  dropPartition(partition: PartitionId): void;
   /** Opens the batch that the next writes belong to; one batch at a time. */
   begin(): StorageBatch;
   /** Gives space that deleted rows freed back to the system, a bounded amount per call. */

@@ -1,5 +1,6 @@
 import type { Database, Statement } from "better-sqlite3";
 import type { LeadershipFence, PartitionStore, StorageBatch, StorageFaults } from "../../partition/storage/partition-store.js";
+import type { PartitionId } from "../../partition/types.js";
 import { applyMigrations } from "./migrations.js";
 import { PARTITION_MIGRATIONS } from "./partition-schema.js";
 import { SqliteInvocationTable } from "./invocation-table.js";
@@ -49,6 +50,13 @@ export class SqlitePartitionStore implements PartitionStore {
     this.#batch.begin();
     return this.#batch;
   }
+
+  /** Every partition's rows are here already. */
+  loadPartition(_partition: PartitionId): Promise<void> {
+    return Promise.resolve();
+  }
+
+  dropPartition(_partition: PartitionId): void {}
 
   compact(): void {
     this.db.pragma(`incremental_vacuum(${VACUUM_PAGES_PER_PASS})`);

@@ -1,4 +1,5 @@
 import type { LeadershipFence, PartitionStore, StorageBatch, StorageFaults } from "../partition-store.js";
+import type { PartitionId } from "../../types.js";
 import { BatchMisuseError, PersistFailedError, StoreBusyError } from "./errors.js";
 import { MemoryInvocationTable } from "./invocation-table.js";
 import { MemoryIdempotencyTable, MemoryPromiseTable, MemoryWaiterTable } from "./keyed-tables.js";
@@ -88,6 +89,13 @@ export class MemoryPartitionStore implements PartitionStore {
   }
 
   /** Nothing to give back: deleted rows are gone from memory at once. */
+  /** Every partition's rows are here already. */
+  loadPartition(_partition: PartitionId): Promise<void> {
+    return Promise.resolve();
+  }
+
+  dropPartition(_partition: PartitionId): void {}
+
   compact(): void {}
 
   /** An estimate of what the rows and journals take in memory (strings as UTF-16, a fixed cost per row). */
