@@ -8,7 +8,7 @@ import { OrderedGroups, RowMap, type TablePart } from "./row-map.js";
 import { copyBytes, rowBytes } from "./row-keys.js";
 import { byString } from "./sorted-list.js";
 import type { StoreContext } from "./store-context.js";
-import { tableChanges, type InvocationImage, type JournalImage, type TableChanges } from "./write-set.js";
+import { fromColumns, tableChanges, type Columns, type InvocationImage, type JournalImage, type TableChanges } from "./write-set.js";
 
 /** A stored invocation: its record as `get` returns it (replaced, never changed, on each write) and its journal's key. */
 interface InvocationRow {
@@ -146,6 +146,17 @@ export class MemoryInvocationTable implements InvocationTable, TablePart {
     if (row !== undefined) this.#journals.drop(row.seq);
   }
 
+  /** Puts invocations and journal entries persisted earlier (a partition's load); entries in index order per journal. */
+  load(images: Columns<InvocationImage>, journal: Columns<JournalImage>): void {
+    for (const image of fromColumns(images)) this.#rows.load(image.id, { seq: image.seq, record: recordOf(image) });
+    for (const entry of fromColumns(journal)) this.#journals.load(entry.invocationSeq, [entry]);
+  }
+
+  /** Forgets the invocations of `partition` and their journals (not deleted from the database). */
+  forget(partition: number): void {
+    for (const row of this.#rows.forget((row) => row.record.partition === partition)) this.#journals.forget(row.seq);
+  }
+
   get bytes(): number {
     return this.#rows.bytes + this.#journals.bytes;
   }
@@ -233,5 +244,39 @@ function imageOf({ seq, record }: InvocationRow): InvocationImage {
     output: outcome?.kind === "value" ? outcome.value : null,
     failureCode: outcome?.kind === "failure" ? outcome.code : null,
     failureMessage: outcome?.kind === "failure" ? outcome.message : null,
+  };
+}
+
+/** The record of a row as the database keeps it (the inverse of `imageOf`). */
+function recordOf(image: InvocationImage): InvocationRecord {
+  const outcome: InvocationOutcome | null =
+    image.outputKind === "value"
+      ? { kind: "value", value: copyBytes(image.output ?? new Uint8Array()) }
+      : image.outputKind === "failure"
+        ? { kind: "failure", code: image.failureCode ?? 500, message: image.failureMessage ?? "" }
+        : null;
+  return {
+    id: image.id as InvocationId,
+    partition: image.partition as PartitionId,
+    target: { service: image.service, handler: image.handler, key: image.objectKey },
+    serviceType: image.serviceType as InvocationRecord["serviceType"],
+    handlerType: image.handlerType as InvocationRecord["handlerType"],
+    holdsLock: image.holdsLock,
+    caller: image.callerId === null ? null : { id: image.callerId as InvocationId, completionId: image.callerCompletionId ?? 0 },
+    executionTime: image.executionTime,
+    retentionMs: image.retentionMs,
+    expiresAt: image.expiresAt,
+    awaiting: image.awaiting === null ? null : (JSON.parse(image.awaiting) as AwaitedIds),
+    status: image.status as InvocationStatus,
+    idempotencyKey: image.idempotencyKey,
+    createdAt: image.createdAt,
+    modifiedAt: image.modifiedAt,
+    retryCount: image.retryCount,
+    lastFailure: image.lastFailure,
+    pinned:
+      image.pinnedDeploymentId === null ? null : { deploymentId: image.pinnedDeploymentId, protocolVersion: image.pinnedProtocolVersion ?? 0 },
+    journalLength: image.journalLength,
+    completedAt: image.completedAt,
+    outcome,
   };
 }

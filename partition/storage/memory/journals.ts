@@ -77,6 +77,25 @@ export class MemoryJournals {
     });
   }
 
+  /** Puts entries persisted earlier at the end of a journal (a partition's load): no undo, not in the next write set. */
+  load(seq: number, entries: readonly JournalEntry[]): void {
+    let journal = this.#journals.get(seq);
+    if (journal === undefined) this.#journals.set(seq, (journal = []));
+    for (const entry of entries) {
+      journal.push({ type: entry.type, frame: copyBytes(entry.frame) });
+      this.#bytes += ENTRY_BYTES + entry.frame.byteLength;
+    }
+  }
+
+  /** Forgets a journal without deleting it from the database (its partition is no longer led). */
+  forget(seq: number): void {
+    const journal = this.#journals.get(seq);
+    if (journal === undefined) return;
+    this.#journals.delete(seq);
+    this.#lengthAtCommit.delete(seq);
+    this.#bytes -= journalBytes(journal);
+  }
+
   changes(): TableChanges<JournalImage, "invocationSeq"> {
     const upserts: JournalImage[] = [];
     const deleted: number[] = [];

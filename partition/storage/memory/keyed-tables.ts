@@ -6,7 +6,9 @@ import { compositeKey, copyBytes, rowBytes } from "./row-keys.js";
 import { byNumber, byString } from "./sorted-list.js";
 import type { StoreContext } from "./store-context.js";
 import {
+  fromColumns,
   tableChanges,
+  type Columns,
   type IdempotencyImage,
   type PromiseImage,
   type TableChanges,
@@ -59,6 +61,16 @@ export class MemoryIdempotencyTable implements IdempotencyTable {
 
   get parts(): readonly TablePart[] {
     return [this.#keys, this.#runs];
+  }
+
+  load(keys: Columns<IdempotencyImage>, runs: Columns<WorkflowImage>): void {
+    for (const r of fromColumns(keys)) this.#keys.load(compositeKey(r.service, r.objectKey, r.handler, r.idempotencyKey), r);
+    for (const r of fromColumns(runs)) this.#runs.load(compositeKey(r.service, r.objectKey), r);
+  }
+
+  forget(keys: (row: IdempotencyImage) => boolean, runs: (row: WorkflowImage) => boolean): void {
+    this.#keys.forget(keys);
+    this.#runs.forget(runs);
   }
 
   keyChanges(): TableChanges<IdempotencyImage, "service" | "objectKey" | "handler" | "idempotencyKey"> {
@@ -117,6 +129,14 @@ export class MemoryPromiseTable implements PromiseTable {
     return [this.#rows];
   }
 
+  load(rows: Columns<PromiseImage>): void {
+    for (const r of fromColumns(rows)) this.#rows.load(compositeKey(r.service, r.objectKey, r.name), r);
+  }
+
+  forget(belongs: (row: PromiseImage) => boolean): void {
+    this.#rows.forget(belongs);
+  }
+
   changes(): TableChanges<PromiseImage, "service" | "objectKey" | "name"> {
     return tableChanges(
       ["service", "objectKey", "name", "kind", "value", "failureCode", "failureMessage"],
@@ -156,6 +176,14 @@ export class MemoryWaiterTable implements WaiterTable {
 
   get parts(): readonly TablePart[] {
     return [this.#rows];
+  }
+
+  load(rows: Columns<WaiterImage>): void {
+    for (const r of fromColumns(rows)) this.#rows.load(r.seq, r);
+  }
+
+  forget(belongs: (row: WaiterImage) => boolean): void {
+    this.#rows.forget(belongs);
   }
 
   changes(): TableChanges<WaiterImage, "seq"> {

@@ -8,7 +8,7 @@ import type { TablePart } from "./row-map.js";
 import { MemoryOutboxTable, MemoryTimerTable } from "./schedule-tables.js";
 import { MemoryStateMutationTable } from "./state-mutation-table.js";
 import { StoreContext, type Sequences } from "./store-context.js";
-import type { WriteSet } from "./write-set.js";
+import type { PartitionMembership, PartitionRows, WriteSet } from "./write-set.js";
 
 export interface MemoryStoreOptions {
   /**
@@ -88,7 +88,6 @@ export class MemoryPartitionStore implements PartitionStore {
     return batch;
   }
 
-  /** Nothing to give back: deleted rows are gone from memory at once. */
   /** Every partition's rows are here already. */
   loadPartition(_partition: PartitionId): Promise<void> {
     return Promise.resolve();
@@ -96,7 +95,50 @@ export class MemoryPartitionStore implements PartitionStore {
 
   dropPartition(_partition: PartitionId): void {}
 
+  /** Nothing to give back: deleted rows are gone from memory at once. */
   compact(): void {}
+
+  /**
+   * Puts rows persisted earlier into the store (a PostgreSQL leader loading a partition it takes over):
+   * readable at once, and not part of any write set. Allowed while a batch is open or a commit is in
+   * flight: they are another partition's rows, which no command of that batch touched.
+   */
+  load(rows: PartitionRows): void {
+    this.invocations.load(rows.invocations, rows.journal);
+    this.state.load(rows.state);
+    this.locks.load(rows.locks, rows.inbox);
+    this.timers.load(rows.timers);
+    this.outbox.load(rows.outbox);
+    this.idempotency.load(rows.idempotency, rows.workflows);
+    this.promises.load(rows.promises);
+    this.waiters.load(rows.waiters);
+    this.stateMutations.load(rows.stateMutations);
+  }
+
+  /**
+   * Forgets `partition`'s rows (its node no longer leads it) without deleting them from the database.
+   * Only between batches (BatchMisuseError otherwise): an open batch's changes of those rows could not
+   * be undone any more.
+   */
+  forget(partition: number, belongs: PartitionMembership): void {
+    if (this.#open !== undefined || this.#context.committing || this.#context.mark() > 0) {
+      throw new BatchMisuseError("a partition can be forgotten only between batches");
+    }
+    this.invocations.forget(partition);
+    this.state.forget(belongs.state);
+    this.locks.forget(belongs.locks, belongs.inbox);
+    this.timers.forget(partition);
+    this.outbox.forget(partition);
+    this.idempotency.forget(belongs.idempotency, belongs.workflows);
+    this.promises.forget(belongs.promises);
+    this.waiters.forget(belongs.waiters);
+    this.stateMutations.forget(belongs.stateMutations);
+  }
+
+  /** Moves every sequence up to at least `min`: numbers handed out from now on are `min` or above. */
+  advanceSequences(min: number): void {
+    this.#context.advance(min);
+  }
 
   /** An estimate of what the rows and journals take in memory (strings as UTF-16, a fixed cost per row). */
   sizeBytes(): number {

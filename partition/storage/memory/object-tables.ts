@@ -4,7 +4,7 @@ import { OrderedGroups, RowMap, type TablePart } from "./row-map.js";
 import { bytesKey, compositeKey, copyBytes, rowBytes } from "./row-keys.js";
 import { byBytes, byNumber } from "./sorted-list.js";
 import type { StoreContext } from "./store-context.js";
-import { tableChanges, type InboxImage, type LockImage, type StateImage, type TableChanges } from "./write-set.js";
+import { fromColumns, tableChanges, type Columns, type InboxImage, type LockImage, type StateImage, type TableChanges } from "./write-set.js";
 
 /** Object and workflow state, by (service, key, state key); each object's keys in byte order, as SQLite's key sorts them. */
 export class MemoryStateTable implements StateTable {
@@ -46,6 +46,14 @@ export class MemoryStateTable implements StateTable {
 
   get parts(): readonly TablePart[] {
     return [this.#rows];
+  }
+
+  load(rows: Columns<StateImage>): void {
+    for (const r of fromColumns(rows)) this.#rows.load(stateRowKey(r.service, r.objectKey, r.stateKey), r);
+  }
+
+  forget(belongs: (row: StateImage) => boolean): void {
+    this.#rows.forget(belongs);
   }
 
   changes(): TableChanges<StateImage, "service" | "objectKey" | "stateKey"> {
@@ -104,6 +112,16 @@ export class MemoryLockTable implements LockTable {
 
   get parts(): readonly TablePart[] {
     return [this.#locks, this.#inbox];
+  }
+
+  load(locks: Columns<LockImage>, inbox: Columns<InboxImage>): void {
+    for (const r of fromColumns(locks)) this.#locks.load(compositeKey(r.service, r.objectKey), r);
+    for (const r of fromColumns(inbox)) this.#inbox.load(r.seq, r);
+  }
+
+  forget(locks: (row: LockImage) => boolean, inbox: (row: InboxImage) => boolean): void {
+    this.#locks.forget(locks);
+    this.#inbox.forget(inbox);
   }
 
   lockChanges(): TableChanges<LockImage, "service" | "objectKey"> {

@@ -79,6 +79,26 @@ export class RowMap<K extends string | number, R> implements TablePart {
     return row;
   }
 
+  /** Puts a row persisted earlier (a partition's load): no undo, and not part of the next write set. */
+  load(key: K, row: R): void {
+    this.#set(key, this.#rows.get(key), row);
+  }
+
+  /**
+   * Forgets the rows `belongs` picks (a partition no longer led): gone from memory, not deleted from the
+   * database, so not part of the next write set either. Only between batches: there is nothing to undo.
+   */
+  forget(belongs: (row: R) => boolean): R[] {
+    const gone: R[] = [];
+    for (const [key, row] of this.#rows) {
+      if (!belongs(row)) continue;
+      this.#set(key, row, undefined);
+      this.#atCommit.delete(key);
+      gone.push(row);
+    }
+    return gone;
+  }
+
   changes(): RowChanges<R> {
     const upserts: R[] = [];
     const deletes: R[] = [];

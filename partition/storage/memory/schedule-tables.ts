@@ -4,7 +4,7 @@ import { OrderedGroups, RowMap, type TablePart } from "./row-map.js";
 import { rowBytes } from "./row-keys.js";
 import { byNumber, byNumberPair } from "./sorted-list.js";
 import type { StoreContext } from "./store-context.js";
-import { tableChanges, type OutboxImage, type TableChanges, type TimerImage } from "./write-set.js";
+import { fromColumns, tableChanges, type Columns, type OutboxImage, type TableChanges, type TimerImage } from "./write-set.js";
 
 /** Sleeps and delayed starts; each partition's by due time, then by the order they were added. */
 export class MemoryTimerTable implements TimerTable {
@@ -55,6 +55,14 @@ export class MemoryTimerTable implements TimerTable {
     return [this.#rows];
   }
 
+  load(rows: Columns<TimerImage>): void {
+    for (const r of fromColumns(rows)) this.#rows.load(r.seq, r);
+  }
+
+  forget(partition: number): void {
+    this.#rows.forget((row) => row.partition === partition);
+  }
+
   changes(): TableChanges<TimerImage, "seq"> {
     return tableChanges(["seq", "partition", "fireAt", "invocationId", "kind", "completionId"], ["seq"], this.#rows.changes());
   }
@@ -88,6 +96,14 @@ export class MemoryOutboxTable implements OutboxTable {
 
   get parts(): readonly TablePart[] {
     return [this.#rows];
+  }
+
+  load(rows: Columns<OutboxImage>): void {
+    for (const r of fromColumns(rows)) this.#rows.load(r.seq, r);
+  }
+
+  forget(partition: number): void {
+    this.#rows.forget((row) => row.sourcePartition === partition);
   }
 
   changes(): TableChanges<OutboxImage, "seq"> {

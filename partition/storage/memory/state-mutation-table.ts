@@ -2,7 +2,7 @@ import { stateMutationMarker, stateMutationSeq, type StateMutation, type StateMu
 import { RowMap, type TablePart } from "./row-map.js";
 import { copyBytes, rowBytes } from "./row-keys.js";
 import type { StoreContext } from "./store-context.js";
-import { tableChanges, type StateMutationImage, type TableChanges } from "./write-set.js";
+import { fromColumns, tableChanges, type Columns, type StateMutationImage, type TableChanges } from "./write-set.js";
 
 /** State mutations waiting behind their key's lock, by the number their inbox marker carries. */
 export class MemoryStateMutationTable implements StateMutationTable {
@@ -41,6 +41,14 @@ export class MemoryStateMutationTable implements StateMutationTable {
 
   get parts(): readonly TablePart[] {
     return [this.#rows];
+  }
+
+  load(rows: Columns<StateMutationImage>): void {
+    for (const r of fromColumns(rows)) this.#rows.load(r.seq, r);
+  }
+
+  forget(belongs: (row: StateMutationImage) => boolean): void {
+    this.#rows.forget(belongs);
   }
 
   changes(): TableChanges<StateMutationImage, "seq"> {

@@ -48,8 +48,17 @@ export class StoreContext {
     this.writing();
     const seq = this.#next[name];
     this.#next[name] = seq + 1;
-    this.onUndo(() => (this.#next[name] = seq));
+    // Only back to `seq` when nothing moved the counter meanwhile: after `advance`, a rollback must not
+    // hand out numbers below the new start again.
+    this.onUndo(() => {
+      if (this.#next[name] === seq + 1) this.#next[name] = seq;
+    });
     return seq;
+  }
+
+  /** Moves every counter up to at least `min` (a fresh block of numbers, see postgres/partition-sequences.ts). */
+  advance(min: number): void {
+    for (const name of SEQUENCE_NAMES) this.#next[name] = Math.max(this.#next[name], min);
   }
 
   sequences(): Sequences {

@@ -176,3 +176,47 @@ export function tableChanges<R, K extends keyof R>(
 ): TableChanges<R, K> {
   return { upserts: toColumns(columns, changes.upserts), deletes: toColumns<Pick<R, K>>(key, changes.deletes) };
 }
+
+/** Rows of column arrays one by one (the inverse of `toColumns`). */
+export function fromColumns<R>(columns: Columns<R>): R[] {
+  const names = Object.keys(columns) as Array<keyof R>;
+  const count = names.length === 0 ? 0 : (columns[names[0]!] as unknown[]).length;
+  const rows: R[] = [];
+  for (let i = 0; i < count; i++) {
+    const row = {} as { [C in keyof R]: R[C] };
+    for (const name of names) row[name] = (columns[name] as Array<R[typeof name]>)[i]!;
+    rows.push(row);
+  }
+  return rows;
+}
+
+/**
+ * A partition's rows as a database holds them, in the write set's column arrays, for a mirror to load
+ * (`MemoryPartitionStore.load`): the same tables and columns as the upserts of a WriteSet.
+ */
+export interface PartitionRows {
+  readonly invocations: Columns<InvocationImage>;
+  readonly journal: Columns<JournalImage>;
+  readonly state: Columns<StateImage>;
+  readonly locks: Columns<LockImage>;
+  readonly inbox: Columns<InboxImage>;
+  readonly timers: Columns<TimerImage>;
+  readonly outbox: Columns<OutboxImage>;
+  readonly idempotency: Columns<IdempotencyImage>;
+  readonly workflows: Columns<WorkflowImage>;
+  readonly promises: Columns<PromiseImage>;
+  readonly waiters: Columns<WaiterImage>;
+  readonly stateMutations: Columns<StateMutationImage>;
+}
+
+/** The row type of one of PartitionRows' tables. */
+export type RowOf<T extends keyof PartitionRows> = PartitionRows[T] extends Columns<infer R> ? R : never;
+
+/**
+ * Which rows belong to a partition, for the tables whose rows do not name it (an object's rows belong to
+ * the partition of its key; the store does not know the partition count). Invocations (with their
+ * journals), timers and outbox messages carry their partition and need no test.
+ */
+export type PartitionMembership = {
+  readonly [T in Exclude<keyof PartitionRows, "invocations" | "journal" | "timers" | "outbox">]: (row: RowOf<T>) => boolean;
+};
