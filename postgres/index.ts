@@ -11,3 +11,5 @@ export { settleClusterSettings, type ClusterSettings, type ClusterSettingsReques
 export { PgLeaseStore, fence, fencedTransaction, type FencedLease } from "./lease-store.js";
 export { PgRegistryStore } from "./registry-store.js";
 export { ClusterPartitionsMismatchError, PostgresArgumentError, StoreUnavailableError, StoreUrlError } from "./errors.js";
+export { PgPartitionStore } from "./partition-store.js";
+export { openPostgresStorage, type PostgresStorage } from "./open-postgres-storage.js";

@@ -7,6 +7,7 @@
 export { MemoryPartitionStore, type MemoryStoreOptions } from "./memory-partition-store.js";
 export type { Sequences, SequenceName } from "./store-context.js";
 export type * from "./write-set.js";
+export { fromColumns, toColumns } from "./write-set.js";
 export {
   MEMORY_STORE_ERROR_CODES,
   BatchMisuseError,

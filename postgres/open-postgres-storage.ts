@@ -1,0 +1,35 @@
+import { PostgresDatabase } from "./connect.js";
+import { settleClusterSettings } from "./cluster-settings.js";
+import { PgLeaseStore } from "./lease-store.js";
+import { PgPartitionStore } from "./partition-store.js";
+import { PgRegistryStore } from "./registry-store.js";
+
+/** A cluster node's storage in the cluster's PostgreSQL database. */
+export interface PostgresStorage {
+  /** The cluster's partition count, fixed when its database was created. */
+  readonly partitionCount: number;
+  readonly partitions: PgPartitionStore;
+  readonly leases: PgLeaseStore;
+  readonly registry: PgRegistryStore;
+  /** Closes the node's connections once the queries under way have finished. Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * Connects to the cluster's database at `url`, settles its partition count (a new cluster takes
+ * `options.partitions`, or `defaultPartitions` when that is undefined; an existing one refuses a
+ * conflicting count with ClusterPartitionsMismatchError) and brings every component's tables up to date.
+ */
+export async function openPostgresStorage(url: string, options: { partitions: number | undefined; defaultPartitions: number }): Promise<PostgresStorage> {
+  const db = await PostgresDatabase.connect({ url });
+  try {
+    const settings = await settleClusterSettings(db, options);
+    const leases = await PgLeaseStore.open(db);
+    const registry = await PgRegistryStore.open(db);
+    const partitions = await PgPartitionStore.open(db, settings.partitions);
+    return { partitionCount: settings.partitions, partitions, leases, registry, close: () => db.close() };
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+}

@@ -1,0 +1,142 @@
+import { LeaseLostError } from "../partition/lease-errors.js";
+import type { PartitionId } from "../partition/index.js";
+import type { LeadershipFence, PartitionStore, StorageBatch, StorageFaults } from "../partition/storage/partition-store.js";
+import { MemoryPartitionStore, PersistFailedError, type PartitionRows, type WriteSet } from "../partition/storage/memory/index.js";
+import type { PostgresDatabase } from "./connect.js";
+import { applyPgMigrations } from "./migrations.js";
+import { RowPartitions } from "./partition-rows.js";
+import { PARTITION_PG_MIGRATIONS, SEQ_BLOCK } from "./partition-schema.js";
+import { partitionSink } from "./partition-sink.js";
+import { loadSql, PARTITION_TABLES, toLoaded } from "./partition-tables.js";
+
+const LOADS = PARTITION_TABLES.map((t) => ({ t, sql: loadSql(t) }));
+
+/**
+ * The partition store of a cluster node (docs/architecture.md, "PostgreSQL: the decision"): the
+ * partitions this node leads, held in a MemoryPartitionStore (the mirror the apply step reads and
+ * writes synchronously), whose batches persist as one fenced PostgreSQL transaction (partition-sink.ts).
+ *
+ * `loadPartition` reads all of a partition's rows into the mirror. That bounds a takeover by what a
+ * partition holds, completed invocations and object state included; the next step loads only what is
+ * bounded by the work in flight (unfinished invocations, locks, inboxes, timers, outbox) at takeover and
+ * the rest on demand (docs/architecture.md, "The storage interface this asks for").
+ *
+ * New rows are numbered from blocks of one PostgreSQL sequence (SEQ_BLOCK numbers each): unique across
+ * nodes, and a block taken later lies above every number handed out before it. So when a loaded
+ * partition holds a number at or above this node's block (another node numbered rows after this node's
+ * block was taken), the node moves to a fresh block: the partition's new rows then sort after its old
+ * ones (inbox order per key, timers, waiters, outbox).
+ */
+export class PgPartitionStore implements PartitionStore {
+  readonly #db: PostgresDatabase;
+  readonly #partitions: RowPartitions;
+  readonly #mirror: MemoryPartitionStore;
+  #blockStart: number;
+  /** Partitions to forget once the open batch has committed. */
+  readonly #dropLater = new Set<number>();
+  #batchOpen = false;
+
+  private constructor(db: PostgresDatabase, partitions: RowPartitions, blockStart: number) {
+    this.#db = db;
+    this.#partitions = partitions;
+    this.#blockStart = blockStart;
+    const sink = partitionSink(db, partitions);
+    this.#mirror = new MemoryPartitionStore({ persist: (changes) => this.#persist(sink, changes), sequences: sequencesFrom(blockStart) });
+  }
+
+  /** Brings the partition tables up to date (safe when several nodes start at once) and takes a block of numbers. */
+  static async open(db: PostgresDatabase, partitionCount: number): Promise<PgPartitionStore> {
+    await applyPgMigrations(db, "partition", PARTITION_PG_MIGRATIONS);
+    return new PgPartitionStore(db, new RowPartitions(partitionCount), await takeBlock(db));
+  }
+
+  get invocations() { return this.#mirror.invocations; }
+  get state() { return this.#mirror.state; }
+  get locks() { return this.#mirror.locks; }
+  get timers() { return this.#mirror.timers; }
+  get outbox() { return this.#mirror.outbox; }
+  get idempotency() { return this.#mirror.idempotency; }
+  get promises() { return this.#mirror.promises; }
+  get waiters() { return this.#mirror.waiters; }
+  get stateMutations() { return this.#mirror.stateMutations; }
+  get faults(): StorageFaults { return this.#mirror.faults; }
+
+  /** Reads every row of `partition` in one consistent snapshot and puts it into the mirror. */
+  async loadPartition(partition: PartitionId): Promise<void> {
+    this.#dropLater.delete(partition);
+    const loaded = await this.#db.transaction(async (client) => {
+      await client.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+      const rows: Record<string, unknown> = {};
+      for (const { t, sql } of LOADS) rows[t.name] = toLoaded(t, (await client.query({ name: `stet_load_${t.table}`, text: sql, values: [partition] })).rows);
+      return rows as unknown as PartitionRows;
+    });
+    const highest = Math.max(0, ...(["invocations", "inbox", "timers", "outbox", "waiters", "stateMutations"] as const).map((t) => maxOf(loaded[t].seq)));
+    if (highest >= this.#blockStart) await this.#freshBlock();
+    this.#mirror.load(loaded);
+  }
+
+  /** Forgets `partition`'s rows; while a batch is open or committing, once it has committed. */
+  dropPartition(partition: PartitionId): void {
+    if (this.#batchOpen) this.#dropLater.add(partition);
+    else this.#mirror.forget(partition, this.#partitions.membership(partition));
+  }
+
+  begin(): StorageBatch {
+    const batch = this.#mirror.begin();
+    this.#batchOpen = true;
+    return {
+      command: <T>(fence: LeadershipFence | null, work: () => T): T => batch.command(fence, work),
+      commit: () => {
+        const committed = batch.commit();
+        const settled = () => {
+          this.#batchOpen = false;
+          for (const partition of this.#dropLater) this.#mirror.forget(partition, this.#partitions.membership(partition));
+          this.#dropLater.clear();
+        };
+        // The partition set steps a partition down on LeaseLostError itself, not on its wrapper.
+        return committed.then(settled, (error: unknown) => {
+          settled();
+          throw error instanceof PersistFailedError && error.cause instanceof LeaseLostError ? error.cause : error;
+        });
+      },
+    };
+  }
+
+  /** PostgreSQL gives space back with (auto)vacuum, not on the node's request. */
+  compact(): void {}
+
+  /** What the mirror holds in memory (the database's size is the operator's to watch). */
+  sizeBytes(): number {
+    return this.#mirror.sizeBytes();
+  }
+
+  verify(): readonly string[] {
+    return this.#mirror.verify();
+  }
+
+  async #persist(sink: (changes: WriteSet) => Promise<void>, changes: WriteSet): Promise<void> {
+    await sink(changes);
+    // Far from the block's end still (2^31 numbers left): move on before it could run out.
+    if (Math.max(...Object.values(changes.sequences)) - this.#blockStart > SEQ_BLOCK / 2) await this.#freshBlock();
+  }
+
+  async #freshBlock(): Promise<void> {
+    this.#blockStart = await takeBlock(this.#db);
+    this.#mirror.advanceSequences(this.#blockStart);
+  }
+}
+
+async function takeBlock(db: PostgresDatabase): Promise<number> {
+  const result = await db.query<{ start: number }>("SELECT nextval('partition_seq_blocks')::float8 AS start");
+  return result.rows[0]!.start;
+}
+
+function sequencesFrom(start: number) {
+  return { invocation: start, inbox: start, timer: start, outbox: start, waiter: start, stateMutation: start };
+}
+
+function maxOf(values: readonly number[] | undefined): number {
+  let max = 0;
+  for (const v of values ?? []) if (v > max) max = v;
+  return max;
+}
