@@ -194,20 +194,9 @@ export function fromColumns<R>(columns: Columns<R>): R[] {
  * A partition's rows as a database holds them, in the write set's column arrays, for a mirror to load
  * (`MemoryPartitionStore.load`): the same tables and columns as the upserts of a WriteSet.
  */
-export interface PartitionRows {
-  readonly invocations: Columns<InvocationImage>;
-  readonly journal: Columns<JournalImage>;
-  readonly state: Columns<StateImage>;
-  readonly locks: Columns<LockImage>;
-  readonly inbox: Columns<InboxImage>;
-  readonly timers: Columns<TimerImage>;
-  readonly outbox: Columns<OutboxImage>;
-  readonly idempotency: Columns<IdempotencyImage>;
-  readonly workflows: Columns<WorkflowImage>;
-  readonly promises: Columns<PromiseImage>;
-  readonly waiters: Columns<WaiterImage>;
-  readonly stateMutations: Columns<StateMutationImage>;
-}
+export type PartitionRows = {
+  readonly [T in Exclude<keyof WriteSet, "fences" | "sequences">]: WriteSet[T]["upserts"];
+};
 
 /** The row type of one of PartitionRows' tables. */
 export type RowOf<T extends keyof PartitionRows> = PartitionRows[T] extends Columns<infer R> ? R : never;
