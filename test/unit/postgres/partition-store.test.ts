@@ -63,6 +63,8 @@ function keyIn(service: string, partition: number): string {
 
 describe("the PostgreSQL partition store across nodes", () => {
   it("hands every table's rows to the node that takes the partition over, whose new rows sort after the old ones", async () => {
+    // b opens first: its block of numbers lies below a's, so a takeover must move it to a fresh one.
+    const b = await node();
     const a = await node();
     const fenceA = await lead(a, 0, "a");
     const key = keyIn("O", 0);
@@ -95,7 +97,6 @@ describe("the PostgreSQL partition store across nodes", () => {
 
     // Another node takes partition 0 over once a's lease was released; it loads the partition only.
     await a.leases.release({ partition: 0, holder: "a", epoch: fenceA.leaderEpoch, expiresAt: 0 });
-    const b = await node();
     const fenceB = await lead(b, 0, "b");
     expect(fenceB.leaderEpoch).toBe(fenceA.leaderEpoch + 1);
     const s = b.partitions;
