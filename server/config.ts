@@ -28,6 +28,11 @@ export interface StetConfig {
   readonly shutdownTimeoutMs: number;
   /** Default `info`. */
   readonly logLevel: LogLevel;
+  /**
+   * Where partition state, leases and the registry live: a `postgres://` URL makes this node one of a
+   * cluster sharing that database; undefined = SQLite in the data folder (the default).
+   */
+  readonly store: string | undefined;
 }
 
 /** Configuration of `stet wipe`. */
@@ -67,6 +72,13 @@ export const SETTINGS = Object.freeze({
     'deadline for graceful shutdown: "500ms", "10s", "2m" or milliseconds (default 30s)',
   ),
   logLevel: setting("logLevel", "--log-level", "STET_LOG_LEVEL", "level", `${LOG_LEVELS.join(" | ")} (default info)`),
+  store: setting(
+    "store",
+    "--store",
+    "STET_STORE",
+    "url",
+    "postgres://user:password@host:5432/database: run as a node of a cluster sharing that database (default: SQLite in the data folder)",
+  ),
 });
 
 export const DEFAULTS = Object.freeze({
@@ -115,6 +127,8 @@ export function parseStartConfig(
   const shutdownTimeoutMs =
     shutdownRaw === undefined ? DEFAULTS.shutdownTimeoutMs : parseTimeout(shutdownRaw, problems);
   const logLevel = parseLogLevel(read(SETTINGS.logLevel), problems);
+  const storeRaw = read(SETTINGS.store);
+  const store = storeRaw === undefined ? undefined : parseStore(storeRaw, problems);
 
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
@@ -125,6 +139,7 @@ export function parseStartConfig(
     partitions,
     shutdownTimeoutMs: shutdownTimeoutMs!,
     logLevel: logLevel!,
+    store,
   });
 }
 
@@ -262,4 +277,28 @@ function parseLogLevel(raw: Raw | undefined, problems: ConfigProblem[]): LogLeve
     return undefined;
   }
   return level as LogLevel;
+}
+
+/** A `postgres://` (or `postgresql://`) URL with a host; problems name it without its password. */
+function parseStore(raw: Raw, problems: ConfigProblem[]): string | undefined {
+  const text = raw.value.trim();
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || (url.protocol !== "postgres:" && url.protocol !== "postgresql:") || url.hostname === "") {
+    problems.push({
+      source: raw.source,
+      value: withoutPassword(text),
+      message: "must be a PostgreSQL URL like postgres://user:password@host:5432/database",
+    });
+    return undefined;
+  }
+  return text;
+}
+
+function withoutPassword(text: string): string {
+  return text.replace(/^([a-z]+:\/\/[^:/@]*):[^@/]*@/i, "$1:***@");
 }

@@ -26,6 +26,7 @@ describe("parseStartConfig", () => {
       partitions: undefined,
       shutdownTimeoutMs: 30_000,
       logLevel: "info",
+      store: undefined,
     });
     expect(Object.isFrozen(config)).toBe(true);
   });
@@ -39,6 +40,7 @@ describe("parseStartConfig", () => {
       STET_PARTITIONS: "16",
       STET_SHUTDOWN_TIMEOUT: "5s",
       STET_LOG_LEVEL: "debug",
+      STET_STORE: "postgres://stet:secret@db:5432/stet",
     };
     expect(parseStartConfig({}, env, { cwd })).toEqual({
       dataDir: "/var/lib/stet",
@@ -48,6 +50,7 @@ describe("parseStartConfig", () => {
       partitions: 16,
       shutdownTimeoutMs: 5_000,
       logLevel: "debug",
+      store: "postgres://stet:secret@db:5432/stet",
     });
     const flags = { dataDir: "data", ingressPort: "1", partitions: "4", shutdownTimeout: "250ms", logLevel: "WARN" };
     expect(parseStartConfig(flags, env, { cwd })).toMatchObject({
@@ -58,6 +61,16 @@ describe("parseStartConfig", () => {
       shutdownTimeoutMs: 250,
       logLevel: "warn",
     });
+  });
+
+  it("takes a postgres:// or postgresql:// URL as the store, and names a bad one without its password", () => {
+    expect(parseStartConfig({ store: "postgresql://db/stet" }, {}, { cwd }).store).toBe("postgresql://db/stet");
+    for (const bad of ["mysql://u:hunter2@db/stet", "postgres://u:hunter2@/stet", "db:5432", "postgres:"]) {
+      const err = problemsOf(() => parseStartConfig({ store: bad }, {}, { cwd }));
+      expect(err.problems).toHaveLength(1);
+      expect(err.problems[0]).toMatchObject({ source: "--store", message: expect.stringMatching(/PostgreSQL URL/) });
+      expect(JSON.stringify(err.problems)).not.toContain("hunter2");
+    }
   });
 
   it("treats an empty variable as unset", () => {
