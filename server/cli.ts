@@ -71,7 +71,7 @@ async function startCommand(flags: Record<string, unknown>, leftovers: readonly 
   try {
     config = withLeftovers(leftovers, "start", () => parseStartConfig(flags, process.env));
     // Read-only check before anything binds a port: a conflicting data folder fails with nothing changed.
-    checkDataDir(config.dataDir, { partitions: config.partitions });
+    checkDataDir(config.dataDir, config.store === undefined ? { partitions: config.partitions } : {});
   } catch (err) {
     return reportFailure(err, "start");
   }

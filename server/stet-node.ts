@@ -3,26 +3,28 @@ import { pino, type Logger } from "pino";
 import { Invoker, type InvokerEvent } from "../invoker/index.js";
 import path from "node:path";
 import { PartitionSet, type ProcessorEvent } from "../partition/index.js";
-import { DatabaseLockedError, openSqliteStorage } from "../sqlite/index.js";
 import { toError } from "../protocol/errors.js";
 import type { ProtocolVersion } from "../protocol/index.js";
 import { DataDirInUseError } from "./config-errors.js";
 import { SETTINGS, type StetConfig } from "./config.js";
 import { inspectDataDir, openDataDir, type OpenedDataDir } from "./data-dir.js";
 import { lockDataDir } from "./data-dir-lock.js";
-import { describeOwner, recordOwner } from "./data-dir-owner.js";
+import { recordOwner } from "./data-dir-owner.js";
 import { DEFAULT_IDLE_GRACE_MS, HttpListener, LISTEN_ERROR_CODES, ListenError } from "./http/http-listener.js";
 import { ingressCors } from "./ingress/cors.js";
 import { ingressClientErrorHandler, ingressFrameworkErrors, writeIngressUnavailable } from "./ingress/ingress-errors.js";
 import { ingressPlugin, type IngressRegistry } from "./ingress/ingress-plugin.js";
 import { buildAdminApp, defaultWebUiRoot, writeAdminUnavailable } from "./admin/index.js";
-import { QueryProcess } from "./query/query-process.js";
 import { lazySchemaController } from "./http/lazy-schema-compilers.js";
 import { requestLogController } from "./http/request-log.js";
 import { DeploymentRegistry } from "./registry/index.js";
 import { registryViews } from "./registry-views.js";
 import { logInvokerEvent } from "./invocation-log.js";
+import { openNodeStorage } from "./node-storage.js";
 import { countIngressRequests, EngineStats, PrometheusEndpoint } from "./metrics/index.js";
+
+/** How often a cluster node reloads the registry when another node changed it. */
+const REGISTRY_REFRESH_MS = 1_000;
 
 export interface StetNodeOptions {
   readonly logger?: Logger;
@@ -78,22 +80,32 @@ export async function startStetNode(config: StetConfig, options: StetNodeOptions
   };
 
   try {
-    const dataDir = openDataDir(config.dataDir, { partitions: config.partitions });
+    // In a cluster the partition count is the cluster's (kept in its database), not the folder's.
+    const dataDir = openDataDir(config.dataDir, config.store === undefined ? { partitions: config.partitions } : {});
     const lock = lockDataDir(dataDir.dir, "start");
     cleanups.push(() => lock.release());
-    const storage = openStetStorage(dataDir);
+    const storage = await openNodeStorage(config, dataDir);
     cleanups.push(() => storage.close());
     cleanups.push(recordOwner(dataDir.dir, { ingressUrl: ingressPort.url, adminUrl: adminPort.url }));
 
     // Plain numbers the engine bumps as it works; prom-client is loaded by the first scrape of /metrics.
     const stats = new EngineStats();
     const registry = await DeploymentRegistry.open(storage.registry);
+    if (storage.kind === "postgres") {
+      // Other nodes of the cluster register deployments too: pick their changes up (a version check
+      // when nothing changed).
+      const refresh = setInterval(() => {
+        registry.refresh().catch((error: unknown) => log.warn({ err: toError(error) }, "registry refresh failed"));
+      }, REGISTRY_REFRESH_MS);
+      refresh.unref();
+      cleanups.push(() => clearInterval(refresh));
+    }
     const views = registryViews(registry);
     const partitions = new PartitionSet({
       store: storage.partitions,
       leases: storage.leases,
       services: views,
-      partitionCount: dataDir.settings.partitions,
+      partitionCount: storage.partitionCount,
       holder: dataDir.settings.nodeId,
       leaseTtlMs: options.leaseTtlMs,
       expiryIntervalMs: options.expiryIntervalMs,
@@ -139,7 +151,7 @@ export async function startStetNode(config: StetConfig, options: StetNodeOptions
       shutdown: shutdown.signal,
     });
     // Started by the first query; closed after the admin app, so no query is left waiting.
-    const queries = new QueryProcess({ dbFile: dataDir.dbFile, live: () => invoker.liveInvocationStates(), limitMs: options.queryLimitMs });
+    const queries = storage.queries(() => invoker.liveInvocationStates(), options.queryLimitMs);
     cleanups.push(() => queries.close());
     // After ingress, so that `GET /version` can report where it listens (as Restate's does).
     const admin = buildAdminApp({
@@ -170,7 +182,7 @@ export async function startStetNode(config: StetConfig, options: StetNodeOptions
 
     const ingressUrl = ingressPort.url;
     const adminUrl = adminPort.url;
-    log.info({ ingressUrl, adminUrl, dataDir: dataDir.dir, partitions: dataDir.settings.partitions }, "stet is ready");
+    log.info({ ingressUrl, adminUrl, dataDir: dataDir.dir, partitions: storage.partitionCount, store: storage.kind }, "stet is ready");
     return { dataDir, ingressUrl, adminUrl, partitions, invoker, registry, close: runCleanups };
   } catch (error) {
     await runCleanups();
@@ -219,12 +231,3 @@ function whoHoldsThePort(error: unknown, dir: string): unknown {
   return error;
 }
 
-/** Opens the folder's database, or fails naming the process that holds it. */
-function openStetStorage(dataDir: OpenedDataDir) {
-  try {
-    return openSqliteStorage(dataDir.dbFile);
-  } catch (error) {
-    if (error instanceof DatabaseLockedError) throw new DataDirInUseError(dataDir.dir, describeOwner(dataDir.dir), "start", error);
-    throw error;
-  }
-}

@@ -31,6 +31,8 @@ export async function startTestStet(
     queryLimitMs?: number;
     /** Where stet logs; default silent (or the level in STET_TEST_LOG). */
     logger?: Logger;
+    /** A `postgres://` URL: the node joins that database's cluster instead of using SQLite. */
+    store?: string;
   } = {},
 ): Promise<TestStet> {
   const owned = options.dataDir === undefined ? tempDir() : undefined;
@@ -43,6 +45,7 @@ export async function startTestStet(
     partitions: options.partitions,
     shutdownTimeoutMs: 10_000,
     logLevel: "silent",
+    store: options.store,
   });
   const events: InvokerEvent[] = [];
   const listeners = new Set<(e: InvokerEvent) => void>();

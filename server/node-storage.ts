@@ -1,0 +1,77 @@
+import type { LeaseStore, PartitionStore } from "../partition/index.js";
+import { StetError } from "../protocol/errors.js";
+import { DatabaseLockedError, openSqliteStorage } from "../sqlite/index.js";
+import { DataDirInUseError } from "./config-errors.js";
+import { DEFAULT_PARTITIONS, type StetConfig } from "./config.js";
+import type { OpenedDataDir } from "./data-dir.js";
+import { describeOwner } from "./data-dir-owner.js";
+import type { QueryRunner } from "./admin/query-route.js";
+import { QueryProcess } from "./query/query-process.js";
+import type { RegistryStore } from "./registry/index.js";
+import type { LiveInvocationState } from "../invoker/index.js";
+
+/** Where a node keeps what must survive it: the partitions' state, their leases and the registry. */
+export interface NodeStorage {
+  /** `sqlite`: the data folder's file, this node alone. `postgres`: a database shared by a cluster's nodes. */
+  readonly kind: "sqlite" | "postgres";
+  /** Fixed when the store was created: the data folder's, or the cluster's. */
+  readonly partitionCount: number;
+  readonly partitions: PartitionStore;
+  readonly leases: LeaseStore;
+  readonly registry: RegistryStore;
+  /** What answers `POST /query` over this store. */
+  queries(live: () => readonly LiveInvocationState[], limitMs: number | undefined): QueryRunner & { close(): Promise<void> | void };
+  close(): Promise<void> | void;
+}
+
+/** `POST /query` is not served over PostgreSQL yet: the system tables there are the next step of issue 15. */
+export class QueryUnavailableError extends StetError {
+  constructor() {
+    super("STET_QUERY_UNAVAILABLE", "POST /query is not served by a node of a PostgreSQL cluster yet; query a node on SQLite", {
+      status: 501,
+    });
+  }
+}
+
+/** Opens the store `config` names: the data folder's SQLite file by default, or the cluster's PostgreSQL. */
+export async function openNodeStorage(config: StetConfig, dataDir: OpenedDataDir): Promise<NodeStorage> {
+  if (config.store !== undefined) return openClusterStorage(config.store, config.partitions);
+  const sqlite = openFolderStorage(dataDir);
+  return {
+    kind: "sqlite",
+    partitionCount: dataDir.settings.partitions,
+    partitions: sqlite.partitions,
+    leases: sqlite.leases,
+    registry: sqlite.registry,
+    queries: (live, limitMs) => new QueryProcess({ dbFile: dataDir.dbFile, live, limitMs }),
+    close: () => sqlite.close(),
+  };
+}
+
+/** The folder's database, or a failure naming the process that holds it. */
+function openFolderStorage(dataDir: OpenedDataDir) {
+  try {
+    return openSqliteStorage(dataDir.dbFile);
+  } catch (error) {
+    if (error instanceof DatabaseLockedError) throw new DataDirInUseError(dataDir.dir, describeOwner(dataDir.dir), "start", error);
+    throw error;
+  }
+}
+
+async function openClusterStorage(url: string, partitions: number | undefined): Promise<NodeStorage> {
+  // Loaded only here: a node on SQLite never loads the PostgreSQL driver.
+  const { openPostgresStorage } = await import("../postgres/index.js");
+  const pg = await openPostgresStorage(url, { partitions, defaultPartitions: DEFAULT_PARTITIONS });
+  return {
+    kind: "postgres",
+    partitionCount: pg.partitionCount,
+    partitions: pg.partitions,
+    leases: pg.leases,
+    registry: pg.registry,
+    queries: () => ({
+      run: () => Promise.reject(new QueryUnavailableError()),
+      close: () => undefined,
+    }),
+    close: () => pg.close(),
+  };
+}
