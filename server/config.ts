@@ -29,6 +29,12 @@ export interface StetConfig {
   /** Default `info`. */
   readonly logLevel: LogLevel;
   /**
+   * How long a partition's leadership lease lasts unless renewed (every third of it), in ms: a node that
+   * dies or stops responding loses its partitions to another node after at most this, plus one retry.
+   * Default 10 000.
+   */
+  readonly leaseTtlMs: number;
+  /**
    * Where partition state, leases and the registry live: a `postgres://` URL makes this node one of a
    * cluster sharing that database; undefined = SQLite in the data folder (the default).
    */
@@ -72,6 +78,13 @@ export const SETTINGS = Object.freeze({
     'deadline for graceful shutdown: "500ms", "10s", "2m" or milliseconds (default 30s)',
   ),
   logLevel: setting("logLevel", "--log-level", "STET_LOG_LEVEL", "level", `${LOG_LEVELS.join(" | ")} (default info)`),
+  leaseTtl: setting(
+    "leaseTtl",
+    "--lease-ttl",
+    "STET_LEASE_TTL",
+    "duration",
+    'how long a partition lease lasts unless renewed; a dead node\'s partitions move after at most this (default 10s)',
+  ),
   store: setting(
     "store",
     "--store",
@@ -88,7 +101,12 @@ export const DEFAULTS = Object.freeze({
   host: "0.0.0.0",
   shutdownTimeoutMs: 30_000,
   logLevel: "info" as LogLevel,
+  leaseTtlMs: 10_000,
 });
+
+/** Lease length bounds: renewals every third must keep up on a busy machine; a takeover within minutes. */
+const MIN_LEASE_TTL_MS = 300;
+const MAX_LEASE_TTL_MS = 600_000;
 
 export interface ParseOptions {
   /** Folder a relative data folder is resolved against. Default: process.cwd() at call time. */
@@ -127,6 +145,8 @@ export function parseStartConfig(
   const shutdownTimeoutMs =
     shutdownRaw === undefined ? DEFAULTS.shutdownTimeoutMs : parseTimeout(shutdownRaw, problems);
   const logLevel = parseLogLevel(read(SETTINGS.logLevel), problems);
+  const leaseRaw = read(SETTINGS.leaseTtl);
+  const leaseTtlMs = leaseRaw === undefined ? DEFAULTS.leaseTtlMs : parseLeaseTtl(leaseRaw, problems);
   const storeRaw = read(SETTINGS.store);
   const store = storeRaw === undefined ? undefined : parseStore(storeRaw, problems);
 
@@ -139,6 +159,7 @@ export function parseStartConfig(
     partitions,
     shutdownTimeoutMs: shutdownTimeoutMs!,
     logLevel: logLevel!,
+    leaseTtlMs: leaseTtlMs!,
     store,
   });
 }
@@ -301,4 +322,13 @@ function parseStore(raw: Raw, problems: ConfigProblem[]): string | undefined {
 
 function withoutPassword(text: string): string {
   return text.replace(/^([a-z]+:\/\/[^:/@]*):[^@/]*@/i, "$1:***@");
+}
+
+function parseLeaseTtl(raw: Raw, problems: ConfigProblem[]): number | undefined {
+  const ms = parseDuration(raw.value);
+  if (ms === undefined || ms < MIN_LEASE_TTL_MS || ms > MAX_LEASE_TTL_MS) {
+    problems.push({ ...raw, message: `must be a duration from ${MIN_LEASE_TTL_MS}ms to ${MAX_LEASE_TTL_MS / 60_000}m, like "10s"` });
+    return undefined;
+  }
+  return ms;
 }

@@ -30,7 +30,7 @@ export interface StetNodeOptions {
   readonly logger?: Logger;
   readonly onInvokerEvent?: (event: InvokerEvent) => void;
   readonly onPartitionEvent?: (event: ProcessorEvent) => void;
-  /** Overrides for tests: lease length, invoker knobs. */
+  /** Overrides for tests: lease length (else the configuration's), invoker knobs. */
   readonly leaseTtlMs?: number;
   readonly drainTimeoutMs?: number;
   /** How often expired completed invocations are deleted, in ms. Default 5 s. */
@@ -107,7 +107,7 @@ export async function startStetNode(config: StetConfig, options: StetNodeOptions
       services: views,
       partitionCount: storage.partitionCount,
       holder: dataDir.settings.nodeId,
-      leaseTtlMs: options.leaseTtlMs,
+      leaseTtlMs: options.leaseTtlMs ?? config.leaseTtlMs,
       expiryIntervalMs: options.expiryIntervalMs,
       onEvent: (event) => {
         log.debug(event, "partition event");

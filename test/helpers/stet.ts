@@ -45,6 +45,7 @@ export async function startTestStet(
     partitions: options.partitions,
     shutdownTimeoutMs: 10_000,
     logLevel: "silent",
+    leaseTtlMs: options.leaseTtlMs ?? 10_000,
     store: options.store,
   });
   const events: InvokerEvent[] = [];

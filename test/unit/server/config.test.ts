@@ -26,6 +26,7 @@ describe("parseStartConfig", () => {
       partitions: undefined,
       shutdownTimeoutMs: 30_000,
       logLevel: "info",
+      leaseTtlMs: 10_000,
       store: undefined,
     });
     expect(Object.isFrozen(config)).toBe(true);
@@ -41,6 +42,7 @@ describe("parseStartConfig", () => {
       STET_SHUTDOWN_TIMEOUT: "5s",
       STET_LOG_LEVEL: "debug",
       STET_STORE: "postgres://stet:secret@db:5432/stet",
+      STET_LEASE_TTL: "3s",
     };
     expect(parseStartConfig({}, env, { cwd })).toEqual({
       dataDir: "/var/lib/stet",
@@ -50,6 +52,7 @@ describe("parseStartConfig", () => {
       partitions: 16,
       shutdownTimeoutMs: 5_000,
       logLevel: "debug",
+      leaseTtlMs: 3_000,
       store: "postgres://stet:secret@db:5432/stet",
     });
     const flags = { dataDir: "data", ingressPort: "1", partitions: "4", shutdownTimeout: "250ms", logLevel: "WARN" };
@@ -70,6 +73,14 @@ describe("parseStartConfig", () => {
       expect(err.problems).toHaveLength(1);
       expect(err.problems[0]).toMatchObject({ source: "--store", message: expect.stringMatching(/PostgreSQL URL/) });
       expect(JSON.stringify(err.problems)).not.toContain("hunter2");
+    }
+  });
+
+  it("takes a lease length as a duration within bounds", () => {
+    expect(parseStartConfig({ leaseTtl: "1500ms" }, {}, { cwd }).leaseTtlMs).toBe(1500);
+    for (const bad of ["100ms", "11m", "soon"]) {
+      const err = problemsOf(() => parseStartConfig({ leaseTtl: bad }, {}, { cwd }));
+      expect(err.problems).toEqual([expect.objectContaining({ source: "--lease-ttl", value: bad })]);
     }
   });
 
