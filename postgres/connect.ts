@@ -38,6 +38,11 @@ export interface PostgresOptions {
    * connection and opens a new one for the next query, so this is for logging. Default: ignored.
    */
   readonly onIdleError?: (error: Error) => void;
+  /**
+   * Told when PostgreSQL stops answering (`error`: why) and when it answers again (`undefined`), as seen
+   * by the node's own statements: once per change, not per failed statement. For logging. Default: ignored.
+   */
+  readonly onAvailabilityChange?: (error: StoreUnavailableError | undefined) => void;
 }
 
 const DEFAULTS = {
@@ -58,11 +63,22 @@ export class PostgresDatabase implements AsyncDisposable {
   /** `host:port/database`, without user or password: what error messages name. */
   readonly target: string;
   readonly #pool: pg.Pool;
+  readonly #onAvailabilityChange: ((error: StoreUnavailableError | undefined) => void) | undefined;
+  #unavailable: StoreUnavailableError | undefined;
   #closing: Promise<void> | undefined;
 
-  private constructor(target: string, pool: pg.Pool) {
+  private constructor(target: string, pool: pg.Pool, onAvailabilityChange: PostgresOptions["onAvailabilityChange"]) {
     this.target = target;
     this.#pool = pool;
+    this.#onAvailabilityChange = onAvailabilityChange;
+  }
+
+  /**
+   * Why PostgreSQL cannot be reached, judged by the outcome of this node's last statement or connection
+   * attempt; undefined while it answers. Free to read: health checks call it on every request.
+   */
+  get unavailable(): StoreUnavailableError | undefined {
+    return this.#unavailable;
   }
 
   /** Opens a pool on `options.url` and checks that PostgreSQL answers. */
@@ -87,7 +103,7 @@ export class PostgresDatabase implements AsyncDisposable {
     });
     // Without a listener, an idle connection's error (PostgreSQL restarted) would crash the process.
     pool.on("error", (error) => options.onIdleError?.(error));
-    const db = new PostgresDatabase(target, pool);
+    const db = new PostgresDatabase(target, pool, options.onAvailabilityChange);
     try {
       await db.query("SELECT 1");
     } catch (error) {
@@ -100,9 +116,11 @@ export class PostgresDatabase implements AsyncDisposable {
   /** One statement on any pooled connection; `values` are its `$1…` parameters. */
   async query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: readonly unknown[]): Promise<pg.QueryResult<R>> {
     try {
-      return await this.#pool.query<R>(text, values as unknown[] | undefined);
+      const result = await this.#pool.query<R>(text, values as unknown[] | undefined);
+      this.#answered(undefined);
+      return result;
     } catch (error) {
-      throw this.classify(error);
+      throw this.#answered(this.classify(error));
     }
   }
 
@@ -115,7 +133,7 @@ export class PostgresDatabase implements AsyncDisposable {
     try {
       client = await this.#pool.connect();
     } catch (error) {
-      throw this.classify(error);
+      throw this.#answered(this.classify(error));
     }
     // While checked out, a connection's error (PostgreSQL restarted between two statements) is emitted
     // on the client, and with no listener it would crash the process; the next statement fails anyway.
@@ -126,13 +144,14 @@ export class PostgresDatabase implements AsyncDisposable {
       await client.query("BEGIN");
       const result = await work(client);
       await client.query("COMMIT");
+      this.#answered(undefined);
       return result;
     } catch (error) {
       broken = await client.query("ROLLBACK").then(
         () => undefined,
         (rollbackError: unknown) => toError(rollbackError),
       );
-      throw this.classify(error);
+      throw this.#answered(this.classify(error));
     } finally {
       client.off("error", ignore);
       client.release(broken);
@@ -142,6 +161,18 @@ export class PostgresDatabase implements AsyncDisposable {
   /** StoreUnavailableError when `error` means PostgreSQL could not be reached; else `error` itself. */
   classify(error: unknown): Error {
     return isUnavailable(error) ? new StoreUnavailableError(this.target, { cause: error }) : toError(error);
+  }
+
+  /**
+   * Records how PostgreSQL answered: an error other than StoreUnavailableError (a SQL error, a lost
+   * lease) still means it was reached. Returns `error`, for `throw`.
+   */
+  #answered<E extends Error | undefined>(error: E): E {
+    const unavailable = error instanceof StoreUnavailableError ? error : undefined;
+    const changed = (unavailable === undefined) !== (this.#unavailable === undefined);
+    this.#unavailable = unavailable;
+    if (changed) this.#onAvailabilityChange?.(unavailable);
+    return error;
   }
 
   /** Waits for checked-out connections to come back, then closes every connection. Idempotent. */

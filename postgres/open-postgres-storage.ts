@@ -1,4 +1,5 @@
-import { PostgresDatabase } from "./connect.js";
+import { PostgresDatabase, type PostgresOptions } from "./connect.js";
+import type { StoreUnavailableError } from "./errors.js";
 import { settleClusterSettings } from "./cluster-settings.js";
 import { PgLeaseStore } from "./lease-store.js";
 import { PgPartitionStore } from "./partition-store.js";
@@ -11,6 +12,8 @@ export interface PostgresStorage {
   readonly partitions: PgPartitionStore;
   readonly leases: PgLeaseStore;
   readonly registry: PgRegistryStore;
+  /** Why PostgreSQL cannot be reached, as the node's last statement found; undefined while it answers. */
+  unavailable(): StoreUnavailableError | undefined;
   /** Closes the node's connections once the queries under way have finished. Idempotent. */
   close(): Promise<void>;
 }
@@ -20,14 +23,24 @@ export interface PostgresStorage {
  * `options.partitions`, or `defaultPartitions` when that is undefined; an existing one refuses a
  * conflicting count with ClusterPartitionsMismatchError) and brings every component's tables up to date.
  */
-export async function openPostgresStorage(url: string, options: { partitions: number | undefined; defaultPartitions: number }): Promise<PostgresStorage> {
-  const db = await PostgresDatabase.connect({ url });
+export async function openPostgresStorage(
+  url: string,
+  options: { partitions: number | undefined; defaultPartitions: number } & Pick<PostgresOptions, "onAvailabilityChange">,
+): Promise<PostgresStorage> {
+  const db = await PostgresDatabase.connect({ url, onAvailabilityChange: options.onAvailabilityChange });
   try {
     const settings = await settleClusterSettings(db, options);
     const leases = await PgLeaseStore.open(db);
     const registry = await PgRegistryStore.open(db);
     const partitions = await PgPartitionStore.open(db, settings.partitions);
-    return { partitionCount: settings.partitions, partitions, leases, registry, close: () => db.close() };
+    return {
+      partitionCount: settings.partitions,
+      partitions,
+      leases,
+      registry,
+      unavailable: () => db.unavailable,
+      close: () => db.close(),
+    };
   } catch (error) {
     await db.close();
     throw error;

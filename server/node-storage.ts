@@ -19,6 +19,11 @@ export interface NodeStorage {
   readonly partitions: PartitionStore;
   readonly leases: LeaseStore;
   readonly registry: RegistryStore;
+  /**
+   * Why the store cannot be reached right now (STET_STORE_UNAVAILABLE), judged by the outcome of the
+   * node's last statement; undefined while it answers, and always on SQLite. Free to call per request.
+   */
+  unavailable(): StetError | undefined;
   /** What answers `POST /query` over this store. */
   queries(live: () => readonly LiveInvocationState[], limitMs: number | undefined): QueryRunner & { close(): Promise<void> | void };
   close(): Promise<void> | void;
@@ -34,8 +39,13 @@ export class QueryUnavailableError extends StetError {
 }
 
 /** Opens the store `config` names: the data folder's SQLite file by default, or the cluster's PostgreSQL. */
-export async function openNodeStorage(config: StetConfig, dataDir: OpenedDataDir): Promise<NodeStorage> {
-  if (config.store !== undefined) return openClusterStorage(config.store, config.partitions);
+export async function openNodeStorage(
+  config: StetConfig,
+  dataDir: OpenedDataDir,
+  /** Told once when a shared store stops answering (why) and once when it answers again (undefined). */
+  onAvailabilityChange?: (error: StetError | undefined) => void,
+): Promise<NodeStorage> {
+  if (config.store !== undefined) return openClusterStorage(config.store, config.partitions, onAvailabilityChange);
   const sqlite = openFolderStorage(dataDir);
   return {
     kind: "sqlite",
@@ -43,6 +53,7 @@ export async function openNodeStorage(config: StetConfig, dataDir: OpenedDataDir
     partitions: sqlite.partitions,
     leases: sqlite.leases,
     registry: sqlite.registry,
+    unavailable: () => undefined,
     queries: (live, limitMs) => new QueryProcess({ dbFile: dataDir.dbFile, live, limitMs }),
     close: () => sqlite.close(),
   };
@@ -58,16 +69,21 @@ function openFolderStorage(dataDir: OpenedDataDir) {
   }
 }
 
-async function openClusterStorage(url: string, partitions: number | undefined): Promise<NodeStorage> {
+async function openClusterStorage(
+  url: string,
+  partitions: number | undefined,
+  onAvailabilityChange: ((error: StetError | undefined) => void) | undefined,
+): Promise<NodeStorage> {
   // Loaded only here: a node on SQLite never loads the PostgreSQL driver.
   const { openPostgresStorage } = await import("../postgres/index.js");
-  const pg = await openPostgresStorage(url, { partitions, defaultPartitions: DEFAULT_PARTITIONS });
+  const pg = await openPostgresStorage(url, { partitions, defaultPartitions: DEFAULT_PARTITIONS, onAvailabilityChange });
   return {
     kind: "postgres",
     partitionCount: pg.partitionCount,
     partitions: pg.partitions,
     leases: pg.leases,
     registry: pg.registry,
+    unavailable: () => pg.unavailable(),
     queries: () => ({
       run: () => Promise.reject(new QueryUnavailableError()),
       close: () => undefined,

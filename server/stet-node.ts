@@ -21,6 +21,7 @@ import { DeploymentRegistry } from "./registry/index.js";
 import { registryViews } from "./registry-views.js";
 import { logInvokerEvent } from "./invocation-log.js";
 import { openNodeStorage } from "./node-storage.js";
+import { RepeatedFailureLog } from "./repeated-failure-log.js";
 import { countIngressRequests, EngineStats, PrometheusEndpoint } from "./metrics/index.js";
 
 /** How often a cluster node reloads the registry when another node changed it. */
@@ -84,7 +85,18 @@ export async function startStetNode(config: StetConfig, options: StetNodeOptions
     const dataDir = openDataDir(config.dataDir, config.store === undefined ? { partitions: config.partitions } : {});
     const lock = lockDataDir(dataDir.dir, "start");
     cleanups.push(() => lock.release());
-    const storage = await openNodeStorage(config, dataDir);
+    // While the store is unreachable every retry fails the same way: each kind is logged now and then.
+    const outageLog = new RepeatedFailureLog(log);
+    const storage = await openNodeStorage(config, dataDir, (unavailable) => {
+      outageLog.reset();
+      if (unavailable !== undefined) log.error({ err: unavailable }, "store unavailable: requests get 503 until it answers again");
+      else log.info("store available again");
+    });
+    /** Failures while the store is known to be down are its consequence: logged now and then, not each. */
+    const reportFailure = (message: string, error: Error) => {
+      if (storage.unavailable() !== undefined) outageLog.failed(message, error);
+      else log.error({ err: error }, message);
+    };
     cleanups.push(() => storage.close());
     cleanups.push(recordOwner(dataDir.dir, { ingressUrl: ingressPort.url, adminUrl: adminPort.url }));
 
@@ -95,7 +107,7 @@ export async function startStetNode(config: StetConfig, options: StetNodeOptions
       // Other nodes of the cluster register deployments too: pick their changes up (a version check
       // when nothing changed).
       const refresh = setInterval(() => {
-        registry.refresh().catch((error: unknown) => log.warn({ err: toError(error) }, "registry refresh failed"));
+        registry.refresh().catch((error: unknown) => reportFailure("registry refresh failed", toError(error)));
       }, REGISTRY_REFRESH_MS);
       refresh.unref();
       cleanups.push(() => clearInterval(refresh));
@@ -113,7 +125,7 @@ export async function startStetNode(config: StetConfig, options: StetNodeOptions
         log.debug(event, "partition event");
         options.onPartitionEvent?.(event);
       },
-      onError: (error) => log.error({ err: error }, "post-commit action failed"),
+      onError: (error) => reportFailure("partition work failed", error),
       stats,
     });
     cleanups.push(() => partitions.close());
@@ -149,6 +161,7 @@ export async function startStetNode(config: StetConfig, options: StetNodeOptions
       registry: views satisfies IngressRegistry,
       engine: partitions,
       shutdown: shutdown.signal,
+      health: () => storage.unavailable(),
     });
     // Started by the first query; closed after the admin app, so no query is left waiting.
     const queries = storage.queries(() => invoker.liveInvocationStates(), options.queryLimitMs);
@@ -156,6 +169,7 @@ export async function startStetNode(config: StetConfig, options: StetNodeOptions
     // After ingress, so that `GET /version` can report where it listens (as Restate's does).
     const admin = buildAdminApp({
       query: queries,
+      health: () => storage.unavailable(),
       registry,
       invocations: partitions,
       state: partitions,

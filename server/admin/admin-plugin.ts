@@ -24,6 +24,7 @@ import { registerServiceRoutes } from "./service-routes.js";
 import { registerStateRoutes, type StateWriter } from "./state-routes.js";
 import { registerSubscriptionRoutes } from "./subscription-routes.js";
 import { handlerMetadata, serviceMetadata } from "./service-view.js";
+import { unhealthyBody, type HealthProbe } from "../http/health-probe.js";
 
 export interface AdminVersionInfo {
   /** stet's version, reported as the server version. */
@@ -50,6 +51,8 @@ export interface AdminPluginOptions {
   readonly metrics?: MetricsEndpoint;
   /** What answers `POST /query`; the route is absent without it. */
   readonly query?: QueryRunner;
+  /** Why `GET /health` answers 503 instead of 200 (the store unreachable); always 200 without it. */
+  readonly health?: HealthProbe;
 }
 
 /** Admin API versions served, as `/v{N}/...` and unprefixed (Restate 1.7 serves 2 to 4; its CLI uses `/v4`). */
@@ -106,7 +109,10 @@ function routes(options: AdminPluginOptions): FastifyPluginAsync {
     // Built on first use: every route is declared by then.
     app.get("/openapi", { config: { openapi: false } }, async () => (openApi ??= adminOpenApi(documented, options.versionInfo.version)));
 
-    app.get("/health", async (_request, reply) => reply.status(200).send());
+    app.get("/health", async (_request, reply) => {
+      const problem = options.health?.();
+      return problem === undefined ? reply.status(200).send() : reply.status(503).send(unhealthyBody(problem));
+    });
 
     app.get("/version", async () => ({
       version: options.versionInfo.version,

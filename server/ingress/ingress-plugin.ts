@@ -12,6 +12,7 @@ import { derivedInvocationIdOf, encodeEntry, notifications } from "../../partiti
 import { parseAwakeableId, parseInvocationId, type InvocationId, type ServiceType } from "../../protocol/index.js";
 import { StetError, toError } from "../../protocol/errors.js";
 import { sendIngressError } from "./ingress-errors.js";
+import { unhealthyBody, type HealthProbe } from "../http/health-probe.js";
 import { parseDelay } from "./delay.js";
 import { parseLookupTarget, type LookupTarget } from "./lookup-target.js";
 import {
@@ -58,6 +59,8 @@ export interface IngressPluginOptions {
    * is durable and continues after restart) instead of a cut connection. Default: closing the app.
    */
   readonly shutdown?: AbortSignal;
+  /** Why `GET /restate/health` answers 503 instead of 200 (the store unreachable); always 200 without it. */
+  readonly health?: HealthProbe;
 }
 
 /** The caller hung up while waiting; nothing to answer, nothing to log. */
@@ -139,7 +142,11 @@ export async function ingressPlugin(app: FastifyInstance, options: IngressPlugin
       const allowed =
         parsed.kind === "service" ? ["GET", "POST"] : POST_ONLY.has(parsed.kind) ? ["POST"] : ["GET"];
       if (!allowed.includes(request.method)) return sendIngressError(reply, 405, "method not allowed");
-      if (parsed.kind === "health") return reply.send({ services: registry.serviceNames() });
+      if (parsed.kind === "health") {
+        const problem = options.health?.();
+        if (problem !== undefined) return reply.code(503).send(unhealthyBody(problem));
+        return reply.send({ services: registry.serviceNames() });
+      }
 
       switch (parsed.kind) {
         case "invocation": {
@@ -334,7 +341,12 @@ export async function ingressPlugin(app: FastifyInstance, options: IngressPlugin
   app.setErrorHandler((thrown, request, reply) => {
     const error = toError(thrown);
     if (error instanceof CallerGoneError) return reply;
-    if (error instanceof StetError) return sendIngressError(reply, error.status, error.message);
+    if (error instanceof StetError) {
+      // A refusal to retry (store unreachable, partition not led here): the body keeps Restate's shape,
+      // so the stable code travels in a header for clients and operators that tell the causes apart.
+      if (error.status === 503) reply.header("x-stet-error-code", error.code);
+      return sendIngressError(reply, error.status, error.message);
+    }
     if ((error as { code?: string }).code === "FST_ERR_CTP_BODY_TOO_LARGE") {
       return sendIngressError(reply, 413, `request body is larger than the limit of ${INGRESS_BODY_LIMIT_BYTES} bytes`);
     }
