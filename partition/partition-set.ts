@@ -3,7 +3,7 @@ import { partitionKeyForKey, partitionKeyOf, partitionOf, type InvocationId } fr
 import { encodeEntry } from "./apply/context.js";
 import type { CommandResult, ControlOp, HandlerInfo, OutcomeTarget, PartitionCommand, PartitionMessage, ServiceResolver, Started } from "./apply/declarations.js";
 import { inputEntry } from "./apply/commands.js";
-import { invocationIdFor } from "./apply/invocation-ids.js";
+import { derivedInvocationIdOf, invocationIdFor } from "./apply/invocation-ids.js";
 import type { StateMutation } from "./storage/state-mutation-table.js";
 import { CompletionWaiters } from "./completion-waiters.js";
 import { GroupCommitter } from "./group-commit.js";
@@ -228,8 +228,14 @@ export class PartitionSet implements EffectSink, JournalSource {
     };
   }
 
+  /**
+   * The invocation as stored. NotLeaderError (503) when it is not found and its partition is not led
+   * here: a shared store keeps no rows of such a partition in memory, so "not found" would be a guess.
+   */
   getInvocation(invocationId: string): InvocationRecord | undefined {
-    return this.store.invocations.get(invocationId);
+    const record = this.store.invocations.get(invocationId);
+    if (record === undefined) this.#mustLead(invocationId as InvocationId);
+    return record;
   }
 
   /** The invocation an idempotency key or workflow id names, if any. */
@@ -238,10 +244,17 @@ export class PartitionSet implements EffectSink, JournalSource {
       case "id":
         return target.invocationId;
       case "workflow":
-        return this.store.idempotency.workflowRun(target.service, target.key);
+        return this.store.idempotency.workflowRun(target.service, target.key) ?? this.#mustLead(derivedInvocationIdOf(target));
       case "idempotent":
-        return this.store.idempotency.get(target.service, target.key, target.handler, target.idempotencyKey);
+        return this.store.idempotency.get(target.service, target.key, target.handler, target.idempotencyKey) ?? this.#mustLead(derivedInvocationIdOf(target));
     }
+  }
+
+  /** Throws NotLeaderError unless the partition of `invocationId` is led here (see getInvocation). */
+  #mustLead(invocationId: InvocationId): undefined {
+    const processor = this.#processorFor(invocationId);
+    if (!processor.isLeader) throw new NotLeaderError(processor.id);
+    return undefined;
   }
 
   /** Resolves with the invocation's outcome once it completes (at once if it already has). */
