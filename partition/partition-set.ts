@@ -19,6 +19,9 @@ import type { InvocationOutcome, InvocationRecord, InvocationTarget, LeaderEpoch
 const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 const DEFAULT_LEASE_TTL_MS = 10_000;
 
+/** Longest wait between two attempts to take leases while the lease store keeps failing, in ms. */
+const MAX_ACQUIRE_BACKOFF_MS = 5_000;
+
 /** Delay before firing timers again after the firing failed to commit. */
 const TIMER_RETRY_MS = 500;
 
@@ -67,6 +70,11 @@ export class PartitionSet implements EffectSink, JournalSource {
   readonly #options: PartitionSetOptions;
   readonly #clock: Clock;
   #retryTimer: NodeJS.Timeout | undefined;
+  /** Lease store failures in a row, and when the retry rounds may try again (clock ms). */
+  #acquireFailures = 0;
+  #acquireNotBefore = 0;
+  /** Retry rounds run every half lease. */
+  #retryEveryMs = DEFAULT_LEASE_TTL_MS / 2;
   #expiryTimer: NodeJS.Timeout | undefined;
   #timer: { at: number; handle: NodeJS.Timeout } | undefined;
   /**
@@ -128,7 +136,10 @@ export class PartitionSet implements EffectSink, JournalSource {
       this.#processors.push(processor);
       this.#keepers.push(keeper);
     }
-    this.#retryTimer = setInterval(() => void this.#leadWhatWeCan(), Math.max(50, Math.floor(ttlMs / 2)));
+    this.#retryEveryMs = Math.max(50, Math.floor(ttlMs / 2));
+    this.#retryTimer = setInterval(() => {
+      if (this.#clock.now() >= this.#acquireNotBefore) void this.#leadWhatWeCan();
+    }, this.#retryEveryMs);
     this.#retryTimer.unref();
     this.#expiryTimer = setInterval(() => this.#expire(), this.#options.expiryIntervalMs ?? 5_000);
     this.#expiryTimer.unref();
@@ -306,11 +317,20 @@ export class PartitionSet implements EffectSink, JournalSource {
     const wanted = partitions.filter((i) => !this.#processors[i]!.isLeader && !this.#acquiring.has(i));
     if (wanted.length === 0) return;
     for (const i of wanted) this.#acquiring.add(i);
+    const ttlMs = this.#options.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
     let leases: Lease[];
     try {
-      leases = await this.#leases.acquire(wanted, this.#options.holder, this.#options.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS);
+      leases = await this.#leases.acquire(wanted, this.#options.holder, ttlMs);
+      this.#acquireFailures = 0;
+      this.#acquireNotBefore = 0;
     } catch (error) {
-      // The store is unreachable or failing: the next round tries again.
+      // The store is unreachable or failing: later rounds try again, each failure in a row waiting
+      // twice as long (from half a lease, up to MAX_ACQUIRE_BACKOFF_MS) so a store that is down is not
+      // asked every round.
+      const everyMs = this.#retryEveryMs;
+      const backoffMs = Math.min(Math.max(everyMs, MAX_ACQUIRE_BACKOFF_MS), everyMs * 2 ** Math.min(this.#acquireFailures, 16));
+      this.#acquireFailures++;
+      this.#acquireNotBefore = this.#clock.now() + backoffMs;
       this.#options.onError?.(error instanceof Error ? error : new Error(String(error)));
       return;
     } finally {
