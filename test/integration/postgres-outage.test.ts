@@ -86,121 +86,180 @@ interface Add {
   invocationId?: string;
 }
 
+/**
+ * Light load on a node: two clients, each one request at a time, sends and calls over four objects, each
+ * with its own idempotency key (so that a refused one can be sent again and still count once).
+ */
+class Load {
+  readonly adds: Add[] = [];
+  readonly answers: Answer[] = [];
+  #n = 0;
+  #running = true;
+  readonly #clients: Array<Promise<void>>;
+
+  constructor(private readonly stet: TestStet) {
+    this.#clients = [0, 1].map((c) => this.#client(c));
+  }
+
+  acknowledged(): number {
+    return this.adds.filter((a) => a.invocationId !== undefined).length;
+  }
+
+  async issue(add: Add): Promise<Answer> {
+    const path = `/Counter/${add.key}/add${add.send ? "/send" : ""}`;
+    const answer = await request(`${this.stet.node.ingressUrl}${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "idempotency-key": add.idempotencyKey },
+      body: JSON.stringify(add.amount),
+    });
+    this.answers.push(answer);
+    if (answer.status === (add.send ? 202 : 200)) {
+      add.invocationId = add.send ? (JSON.parse(answer.body) as { invocationId: string }).invocationId : answer.invocationId!;
+    }
+    return answer;
+  }
+
+  /** Stops the clients once their requests under way are answered. Idempotent. */
+  async stop(): Promise<void> {
+    this.#running = false;
+    await Promise.all(this.#clients);
+  }
+
+  /**
+   * After the outage: every answer was a success or a coded 503 (never a 500, never a hang); the client
+   * sends what was refused again, with the same key; then every invocation completes (attach) and every
+   * add counted exactly once.
+   */
+  async verify(): Promise<void> {
+    await this.stop();
+    for (const answer of this.answers) {
+      if (answer.status === 200 || answer.status === 202) continue;
+      expect(answer.status, answer.body).toBe(503);
+      expect(answer.errorCode, answer.body).toMatch(/^STET_/);
+    }
+    for (const add of this.adds.filter((a) => a.invocationId === undefined)) {
+      await eventually(`${add.idempotencyKey} accepted on a retry`, async () => {
+        const retried = await this.issue({ ...add, send: true });
+        if (retried.status !== 202) return undefined;
+        add.invocationId = (JSON.parse(retried.body) as { invocationId: string }).invocationId;
+        return true;
+      });
+    }
+    for (const add of this.adds) {
+      const attached = await request(`${this.stet.node.ingressUrl}/restate/invocation/${add.invocationId}/attach`);
+      expect(attached.status, `${add.idempotencyKey}: ${attached.body}`).toBe(200);
+    }
+    for (const key of ["k0", "k1", "k2", "k3"]) {
+      const expected = this.adds.filter((a) => a.key === key).reduce((sum, a) => sum + a.amount, 0);
+      const got = await request(`${this.stet.node.ingressUrl}/Counter/${key}/get`, { method: "POST" });
+      expect(JSON.parse(got.body), key).toBe(expected);
+    }
+  }
+
+  async #client(c: number): Promise<void> {
+    while (this.#running) {
+      const i = this.#n++;
+      const add: Add = { key: `k${i % 4}`, amount: (i % 5) + 1, idempotencyKey: `add-${c}-${i}`, send: i % 2 === 0 };
+      this.adds.push(add);
+      await this.issue(add);
+    }
+  }
+}
+
+/** Fails the test on an unhandled rejection anywhere in the process while `body` runs. */
+async function noUnhandledRejections(body: () => Promise<void>): Promise<void> {
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown) => unhandled.push(reason);
+  process.on("unhandledRejection", onUnhandled);
+  try {
+    await body();
+  } finally {
+    process.off("unhandledRejection", onUnhandled);
+  }
+  expect(unhandled).toEqual([]);
+}
+
+async function nodeWithCounter(): Promise<TestStet> {
+  const service = await startEndpoint([counter], { http: 2 });
+  started.push(service);
+  const stet = await startTestStet({ store: pg.url, partitions: 4, leaseTtlMs: 1_500 });
+  started.push(stet);
+  await stet.register(service.url);
+  expect((await health(stet)).admin.status).toBe(200);
+  return stet;
+}
+
+async function leadsAndServes(stet: TestStet, load: Load): Promise<void> {
+  await eventually("every partition led again", async () =>
+    [0, 1, 2, 3].every((p) => stet.node.partitions.processor(p)?.isLeader === true) ? true : undefined,
+  );
+  const before = load.answers.length;
+  await eventually("requests succeed again", async () =>
+    load.answers.slice(before).filter((a) => a.status === 200 || a.status === 202).length >= 4 ? true : undefined,
+  );
+}
+
 describe("a stet node on PostgreSQL when PostgreSQL goes away", () => {
   it("keeps running, answers 503 with the reason while PostgreSQL is down, and resumes by itself without losing what it acknowledged", async () => {
-    const unhandled: unknown[] = [];
-    const onUnhandled = (reason: unknown) => unhandled.push(reason);
-    process.on("unhandledRejection", onUnhandled);
-    let loading = true;
-    let clients: Array<Promise<void>> = [];
-    try {
-      const service = await startEndpoint([counter], { http: 2 });
-      started.push(service);
-      const stet = await startTestStet({ store: pg.url, partitions: 4, leaseTtlMs: 1_500 });
-      started.push(stet);
-      await stet.register(service.url);
-      expect((await health(stet)).admin.status).toBe(200);
+    await noUnhandledRejections(async () => {
+      const stet = await nodeWithCounter();
+      const load = new Load(stet);
+      try {
+        await eventually("some acknowledged before the outage", async () => (load.acknowledged() >= 10 ? true : undefined));
+        await pg.server.stop();
 
-      const adds: Add[] = [];
-      const answers: Answer[] = [];
-      let n = 0;
-      const issue = async (add: Add): Promise<Answer> => {
-        const path = `/Counter/${add.key}/add${add.send ? "/send" : ""}`;
-        const answer = await request(`${stet.node.ingressUrl}${path}`, {
-          method: "POST",
-          headers: { "content-type": "application/json", "idempotency-key": add.idempotencyKey },
-          body: JSON.stringify(add.amount),
+        // While PostgreSQL is down, both health endpoints say so and why.
+        const down = await eventually("health answers 503 while PostgreSQL is down", async () => {
+          const h = await health(stet);
+          return h.admin.status === 503 && h.ingress.status === 503 ? h : undefined;
         });
-        answers.push(answer);
-        if (answer.status === (add.send ? 202 : 200)) add.invocationId = add.send ? (JSON.parse(answer.body) as { invocationId: string }).invocationId : answer.invocationId!;
-        return answer;
-      };
-      // Light load: two clients, each one request at a time, sends and calls over four objects.
-      const client = async (c: number) => {
-        while (loading) {
-          const i = n++;
-          const add: Add = { key: `k${i % 4}`, amount: (i % 5) + 1, idempotencyKey: `add-${c}-${i}`, send: i % 2 === 0 };
-          adds.push(add);
-          await issue(add);
+        for (const answer of [down.admin, down.ingress]) {
+          expect(JSON.parse(answer.body)).toMatchObject({ code: "STET_STORE_UNAVAILABLE", message: expect.stringMatching(/PostgreSQL/) });
         }
-      };
-      clients = [client(0), client(1)];
+        // A request made now cannot be made durable: refused with a coded 503 (its client retries it later).
+        for (const key of ["k0", "k1", "k2", "k3"]) {
+          const add: Add = { key, amount: 7, idempotencyKey: `during-outage-${key}`, send: true };
+          load.adds.push(add);
+          const refused = await load.issue(add);
+          expect(refused.status, refused.body).toBe(503);
+        }
+        // Attach of an acknowledged invocation during the outage: its answer, or a 503, never a 404.
+        const acknowledged = load.adds.find((a) => a.invocationId !== undefined)!;
+        const attachDuringOutage = request(`${stet.node.ingressUrl}/restate/invocation/${acknowledged.invocationId}/attach`);
 
-      await eventually("some acknowledged before the outage", async () => (adds.filter((a) => a.invocationId).length >= 10 ? true : undefined));
-      await pg.server.stop();
-
-      // While PostgreSQL is down, both health endpoints say so and why; requests are refused with a 503.
-      const down = await eventually("health answers 503 while PostgreSQL is down", async () => {
-        const h = await health(stet);
-        return h.admin.status === 503 && h.ingress.status === 503 ? h : undefined;
-      });
-      for (const answer of [down.admin, down.ingress]) {
-        expect(JSON.parse(answer.body)).toMatchObject({ code: "STET_STORE_UNAVAILABLE", message: expect.stringMatching(/PostgreSQL/) });
-      }
-      // A request made now cannot be made durable: refused with a coded 503 (its client retries it below).
-      for (const key of ["k0", "k1", "k2", "k3"]) {
-        const add: Add = { key, amount: 7, idempotencyKey: `during-outage-${key}`, send: true };
-        adds.push(add);
-        const refused = await issue(add);
-        expect(refused.status, refused.body).toBe(503);
-      }
-      // Attach of an acknowledged invocation during the outage: an answer, or a 503, never a 404.
-      const acknowledged = adds.find((a) => a.invocationId !== undefined)!;
-      const attachDuringOutage = request(`${stet.node.ingressUrl}/restate/invocation/${acknowledged.invocationId}/attach`);
-
-      await pg.server.start();
-      const up = await eventually("health answers 200 once PostgreSQL is back", async () => {
-        const h = await health(stet);
-        return h.admin.status === 200 && h.ingress.status === 200 ? h : undefined;
-      });
-      expect(JSON.parse(up.ingress.body)).toMatchObject({ services: ["Counter"] });
-      // The node leads its partitions again by itself and serves.
-      await eventually("every partition led again", async () =>
-        [0, 1, 2, 3].every((p) => stet.node.partitions.processor(p)?.isLeader === true) ? true : undefined,
-      );
-      const countBefore = answers.length;
-      await eventually("requests succeed again", async () =>
-        answers.slice(countBefore).filter((a) => a.status === 200 || a.status === 202).length >= 4 ? true : undefined,
-      );
-      loading = false;
-      await Promise.all(clients);
-
-      expect([200, 503]).toContain((await attachDuringOutage).status);
-
-      // Every answer was a success or a coded 503: never a 500, never a hang (a hang would have thrown).
-      for (const answer of answers) {
-        if (answer.status === 200 || answer.status === 202) continue;
-        expect(answer.status, answer.body).toBe(503);
-        expect(answer.errorCode, answer.body).toMatch(/^STET_/);
-      }
-      expect(answers.filter((a) => a.status === 503).length).toBeGreaterThan(0);
-
-      // The client sends what was refused again, with the same idempotency key, as a client must.
-      for (const add of adds.filter((a) => a.invocationId === undefined)) {
-        await eventually(`${add.idempotencyKey} accepted on a retry`, async () => {
-          await issue({ ...add, send: true });
-          const retried = answers.at(-1)!;
-          if (retried.status !== 202) return undefined;
-          add.invocationId = (JSON.parse(retried.body) as { invocationId: string }).invocationId;
-          return true;
+        await pg.server.start();
+        const up = await eventually("health answers 200 once PostgreSQL is back", async () => {
+          const h = await health(stet);
+          return h.admin.status === 200 && h.ingress.status === 200 ? h : undefined;
         });
+        expect(JSON.parse(up.ingress.body)).toMatchObject({ services: ["Counter"] });
+        await leadsAndServes(stet, load);
+        expect([200, 503]).toContain((await attachDuringOutage).status);
+        await load.verify();
+        expect(load.answers.filter((a) => a.status === 503).length).toBeGreaterThan(0);
+      } finally {
+        await load.stop();
       }
+    });
+  }, 120_000);
 
-      // Every acknowledged invocation completes, and each add counted exactly once.
-      for (const add of adds) {
-        const attached = await request(`${stet.node.ingressUrl}/restate/invocation/${add.invocationId}/attach`);
-        expect(attached.status, `${add.idempotencyKey}: ${attached.body}`).toBe(200);
+  it("PostgreSQL restarted under load: nothing acknowledged is lost, nothing counted twice", async () => {
+    await noUnhandledRejections(async () => {
+      const stet = await nodeWithCounter();
+      const load = new Load(stet);
+      try {
+        for (const mode of ["fast", "immediate"] as const) {
+          const acknowledged = load.acknowledged();
+          await eventually("more acknowledged before the restart", async () => (load.acknowledged() >= acknowledged + 10 ? true : undefined));
+          // "immediate" is a crash: PostgreSQL recovers from its WAL when it starts.
+          await pg.server.restart(mode);
+          await leadsAndServes(stet, load);
+          expect((await health(stet)).admin.status).toBe(200);
+        }
+        await load.verify();
+      } finally {
+        await load.stop();
       }
-      for (const key of ["k0", "k1", "k2", "k3"]) {
-        const expected = adds.filter((a) => a.key === key).reduce((sum, a) => sum + a.amount, 0);
-        const got = await request(`${stet.node.ingressUrl}/Counter/${key}/get`, { method: "POST" });
-        expect(JSON.parse(got.body), key).toBe(expected);
-      }
-      expect(unhandled).toEqual([]);
-    } finally {
-      loading = false;
-      await Promise.all(clients);
-      process.off("unhandledRejection", onUnhandled);
-    }
+    });
   }, 120_000);
 });
