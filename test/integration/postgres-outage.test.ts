@@ -1,5 +1,5 @@
-import * as restate from "@restatedev/restate-sdk";
 import { afterEach, describe, expect, it } from "vitest";
+import { counter } from "../differential/services.js";
 import { usePostgres } from "../helpers/postgres.js";
 import { startEndpoint } from "../helpers/sdk-endpoint.js";
 import { startTestStet, type TestStet } from "../helpers/stet.js";
@@ -13,18 +13,6 @@ const pg = usePostgres();
 const CLIENT_TIMEOUT_MS = 20_000;
 /** Bound on the node's recovery steps waited for below (not a timing assertion: a deadline). */
 const RECOVERY_DEADLINE_MS = 25_000;
-
-const counter = restate.object({
-  name: "Counter",
-  handlers: {
-    add: async (ctx: restate.ObjectContext, n: number) => {
-      const v = ((await ctx.get<number>("count")) ?? 0) + n;
-      ctx.set("count", v);
-      return v;
-    },
-    get: restate.handlers.object.shared(async (ctx: restate.ObjectSharedContext) => (await ctx.get<number>("count")) ?? 0),
-  },
-});
 
 const started: Array<{ close(): Promise<void> }> = [];
 afterEach(async () => {
@@ -106,7 +94,7 @@ class Load {
   }
 
   async issue(add: Add): Promise<Answer> {
-    const path = `/Counter/${add.key}/add${add.send ? "/send" : ""}`;
+    const path = `/DiffCounter/${add.key}/add${add.send ? "/send" : ""}`;
     const answer = await request(`${this.stet.node.ingressUrl}${path}`, {
       method: "POST",
       headers: { "content-type": "application/json", "idempotency-key": add.idempotencyKey },
@@ -151,7 +139,7 @@ class Load {
     }
     for (const key of ["k0", "k1", "k2", "k3"]) {
       const expected = this.adds.filter((a) => a.key === key).reduce((sum, a) => sum + a.amount, 0);
-      const got = await request(`${this.stet.node.ingressUrl}/Counter/${key}/get`, { method: "POST" });
+      const got = await request(`${this.stet.node.ingressUrl}/DiffCounter/${key}/get`, { method: "POST" });
       expect(JSON.parse(got.body), key).toBe(expected);
     }
   }
@@ -232,7 +220,7 @@ describe("a stet node on PostgreSQL when PostgreSQL goes away", () => {
           const h = await health(stet);
           return h.admin.status === 200 && h.ingress.status === 200 ? h : undefined;
         });
-        expect(JSON.parse(up.ingress.body)).toMatchObject({ services: ["Counter"] });
+        expect(JSON.parse(up.ingress.body)).toMatchObject({ services: ["DiffCounter"] });
         await leadsAndServes(stet, load);
         expect([200, 503]).toContain((await attachDuringOutage).status);
         await load.verify();

@@ -1,6 +1,8 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { InvokerPort } from "../../../invoker/index.js";
 import { LeaseLostError } from "../../../partition/lease-errors.js";
+import type { LeaseStore } from "../../../partition/storage/lease-store.js";
+import { StetError } from "../../../protocol/errors.js";
 import { PartitionSet, type HandlerInfo, type PartitionId, type PartitionStore } from "../../../partition/index.js";
 import { openSqliteStorage, type SqliteStorage } from "../../../sqlite/index.js";
 
@@ -42,8 +44,26 @@ function observedStore(storage: SqliteStorage) {
   return { store, calls, refuse: (error: LeaseLostError) => (refuseNext = error) };
 }
 
+/** SQLite's leases, except that taking them fails (as an unreachable store does) while `down`. */
+function failingLeases(storage: SqliteStorage) {
+  const state = { down: true, acquires: 0 };
+  const leases: LeaseStore = Object.create(storage.leases, {
+    acquire: {
+      value: (...args: Parameters<LeaseStore["acquire"]>) => {
+        state.acquires++;
+        if (state.down) return Promise.reject(new StetError("STET_STORE_UNAVAILABLE", "the store is down", { status: 503 }));
+        return storage.leases.acquire(...args);
+      },
+    },
+  });
+  return { leases, state };
+}
+
 const open: SqliteStorage[] = [];
-afterEach(() => open.splice(0).forEach((s) => s.close()));
+afterEach(() => {
+  open.splice(0).forEach((s) => s.close());
+  vi.useRealTimers();
+});
 
 async function setup() {
   const storage = openSqliteStorage(":memory:");
@@ -84,6 +104,48 @@ describe("a partition set over a store shared by nodes", () => {
     expect(set.processor(1)?.isLeader).toBe(false);
     expect(set.processor(0)?.isLeader).toBe(true);
     expect(calls).toContain("drop 1");
+    await set.close();
+  });
+});
+
+describe("a partition set whose lease store is unreachable", () => {
+  it("keeps trying to take its leases with growing waits, and leads once the store answers again", async () => {
+    vi.useFakeTimers();
+    const storage = openSqliteStorage(":memory:");
+    open.push(storage);
+    const { leases, state } = failingLeases(storage);
+    const errors: Error[] = [];
+    const set = new PartitionSet({
+      store: storage.partitions,
+      leases,
+      partitionCount: 2,
+      holder: "node-a",
+      // Rounds every 500 ms: without backoff, a minute down would be 120 attempts.
+      leaseTtlMs: 1_000,
+      services: { resolve: () => PLAIN },
+      onError: (error) => errors.push(error),
+    });
+    await set.start(idleInvoker);
+    expect(set.processor(0)?.isLeader).toBe(false);
+
+    await vi.advanceTimersByTimeAsync(60_000);
+    // 500, 1000, 2000, 4000 ms, then every 5 s: about 15 attempts in the minute, and still trying.
+    expect(state.acquires).toBeGreaterThanOrEqual(10);
+    expect(state.acquires).toBeLessThanOrEqual(20);
+    expect(errors.length).toBe(state.acquires);
+    expect(errors[0]).toMatchObject({ code: "STET_STORE_UNAVAILABLE" });
+
+    state.down = false;
+    await vi.advanceTimersByTimeAsync(5_500);
+    expect(set.processor(0)?.isLeader).toBe(true);
+    expect(set.processor(1)?.isLeader).toBe(true);
+
+    // After a success the waits start over: a new outage is retried at the normal pace first.
+    const before = state.acquires;
+    await set.stepDown(0, "test");
+    state.down = true;
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(state.acquires - before).toBe(2);
     await set.close();
   });
 });
