@@ -16,7 +16,7 @@ afterEach(() => {
 });
 
 const PARTITIONS = 4;
-const FIXTURE = "test/e2e/fixtures/cluster-service.mjs";
+const FIXTURE = "test/e2e/fixtures/load-service.mjs";
 
 /** A cluster node on the test's database, in a fresh data folder of its own (a node keeps nothing on disk). */
 function startNode(root: string, name: string, leaseTtl = "2s"): Promise<StetProcess> {
@@ -89,11 +89,11 @@ describe("cluster mode on PostgreSQL: failover of real processes", () => {
     const SENDS = 120;
     const KEYS = 4;
     const PER_KEY = 30;
-    type Request = { kind: "send" | "add"; key: string; path: string };
+    type Request = { kind: "send" | "add"; key: string; path: string; body: number };
     const requests: Request[] = [];
     for (let i = 0; i < Math.max(SENDS, KEYS * PER_KEY); i++) {
-      if (i < SENDS) requests.push({ kind: "send", key: `send-${i}`, path: "/Svc/h/send" });
-      if (i < KEYS * PER_KEY) requests.push({ kind: "add", key: `add-${i}`, path: `/Counter/c${i % KEYS}/add` });
+      if (i < SENDS) requests.push({ kind: "send", key: `send-${i}`, path: "/Load/work/send", body: i });
+      if (i < KEYS * PER_KEY) requests.push({ kind: "add", key: `add-${i}`, path: `/Tally/c${i % KEYS}/add`, body: 1 });
     }
 
     let target = a;
@@ -110,7 +110,7 @@ describe("cluster mode on PostgreSQL: failover of real processes", () => {
       while (Date.now() < deadline) {
         const node = target;
         try {
-          const res = await post(`${node.ingressUrl}${r.path}`, 1, r.key);
+          const res = await post(`${node.ingressUrl}${r.path}`, r.body, r.key);
           if (res.status === 200 || res.status === 202) {
             answers.set(r.key, { status: res.status, body: await res.json(), from: node === a ? "a" : "b" });
             if (node !== a) firstAnswerFromB ??= Date.now();
@@ -154,7 +154,7 @@ describe("cluster mode on PostgreSQL: failover of real processes", () => {
     for (const r of requests.filter((x) => x.kind === "send")) {
       const id = (answers.get(r.key)!.body as { invocationId: string }).invocationId;
       ids.set(r.key, id);
-      const again = await post(`${node.ingressUrl}${r.path}`, 1, r.key);
+      const again = await post(`${node.ingressUrl}${r.path}`, r.body, r.key);
       expect([200, 202]).toContain(again.status);
       expect(((await again.json()) as { invocationId: string }).invocationId).toBe(id);
     }
@@ -179,14 +179,18 @@ describe("cluster mode on PostgreSQL: failover of real processes", () => {
 
     // Object state: each distinct add counted once, also after every add is sent once more.
     for (const r of requests.filter((x) => x.kind === "add")) {
-      const again = await post(`${node.ingressUrl}${r.path}`, 1, r.key);
+      const again = await post(`${node.ingressUrl}${r.path}`, r.body, r.key);
       expect(again.status).toBe(200);
       expect(await again.json()).toBe(answers.get(r.key)!.body);
     }
     for (let k = 0; k < KEYS; k++) {
-      const res = await post(`${node.ingressUrl}/Counter/c${k}/get`, null);
+      const res = await post(`${node.ingressUrl}/Tally/c${k}/get`, null);
       expect(await res.json()).toBe(PER_KEY);
     }
+    // Each Load/work invocation calls Tally/k<n % 10>/add once: those calls too were made exactly once.
+    let calls = 0;
+    for (let k = 0; k < 10; k++) calls += (await (await post(`${node.ingressUrl}/Tally/k${k}/get`, null)).json()) as number;
+    expect(calls).toBe(SENDS);
 
     node.child.kill("SIGTERM");
     expect(await node.exited).toBe(0);
@@ -202,9 +206,9 @@ describe("cluster mode on PostgreSQL: failover of real processes", () => {
     expect((await registerDeployment(a.adminUrl, service.url)).status).toBe(201);
     await eventually("A to lead every partition", async () => ((await leaderCount(a)) === PARTITIONS ? true : undefined));
 
-    // A reference run of Svc/slow undisturbed, for the journal length every other run must have.
+    // A reference run of Load/slow undisturbed, for the journal length every other run must have.
     const sendSlow = async (node: StetProcess, key: string) => {
-      const res = await post(`${node.ingressUrl}/Svc/slow/send`, null, key);
+      const res = await post(`${node.ingressUrl}/Load/slow/send`, null, key);
       expect(res.status).toBe(202);
       return ((await res.json()) as { invocationId: string }).invocationId;
     };
@@ -218,13 +222,13 @@ describe("cluster mode on PostgreSQL: failover of real processes", () => {
 
     const KEYS = 4;
     const add = async (node: StetProcess, i: number) => {
-      const res = await post(`${node.ingressUrl}/Counter/c${i % KEYS}/add`, 1, `add-${i}`);
+      const res = await post(`${node.ingressUrl}/Tally/c${i % KEYS}/add`, 1, `add-${i}`);
       expect(res.status).toBe(200);
     };
     for (let i = 0; i < 20; i++) await add(a, i);
 
-    // Pause A while its attempts of Svc/slow wait in the service: they finish during the pause and
-    // leave their commands (a send to Counter/slow, the output) in A's socket for when it wakes.
+    // Pause A while its attempts of Load/slow wait in the service: they finish during the pause and
+    // leave their commands (a send to Tally/slow, the output) in A's socket for when it wakes.
     const SLOW = 6;
     const slowIds = await Promise.all(Array.from({ length: SLOW }, (_, i) => sendSlow(a, `slow-${i}`)));
     await eventually("every slow attempt to start on A", async () =>
@@ -239,9 +243,9 @@ describe("cluster mode on PostgreSQL: failover of real processes", () => {
 
     for (let i = 20; i < 40; i++) await add(b, i);
     for (const id of slowIds) expect(await attach(b, id)).toBe("done");
-    // The sends to Counter/slow are asynchronous: wait until all have arrived.
-    const slowCount = async () => (await (await post(`${b.ingressUrl}/Counter/slow/get`, null)).json()) as number;
-    await eventually("the sends to Counter/slow", async () => ((await slowCount()) >= SLOW + 1 ? true : undefined));
+    // The sends to Tally/slow are asynchronous: wait until all have arrived.
+    const slowCount = async () => (await (await post(`${b.ingressUrl}/Tally/slow/get`, null)).json()) as number;
+    await eventually("the sends to Tally/slow", async () => ((await slowCount()) >= SLOW + 1 ? true : undefined));
 
     const before = await snapshot(postgres.url);
     // On waking, A's overdue renewal races its first batch; if the renewal fails first, A steps down in
@@ -270,7 +274,7 @@ describe("cluster mode on PostgreSQL: failover of real processes", () => {
 
     // On B: state changes counted once, every journal as long as the undisturbed one.
     for (let k = 0; k < KEYS; k++) {
-      expect(await (await post(`${b.ingressUrl}/Counter/c${k}/get`, null)).json()).toBe(10);
+      expect(await (await post(`${b.ingressUrl}/Tally/c${k}/get`, null)).json()).toBe(10);
     }
     expect(await slowCount()).toBe(SLOW + 1);
     const journalSize = async (id: string) => {
