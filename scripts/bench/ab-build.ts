@@ -13,14 +13,21 @@ export interface Contender {
   readonly name: string;
   readonly kind: ServerKind;
   readonly bin?: string;
+  /** stet-pg: the node keeps its partitions in PostgreSQL (`--store`, a fresh database per round). */
+  readonly store?: "postgres";
 }
 
-/** The report's two columns (server names, with their headers) and the ratio between them. */
-export interface Comparison {
-  readonly columns: readonly [{ readonly name: string; readonly header: string }, { readonly name: string; readonly header: string }];
+/** One ratio column of the report: the medians of two servers (by name), numerator ÷ denominator. */
+export interface Ratio {
   readonly numerator: string;
   readonly denominator: string;
-  readonly ratioHeader: string;
+  readonly header: string;
+}
+
+/** The report's columns (server names, with their headers) and the ratios between them. */
+export interface Comparison {
+  readonly columns: readonly { readonly name: string; readonly header: string }[];
+  readonly ratios: readonly Ratio[];
 }
 
 /** The column of stet built at REF. */
@@ -28,19 +35,39 @@ export function abName(ref: string): string {
   return `stet@${ref}`;
 }
 
-/** stet ÷ restate; with --ab, A (stet at REF) and B (this tree's stet), B ÷ A. */
-export function comparison(abRef: string | undefined): Comparison {
-  if (abRef === undefined) {
-    return { columns: [{ name: "stet", header: "stet" }, { name: "restate", header: "restate" }], numerator: "stet", denominator: "restate", ratioHeader: "stet ÷ restate" };
+/** The column of stet on PostgreSQL (`--store postgres`). */
+export const STET_PG = "stet-pg";
+
+/**
+ * stet ÷ restate; with --ab, A (stet at REF) and B (this tree's stet), B ÷ A. With `--store postgres`
+ * (`servers` holds stet-pg): a column per server that runs, in the order stet, stet-pg, restate, each
+ * stet compared to restate and stet-pg to stet (the ratios whose two servers both run).
+ */
+export function comparison(abRef: string | undefined, servers: readonly string[] = ["stet", "restate"]): Comparison {
+  if (abRef !== undefined) {
+    const a = abName(abRef);
+    return { columns: [{ name: a, header: `A: ${a}` }, { name: "stet", header: "B: stet" }], ratios: [{ numerator: "stet", denominator: a, header: "B ÷ A" }] };
   }
-  const a = abName(abRef);
-  return { columns: [{ name: a, header: `A: ${a}` }, { name: "stet", header: "B: stet" }], numerator: "stet", denominator: a, ratioHeader: "B ÷ A" };
+  const ratio = (numerator: string, denominator: string): Ratio => ({ numerator, denominator, header: `${numerator} ÷ ${denominator}` });
+  if (!servers.includes(STET_PG)) {
+    return { columns: [{ name: "stet", header: "stet" }, { name: "restate", header: "restate" }], ratios: [ratio("stet", "restate")] };
+  }
+  const names = ["stet", STET_PG, "restate"].filter((n) => servers.includes(n));
+  const pairs: [string, string][] = [
+    ["stet", "restate"],
+    [STET_PG, "restate"],
+    [STET_PG, "stet"],
+  ];
+  return {
+    columns: names.map((name) => ({ name, header: name })),
+    ratios: pairs.filter(([n, d]) => names.includes(n) && names.includes(d)).map(([n, d]) => ratio(n, d)),
+  };
 }
 
-/** The ratio of a row's medians by server name (NaN when either is missing or the denominator is 0). */
-export function ratioOf(c: Comparison, values: Readonly<Record<string, number>>): number {
-  const n = values[c.numerator] ?? NaN;
-  const d = values[c.denominator] ?? NaN;
+/** A ratio of a row's medians by server name (NaN when either is missing or the denominator is 0). */
+export function ratioOf(r: Ratio, values: Readonly<Record<string, number>>): number {
+  const n = values[r.numerator] ?? NaN;
+  const d = values[r.denominator] ?? NaN;
   return Number.isFinite(n) && Number.isFinite(d) && d !== 0 ? n / d : NaN;
 }
 

@@ -1,6 +1,8 @@
 // stet vs restate-server, same official-SDK service process, one run, servers alternating round by round
 // (stet, restate, stet, restate, …), medians over rounds and ratios stet ÷ restate. With --ab REF, the two
-// servers are stet built at REF (A) and this tree's stet (B), and the ratio is B ÷ A (ab-build.ts).
+// servers are stet built at REF (A) and this tree's stet (B), and the ratio is B ÷ A (ab-build.ts). With
+// --store postgres, stet-pg (stet on a throwaway PostgreSQL, its CPU counted as the server's) runs as a
+// third server (stores.ts).
 //
 //   npm run bench -- [flags]   (`--help` lists them: USAGE below)
 //
@@ -22,8 +24,9 @@ import { median, type Errors } from "./load.js";
 import { busyCores, machineTicks, memory } from "./proc.js";
 import { runRetention, runScale, type ScaleOutcome } from "./scale.js";
 import { buildStartupFloor } from "./startup-floor.js";
-import { distPath, freePort, registerDeployment, useDist, repoRoot, restateBinary, restateEnvDefaults, sleep, startServer, tail, type ServerKind, type StartOptions } from "./servers.js";
+import { distPath, freePort, registerDeployment, useDist, repoRoot, restateBinary, restateEnvDefaults, sleep, startServer, tail, type StartOptions } from "./servers.js";
 import { runQueryScan } from "./query-scan.js";
+import { BenchPostgres, contenders, notOnPostgres } from "./stores.js";
 import { runWorkload, TITLES, WORKLOADS, type Metrics, type ServiceProcess, type WorkloadId } from "./workloads.js";
 
 // --- arguments ------------------------------------------------------------------------------------------
@@ -41,7 +44,10 @@ interface Args {
   /** QUERY: completed invocations in the store before W1 runs beside the scans. */
   queryCount: number;
   quietWaitS: number;
-  servers: ServerKind[];
+  /** The servers that alternate (without --ab): from --servers and --store. */
+  servers: Contender[];
+  /** --store postgres: stet-pg runs (one throwaway PostgreSQL for the run, a fresh database per round). */
+  store: "postgres" | undefined;
   /** Extra node flags for stet (experiments, e.g. `--stet-node-flags=--max-semi-space-size=4`). */
   stetNodeFlags: string[];
   startupSamples: number;
@@ -58,7 +64,9 @@ const USAGE = `npm run bench -- [--rounds 3] [--duration 10] [--warmup 2] [--onl
                  [--quick] [--scale] [--out path/prefix] [--profile-dir DIR] [--scale-count 100000]
                  [--servers stet,restate] [--quiet-wait 10] [--w7-count 2000] [--retention-count 5000] [--query-count 100000]
                  [--keep-dist] [--stet-node-flags="--flag …"] [--startup-samples 11] [--scale-restarts 5]
-                 [--stet-keep-extra-ca-certs] [--ab GIT-REF]
+                 [--stet-keep-extra-ca-certs] [--ab GIT-REF] [--store postgres]
+--store postgres adds stet-pg (stet with --store on a throwaway PostgreSQL, its CPU counted as the server's):
+the servers are then stet,stet-pg,restate unless --servers names them (e.g. --servers stet-pg,restate).
 See scripts/bench/README.md for what each item and flag does.`;
 
 /** Parses the flags (unknown ones are refused: a typo must not start a 20-minute run); undefined after --help. */
@@ -90,6 +98,7 @@ function parseArgs(argv: string[]): Args | undefined {
       "stet-keep-extra-ca-certs": flag,
       "keep-dist": flag,
       ab: string,
+      store: string,
       help: { type: "boolean", short: "h" },
     },
   });
@@ -103,6 +112,8 @@ function parseArgs(argv: string[]): Args | undefined {
   const only = new Set((v.only ?? defaults.join(",")).split(",").map((s) => s.trim().toUpperCase()));
   for (const o of only) if (!all.includes(o)) throw new Error(`--only: unknown item '${o}' (known: ${all.join(", ")})`);
   if (v.ab !== undefined && v.servers !== undefined) throw new Error("--ab runs two builds of stet; --servers does not apply");
+  if (v.ab !== undefined && v.store !== undefined) throw new Error("--ab runs two builds of stet on SQLite; --store does not apply (yet)");
+  const servers = contenders(v.servers, v.store);
   return {
     rounds: Number(v.rounds ?? (quick ? 1 : 3)),
     durationS: Number(v.duration ?? (quick ? 2 : 10)),
@@ -116,10 +127,8 @@ function parseArgs(argv: string[]): Args | undefined {
     retentionCount: Number(v["retention-count"] ?? (quick ? 500 : 5000)),
     queryCount: Number(v["query-count"] ?? (quick ? 5000 : 100_000)),
     quietWaitS: Number(v["quiet-wait"] ?? (quick ? 0 : 10)),
-    servers: (v.servers ?? "stet,restate").split(",").map((x) => {
-      if (x !== "stet" && x !== "restate") throw new Error(`--servers: unknown server '${x}'`);
-      return x;
-    }),
+    servers,
+    store: v.store === "postgres" ? "postgres" : undefined,
     stetNodeFlags: (v["stet-node-flags"] ?? "").split(" ").filter((f) => f !== ""),
     startupSamples: Number(v["startup-samples"] ?? (quick ? 3 : 11)),
     scaleRestarts: Number(v["scale-restarts"] ?? (quick ? 1 : 5)),
@@ -231,6 +240,10 @@ const LABELS: Record<string, string> = {
   p50: "p50 latency (ms)",
   p99: "p99 latency (ms)",
   serverCpuPer1000: "server CPU-s per 1000 inv.",
+  nodeCpuPer1000: "  of which the stet node (stet-pg)",
+  storeCpuPer1000: "  of which PostgreSQL (stet-pg)",
+  storeIdlePssMb: "PostgreSQL PSS after start + registration (MB)",
+  storePssAfterMb: "PostgreSQL PSS after the round's workloads (MB)",
   serviceCpuPer1000: "SDK process CPU-s per 1000 inv.",
   generatorCpuPer1000: "load generator CPU-s per 1000 inv.",
   serverCpuCores: "server CPU (cores busy)",
@@ -295,7 +308,10 @@ interface Row {
   label: string;
   /** Medians by server name. */
   values: Record<string, number>;
+  /** The first of `ratios` (the only one without --store). */
   ratio: number;
+  /** By the ratio's header (e.g. "stet ÷ restate"). */
+  ratios: Record<string, number>;
   rounds: Record<string, number[]>;
 }
 
@@ -305,27 +321,36 @@ function rows(table: Table, titles: Record<string, string>, c: Comparison): Row[
     for (const [metric, v] of byMetric) {
       const rounds = Object.fromEntries(c.columns.map(({ name }) => [name, v[name] ?? []]));
       const values = Object.fromEntries(c.columns.map(({ name }) => [name, median(rounds[name]!)]));
-      out.push({ item, title: titles[item] ?? item, metric, label: LABELS[metric] ?? metric, values, ratio: ratioOf(c, values), rounds });
+      const ratios = Object.fromEntries(c.ratios.map((r) => [r.header, ratioOf(r, values)]));
+      out.push({ item, title: titles[item] ?? item, metric, label: LABELS[metric] ?? metric, values, ratio: c.ratios[0] === undefined ? NaN : ratios[c.ratios[0].header]!, ratios, rounds });
     }
   }
   return out;
 }
 
+const ratioText = (v: number | undefined): string => (v !== undefined && Number.isFinite(v) ? v.toFixed(2) : "–");
+
 function markdown(all: Row[], c: Comparison, meta: Record<string, unknown>, errorNotes: ErrorNote[], notes: string[]): string {
   const lines: string[] = [];
-  const [a, b] = c.columns;
-  lines.push(`# ${a.header} vs ${b.name === "restate" ? "restate-server" : b.header} — ${String(meta["startedAt"])}`, "");
+  lines.push(`# ${c.columns.map((col) => (col.name === "restate" ? "restate-server" : col.header)).join(" vs ")} — ${String(meta["startedAt"])}`, "");
   lines.push("| machine / run | |", "| --- | --- |");
   for (const [k, v] of Object.entries(meta)) lines.push(`| ${k} | ${typeof v === "string" ? v : JSON.stringify(v)} |`);
   lines.push("");
+  const cells = (xs: readonly string[]): string => xs.map((x) => ` ${x} |`).join("");
   let current: Item | undefined;
   for (const r of all) {
     if (r.item !== current) {
       current = r.item;
-      lines.push("", `## ${r.item} — ${r.title}`, "", `| metric | ${a.header} | ${b.header} | ${c.ratioHeader} | ${a.header} rounds | ${b.header} rounds |`, "| --- | ---: | ---: | ---: | --- | --- |");
+      lines.push(
+        "",
+        `## ${r.item} — ${r.title}`,
+        "",
+        `| metric |${cells(c.columns.map((col) => col.header))}${cells(c.ratios.map((x) => x.header))}${cells(c.columns.map((col) => `${col.header} rounds`))}`,
+        `| --- |${cells([...c.columns, ...c.ratios].map(() => "---:"))}${cells(c.columns.map(() => "---"))}`,
+      );
     }
     lines.push(
-      `| ${r.label} | ${fmt(r.values[a.name]!)} | ${fmt(r.values[b.name]!)} | ${Number.isFinite(r.ratio) ? r.ratio.toFixed(2) : "–"} | ${r.rounds[a.name]!.map(fmt).join(", ")} | ${r.rounds[b.name]!.map(fmt).join(", ")} |`,
+      `| ${r.label} |${cells(c.columns.map((col) => fmt(r.values[col.name]!)))}${cells(c.ratios.map((x) => ratioText(r.ratios[x.header])))}${cells(c.columns.map((col) => r.rounds[col.name]!.map(fmt).join(", ")))}`,
     );
   }
   if (errorNotes.length > 0) {
@@ -345,16 +370,16 @@ function markdown(all: Row[], c: Comparison, meta: Record<string, unknown>, erro
 function printTable(all: Row[], c: Comparison): void {
   let current: Item | undefined;
   const w = 52;
-  const [a, b] = c.columns;
-  const [wa, wb, wr] = [Math.max(10, a.header.length), Math.max(10, b.header.length), Math.max(7, c.ratioHeader.length)];
+  const widths = c.columns.map((col) => Math.max(10, col.header.length));
+  const ratioWidths = c.ratios.map((x) => Math.max(7, x.header.length));
+  const line = (label: string, values: readonly string[], ratios: readonly string[]): string =>
+    `${label.padEnd(w)}${values.map((v, i) => ` ${v.padStart(widths[i]!)}`).join("")}${ratios.map((v, i) => ` ${v.padStart(ratioWidths[i]!)}`).join("")}\n`;
   for (const r of all) {
     if (r.item !== current) {
       current = r.item;
-      process.stdout.write(`\n${r.item} — ${r.title}\n${"metric".padEnd(w)} ${a.header.padStart(wa)} ${b.header.padStart(wb)} ${c.ratioHeader.padStart(wr)}\n`);
+      process.stdout.write(`\n${r.item} — ${r.title}\n${line("metric", c.columns.map((col) => col.header), c.ratios.map((x) => x.header))}`);
     }
-    process.stdout.write(
-      `${r.label.padEnd(w)} ${fmt(r.values[a.name]!).padStart(wa)} ${fmt(r.values[b.name]!).padStart(wb)} ${(Number.isFinite(r.ratio) ? r.ratio.toFixed(2) : "–").padStart(wr)}\n`,
-    );
+    process.stdout.write(line(r.label, c.columns.map((col) => fmt(r.values[col.name]!)), c.ratios.map((x) => ratioText(r.ratios[x.header]))));
   }
 }
 
@@ -385,7 +410,7 @@ async function main(): Promise<void> {
   const log = (s: string): void => void process.stdout.write(`[${((performance.now() - t0) / 1000).toFixed(0).padStart(4)}s] ${s}\n`);
   // --ab REF: stet at REF, built now into a snapshot of its own (ab-build.ts), runs as A before B each round.
   const abSnapshot = `${args.out}-ab`;
-  let order: Contender[] = args.servers.map((kind) => ({ name: kind, kind }));
+  let order: Contender[] = args.servers;
   if (args.ab !== undefined && abCommit !== undefined) {
     log(`--ab ${args.ab}: building ${abCommit} in a temporary git worktree (output in ${path.join(logDir, "ab-build.log")})`);
     const bin = await buildAb(abCommit, abSnapshot, path.join(logDir, "ab-build.log")).catch((e: unknown) => {
@@ -395,6 +420,10 @@ async function main(): Promise<void> {
     order = [{ name: abName(args.ab), kind: "stet", bin }, { name: "stet", kind: "stet" }];
   }
   const work = mkdtempSync(path.join(tmpdir(), "stet-bench-"));
+  // --store postgres: one throwaway PostgreSQL for the run (durability as shipped), a database per round.
+  const postgres = order.some((s) => s.store === "postgres") ? await BenchPostgres.start() : undefined;
+  const postgresSettings = postgres === undefined ? undefined : await postgres.durability();
+  if (postgres !== undefined) log(`stet-pg: ${postgresSettings} (data folder ${postgres.server.dataDir})`);
 
   const service = await startService(path.join(logDir, "service.log"));
   const table: Table = new Map();
@@ -403,6 +432,17 @@ async function main(): Promise<void> {
   const workloads = WORKLOADS.filter((w) => args.only.has(w));
   const settings = { durationMs: args.durationS * 1000, warmupMs: args.warmupS * 1000, w7Count: args.w7Count };
   const cmdlines: Record<string, string> = {};
+  /** Items stet-pg sits out: a note each, once; true when `s` skips `item`. */
+  const skipped = new Set<string>();
+  const skips = (s: Contender, item: Item): boolean => {
+    const why = s.store === "postgres" ? notOnPostgres(item) : undefined;
+    if (why !== undefined && !skipped.has(item)) {
+      skipped.add(item);
+      notes.push(`${item}: ${why}`);
+      log(`${item}: ${why}`);
+    }
+    return why !== undefined;
+  };
 
   try {
     const roundsNeeded = workloads.length > 0 || args.only.has("R");
@@ -414,7 +454,10 @@ async function main(): Promise<void> {
         mkdirSync(dataDir, { recursive: true });
         const logFile = path.join(logDir, `${fileSafe(s.name)}-r${round}.log`);
         const quiet = args.quietWaitS > 0 ? await waitQuiet(args.quietWaitS) : { waitedS: 0, busy: NaN };
-        const server = await startServer(s.kind, { dataDir, logFile, ...startOptionsFor(s, args), keepExtraCaCerts: args.keepExtraCaCerts });
+        // stet-pg: a fresh database for the round (created before the node starts, dropped after it stopped).
+        const database = `stet_bench_r${round}`;
+        const store = s.store === "postgres" ? await postgres!.database(database) : undefined;
+        const server = await startServer(s.kind, { dataDir, logFile, ...startOptionsFor(s, args), keepExtraCaCerts: args.keepExtraCaCerts, ...(store === undefined ? {} : { store }) });
         cmdlines[s.name] = `pid ${server.pid}: ${server.cmdline}`;
         log(`round ${round} ${s.name}: healthy in ${server.startup.adminMs.toFixed(0)} ms (pid ${server.pid}; waited ${quiet.waitedS.toFixed(0)} s for a quiet machine, busy ${fmt(quiet.busy)} cores)`);
         const r: Metrics = {
@@ -427,6 +470,7 @@ async function main(): Promise<void> {
           await registerDeployment(server, service.url);
           await sleep(1000);
           r["idleRssMb"] = memory(server.pid)?.rssMb ?? NaN;
+          if (store !== undefined) r["storeIdlePssMb"] = postgres!.pssMb();
           for (const w of workloads) {
             if (server.exited()) {
               notes.push(`${s.name} round ${round}: server process exited before ${w}; see ${logFile}`);
@@ -445,9 +489,11 @@ async function main(): Promise<void> {
             );
           }
           r["peakRssRoundMb"] = memory(server.pid)?.hwmMb ?? NaN;
+          if (store !== undefined) r["storePssAfterMb"] = postgres!.pssMb();
         } finally {
           r["shutdownMs"] = await server.stop();
           rmSync(dataDir, { recursive: true, force: true });
+          if (store !== undefined) await postgres!.drop(database);
         }
         put(table, "R", s.name, r);
         if (s.kind === "stet") {
@@ -468,7 +514,7 @@ async function main(): Promise<void> {
       };
       // The floor starts through stet's launcher and goes in stet's column: the startup that any fastify
       // server started the way stet is pays before stet does anything of its own. Not with --ab.
-      const floor = args.ab === undefined && args.servers.includes("stet") ? await buildStartupFloor(mkdtempSync(path.join(work, "floor-")), path.join(logDir, "floor.log")) : undefined;
+      const floor = args.ab === undefined && order.some((s) => s.name === "stet") ? await buildStartupFloor(mkdtempSync(path.join(work, "floor-")), path.join(logDir, "floor.log")) : undefined;
       for (let sample = 1; sample <= args.startupSamples; sample++) {
         if (floor !== undefined) {
           if (args.quietWaitS > 0) await waitQuiet(args.quietWaitS);
@@ -476,6 +522,7 @@ async function main(): Promise<void> {
           put(table, "STARTUP", "stet", { startupFloorMs: startup.ingressMs });
         }
         for (const s of order) {
+          if (skips(s, "STARTUP")) continue;
           if (args.quietWaitS > 0) await waitQuiet(args.quietWaitS);
           const startup = await startOnce(s);
           put(table, "STARTUP", s.name, { startupAdminMs: startup.adminMs, startupIngressMs: startup.ingressMs });
@@ -487,12 +534,13 @@ async function main(): Promise<void> {
       const med = (name: string): string => fmt(median(table.get("STARTUP")?.get("startupIngressMs")?.[name] ?? []));
       const floorMs = table.get("STARTUP")?.get("startupFloorMs")?.["stet"];
       const floorNote = floorMs === undefined ? "" : `, the fastify floor ${fmt(median(floorMs))} ms`;
-      log(`STARTUP: ${args.startupSamples} starts each, median to ingress health: ${order.map((s) => `${s.name} ${med(s.name)} ms`).join(", ")}${floorNote}`);
+      log(`STARTUP: ${args.startupSamples} starts each, median to ingress health: ${order.filter((s) => s.store === undefined).map((s) => `${s.name} ${med(s.name)} ms`).join(", ")}${floorNote}`);
     }
 
     /** An item run once per server on a data folder of its own (SCALE, RETENTION, QUERY). */
     const singleRound = async (item: Item, what: string, run: (s: Contender, dataDir: string, logFile: string) => Promise<ScaleOutcome>): Promise<void> => {
       for (const s of order) {
+        if (skips(s, item)) continue;
         const dataDir = path.join(work, `${fileSafe(s.name)}-${item.toLowerCase()}`);
         mkdirSync(dataDir, { recursive: true });
         if (args.quietWaitS > 0) await waitQuiet(args.quietWaitS);
@@ -524,6 +572,7 @@ async function main(): Promise<void> {
     }
   } finally {
     service.stop();
+    await postgres?.close();
     rmSync(work, { recursive: true, force: true });
     // A profile's file positions refer to the snapshot (mapped back to .ts through its .js.map files).
     if (!args.keepDist && args.profileDir === undefined) for (const dir of [snapshot, abSnapshot]) rmSync(dir, { recursive: true, force: true });
@@ -539,7 +588,7 @@ async function main(): Promise<void> {
   };
   // Keep the table in a stable order: R first, then workloads, then scale items.
   const itemOrder: Item[] = ["R", "STARTUP", ...WORKLOADS, "SCALE", "RETENTION", "QUERY"];
-  const cmp = comparison(args.ab);
+  const cmp = comparison(args.ab, order.map((s) => s.name));
   const all = rows(table, titles, cmp).sort((a, b) => itemOrder.indexOf(a.item) - itemOrder.indexOf(b.item));
   const meta: Record<string, unknown> = {
     startedAt: started.toISOString(),
@@ -556,6 +605,11 @@ async function main(): Promise<void> {
     serverProcesses: cmdlines,
     restateEnv: { ...restateEnvDefaults },
     stetFlags: "--host 127.0.0.1 --log-level warn (defaults otherwise: 8 partitions, fsync on commit)",
+    ...(postgresSettings === undefined
+      ? {}
+      : {
+          stetPg: `the same stet build with --store postgres://…/stet_bench_r<round>: a fresh database per round on one throwaway ${postgresSettings}, server settings as shipped; its server CPU is the node's plus the whole PostgreSQL cluster's over the window (split in the rows below it), RSS the node's, PostgreSQL's memory as PSS in R`,
+        }),
     stetEnv:
       process.env["NODE_EXTRA_CA_CERTS"] === undefined || args.keepExtraCaCerts
         ? "this environment"

@@ -24,6 +24,16 @@ export interface StartOptions {
   readonly bin?: string;
   /** stet: keep NODE_EXTRA_CA_CERTS from this environment (see `stetEnv`). */
   readonly keepExtraCaCerts?: boolean;
+  /** stet: the store it keeps its partitions in (`--store <url>`) and how to account for it. */
+  readonly store?: StoreBackend;
+}
+
+/** A database process the server keeps its state in (stet-pg: PostgreSQL), counted as part of the server. */
+export interface StoreBackend {
+  /** The `--store` URL the node is started with. */
+  readonly url: string;
+  /** CPU seconds of the whole database cluster so far (differences over a window are what counts). */
+  cpuSeconds(): number;
 }
 
 export interface RunningServer {
@@ -34,6 +44,8 @@ export interface RunningServer {
   readonly adminUrl: string;
   readonly dataDir: string;
   readonly logFile: string;
+  /** The store stet was started with (its CPU counts as the server's); undefined for an embedded store. */
+  readonly store?: StoreBackend;
   /** ms from spawn to admin /health 200, and to ingress /restate/health 200. */
   readonly startup: { readonly adminMs: number; readonly ingressMs: number };
   readonly exited: () => boolean;
@@ -122,6 +134,7 @@ export async function startServer(kind: ServerKind, opts: StartOptions): Promise
         "127.0.0.1",
         "--log-level",
         "warn",
+        ...(opts.store === undefined ? [] : ["--store", opts.store.url]),
       ],
       { cwd: repoRoot, stdio: ["ignore", logFd, logFd], env: { ...stetEnv(opts.keepExtraCaCerts), ...opts.env } },
     );
@@ -177,6 +190,7 @@ export async function startServer(kind: ServerKind, opts: StartOptions): Promise
     adminUrl,
     dataDir: opts.dataDir,
     logFile: opts.logFile,
+    ...(opts.store === undefined ? {} : { store: opts.store }),
     startup: { adminMs, ingressMs },
     exited: () => hasExited,
     stop: (killAfterMs = 60_000) =>

@@ -63,6 +63,7 @@ export async function runWorkload(id: WorkloadId, server: RunningServer, service
 async function runLoop(def: LoopDef, server: RunningServer, service: ServiceProcess, settings: Settings): Promise<WorkloadOutcome> {
   const sampler = new RssSampler(server.pid).start();
   let cpu0 = 0;
+  let store0 = 0;
   let svc0 = 0;
   let gen0 = process.cpuUsage();
   let mach0 = machineTicks();
@@ -78,6 +79,7 @@ async function runLoop(def: LoopDef, server: RunningServer, service: ServiceProc
     request: def.request,
     onWindowStart: () => {
       cpu0 = cpuSeconds(server.pid) ?? NaN;
+      store0 = server.store?.cpuSeconds() ?? 0;
       svc0 = cpuSeconds(service.pid) ?? NaN;
       gen0 = process.cpuUsage();
       mach0 = machineTicks();
@@ -87,7 +89,10 @@ async function runLoop(def: LoopDef, server: RunningServer, service: ServiceProc
     },
   });
   const commits1 = groupCommits(server);
-  const cpu = (cpuSeconds(server.pid) ?? NaN) - cpu0;
+  const nodeCpu = (cpuSeconds(server.pid) ?? NaN) - cpu0;
+  const storeCpu = (server.store?.cpuSeconds() ?? 0) - store0;
+  // The server's CPU: the node's, plus its database's when it has one (stet-pg: the PostgreSQL cluster).
+  const cpu = nodeCpu + storeCpu;
   const svc = (cpuSeconds(service.pid) ?? NaN) - svc0;
   const genUsage = process.cpuUsage(gen0);
   const gen = (genUsage.user + genUsage.system) / 1e6;
@@ -103,6 +108,7 @@ async function runLoop(def: LoopDef, server: RunningServer, service: ServiceProc
     p50: percentile(sorted, 50),
     p99: percentile(sorted, 99),
     serverCpuPer1000: n > 0 ? (cpu / n) * 1000 : NaN,
+    ...storeSplit(server, nodeCpu, storeCpu, n),
     serviceCpuPer1000: n > 0 ? (svc / n) * 1000 : NaN,
     generatorCpuPer1000: n > 0 ? (gen / n) * 1000 : NaN,
     serverCpuCores: result.windowS > 0 ? cpu / result.windowS : NaN,
@@ -159,6 +165,7 @@ async function runSleepers(server: RunningServer, service: ServiceProcess, setti
   await fetch(`${service.statsUrl}/reset`, { method: "POST" });
   const sampler = new RssSampler(server.pid).start();
   const cpu0 = cpuSeconds(server.pid) ?? NaN;
+  const store0 = server.store?.cpuSeconds() ?? 0;
   const t0 = performance.now();
   const sent = await burst(server.ingressUrl, 64, count, (i) => ({ path: "/Sleeper/sleep1s/send", body: String(i) }));
   const sendS = (performance.now() - t0) / 1000;
@@ -186,7 +193,9 @@ async function runSleepers(server: RunningServer, service: ServiceProcess, setti
   const confirmedS = (performance.now() - t0) / 1000;
   for (const [k, v] of Object.entries(attached.errors.counts)) errors.counts[`attach ${k}`] = v;
   errors.samples.push(...attached.errors.samples.slice(0, 3));
-  const cpu = (cpuSeconds(server.pid) ?? NaN) - cpu0;
+  const nodeCpu = (cpuSeconds(server.pid) ?? NaN) - cpu0;
+  const storeCpu = (server.store?.cpuSeconds() ?? 0) - store0;
+  const cpu = nodeCpu + storeCpu;
   const lateness = (await getJson<number[]>(`${service.statsUrl}/lateness`)).sort((a, b) => a - b);
   const peak = sampler.takeMax();
   sampler.stop();
@@ -199,12 +208,19 @@ async function runSleepers(server: RunningServer, service: ServiceProcess, setti
       latenessP99: percentile(lateness, 99),
       latenessMax: lateness.length > 0 ? lateness[lateness.length - 1]! : NaN,
       serverCpuPer1000: ids.length > 0 ? (cpu / ids.length) * 1000 : NaN,
+      ...storeSplit(server, nodeCpu, storeCpu, ids.length),
       peakRssMb: peak,
       ok: attached.ok,
       errors: errorCount(errors),
     },
     errors,
   };
+}
+
+/** With a store of its own (stet-pg): the server's CPU per 1000 split into the node's and the store's. */
+function storeSplit(server: RunningServer, nodeCpu: number, storeCpu: number, n: number): Metrics {
+  if (server.store === undefined) return {};
+  return { nodeCpuPer1000: n > 0 ? (nodeCpu / n) * 1000 : NaN, storeCpuPer1000: n > 0 ? (storeCpu / n) * 1000 : NaN };
 }
 
 /** A quick GET on a fresh pool (used for checking outputs after restart and retention). */

@@ -165,6 +165,28 @@ export function clusterCpuSeconds(postmasterPid: number): number {
   return total;
 }
 
+/**
+ * Proportional set size (PSS) of the postmaster and its live children, MB: each process's private pages
+ * plus its share of the pages it shares (shared_buffers mapped by every backend counts once in the sum,
+ * where a sum of RSS would count it once per process). NaN when the cluster is not running.
+ */
+export function clusterPssMb(postmasterPid: number): number {
+  const pss = (pid: number): number => {
+    try {
+      const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"));
+      return m === null ? NaN : Number(m[1]) / 1024;
+    } catch {
+      return NaN;
+    }
+  };
+  let total = pss(postmasterPid);
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    if (readStat(Number(entry))?.ppid === postmasterPid) total += pss(Number(entry)) || 0; // a child may exit meanwhile
+  }
+  return total;
+}
+
 function readStat(pid: number): { ppid: number; self: number; children: number } | undefined {
   let text: string;
   try {
