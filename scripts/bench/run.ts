@@ -315,10 +315,19 @@ interface Row {
   rounds: Record<string, number[]>;
 }
 
+/** The rows that split the server's CPU (stet-pg: node, PostgreSQL) right below it, not at the item's end. */
+function withSplitAfterTotal<T>(entries: [string, T][]): [string, T][] {
+  const split = new Set(["nodeCpuPer1000", "storeCpuPer1000"]);
+  const parts = entries.filter(([k]) => split.has(k));
+  const rest = entries.filter(([k]) => !split.has(k));
+  const at = rest.findIndex(([k]) => k === "serverCpuPer1000");
+  return at < 0 ? [...rest, ...parts] : [...rest.slice(0, at + 1), ...parts, ...rest.slice(at + 1)];
+}
+
 function rows(table: Table, titles: Record<string, string>, c: Comparison): Row[] {
   const out: Row[] = [];
   for (const [item, byMetric] of table) {
-    for (const [metric, v] of byMetric) {
+    for (const [metric, v] of withSplitAfterTotal([...byMetric])) {
       const rounds = Object.fromEntries(c.columns.map(({ name }) => [name, v[name] ?? []]));
       const values = Object.fromEntries(c.columns.map(({ name }) => [name, median(rounds[name]!)]));
       const ratios = Object.fromEntries(c.ratios.map((r) => [r.header, ratioOf(r, values)]));
@@ -420,10 +429,10 @@ async function main(): Promise<void> {
     order = [{ name: abName(args.ab), kind: "stet", bin }, { name: "stet", kind: "stet" }];
   }
   const work = mkdtempSync(path.join(tmpdir(), "stet-bench-"));
-  // --store postgres: one throwaway PostgreSQL for the run (durability as shipped), a database per round.
-  const postgres = order.some((s) => s.store === "postgres") ? await BenchPostgres.start() : undefined;
-  const postgresSettings = postgres === undefined ? undefined : await postgres.durability();
-  if (postgres !== undefined) log(`stet-pg: ${postgresSettings} (data folder ${postgres.server.dataDir})`);
+  // --store postgres: one throwaway PostgreSQL for the run (durability as shipped), a database per round;
+  // started in the try below, so that it is removed whatever fails.
+  let postgres: BenchPostgres | undefined;
+  let postgresSettings: string | undefined;
 
   const service = await startService(path.join(logDir, "service.log"));
   const table: Table = new Map();
@@ -445,6 +454,11 @@ async function main(): Promise<void> {
   };
 
   try {
+    if (order.some((s) => s.store === "postgres")) {
+      postgres = await BenchPostgres.start();
+      postgresSettings = await postgres.durability();
+      log(`stet-pg: ${postgresSettings} (data folder ${postgres.server.dataDir})`);
+    }
     const roundsNeeded = workloads.length > 0 || args.only.has("R");
     for (let round = 1; roundsNeeded && round <= args.rounds; round++) {
       // ABBA: every other round starts with the other server, so neither always meets the cold service
