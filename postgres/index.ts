@@ -13,3 +13,4 @@ export { PgRegistryStore } from "./registry-store.js";
 export { ClusterPartitionsMismatchError, PostgresArgumentError, StoreUnavailableError, StoreUrlError } from "./errors.js";
 export { PgPartitionStore } from "./partition-store.js";
 export { openPostgresStorage, type PostgresStorage } from "./open-postgres-storage.js";
+export { PgNodeDirectory, type NodeAddress } from "./node-directory.js";

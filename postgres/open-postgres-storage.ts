@@ -2,6 +2,7 @@ import { PostgresDatabase, type PostgresOptions } from "./connect.js";
 import type { StoreUnavailableError } from "./errors.js";
 import { settleClusterSettings } from "./cluster-settings.js";
 import { PgLeaseStore } from "./lease-store.js";
+import { PgNodeDirectory } from "./node-directory.js";
 import { PgPartitionStore } from "./partition-store.js";
 import { PgRegistryStore } from "./registry-store.js";
 
@@ -12,6 +13,8 @@ export interface PostgresStorage {
   readonly partitions: PgPartitionStore;
   readonly leases: PgLeaseStore;
   readonly registry: PgRegistryStore;
+  /** The cluster's nodes and where they answer. */
+  readonly nodes: PgNodeDirectory;
   /** Why PostgreSQL cannot be reached, as the node's last statement found; undefined while it answers. */
   unavailable(): StoreUnavailableError | undefined;
   /** Closes the node's connections once the queries under way have finished. Idempotent. */
@@ -31,6 +34,7 @@ export async function openPostgresStorage(
   try {
     const settings = await settleClusterSettings(db, options);
     const leases = await PgLeaseStore.open(db);
+    const nodes = await PgNodeDirectory.open(db);
     const registry = await PgRegistryStore.open(db);
     const partitions = await PgPartitionStore.open(db, settings.partitions);
     return {
@@ -38,6 +42,7 @@ export async function openPostgresStorage(
       partitions,
       leases,
       registry,
+      nodes,
       unavailable: () => db.unavailable,
       close: () => db.close(),
     };

@@ -39,6 +39,11 @@ export interface StetConfig {
    * cluster sharing that database; undefined = SQLite in the data folder (the default).
    */
   readonly store: string | undefined;
+  /**
+   * The host other nodes of a cluster reach this node's ports at (announced with the bound ports).
+   * Undefined = the bind host when it names one address, else this machine's hostname (advertisedHost()).
+   */
+  readonly advertisedHost?: string;
 }
 
 /** Configuration of `stet wipe`. */
@@ -84,6 +89,13 @@ export const SETTINGS = Object.freeze({
     "STET_LEASE_TTL",
     "duration",
     'how long a partition lease lasts unless renewed; a dead node\'s partitions move after at most this (default 10s)',
+  ),
+  advertisedHost: setting(
+    "advertisedHost",
+    "--advertised-host",
+    "STET_ADVERTISED_HOST",
+    "host",
+    "hostname or IP other cluster nodes reach this node at (default: --host unless 0.0.0.0 or ::, else this machine's hostname)",
   ),
   store: setting(
     "store",
@@ -149,6 +161,8 @@ export function parseStartConfig(
   const leaseTtlMs = leaseRaw === undefined ? DEFAULTS.leaseTtlMs : parseLeaseTtl(leaseRaw, problems);
   const storeRaw = read(SETTINGS.store);
   const store = storeRaw === undefined ? undefined : parseStore(storeRaw, problems);
+  const advertisedRaw = read(SETTINGS.advertisedHost);
+  const advertisedHost = advertisedRaw === undefined ? undefined : parseHost(advertisedRaw, problems);
 
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
@@ -161,6 +175,7 @@ export function parseStartConfig(
     logLevel: logLevel!,
     leaseTtlMs: leaseTtlMs!,
     store,
+    ...(advertisedHost === undefined ? {} : { advertisedHost }),
   });
 }
 
@@ -252,6 +267,12 @@ function parsePort(raw: Raw, problems: ConfigProblem[]): number | undefined {
 }
 
 // Hostnames, IPv4 and bare IPv6 addresses (with an optional %zone), which is what net.Server#listen takes.
+/** The host other nodes reach this one at: the setting, else a bind host naming one address, else the hostname. */
+export function advertisedHost(config: Pick<StetConfig, "host" | "advertisedHost">, hostname: () => string): string {
+  if (config.advertisedHost !== undefined) return config.advertisedHost;
+  return config.host === "0.0.0.0" || config.host === "::" ? hostname() : config.host;
+}
+
 const HOST = /^[A-Za-z0-9._:%-]+$/;
 
 function parseHost(raw: Raw | undefined, problems: ConfigProblem[]): string | undefined {

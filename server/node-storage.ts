@@ -9,6 +9,7 @@ import type { QueryRunner } from "./admin/query-route.js";
 import { QueryProcess } from "./query/query-process.js";
 import type { RegistryStore } from "./registry/index.js";
 import type { LiveInvocationState } from "../invoker/index.js";
+import type { LeaderSource, NodeRoster } from "./routing/index.js";
 
 /** Where a node keeps what must survive it: the partitions' state, their leases and the registry. */
 export interface NodeStorage {
@@ -19,6 +20,8 @@ export interface NodeStorage {
   readonly partitions: PartitionStore;
   readonly leases: LeaseStore;
   readonly registry: RegistryStore;
+  /** The cluster's live nodes and its partitions' leaders (PostgreSQL); undefined on SQLite, a node alone. */
+  readonly nodes?: NodeRoster & LeaderSource;
   /**
    * Why the store cannot be reached right now (STET_STORE_UNAVAILABLE), judged by the outcome of the
    * node's last statement; undefined while it answers, and always on SQLite. Free to call per request.
@@ -83,6 +86,7 @@ async function openClusterStorage(
     partitions: pg.partitions,
     leases: pg.leases,
     registry: pg.registry,
+    nodes: pg.nodes,
     unavailable: () => pg.unavailable(),
     queries: () => ({
       run: () => Promise.reject(new QueryUnavailableError()),

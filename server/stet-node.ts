@@ -6,7 +6,8 @@ import { PartitionSet, type ProcessorEvent } from "../partition/index.js";
 import { toError } from "../protocol/errors.js";
 import type { ProtocolVersion } from "../protocol/index.js";
 import { DataDirInUseError } from "./config-errors.js";
-import { SETTINGS, type StetConfig } from "./config.js";
+import os from "node:os";
+import { advertisedHost, SETTINGS, type StetConfig } from "./config.js";
 import { inspectDataDir, openDataDir, type OpenedDataDir } from "./data-dir.js";
 import { lockDataDir } from "./data-dir-lock.js";
 import { recordOwner } from "./data-dir-owner.js";
@@ -23,6 +24,7 @@ import { logInvokerEvent } from "./invocation-log.js";
 import { openNodeStorage } from "./node-storage.js";
 import { RepeatedFailureLog } from "./repeated-failure-log.js";
 import { countIngressRequests, EngineStats, PrometheusEndpoint } from "./metrics/index.js";
+import { LeaderMap, NodeAnnouncer, RequestForwarder } from "./routing/index.js";
 
 /** How often a cluster node reloads the registry when another node changed it. */
 const REGISTRY_REFRESH_MS = 1_000;
@@ -45,6 +47,8 @@ export interface StetNodeOptions {
   readonly idleConnectionGraceMs?: number;
   /** Time limit of one `POST /query`, in ms. Default 60 s. */
   readonly queryLimitMs?: number;
+  /** How long a cluster node reuses what it read of the partitions' leaders, in ms. Default 1 s. */
+  readonly leaderMapMaxAgeMs?: number;
 }
 
 export interface StetNode {
@@ -146,6 +150,23 @@ export async function startStetNode(config: StetConfig, options: StetNodeOptions
     await partitions.start(invoker);
 
     const shutdown = new AbortController();
+    const ttlMs = options.leaseTtlMs ?? config.leaseTtlMs;
+    // A cluster node serves every partition: requests for those another node leads go to that node.
+    const forwarder =
+      storage.nodes === undefined
+        ? undefined
+        : new RequestForwarder({
+            self: dataDir.settings.nodeId,
+            shutdown: shutdown.signal,
+            leaders: new LeaderMap({
+              source: storage.nodes,
+              self: dataDir.settings.nodeId,
+              maxAgeMs: options.leaderMapMaxAgeMs,
+              // A node that missed three heartbeats is gone even if its leases have not expired yet.
+              liveWithinMs: ttlMs,
+            }),
+          });
+    if (forwarder !== undefined) cleanups.push(() => forwarder.close());
     const ingress = Fastify({
       loggerInstance: log.child({ api: "ingress" }) as FastifyBaseLogger,
       logController: requestLogController,
@@ -162,6 +183,7 @@ export async function startStetNode(config: StetConfig, options: StetNodeOptions
       engine: partitions,
       shutdown: shutdown.signal,
       health: () => storage.unavailable(),
+      forwarder,
     });
     // Started by the first query; closed after the admin app, so no query is left waiting.
     const queries = storage.queries(() => invoker.liveInvocationStates(), options.queryLimitMs);
@@ -177,6 +199,7 @@ export async function startStetNode(config: StetConfig, options: StetNodeOptions
       ingressUrl: `${ingressPort.url}/`,
       serverFactory: adminPort.serverFactory,
       webUi: { root: defaultWebUiRoot() },
+      forwarder,
       metrics: new PrometheusEndpoint({
         stats,
         invoker,
@@ -193,6 +216,21 @@ export async function startStetNode(config: StetConfig, options: StetNodeOptions
       shutdown.abort();
       return Promise.all([ingressPort.drain(), adminPort.drain()]);
     });
+
+    if (storage.nodes !== undefined) {
+      // Announced once both apps answer; withdrawn first on the way out, so no node forwards to a
+      // stopping one (it answers 503 from then on, and clients retry elsewhere).
+      const host = advertisedHost(config, os.hostname);
+      const shown = host.includes(":") ? `[${host}]` : host;
+      const announcer = new NodeAnnouncer({
+        roster: storage.nodes,
+        node: { nodeId: dataDir.settings.nodeId, ingressUrl: `http://${shown}:${ingressPort.port}`, adminUrl: `http://${shown}:${adminPort.port}` },
+        everyMs: Math.max(100, Math.floor(ttlMs / 3)),
+        onError: (error) => reportFailure("node heartbeat failed", error),
+      });
+      await announcer.start();
+      cleanups.push(() => announcer.close());
+    }
 
     const ingressUrl = ingressPort.url;
     const adminUrl = adminPort.url;

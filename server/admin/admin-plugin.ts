@@ -25,6 +25,7 @@ import { registerStateRoutes, type StateWriter } from "./state-routes.js";
 import { registerSubscriptionRoutes } from "./subscription-routes.js";
 import { handlerMetadata, serviceMetadata } from "./service-view.js";
 import { unhealthyBody, type HealthProbe } from "../http/health-probe.js";
+import { forwardingErrorHandler, type RequestForwarder } from "../routing/index.js";
 
 export interface AdminVersionInfo {
   /** stet's version, reported as the server version. */
@@ -53,6 +54,8 @@ export interface AdminPluginOptions {
   readonly query?: QueryRunner;
   /** Why `GET /health` answers 503 instead of 200 (the store unreachable); always 200 without it. */
   readonly health?: HealthProbe;
+  /** Passes requests for partitions another node leads on to that node; without it they answer 503. */
+  readonly forwarder?: RequestForwarder;
 }
 
 /** Admin API versions served, as `/v{N}/...` and unprefixed (Restate 1.7 serves 2 to 4; its CLI uses `/v4`). */
@@ -272,7 +275,7 @@ function answerOtherMethodsWith405(app: FastifyInstance, declared: ReadonlyMap<s
  * unprefixed and under `/v2`…`/v4`. Errors answer with Restate's `{message, restate_code}` body.
  */
 export const adminPlugin: FastifyPluginAsync<AdminPluginOptions> = async (app, options) => {
-  app.setErrorHandler(adminErrorHandler);
+  app.setErrorHandler(forwardingErrorHandler(options.forwarder, "admin", adminErrorHandler));
   // `/v2/…` to `/v4/…` reach these same routes through `withoutApiVersion` (the app's rewriteUrl):
   // registering the whole set once per version quadrupled the routes to build at startup.
   await app.register(routes(options));

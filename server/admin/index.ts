@@ -5,6 +5,7 @@ import { lazySchemaController } from "../http/lazy-schema-compilers.js";
 import { requestLogController } from "../http/request-log.js";
 import { adminPlugin, withoutApiVersion, type AdminPluginOptions, type AdminVersionInfo } from "./admin-plugin.js";
 import { webUiRoutes, type WebUiRoutesOptions } from "./web-ui-routes.js";
+import { forwardingErrorHandler, keepRawBodies } from "../routing/index.js";
 
 export { adminPlugin, MAX_ADMIN_API_VERSION, MIN_ADMIN_API_VERSION } from "./admin-plugin.js";
 export type { AdminPluginOptions, AdminVersionInfo } from "./admin-plugin.js";
@@ -43,7 +44,9 @@ export function buildAdminApp(options: AdminAppOptions): FastifyInstance {
     // Requests refused before any route runs answer in the admin error shape, not fastify's.
     frameworkErrors: adminFrameworkErrors,
   });
-  app.setErrorHandler(adminErrorHandler);
+  app.setErrorHandler(forwardingErrorHandler(options.forwarder, "admin", adminErrorHandler));
+  // A forwarded request carries the bytes the client sent, not a re-serialization of the parsed JSON.
+  if (options.forwarder !== undefined) keepRawBodies(app);
   app.setNotFoundHandler((request, reply) => {
     void reply.status(404).send({ message: `no admin route ${request.method} ${request.originalUrl}`, restate_code: null });
   });

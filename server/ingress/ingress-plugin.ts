@@ -15,6 +15,7 @@ import { sendIngressError } from "./ingress-errors.js";
 import { unhealthyBody, type HealthProbe } from "../http/health-probe.js";
 import { parseDelay } from "./delay.js";
 import { parseLookupTarget, type LookupTarget } from "./lookup-target.js";
+import { FORWARDED_HEADER, forwardingErrorHandler, type RequestForwarder } from "../routing/index.js";
 import {
   BAD_INVOCATION_PATH,
   BAD_RESTATE_PATH,
@@ -61,6 +62,8 @@ export interface IngressPluginOptions {
   readonly shutdown?: AbortSignal;
   /** Why `GET /restate/health` answers 503 instead of 200 (the store unreachable); always 200 without it. */
   readonly health?: HealthProbe;
+  /** Passes requests for partitions another node leads on to that node; without it they answer 503. */
+  readonly forwarder?: RequestForwarder;
 }
 
 /** The caller hung up while waiting; nothing to answer, nothing to log. */
@@ -84,7 +87,8 @@ export class ShuttingDownError extends StetError {
 export const INGRESS_BODY_LIMIT_BYTES = 10 * 1024 * 1024;
 
 // Headers that describe the HTTP exchange itself rather than the request; not passed to handlers.
-const HOP_HEADERS = new Set(["host", "connection", "content-length", "transfer-encoding", "keep-alive", "upgrade", "te", "trailer"]);
+// The forwarding mark is routing between stet's own nodes: an invocation's input is the same on any node.
+const HOP_HEADERS = new Set(["host", "connection", "content-length", "transfer-encoding", "keep-alive", "upgrade", "te", "trailer", FORWARDED_HEADER]);
 
 /** Restate's ingress routes: call, send, attach/output, lookup, workflows, awakeables, health. */
 export async function ingressPlugin(app: FastifyInstance, options: IngressPluginOptions): Promise<void> {
@@ -338,7 +342,7 @@ export async function ingressPlugin(app: FastifyInstance, options: IngressPlugin
   // Only methods the route does not list (PROPFIND, …) reach no route: 405 in Restate's shape, not fastify's 404.
   app.setNotFoundHandler((_request, reply) => sendIngressError(reply, 405, "method not allowed"));
 
-  app.setErrorHandler((thrown, request, reply) => {
+  app.setErrorHandler(forwardingErrorHandler(options.forwarder, "ingress", (thrown, request, reply) => {
     const error = toError(thrown);
     if (error instanceof CallerGoneError) return reply;
     if (error instanceof StetError) {
@@ -358,7 +362,7 @@ export async function ingressPlugin(app: FastifyInstance, options: IngressPlugin
     if (status !== undefined && status >= 400 && status < 500) return sendIngressError(reply, status, error.message);
     app.log.error({ err: error }, "ingress request failed");
     return sendIngressError(reply, 500, "internal error");
-  });
+  }));
 }
 
 // Routes whose request has a body to read: POST only.

@@ -1,0 +1,228 @@
+import * as restate from "@restatedev/restate-sdk";
+import { afterEach, describe, expect, it } from "vitest";
+import { derivedInvocationIdOf } from "../../partition/index.js";
+import { partitionKeyForKey, partitionKeyOf, partitionOf, type InvocationId } from "../../protocol/index.js";
+import { FORWARDED_HEADER } from "../../server/routing/index.js";
+import { usePostgres } from "../helpers/postgres.js";
+import { startEndpoint } from "../helpers/sdk-endpoint.js";
+import { startTestStet, type TestStet } from "../helpers/stet.js";
+
+// Two nodes on one PostgreSQL, the partitions split between them: every request works through either
+// node, the one that does not lead the partition passing it on to the one that does.
+
+const pg = usePostgres();
+const PARTITIONS = 4;
+
+/** Handler runs by name, counted in the service process: forwarding must not run anything twice. */
+const runs = new Map<string, number>();
+const ran = (name: string) => runs.set(name, (runs.get(name) ?? 0) + 1);
+/** Awakeable ids handed out by Waiter/wait, by the caller's tag. */
+const awakeables = new Map<string, string>();
+
+const counter = restate.object({
+  name: "Counter",
+  handlers: {
+    add: async (ctx: restate.ObjectContext, n: number) => {
+      const v = ((await ctx.get<number>("count")) ?? 0) + n;
+      ctx.set("count", v);
+      return v;
+    },
+  },
+});
+
+const greeter = restate.service({
+  name: "Greeter",
+  handlers: {
+    greet: async (ctx: restate.Context, name: string) => {
+      await ctx.run("count", () => ran(`greet:${name}`));
+      return `hello ${name}`;
+    },
+    nap: async (ctx: restate.Context, ms: number) => {
+      await ctx.sleep(ms);
+      return "woke";
+    },
+  },
+});
+
+const waiter = restate.service({
+  name: "Waiter",
+  handlers: {
+    wait: async (ctx: restate.Context, tag: string) => {
+      const { id, promise } = ctx.awakeable<string>();
+      await ctx.run("publish", () => void awakeables.set(tag, id));
+      return `got ${await promise}`;
+    },
+  },
+});
+
+const started: Array<{ close(): Promise<void> }> = [];
+afterEach(async () => {
+  for (const s of started.splice(0).reverse()) await s.close();
+  runs.clear();
+  awakeables.clear();
+});
+
+interface Cluster {
+  readonly a: TestStet;
+  readonly b: TestStet;
+  /** The node that leads `partition`, and the other one. */
+  leaderOf(partition: number): TestStet;
+  otherThan(node: TestStet): TestStet;
+}
+
+const leads = (node: TestStet, partition: number) => node.node.partitions.processor(partition)?.isLeader === true;
+
+async function cluster(): Promise<Cluster> {
+  const service = await startEndpoint([counter, greeter, waiter], { http: 2 });
+  started.push(service);
+  const a = await startTestStet({ store: pg.url, partitions: PARTITIONS, leaseTtlMs: 2_000 });
+  started.push(a);
+  const b = await startTestStet({ store: pg.url, partitions: PARTITIONS, leaseTtlMs: 2_000 });
+  started.push(b);
+  await a.register(service.url);
+  // The second node picks the deployment up with its next registry refresh.
+  await eventuallyDefined(() => (["Counter", "Greeter", "Waiter"].every((n) => b.node.registry.getService(n) !== undefined) ? true : undefined));
+  // The first node took every partition: hand half of them to the second (the first may take one back
+  // in a retry round before the second asks: then again).
+  for (let p = PARTITIONS / 2; p < PARTITIONS; p++) {
+    await eventuallyDefined(async () => {
+      if (leads(a, p)) await a.node.partitions.stepDown(p, "test: hand over");
+      // Returns at once while a retry round of b is taking leases: polled, not spun.
+      return (await b.node.partitions.lead(p)) ? true : undefined;
+    });
+  }
+  for (let p = 0; p < PARTITIONS; p++) expect(leads(a, p) !== leads(b, p)).toBe(true);
+  expect([0, 1, 2, 3].filter((p) => leads(a, p)).length).toBeGreaterThan(0);
+  expect([0, 1, 2, 3].filter((p) => leads(b, p)).length).toBeGreaterThan(0);
+  const leaderOf = (p: number) => {
+    // A retry round may move a partition while a test runs only when a lease is lost: never here.
+    if (leads(a, p)) return a;
+    if (leads(b, p)) return b;
+    throw new Error(`partition ${p} has no leader`);
+  };
+  return { a, b, leaderOf, otherThan: (node) => (node === a ? b : a) };
+}
+
+const partitionOfId = (id: string) => partitionOf(partitionKeyOf(id as InvocationId), PARTITIONS);
+
+/** An object key of each partition. */
+function keysByPartition(service: string): string[] {
+  const keys: string[] = [];
+  for (let i = 0; keys.filter((k) => k !== undefined).length < PARTITIONS; i++) {
+    const key = `key-${i}`;
+    keys[partitionOf(partitionKeyForKey(service, key), PARTITIONS)] ??= key;
+  }
+  return keys;
+}
+
+/** An idempotency key that puts a call of `service/handler` in `partition`. */
+function idempotencyKeyIn(partition: number, service: string, handler: string, prefix: string): string {
+  for (let i = 0; ; i++) {
+    const idempotencyKey = `${prefix}-${i}`;
+    const id = derivedInvocationIdOf({ kind: "idempotent", service, key: "", handler, idempotencyKey });
+    if (partitionOfId(id) === partition) return idempotencyKey;
+  }
+}
+
+const post = (node: TestStet, path: string, body: unknown, headers: Record<string, string> = {}) => node.call(path, body, headers);
+
+describe("a cluster of two nodes on PostgreSQL", () => {
+  it("runs calls and object handlers of every partition through either node, each once", async () => {
+    const c = await cluster();
+    const keys = keysByPartition("Counter");
+    for (let round = 1; round <= 3; round++) {
+      for (const node of [c.a, c.b]) {
+        for (const [p, key] of keys.entries()) {
+          const res = await post(node, `/Counter/${key}/add`, 1);
+          expect(res.status).toBe(200);
+          // Exact: each add ran once, whichever node it came through.
+          expect(await res.json()).toBe(2 * (round - 1) + (node === c.a ? 1 : 2));
+          expect(partitionOfId(res.headers.get("x-restate-id")!)).toBe(p);
+        }
+      }
+    }
+    for (let p = 0; p < PARTITIONS; p++) {
+      for (const node of [c.a, c.b]) {
+        const name = `${node === c.a ? "a" : "b"}${p}`;
+        const key = idempotencyKeyIn(p, "Greeter", "greet", name);
+        const res = await post(node, "/Greeter/greet", name, { "idempotency-key": key });
+        expect(res.status).toBe(200);
+        expect(await res.json()).toBe(`hello ${name}`);
+        expect(partitionOfId(res.headers.get("x-restate-id")!)).toBe(p);
+      }
+    }
+    expect([...runs.values()]).toEqual(Array(2 * PARTITIONS).fill(1));
+  });
+
+  it("answers a send on one node and its attach on the other, and an idempotent send the same on both", async () => {
+    const c = await cluster();
+    for (let p = 0; p < PARTITIONS; p++) {
+      const leader = c.leaderOf(p);
+      const other = c.otherThan(leader);
+      const key = idempotencyKeyIn(p, "Greeter", "greet", `send${p}`);
+      const first = await post(other, "/Greeter/greet/send", `s${p}`, { "idempotency-key": key });
+      expect(first.status).toBe(202);
+      const accepted = (await first.json()) as { invocationId: string; status: string };
+      expect(accepted.status).toBe("Accepted");
+      expect(partitionOfId(accepted.invocationId)).toBe(p);
+      const again = await post(leader, "/Greeter/greet/send", `s${p}`, { "idempotency-key": key });
+      expect(await again.json()).toEqual({ invocationId: accepted.invocationId, status: "PreviouslyAccepted" });
+      const attached = await fetch(`${other.node.ingressUrl}/restate/invocation/${accepted.invocationId}/attach`);
+      expect(attached.status).toBe(200);
+      expect(await attached.json()).toBe(`hello s${p}`);
+      const output = await fetch(`${other.node.ingressUrl}/restate/invocation/${accepted.invocationId}/output`);
+      expect(await output.json()).toBe(`hello s${p}`);
+      expect(runs.get(`greet:s${p}`)).toBe(1);
+    }
+  });
+
+  it("resolves an awakeable and cancels an invocation through the node that does not lead it", async () => {
+    const c = await cluster();
+    for (let p = 0; p < PARTITIONS; p++) {
+      const leader = c.leaderOf(p);
+      const other = c.otherThan(leader);
+      // The awakeable's id names the waiting invocation, so its partition is the call's.
+      const tag = `t${p}`;
+      const call = post(leader, "/Waiter/wait", tag, { "idempotency-key": idempotencyKeyIn(p, "Waiter", "wait", tag) });
+      const id = await eventuallyDefined(() => awakeables.get(tag));
+      const resolved = await fetch(`${other.node.ingressUrl}/restate/awakeables/${id}/resolve`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(`value ${p}`),
+      });
+      expect(resolved.status).toBe(202);
+      expect(await (await call).json()).toBe(`got value ${p}`);
+
+      const sent = await post(leader, "/Greeter/nap/send", 600_000, { "idempotency-key": idempotencyKeyIn(p, "Greeter", "nap", `nap${p}`) });
+      const { invocationId } = (await sent.json()) as { invocationId: string };
+      const cancelled = await fetch(`${other.node.adminUrl}/invocations/${invocationId}/cancel`, { method: "PATCH" });
+      expect(cancelled.status).toBe(202);
+      const attached = await fetch(`${other.node.ingressUrl}/restate/invocation/${invocationId}/attach`);
+      expect(attached.status).toBe(409);
+    }
+  });
+
+  it("never forwards a request that was forwarded already: the node answers 503 and the leader sees nothing", async () => {
+    const c = await cluster();
+    const keys = keysByPartition("Counter");
+    const p = 0;
+    const leader = c.leaderOf(p);
+    const other = c.otherThan(leader);
+    // As a forwarding node whose map was stale would send it: to a node that does not lead the partition.
+    const res = await post(other, `/Counter/${keys[p]}/add`, 5, { [FORWARDED_HEADER]: "a-node-with-a-stale-map" });
+    expect(res.status).toBe(503);
+    expect(res.headers.get("x-stet-error-code")).toBe("STET_PARTITION_NOT_LEADER");
+    // Nothing ran: the first add through either node counts from zero.
+    expect(await (await post(other, `/Counter/${keys[p]}/add`, 1)).json()).toBe(1);
+  });
+});
+
+async function eventuallyDefined<T>(read: () => T | undefined | Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const value = await read();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error("gave up waiting");
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
