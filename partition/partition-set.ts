@@ -138,7 +138,7 @@ export class PartitionSet implements EffectSink, JournalSource {
     }
     this.#retryEveryMs = Math.max(50, Math.floor(ttlMs / 2));
     this.#retryTimer = setInterval(() => {
-      if (this.#clock.now() >= this.#acquireNotBefore) void this.#leadWhatWeCan();
+      if (this.#clock.now() >= this.#acquireNotBefore) this.#leadWhatWeCan().catch((error: unknown) => this.#report(error));
     }, this.#retryEveryMs);
     this.#retryTimer.unref();
     this.#expiryTimer = setInterval(() => this.#expire(), this.#options.expiryIntervalMs ?? 5_000);
@@ -307,6 +307,10 @@ export class PartitionSet implements EffectSink, JournalSource {
     return this.#processors[partitionOf(partitionKeyOf(invocationId), this.#options.partitionCount)]!;
   }
 
+  #report(error: unknown): void {
+    this.#options.onError?.(error instanceof Error ? error : new Error(String(error)));
+  }
+
   #leadWhatWeCan(): Promise<void> {
     return this.#leadPartitions(this.#processors.map((_, i) => i));
   }
@@ -339,6 +343,11 @@ export class PartitionSet implements EffectSink, JournalSource {
     for (const lease of leases) {
       const keeper = this.#keepers[lease.partition]!;
       const partition = lease.partition as PartitionId;
+      if (this.#closed) {
+        // Closed while the leases were being taken: give this one back at once.
+        await this.#leases.release(lease).catch(() => undefined);
+        continue;
+      }
       keeper.hold(lease);
       try {
         // A store shared by nodes brings the partition's rows into memory first.

@@ -54,13 +54,16 @@ const post = (url: string, body: unknown, idempotencyKey?: string) =>
 
 const logLines = (file: string) => (fs.existsSync(file) ? fs.readFileSync(file, "utf8").split("\n").filter(Boolean) : []);
 
-/** Every row of every table the nodes write, except the leases (renewed all the time), as sorted JSON. */
+/**
+ * Every row of every table the nodes write, as sorted JSON, except the leases and the nodes' directory:
+ * both are liveness (renewed all the time, and a node leaving removes its row), not partition state.
+ */
 async function snapshot(url: string): Promise<Record<string, string[]>> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
     const tables = await client.query<{ name: string }>(
-      "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_name <> 'leases' ORDER BY 1",
+      "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_name NOT IN ('leases', 'nodes') ORDER BY 1",
     );
     const out: Record<string, string[]> = {};
     for (const { name } of tables.rows) {
