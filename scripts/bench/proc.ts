@@ -15,8 +15,16 @@ function ticksPerSecond(): number {
   return clkTck;
 }
 
-/** CPU seconds (user + system) the process has used so far; undefined once it is gone. */
-export function cpuSeconds(pid: number): number | undefined {
+/** What /proc/<pid>/stat says of a process's parent and CPU time, in seconds; undefined once it is gone. */
+export interface ProcStat {
+  readonly ppid: number;
+  /** user + system time of the process itself. */
+  readonly cpuSeconds: number;
+  /** user + system time of its children that have exited and been waited for. */
+  readonly reapedChildrenCpuSeconds: number;
+}
+
+export function procStat(pid: number): ProcStat | undefined {
   let stat: string;
   try {
     stat = readFileSync(`/proc/${pid}/stat`, "utf8");
@@ -24,11 +32,19 @@ export function cpuSeconds(pid: number): number | undefined {
     return undefined;
   }
   // The command name (field 2) may contain spaces and parentheses: fields after the last ')' are fixed.
+  // rest[0] is field 3 (state): ppid is field 4, utime and stime fields 14 and 15, cutime and cstime 16 and 17.
   const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  // rest[0] is field 3 (state); utime is field 14, stime field 15.
-  const utime = Number(rest[11]);
-  const stime = Number(rest[12]);
-  return (utime + stime) / ticksPerSecond();
+  const ticks = ticksPerSecond();
+  return {
+    ppid: Number(rest[1]),
+    cpuSeconds: (Number(rest[11]) + Number(rest[12])) / ticks,
+    reapedChildrenCpuSeconds: (Number(rest[13]) + Number(rest[14])) / ticks,
+  };
+}
+
+/** CPU seconds (user + system) the process has used so far; undefined once it is gone. */
+export function cpuSeconds(pid: number): number | undefined {
+  return procStat(pid)?.cpuSeconds;
 }
 
 export interface Memory {

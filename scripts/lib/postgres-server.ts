@@ -8,7 +8,7 @@ import { chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync }
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { cpuSeconds } from "../bench/proc.js";
+import { procStat } from "../bench/proc.js";
 import { freePort } from "./free-port.js";
 
 const run = promisify(execFile);
@@ -154,13 +154,13 @@ function logTail(logFile: string): string {
  * the cluster's CPU over the window, whichever children lived through it.
  */
 export function clusterCpuSeconds(postmasterPid: number): number {
-  const stat = readStat(postmasterPid);
+  const stat = procStat(postmasterPid);
   if (stat === undefined) return NaN;
-  let total = stat.self + stat.children;
+  let total = stat.cpuSeconds + stat.reapedChildrenCpuSeconds;
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
-    const child = readStat(Number(entry));
-    if (child?.ppid === postmasterPid) total += child.self;
+    const child = procStat(Number(entry));
+    if (child?.ppid === postmasterPid) total += child.cpuSeconds;
   }
   return total;
 }
@@ -182,21 +182,8 @@ export function clusterPssMb(postmasterPid: number): number {
   let total = pss(postmasterPid);
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
-    if (readStat(Number(entry))?.ppid === postmasterPid) total += pss(Number(entry)) || 0; // a child may exit meanwhile
+    if (procStat(Number(entry))?.ppid === postmasterPid) total += pss(Number(entry)) || 0; // a child may exit meanwhile
   }
   return total;
 }
 
-function readStat(pid: number): { ppid: number; self: number; children: number } | undefined {
-  let text: string;
-  try {
-    text = readFileSync(`/proc/${pid}/stat`, "utf8");
-  } catch {
-    return undefined;
-  }
-  const rest = text.slice(text.lastIndexOf(")") + 2).split(" ");
-  const self = cpuSeconds(pid);
-  if (self === undefined) return undefined;
-  // rest[1] = ppid (field 4); rest[13], rest[14] = cutime, cstime (fields 16, 17), in clock ticks.
-  return { ppid: Number(rest[1]), self, children: (Number(rest[13]) + Number(rest[14])) / 100 };
-}
