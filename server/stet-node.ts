@@ -117,13 +117,18 @@ export async function startStetNode(config: StetConfig, options: StetNodeOptions
       cleanups.push(() => clearInterval(refresh));
     }
     const views = registryViews(registry);
+    const ttlMs = options.leaseTtlMs ?? config.leaseTtlMs;
+    const nodes = storage.nodes;
     const partitions = new PartitionSet({
       store: storage.partitions,
       leases: storage.leases,
       services: views,
       partitionCount: storage.partitionCount,
       holder: dataDir.settings.nodeId,
-      leaseTtlMs: options.leaseTtlMs ?? config.leaseTtlMs,
+      leaseTtlMs: ttlMs,
+      // A cluster spreads its partitions over the nodes that announced themselves within a lease (three
+      // heartbeats), the same window the forwarding uses.
+      members: nodes === undefined ? undefined : { liveNodes: () => nodes.liveNodes(ttlMs) },
       expiryIntervalMs: options.expiryIntervalMs,
       onEvent: (event) => {
         log.debug(event, "partition event");
@@ -150,7 +155,6 @@ export async function startStetNode(config: StetConfig, options: StetNodeOptions
     await partitions.start(invoker);
 
     const shutdown = new AbortController();
-    const ttlMs = options.leaseTtlMs ?? config.leaseTtlMs;
     // A cluster node serves every partition: requests for those another node leads go to that node.
     const forwarder =
       storage.nodes === undefined

@@ -3,7 +3,7 @@ import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from "
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { Agent, request as undiciRequest } from "undici";
-import { NotLeaderError } from "../../partition/index.js";
+import { InvocationMovedError, NotLeaderError } from "../../partition/index.js";
 import { toError } from "../../protocol/errors.js";
 import type { LeaderMap } from "./leader-map.js";
 import { ForwardStoppedError, LeaderUnreachableError } from "./routing-errors.js";
@@ -27,6 +27,19 @@ export interface RequestForwarderOptions {
   readonly leaders: LeaderMap;
   /** Aborted when the node begins to stop: forwarded requests under way then end with a 503. */
   readonly shutdown?: AbortSignal;
+  /**
+   * How long a caller whose invocation moved to another node waits for the partition's next leader to
+   * be known, in ms. Default 10 000: a handover takes a placement round, a failover a lease.
+   */
+  readonly movedWaitMs?: number;
+}
+
+/** What is asked of the leader instead of the request itself (a caller attaching to a moved invocation). */
+interface Redirect {
+  readonly method: "GET";
+  readonly path: string;
+  /** A 503 answer is not passed back but asked again (the next leader is still taking over). */
+  readonly again: boolean;
 }
 
 /**
@@ -52,23 +65,52 @@ export class RequestForwarder {
     if (request.headers[FORWARDED_HEADER] !== undefined) return false;
     const leader = await this.#options.leaders.leaderOf(partition);
     if (leader === undefined) return false;
-    const url = (api === "ingress" ? leader.ingressUrl : leader.adminUrl) + (request.raw.url ?? "/");
+    return (await this.#pass(request, reply, partition, (api === "ingress" ? leader.ingressUrl : leader.adminUrl) + (request.raw.url ?? "/"), leader.nodeId)) === true;
+  }
+
+  /**
+   * A caller waited here for an invocation whose partition moved to another node: attaches to it at
+   * the partition's next leader (once one is known, waiting up to movedWaitMs) and streams its answer
+   * back. Also for a request that was forwarded here: attaching runs nothing a second time, and the
+   * next leader answers it itself. Resolves false when no leader turned up in time.
+   */
+  async attachMoved(request: FastifyRequest, reply: FastifyReply, moved: InvocationMovedError): Promise<boolean> {
+    const deadline = Date.now() + (this.#options.movedWaitMs ?? 10_000);
+    for (;;) {
+      if (this.#options.shutdown?.aborted === true) throw new ForwardStoppedError(moved.partition, "its next leader");
+      const leader = await this.#options.leaders.leaderOf(moved.partition);
+      if (leader !== undefined) {
+        const path = `/restate/invocation/${encodeURIComponent(moved.invocationId)}/attach`;
+        // The next leader holds the lease but may still be loading the partition: then it answers 503
+        // and is asked again.
+        const redirect: Redirect = { method: "GET", path, again: Date.now() < deadline };
+        const passed = await this.#pass(request, reply, moved.partition, leader.ingressUrl + path, leader.nodeId, redirect);
+        if (passed !== "again") return passed;
+      }
+      if (Date.now() >= deadline) return false;
+      this.#options.leaders.forget();
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+
+  /** Asks the leader and streams its answer back; "again" for a 503 the redirect may try again after. */
+  async #pass(request: FastifyRequest, reply: FastifyReply, partition: number, url: string, leaderId: string, redirect?: Redirect): Promise<boolean | "again"> {
 
     const controller = new AbortController();
     // The response closing before it was written means the caller is gone: stop asking the leader.
     const onClose = () => {
       if (!reply.raw.writableFinished) controller.abort(new Error("the caller disconnected"));
     };
-    const onShutdown = () => controller.abort(new ForwardStoppedError(partition, leader.nodeId));
+    const onShutdown = () => controller.abort(new ForwardStoppedError(partition, leaderId));
     reply.raw.once("close", onClose);
     this.#options.shutdown?.addEventListener("abort", onShutdown, { once: true });
     try {
       let answer: Awaited<ReturnType<typeof undiciRequest>>;
       try {
         answer = await undiciRequest(url, {
-          method: request.method as "GET",
-          headers: { ...forwardedHeaders(request.headers), [FORWARDED_HEADER]: this.#options.self },
-          body: bodyOf(request),
+          method: redirect?.method ?? (request.method as "GET"),
+          headers: { ...forwardedHeaders(request.headers, redirect !== undefined), [FORWARDED_HEADER]: this.#options.self },
+          body: redirect === undefined ? bodyOf(request) : undefined,
           signal: controller.signal,
           dispatcher: this.#agent,
         });
@@ -82,10 +124,16 @@ export class RequestForwarder {
           reply.raw.destroy();
           return true;
         }
-        throw new LeaderUnreachableError(partition, leader.nodeId, error);
+        throw new LeaderUnreachableError(partition, leaderId, error);
       }
       // The leader moved on since the map was read: ask PostgreSQL again next time.
-      if (answer.statusCode === 503) this.#options.leaders.forget();
+      if (answer.statusCode === 503) {
+        this.#options.leaders.forget();
+        if (redirect?.again === true) {
+          await answer.body.dump();
+          return "again";
+        }
+      }
       reply.hijack();
       reply.raw.writeHead(answer.statusCode, answerHeaders(answer.headers));
       try {
@@ -116,6 +164,12 @@ type ErrorHandler = (error: FastifyError | Error, request: FastifyRequest, reply
 export function forwardingErrorHandler(forwarder: RequestForwarder | undefined, api: ForwardedApi, fallback: ErrorHandler): ErrorHandler {
   if (forwarder === undefined) return fallback;
   return (error, request, reply) => {
+    if (error instanceof InvocationMovedError) {
+      return forwarder.attachMoved(request, reply, error).then(
+        (forwarded) => (forwarded ? undefined : fallback(error, request, reply)),
+        (failure: unknown) => fallback(toError(failure), request, reply),
+      );
+    }
     if (!(error instanceof NotLeaderError)) return fallback(error, request, reply);
     return forwarder.forward(request, reply, error.partition, api).then(
       (forwarded) => (forwarded ? undefined : fallback(error, request, reply)),
@@ -154,11 +208,13 @@ function bodyOf(request: FastifyRequest): Buffer | undefined {
   return rawBodies.get(request.raw);
 }
 
-function forwardedHeaders(headers: IncomingHttpHeaders): Record<string, string | string[]> {
+/** The headers passed on; without those that describe the body when the request goes without it. */
+function forwardedHeaders(headers: IncomingHttpHeaders, bodiless = false): Record<string, string | string[]> {
   const named = new Set(String(headers["connection"] ?? "").split(",").map((h) => h.trim().toLowerCase()));
   const out: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined || HOP_BY_HOP.has(name) || named.has(name)) continue;
+    if (bodiless && name.startsWith("content-")) continue;
     out[name] = value;
   }
   return out;
