@@ -1,6 +1,7 @@
 import Fastify, { type FastifyBaseLogger } from "fastify";
 import { pino, type Logger } from "pino";
 import { Invoker, type InvokerEvent } from "../invoker/index.js";
+import { setMaxListeners } from "node:events";
 import path from "node:path";
 import { PartitionSet, type ProcessorEvent } from "../partition/index.js";
 import { toError } from "../protocol/errors.js";
@@ -155,6 +156,8 @@ export async function startStetNode(config: StetConfig, options: StetNodeOptions
     await partitions.start(invoker);
 
     const shutdown = new AbortController();
+    // Every waiting caller and forwarded request listens for it: thousands at once are normal, not a leak.
+    setMaxListeners(0, shutdown.signal);
     // A cluster node serves every partition: requests for those another node leads go to that node.
     const forwarder =
       storage.nodes === undefined
