@@ -175,7 +175,8 @@ export function fencedTransaction<T>(db: PostgresDatabase, leases: readonly Fenc
   });
 }
 
-function fenceError(error: unknown): LeaseLostError | undefined {
+/** The LeaseLostError a statement that ran stet_fence failed with; undefined for any other failure. */
+export function fenceError(error: unknown): LeaseLostError | undefined {
   const { code, detail } = error as { code?: unknown; detail?: unknown };
   if (code !== FENCE_SQLSTATE || typeof detail !== "string") return undefined;
   const lost = JSON.parse(detail) as { partition: number; epoch: number; reason: string };
