@@ -236,8 +236,9 @@ function routes(options: AdminPluginOptions): FastifyPluginAsync {
 
     // Registered (awaited) before the 405 pass so that its paths answer other methods with 405 too.
     if (options.invocations !== undefined) {
-      await app.register(invocationRoutes, { invocations: options.invocations, deployments: registry });
-      await app.register(invocationBatchRoutes, { invocations: options.invocations, deployments: registry });
+      const routesOptions = { invocations: options.invocations, deployments: registry, forwarder: options.forwarder };
+      await app.register(invocationRoutes, routesOptions);
+      await app.register(invocationBatchRoutes, routesOptions);
     }
     answerOtherMethodsWith405(app, declared);
   };

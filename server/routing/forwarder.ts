@@ -17,6 +17,13 @@ import { ForwardStoppedError, LeaderUnreachableError } from "./routing-errors.js
  */
 export const FORWARDED_HEADER = "x-stet-forwarded";
 
+/**
+ * Marks a request one node made to another as a part of answering its own (a batch's ids on their
+ * leader, an invocation's caller; its value: the asking node's id). It carries FORWARDED_HEADER too. A
+ * node answers such a request from what it leads, never asking a third node, so a part has no parts.
+ */
+export const PART_HEADER = "x-stet-part-of";
+
 // RFC 9110 §7.6.1: connection-specific headers are not passed on; content-length is set again from the body.
 const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade", "host", "content-length"]);
 const HOP_BY_HOP_ANSWER = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade"]);
@@ -110,8 +117,8 @@ export class RequestForwarder {
   }
 
   /**
-   * Asks the node that leads `partition` one request of this node's own making, marked as forwarded so
-   * that node serves it itself. Resolves undefined when no other live node leads the partition. Rejects
+   * Asks the node that leads `partition` one request of this node's own making, marked as forwarded and
+   * as a part (PART_HEADER), so that node serves it from what it leads. Resolves undefined when no other live node leads the partition. Rejects
    * with LeaderUnreachableError when the leader could not be asked, ForwardStoppedError when this node
    * stops first, or the abort reason of `signal`.
    */
@@ -127,7 +134,7 @@ export class RequestForwarder {
       const answer = await this.#send(leader, partition, api, controller, {
         url: request.path,
         method: request.method,
-        headers: body === undefined ? {} : { "content-type": "application/json" },
+        headers: { [PART_HEADER]: this.#options.self, ...(body === undefined ? {} : { "content-type": "application/json" }) },
         body,
       });
       if (answer === undefined) throw toError(signal?.reason ?? controller.signal.reason);
