@@ -32,7 +32,7 @@ interface BatchAnswer {
  * `deployment`: the body's, passed on as sent. Never rejects: a leader that cannot be asked fails its ids.
  */
 export async function runOnLeaders(
-  forwarder: RequestForwarder,
+  forwarder: Pick<RequestForwarder, "ask">,
   op: InvocationOp,
   items: readonly RemoteItem[],
   deployment: string | undefined,
@@ -62,7 +62,7 @@ export async function runOnLeaders(
  * the leader could not be asked or refused the whole request; undefined when no other node leads it.
  */
 async function askLeader(
-  forwarder: RequestForwarder,
+  forwarder: Pick<RequestForwarder, "ask">,
   op: InvocationOp,
   partition: number,
   ids: readonly string[],
