@@ -1,9 +1,9 @@
 import type { AttemptInput, Effect, EffectSink, InvokerPort, JournalSource } from "../invoker/index.js";
-import { partitionKeyForKey, partitionKeyOf, partitionOf, type InvocationId } from "../protocol/index.js";
+import { partitionKeyForKey, partitionKeyOf, partitionOf, randomPartitionKey, type InvocationId, type PartitionKey } from "../protocol/index.js";
 import { encodeEntry } from "./apply/context.js";
 import type { CommandResult, ControlOp, HandlerInfo, OutcomeTarget, PartitionCommand, PartitionMessage, ServiceResolver, Started } from "./apply/declarations.js";
 import { inputEntry } from "./apply/commands.js";
-import { derivedInvocationIdOf, invocationIdFor } from "./apply/invocation-ids.js";
+import { derivedInvocationIdOf, invocationIdFor, randomPartitionKeyIn } from "./apply/invocation-ids.js";
 import type { StateMutation } from "./storage/state-mutation-table.js";
 import { CompletionWaiters } from "./completion-waiters.js";
 import { GroupCommitter } from "./group-commit.js";
@@ -189,7 +189,7 @@ export class PartitionSet implements EffectSink, JournalSource {
    */
   async invoke(invocation: NewInvocation): Promise<Started> {
     const idempotencyKey = invocation.idempotencyKey ?? null;
-    const invocationId = invocationIdFor(invocation.target, invocation.handler, idempotencyKey);
+    const invocationId = invocationIdFor(invocation.target, invocation.handler, idempotencyKey, () => this.#freshPartitionKey());
     const result = await this.#processorFor(invocationId).propose({
       kind: "invoke",
       spec: {
@@ -331,6 +331,16 @@ export class PartitionSet implements EffectSink, JournalSource {
     if (this.#options.members === undefined) return;
     const inPartition = (id: string) => partitionOf(partitionKeyOf(id as InvocationId), this.#options.partitionCount) === partition;
     this.waiters.fail(inPartition, (id) => new InvocationMovedError(partition, id));
+  }
+
+  /**
+   * The partition key of an invocation free to live in any partition (a plain call without idempotency
+   * key): in a partition led here when there is one. In a cluster a key in another node's partition
+   * would send the request there, where the leader, drawing a key of its own, could land in a third.
+   */
+  #freshPartitionKey(): PartitionKey {
+    const led = this.#processors.filter((p) => p.isLeader).map((p) => p.id);
+    return led.length === 0 ? randomPartitionKey() : randomPartitionKeyIn(led, this.#options.partitionCount);
   }
 
   #processorFor(invocationId: InvocationId): PartitionProcessor {

@@ -117,6 +117,8 @@ export async function startStetNode(config: StetConfig, options: StetNodeOptions
       refresh.unref();
       cleanups.push(() => clearInterval(refresh));
     }
+    // A lookup that misses asks the store again first: another node may have just registered the service.
+    const refreshRegistry = storage.kind === "postgres" ? () => registry.refresh() : undefined;
     const views = registryViews(registry);
     const ttlMs = options.leaseTtlMs ?? config.leaseTtlMs;
     const nodes = storage.nodes;
@@ -165,6 +167,7 @@ export async function startStetNode(config: StetConfig, options: StetNodeOptions
         : new RequestForwarder({
             self: dataDir.settings.nodeId,
             shutdown: shutdown.signal,
+            onForwarded: (forwarded) => stats.forwarded(forwarded.api, forwarded.outcome),
             leaders: new LeaderMap({
               source: storage.nodes,
               self: dataDir.settings.nodeId,
@@ -191,6 +194,7 @@ export async function startStetNode(config: StetConfig, options: StetNodeOptions
       shutdown: shutdown.signal,
       health: () => storage.unavailable(),
       forwarder,
+      refreshRegistry,
     });
     // Started by the first query; closed after the admin app, so no query is left waiting.
     const queries = storage.queries(() => invoker.liveInvocationStates(), options.queryLimitMs);
@@ -207,6 +211,7 @@ export async function startStetNode(config: StetConfig, options: StetNodeOptions
       serverFactory: adminPort.serverFactory,
       webUi: { root: defaultWebUiRoot() },
       forwarder,
+      refreshRegistry,
       metrics: new PrometheusEndpoint({
         stats,
         invoker,
