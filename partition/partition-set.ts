@@ -23,6 +23,9 @@ const DEFAULT_LEASE_TTL_MS = 10_000;
 /** Longest wait between two attempts to take leases while the lease store keeps failing, in ms. */
 const MAX_ACQUIRE_BACKOFF_MS = 5_000;
 
+/** How often a node of a shared store reads the messages to its partitions without being told of any. */
+const INBOUND_POLL_MS = 1_000;
+
 /** Delay before firing timers again after the firing failed to commit. */
 const TIMER_RETRY_MS = 500;
 
@@ -102,6 +105,15 @@ export class PartitionSet implements EffectSink, JournalSource {
    * the delivery commits, and the sender's next leader delivers it again if this process dies.
    */
   readonly #awaitingLeader = new Map<number, Map<number, PartitionMessage>>();
+  /**
+   * A store shared by nodes: messages to partitions led here that other nodes wrote are read from it
+   * when it says some were stored, and every INBOUND_POLL_MS in case such a word was missed.
+   */
+  #stopInbound: (() => Promise<void>) | undefined;
+  #inboundTimer: NodeJS.Timeout | undefined;
+  /** Partitions whose inbound messages are to be read, and whether a read is under way. */
+  readonly #inboundWanted = new Set<number>();
+  #inboundReading = false;
   #closed = false;
 
   constructor(options: PartitionSetOptions) {
@@ -163,6 +175,12 @@ export class PartitionSet implements EffectSink, JournalSource {
     this.#retryTimer.unref();
     this.#expiryTimer = setInterval(() => this.#expire(), this.#options.expiryIntervalMs ?? 5_000);
     this.#expiryTimer.unref();
+    const shared = this.store.shared;
+    if (shared !== undefined) {
+      this.#stopInbound = shared.subscribe((partition) => this.#readInbound([partition]));
+      this.#inboundTimer = setInterval(() => this.#readInbound(this.#processors.filter((p) => p.isLeader).map((p) => p.id)), INBOUND_POLL_MS);
+      this.#inboundTimer.unref();
+    }
     await this.#round();
   }
 
@@ -310,6 +328,8 @@ export class PartitionSet implements EffectSink, JournalSource {
     this.#closed = true;
     clearInterval(this.#retryTimer);
     clearInterval(this.#expiryTimer);
+    clearInterval(this.#inboundTimer);
+    const stopInbound = this.#stopInbound?.();
     if (this.#timer !== undefined) clearTimeout(this.#timer.handle);
     // Apply first: effects proposed before shutdown are applied under the epoch they were made in. The
     // leases go once that batch is durable, so no next leader can start before it.
@@ -318,6 +338,7 @@ export class PartitionSet implements EffectSink, JournalSource {
     this.#processors.forEach((_, i) => this.#stepDown(i, "node shutting down"));
     await committed;
     await Promise.all(this.#keepers.map((k) => k.close()));
+    await stopInbound;
   }
 
   /** Stops leading `partition` here: its processor, then what the store keeps of it in memory. */
@@ -484,6 +505,34 @@ export class PartitionSet implements EffectSink, JournalSource {
     const processor = this.#processors[lease.partition]!;
     processor.lead(lease.epoch as LeaderEpoch);
     this.#handOverAwaiting(processor.id);
+    // Messages other nodes wrote to it before it led here, or while it was loading.
+    if (this.store.shared !== undefined) this.#readInbound([processor.id]);
+  }
+
+  /**
+   * Reads the messages stored for `partitions` (those led here) from a shared store and delivers them;
+   * reads asked for while one runs are made together after it.
+   */
+  #readInbound(partitions: readonly number[]): void {
+    const shared = this.store.shared;
+    if (shared === undefined || this.#closed) return;
+    for (const p of partitions) if (this.#processors[p]?.isLeader === true) this.#inboundWanted.add(p);
+    if (this.#inboundReading || this.#inboundWanted.size === 0) return;
+    const wanted = [...this.#inboundWanted];
+    this.#inboundWanted.clear();
+    this.#inboundReading = true;
+    shared
+      .inbound(wanted)
+      .then(
+        (messages) => {
+          for (const m of messages) this.#deliver(m.seq, m.targetPartition, JSON.parse(m.message) as PartitionMessage);
+        },
+        (error: unknown) => this.#report(error),
+      )
+      .finally(() => {
+        this.#inboundReading = false;
+        if (this.#inboundWanted.size > 0) this.#readInbound([]);
+      });
   }
 
   /**
@@ -494,15 +543,20 @@ export class PartitionSet implements EffectSink, JournalSource {
   #deliver(seq: number, target: number, message: PartitionMessage): void {
     const processor = this.#processors[target];
     if (processor === undefined || this.#closed) return;
+    const shared = this.store.shared;
     if (!processor.isLeader) {
-      this.#awaitLeader(seq, target, message);
+      // In a shared store the target's leader takes the message, wherever it runs (it reads it when
+      // it is told of it, or when it starts leading): this node forgets its copy.
+      if (shared !== undefined) shared.release(seq);
+      else this.#awaitLeader(seq, target, message);
       return;
     }
     processor.propose({ kind: "deliver", seq, message }).catch((error: unknown) => {
       if (this.#closed) return;
-      // Leadership ended between proposing and applying: wait for the next leader like above.
+      // Leadership ended between proposing and applying: wait for the next leader like above (in a
+      // shared store, stepping down forgot the message; the next leader reads it).
       if (error instanceof NotLeaderError) {
-        this.#awaitLeader(seq, target, message);
+        if (shared === undefined) this.#awaitLeader(seq, target, message);
         return;
       }
       this.#options.onError?.(error instanceof Error ? error : new Error(String(error)));

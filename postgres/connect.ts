@@ -113,8 +113,10 @@ export class PostgresDatabase implements AsyncDisposable {
     return db;
   }
 
-  /** One statement on any pooled connection; `values` are its `$1…` parameters. */
-  /** One statement on a pooled connection; `{ name, text }` prepares it once per connection. */
+  /**
+   * One statement on a pooled connection; `values` are its `$1…` parameters. `{ name, text }` is
+   * prepared once per connection.
+   */
   async query<R extends pg.QueryResultRow = pg.QueryResultRow>(
     statement: string | { readonly name: string; readonly text: string },
     values?: readonly unknown[],
@@ -178,6 +180,62 @@ export class PostgresDatabase implements AsyncDisposable {
     this.#unavailable = unavailable;
     if (changed) this.#onAvailabilityChange?.(unavailable);
     return error;
+  }
+
+  /**
+   * Listens on `channel` (LISTEN/NOTIFY) on a connection of its own: `onMessage` gets each payload. A
+   * lost connection is opened again a second later; what was notified meanwhile is missed, so callers
+   * also poll. Resolves nothing; returns the stop, which gives the connection back.
+   */
+  listen(channel: string, onMessage: (payload: string) => void): () => Promise<void> {
+    if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new PostgresArgumentError(`a channel name must be a plain identifier, got ${JSON.stringify(channel)}`);
+    let stopped = false;
+    /** Gives the listening connection back (destroyed: it must not go on listening for its next user). */
+    let held: (() => void) | undefined;
+    let retry: NodeJS.Timeout | undefined;
+    const again = () => {
+      if (stopped) return;
+      retry = setTimeout(() => void open(), 1_000);
+      retry.unref();
+    };
+    const open = async (): Promise<void> => {
+      let client: pg.PoolClient;
+      try {
+        client = await this.#pool.connect();
+      } catch {
+        again();
+        return;
+      }
+      let released = false;
+      const release = (error?: Error) => {
+        if (released) return;
+        released = true;
+        if (held === release) held = undefined;
+        client.release(error ?? true);
+      };
+      client.on("notification", (message) => {
+        if (message.channel === channel) onMessage(message.payload ?? "");
+      });
+      client.on("error", (error) => {
+        release(error);
+        again();
+      });
+      try {
+        await client.query(`LISTEN ${channel}`);
+      } catch (error) {
+        release(toError(error));
+        again();
+        return;
+      }
+      if (stopped) release();
+      else held = release;
+    };
+    void open();
+    return async () => {
+      stopped = true;
+      clearTimeout(retry);
+      held?.();
+    };
   }
 
   /** Waits for checked-out connections to come back, then closes every connection. Idempotent. */

@@ -14,6 +14,9 @@ import { PARTITION_TABLES, type PartitionTable } from "./partition-tables.js";
  * PostgreSQL's 100 arguments for the full schema.
  */
 
+/** The channel stet_apply notifies with the target partition of each message it stored. */
+export const OUTBOX_CHANNEL = "stet_outbox";
+
 const DELETED = (t: PartitionTable) => `d_${t.table}`;
 const UPSERTED = (t: PartitionTable) => `u_${t.table}`;
 
@@ -50,6 +53,11 @@ export function applyFunctionSql(): string {
       -- one batch (an invocation id inserted anew) is free when its upsert runs.
       ${deletes.join("\n      ")}
       ${upserts.join("\n      ")}
+      -- Wakes the leaders of the messages' target partitions once this commits (postgres/partition-store.ts).
+      IF changes ? 'u_outbox' THEN
+        PERFORM pg_notify('${OUTBOX_CHANNEL}', t.target)
+          FROM (SELECT DISTINCT m ->> 'target_partition' AS target FROM jsonb_array_elements(changes -> 'u_outbox') AS m) AS t;
+      END IF;
     END
     $fn$;`;
 }

@@ -175,4 +175,6 @@ export const PARTITION_PG_MIGRATIONS: readonly PgMigration[] = [
   },
   // One round trip per group commit (postgres/partition-apply.ts).
   { version: 2, up: (client) => client.query(applyFunctionSql()) },
+  // A leader loads and polls the messages to its partitions (postgres/partition-store.ts).
+  { version: 3, up: (client) => client.query("CREATE INDEX outbox_by_target ON outbox (target_partition, seq)") },
 ];

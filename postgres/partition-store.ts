@@ -1,15 +1,22 @@
 import { LeaseLostError } from "../partition/lease-errors.js";
 import type { PartitionId } from "../partition/index.js";
-import type { LeadershipFence, PartitionStore, StorageBatch, StorageFaults } from "../partition/storage/partition-store.js";
+import type { InboundMessage, LeadershipFence, PartitionStore, SharedOutbox, StorageBatch, StorageFaults } from "../partition/storage/partition-store.js";
 import { MemoryPartitionStore, PersistFailedError, type PartitionRows, type WriteSet } from "../partition/storage/memory/index.js";
 import type { PostgresDatabase } from "./connect.js";
 import { applyPgMigrations } from "./migrations.js";
 import { RowPartitions } from "./partition-rows.js";
 import { PARTITION_PG_MIGRATIONS, SEQ_BLOCK } from "./partition-schema.js";
+import { OUTBOX_CHANNEL } from "./partition-apply.js";
 import { partitionSink } from "./partition-sink.js";
 import { loadSql, PARTITION_TABLES, toLoaded } from "./partition-tables.js";
 
 const LOADS = PARTITION_TABLES.map((t) => ({ t, sql: loadSql(t) }));
+
+/**
+ * How long this node remembers a message it took (deleted in a commit): a read of the outbox that began
+ * before that commit may still return it, and must not bring it back. Far above a statement's timeout.
+ */
+const TAKEN_MEMORY_MS = 60_000;
 
 /**
  * The partition store of a cluster node (docs/architecture.md, "PostgreSQL: the decision"): the
@@ -34,6 +41,10 @@ export class PgPartitionStore implements PartitionStore {
   #blockStart: number;
   /** Partitions to forget once the open batch has committed. */
   readonly #dropLater = new Set<number>();
+  /** Mirror changes that must wait until no batch is open or committing (messages released, brought in). */
+  readonly #betweenBatches: Array<() => void> = [];
+  /** Messages this node deleted, by seq, with when (see TAKEN_MEMORY_MS). */
+  readonly #taken = new Map<number, number>();
   #batchOpen = false;
 
   private constructor(db: PostgresDatabase, partitions: RowPartitions, blockStart: number) {
@@ -92,6 +103,7 @@ export class PgPartitionStore implements PartitionStore {
           this.#batchOpen = false;
           for (const partition of this.#dropLater) this.#mirror.forget(partition, this.#partitions.membership(partition));
           this.#dropLater.clear();
+          for (const change of this.#betweenBatches.splice(0)) change();
         };
         // The partition set steps a partition down on LeaseLostError itself, not on its wrapper.
         return committed.then(settled, (error: unknown) => {
@@ -114,7 +126,51 @@ export class PgPartitionStore implements PartitionStore {
     return this.#mirror.verify();
   }
 
+  readonly shared: SharedOutbox = {
+    release: (seq) => this.#whenNoBatch(() => this.#mirror.outbox.release(seq)),
+    inbound: (partitions) => this.#inbound(partitions),
+    subscribe: (listener) =>
+      this.#db.listen(OUTBOX_CHANNEL, (payload) => {
+        const partition = Number(payload);
+        if (Number.isSafeInteger(partition)) listener(partition);
+      }),
+  };
+
+  /**
+   * Reads the messages to `partitions` from the database and brings those not in memory in, except the
+   * ones this node took: a message is applied by the leader that deletes it, in the same transaction.
+   */
+  async #inbound(partitions: readonly number[]): Promise<InboundMessage[]> {
+    if (partitions.length === 0) return [];
+    const result = await this.#db.query<{ seq: number; sourcePartition: number; targetPartition: number; message: string }>(
+      {
+        name: "stet_inbound",
+        text: `SELECT seq::float8 AS seq, source_partition AS "sourcePartition", target_partition AS "targetPartition", message
+                 FROM outbox WHERE target_partition = ANY ($1::integer[]) ORDER BY seq`,
+      },
+      [partitions],
+    );
+    return new Promise((resolve) =>
+      this.#whenNoBatch(() => {
+        const now = Date.now();
+        for (const [seq, at] of this.#taken) if (now - at > TAKEN_MEMORY_MS) this.#taken.delete(seq);
+        const rows = result.rows.filter((row) => !this.#taken.has(row.seq));
+        for (const row of rows) if (!this.#mirror.outbox.has(row.seq)) this.#mirror.outbox.loadRow(row);
+        resolve(rows);
+      }),
+    );
+  }
+
+  /** Runs `change` of the mirror now, or once the open batch has settled. */
+  #whenNoBatch(change: () => void): void {
+    if (this.#batchOpen) this.#betweenBatches.push(change);
+    else change();
+  }
+
   async #persist(sink: (changes: WriteSet) => Promise<void>, changes: WriteSet): Promise<void> {
+    // Before the commit: a read of the outbox answered from here on must not bring these back.
+    const at = Date.now();
+    for (const seq of changes.outbox.deletes.seq) this.#taken.set(seq, at);
     await sink(changes);
     // Far from the block's end still (2^31 numbers left): move on before it could run out.
     if (Math.max(...Object.values(changes.sequences)) - this.#blockStart > SEQ_BLOCK / 2) await this.#freshBlock();

@@ -45,7 +45,7 @@ function table(
     table: sqlTable,
     columns: all,
     key,
-    partitionColumn: all.find(([c]) => c === "partition_id" || c === "source_partition")?.[0] ?? "partition_id",
+    partitionColumn: "partition_id",
     upserts(changes, partitions) {
       const upserts = changes[name].upserts as unknown as Record<string, unknown[]>;
       const values = columns.map(([, , field]) => upserts[field]!);
@@ -108,7 +108,11 @@ export const PARTITION_TABLES: readonly PartitionTable[] = [
     [SEQ, PARTITION, big("fire_at", "fireAt"), txt("invocation_id", "invocationId"), txt("kind", "kind"), int("completion_id", "completionId")],
     [SEQ],
   ),
-  table("outbox", "outbox", [SEQ, int("source_partition", "sourcePartition"), int("target_partition", "targetPartition"), txt("message", "message")], [SEQ]),
+  {
+    ...table("outbox", "outbox", [SEQ, int("source_partition", "sourcePartition"), int("target_partition", "targetPartition"), txt("message", "message")], [SEQ]),
+    // A message belongs to its target's leader, which applies and deletes it (postgres/partition-store.ts).
+    partitionColumn: "target_partition",
+  },
   table(
     "idempotency",
     "idempotency",

@@ -40,6 +40,32 @@ export interface PartitionStore {
   verify(): readonly string[];
   /** Test seam: storage failures on demand. */
   readonly faults: StorageFaults;
+  /** A store shared by several nodes: messages between partitions that different nodes lead. */
+  readonly shared?: SharedOutbox;
+}
+
+/** An outbox message as a shared store hands it to the leader of its target partition. */
+export interface InboundMessage {
+  readonly seq: number;
+  readonly targetPartition: number;
+  readonly message: string;
+}
+
+/**
+ * Delivery between nodes (a store shared by several nodes): an outbox message belongs to its target
+ * partition's leader, which applies it and deletes it in one fenced transaction (exactly once). The
+ * node that wrote it only writes it.
+ */
+export interface SharedOutbox {
+  /** Forgets an outbox row this node wrote for a partition it does not lead: that partition's leader takes it. */
+  release(seq: number): void;
+  /**
+   * The stored messages to `partitions` (led here), brought into memory, in seq order; never those
+   * this node took already.
+   */
+  inbound(partitions: readonly number[]): Promise<InboundMessage[]>;
+  /** Calls `listener` with a target partition when some node committed a message to it; returns the stop. */
+  subscribe(listener: (partition: number) => void): () => Promise<void>;
 }
 
 /** The leadership a command was applied under: a store shared by several nodes refuses a stale one. */

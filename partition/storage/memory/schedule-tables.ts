@@ -102,8 +102,23 @@ export class MemoryOutboxTable implements OutboxTable {
     for (const r of fromColumns(rows)) this.#rows.load(r.seq, r);
   }
 
+  /** Forgets the messages to `partition`: in a store shared by nodes, a message belongs to its target's leader. */
   forget(partition: number): void {
-    this.#rows.forget((row) => row.sourcePartition === partition);
+    this.#rows.forget((row) => row.targetPartition === partition);
+  }
+
+  /** Forgets one message without deleting it from the database (another node's leader takes it). */
+  release(seq: number): void {
+    this.#rows.forget((row) => row.seq === seq);
+  }
+
+  has(seq: number): boolean {
+    return this.#rows.get(seq) !== undefined;
+  }
+
+  /** Puts one persisted message into memory (another node wrote it to a partition led here). */
+  loadRow(row: OutboxImage): void {
+    this.#rows.load(row.seq, row);
   }
 
   changes(): TableChanges<OutboxImage, "seq"> {

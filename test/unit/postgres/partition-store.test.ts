@@ -85,7 +85,8 @@ describe("the PostgreSQL partition store across nodes", () => {
       s.locks.enqueue("O", key, marker as InvocationId);
       s.timers.add(0, T0 + 50, id, "sleep", 3);
       s.timers.add(1, T0 + 50, elsewhere, "sleep", 1);
-      const outbox = s.outbox.add(0, 1, "to partition 1");
+      // A message belongs to its target's leader (the shared outbox): this one, from 1, goes with 0.
+      const outbox = s.outbox.add(1, 0, "to partition 0");
       s.idempotency.put("O", key, "h", "ik", id);
       s.idempotency.putWorkflowRun("W", wfKey, id);
       s.promises.put("W", wfKey, "p", { kind: "failure", code: 409, message: "no" });
@@ -106,7 +107,7 @@ describe("the PostgreSQL partition store across nodes", () => {
     expect(s.locks.holder("O", key)).toBe(id);
     expect(s.timers.due(0, T0 + 100, 10).map((t) => [t.invocationId, t.completionId, t.fireAt])).toEqual([[id, 3, T0 + 50]]);
     expect(s.timers.due(1, T0 + 100, 10)).toEqual([]);
-    expect(s.outbox.pending(0)).toEqual([{ seq: seqs.outbox, targetPartition: 1, message: "to partition 1" }]);
+    expect(s.outbox.pending(1)).toEqual([{ seq: seqs.outbox, targetPartition: 0, message: "to partition 0" }]);
     expect(s.idempotency.get("O", key, "h", "ik")).toBe(id);
     expect(s.idempotency.workflowRun("W", wfKey)).toBe(id);
     expect(s.promises.get("W", wfKey, "p")).toEqual({ kind: "failure", code: 409, message: "no" });
@@ -115,7 +116,7 @@ describe("the PostgreSQL partition store across nodes", () => {
 
     const taken = await write(s, fenceB, () => {
       s.locks.enqueue("O", key, later);
-      const outbox = s.outbox.add(0, 1, "newer");
+      const outbox = s.outbox.add(1, 0, "newer");
       s.timers.add(0, T0 + 50, later, "sleep", 9);
       return {
         waiters: [...s.waiters.take("outcome", id), ...s.waiters.take("promise", `W\u0000${wfKey}\u0000p`)],
@@ -141,7 +142,7 @@ describe("the PostgreSQL partition store across nodes", () => {
     expect(s.sizeBytes()).toBe(0);
     await b.partitions.loadPartition(0 as PartitionId);
     expect(s.invocations.get(id)).toEqual(record);
-    expect(s.outbox.pending(0).map((m) => m.message)).toEqual(["to partition 1", "newer"]);
+    expect(s.outbox.pending(1).map((m) => m.message)).toEqual(["to partition 0", "newer"]);
   });
 
   it("refuses a batch of a leader whose partition another node took over, and stores nothing of it", async () => {
