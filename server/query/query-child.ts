@@ -64,7 +64,7 @@ async function run(request: Extract<ToQueryProcess, { type: "query" }>): Promise
       let pending: Uint8Array[] = [encoder.start()];
       let size = pending[0]!.length;
       let open = true;
-      for (let next = result.batches.next(); next.done !== true; next = result.batches.next()) {
+      for (let next = await result.batches.next(); next.done !== true; next = await result.batches.next()) {
         const bytes = encoder.batch(next.value);
         pending.push(bytes);
         size += bytes.length;
@@ -81,7 +81,7 @@ async function run(request: Extract<ToQueryProcess, { type: "query" }>): Promise
       // Also after a cancel: the server waits for it before it sends the next query.
       send({ type: "end", id });
     } finally {
-      result.batches.return?.();
+      await result.batches.return?.();
     }
   } catch (error) {
     send({ type: "error", id, ...describe(error, started) });
