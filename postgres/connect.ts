@@ -194,7 +194,7 @@ const LOST_CONNECTION = /^(Connection terminated|timeout exceeded when trying to
  * SQLSTATEs of an unreachable server: class 08 (connection exception), 57P01–57P03 (shutting down,
  * crashed, starting up), 53300 (too many connections).
  */
-function isUnavailable(error: unknown): boolean {
+export function isUnavailable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const code = (error as { code?: unknown }).code;
   if (typeof code === "string") {
