@@ -20,7 +20,7 @@ export interface ViewDialect {
   /** A boolean field of a JSON text column, NULL when absent. */
   jsonBool(json: string, field: string): string;
   bool(value: boolean): string;
-  /** One column of a subquery's rows as a list value (`sys_deployment.services`). */
+  /** One column of a subquery's rows as a list value (`sys_deployment.services`), in the column's code point order. */
   list(column: string, from: string): string;
   /** A tab character (the callee's fields are joined with it). */
   readonly tab: string;

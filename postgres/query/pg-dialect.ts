@@ -65,7 +65,7 @@ export const PG_VIEW_DIALECT: ViewDialect = {
   keyText: (bytes) => `${QUERY_SCHEMA}.utf8(${bytes})`,
   jsonBool: (json, field) => `CAST(${json} ->> '${field}' AS boolean)`,
   bool: PG_DIALECT.bool,
-  list: (column, from) => `ARRAY(SELECT ${column} FROM ${from})`,
+  list: (column, from) => `ARRAY(SELECT ${column} FROM ${from} ORDER BY ${column} COLLATE "C")`,
   tab: "chr(9)",
   entryName: (_type, frame) => `coalesce(${QUERY_SCHEMA}.utf8(${QUERY_SCHEMA}.proto_field(${frame}, ${COMMAND_NAME_FIELD})), '')`,
   calleeId: (frame) => `${QUERY_SCHEMA}.utf8(${QUERY_SCHEMA}.proto_field(${frame}, ${NOTIFICATION_INVOCATION_ID_FIELD}))`,

@@ -56,7 +56,8 @@ export const SQLITE_VIEW_DIALECT: ViewDialect = {
   keyText: (bytes) => `CAST(${bytes} AS TEXT)`,
   jsonBool: (json, field) => `json_extract(${json}, '$.${field}')`,
   bool: SQLITE_DIALECT.bool,
-  list: (column, from) => `(SELECT json_group_array(${column}) FROM ${from})`,
+  // json_group_array takes its rows in the order the subquery gives them.
+  list: (column, from) => `(SELECT json_group_array(v) FROM (SELECT ${column} AS v FROM ${from} ORDER BY v))`,
   tab: "char(9)",
   entryName: (type, frame) => `stet_entry_name(${type}, ${frame})`,
   calleeId: (frame) => `stet_callee_id(${frame})`,
