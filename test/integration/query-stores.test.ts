@@ -353,6 +353,43 @@ describe("POST /query on SQLite and on PostgreSQL", () => {
   });
 });
 
+describe("POST /query on PostgreSQL", () => {
+  it("streams a large result from its cursor, ends the query of a caller that leaves, and answers 503 while PostgreSQL is away", async () => {
+    const stet = await node({ store: pg.url, queryLimitMs: 120_000 });
+    const many = "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 100000) SELECT n, 'row ' || n AS label FROM r";
+    const all = await rows(stet, many);
+    expect([all.length, all[99_999]]).toEqual([100_000, { n: 100_000, label: "row 100000" }]);
+    const table = tableFromIPC(new Uint8Array(await (await post(stet, many, "*/*")).arrayBuffer()));
+    expect(table.numRows).toBe(100_000);
+    expect(table.batches.length).toBeGreaterThan(50);
+
+    // Read one chunk, then go away: the query's transaction ends, and the next query is answered.
+    const controller = new AbortController();
+    const partial = await fetch(`${stet.node.adminUrl}/query`, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/json" },
+      body: JSON.stringify({ query: many }),
+      signal: controller.signal,
+    });
+    await partial.body!.getReader().read();
+    controller.abort();
+    const db = await pg.connect();
+    const busy = "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'stet query' AND state <> 'idle'";
+    await expect.poll(async () => (await db.query<{ n: number }>(busy)).rows[0]?.n, { timeout: 20_000 }).toBe(0);
+    expect(await rows(stet, "SELECT 1 AS one")).toEqual([{ one: 1 }]);
+
+    await pg.server.stop("fast");
+    try {
+      const away = await post(stet, "SELECT count(*) AS n FROM sys_invocation");
+      expect(away.status).toBe(503);
+      expect(await away.json()).toMatchObject({ message: expect.stringMatching(/PostgreSQL/) });
+    } finally {
+      await pg.server.start();
+    }
+    await expect.poll(async () => (await post(stet, "SELECT 2 AS two")).status, { timeout: 20_000 }).toBe(200);
+  }, 120_000);
+});
+
 async function arrow(stet: TestStet, sql: string): Promise<{ schema: string[]; rows: unknown[] }> {
   const res = await post(stet, sql, "application/vnd.apache.arrow.stream");
   if (res.status !== 200) throw new Error(`${sql}\n→ ${res.status} ${await res.text()}`);
