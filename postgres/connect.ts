@@ -15,8 +15,8 @@ export interface PostgresOptions {
   readonly applicationName?: string;
   /**
    * Connections this node opens at most. Default 10: one write transaction at a time per node, lease
-   * renewals, and reads from ingress, admin and `/query`; three nodes stay well under PostgreSQL's
-   * default max_connections of 100.
+   * renewals, and reads from ingress and admin (`/query`'s process has one of its own); three nodes stay
+   * well under PostgreSQL's default max_connections of 100.
    */
   readonly maxConnections?: number;
   /**

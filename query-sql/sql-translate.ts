@@ -289,7 +289,7 @@ function columnFields(node: Node): string[] | undefined {
   return fields.map((f) => String(f["String"]["sval"]));
 }
 
-export function computedColumnRefused(name: string): QueryError {
+function computedColumnRefused(name: string): QueryError {
   return invalidQuery(
     `column '${name}' is decoded by stet after the rows are read on this store: select it as it is, without filtering, sorting, grouping or computing on it`,
   );

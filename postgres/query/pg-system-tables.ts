@@ -47,7 +47,8 @@ export class PgSystemTables implements SystemTablesReader {
         // A caller that stops reading ends the transaction (and its snapshot) by the time limit.
         `BEGIN TRANSACTION READ ONLY; SET LOCAL idle_in_transaction_session_timeout = ${request.limitMs}; SET LOCAL statement_timeout = ${request.limitMs}`,
       );
-      await client.query("SELECT set_config($1, $2, TRUE)", [LIVE_STATE_SETTING, liveStateJson(request.live)]);
+      // length(): the answer is a number, not the setting sent back.
+      await client.query("SELECT length(set_config($1, $2, TRUE))", [LIVE_STATE_SETTING, liveStateJson(request.live)]);
       await client.query(`DECLARE ${CURSOR} NO SCROLL CURSOR FOR ${compiled.sql}`);
       // The first batch is read now, so that an error in running the statement reaches the caller
       // before it has answered anything.
@@ -90,8 +91,6 @@ export class PgSystemTables implements SystemTablesReader {
     if (error instanceof QueryError) return error;
     const code = (error as { code?: unknown }).code;
     if (code === "57014") return queryTimedOut(limitMs);
-    // The idle transaction was ended while its caller did not read: the connection is gone.
-    if (code === "25P03") return queryTimedOut(limitMs);
     if (typeof code === "string" && INVALID_QUERY_CLASSES.has(code.slice(0, 2))) {
       return new QueryError(QUERY_ERROR_CODES.invalid, `SQL error: ${describe(error)}`, { cause: error });
     }

@@ -1,7 +1,7 @@
 import { FRAME_HEADER_LENGTH } from "../../protocol/index.js";
 import { sqlIdentifier, sqlString } from "../../partition/query/sql-values.js";
 import { ARROW_TYPE_NAMES, INFORMATION_SCHEMA, SYSTEM_TABLES, type ColumnType, type TableCatalog } from "../../partition/query/system-tables.js";
-import { columnsOf, systemViewSelects } from "../../query-sql/index.js";
+import { systemViewSelects } from "../../query-sql/index.js";
 import type { PgMigration } from "../migrations.js";
 import { LIVE_STATE_SETTING, PG_DIALECT, PG_VIEW_DIALECT, QUERY_SCHEMA } from "./pg-dialect.js";
 
@@ -64,17 +64,22 @@ export function querySchemaSql(): string {
  * invoker's memory). The reader hands this node's to each query in a transaction-local setting, as JSON
  * (pg-system-tables.ts).
  */
+const LIVE_FIELDS: ReadonlyArray<readonly [name: string, type: string]> = [
+  ["partition_key", "numeric"],
+  ["id", "text"],
+  ["in_flight", "boolean"],
+  ["retry_count", "bigint"],
+  ["last_start_at", "bigint"],
+  ["next_retry_at", "bigint"],
+  ["last_attempt_deployment_id", "text"],
+  ["last_attempt_server", "text"],
+  ["last_failure", "text"],
+  ["last_failure_error_code", "text"],
+];
 const LIVE_FROM = `json_to_recordset(CAST(coalesce(nullif(current_setting('${LIVE_STATE_SETTING}', TRUE), ''), '[]') AS json))
-  AS s(partition_key numeric, id text, in_flight boolean, retry_count bigint, last_start_at bigint, next_retry_at bigint,
-       last_attempt_deployment_id text, last_attempt_server text, last_failure text, last_failure_error_code text)`;
-const LIVE_COLUMNS: Record<string, string> = {
-  ...Object.fromEntries(columnsOf("sys_invocation_state").map((c) => [c, `s.${c}`])),
-  last_start_at: PG_VIEW_DIALECT.timestamp("s.last_start_at"),
-  next_retry_at: PG_VIEW_DIALECT.timestamp("s.next_retry_at"),
-};
-for (const absent of columnsOf("sys_invocation_state").filter((c) => c.startsWith("last_failure_related_") || c === "last_awaiting_on_future_json")) {
-  delete LIVE_COLUMNS[absent];
-}
+  AS s(${LIVE_FIELDS.map(([name, type]) => `${name} ${type}`).join(", ")})`;
+/** Times come as ms. */
+const LIVE_COLUMNS = Object.fromEntries(LIVE_FIELDS.map(([name]) => [name, name.endsWith("_at") ? PG_VIEW_DIALECT.timestamp(`s.${name}`) : `s.${name}`]));
 
 /** information_schema over the system tables (the CLI checks that columns exist through it); ordinals as SQLite's. */
 function informationFrom(table: "tables" | "columns"): string {
