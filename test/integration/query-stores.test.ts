@@ -1,7 +1,8 @@
+import * as restate from "@restatedev/restate-sdk";
 import { tableFromIPC } from "apache-arrow";
 import { afterEach, describe, expect, it } from "vitest";
 import { JOURNAL_CALLS, JOURNAL_SERVICES, OBJECT_JOURNAL, journalQuery, normalizeJournalRows } from "../differential/journal-facts.js";
-import { counter, greeter, locker, sleeper, stubborn } from "../differential/services.js";
+import { counter, greeter, locker, sleeper } from "../differential/services.js";
 import { usePostgres } from "../helpers/postgres.js";
 import { normaliseCliText, runRestateCli } from "../helpers/restate-cli.js";
 import { startEndpoint, type TestEndpoint } from "../helpers/sdk-endpoint.js";
@@ -17,6 +18,17 @@ const pg = usePostgres();
 const open: Array<{ close(): Promise<void> }> = [];
 afterEach(async () => {
   for (const o of open.splice(0).reverse()) await o.close();
+});
+
+/** Fails retryably with a backoff longer than any test, so that it is found backing off after its first attempt. */
+const stubborn = restate.service({
+  name: "Stubborn",
+  handlers: {
+    fail: async (): Promise<string> => {
+      throw new Error("always failing");
+    },
+  },
+  options: { retryPolicy: { initialInterval: 3_600_000, maxInterval: 3_600_000 } },
 });
 
 /** The services, and the locker on HTTP/1.1 (request/response): its sleep suspends at once, as a bidirectional stream's would not. */
@@ -64,8 +76,8 @@ async function play(stet: TestStet, services: TestEndpoint[]): Promise<void> {
   expect((await stet.call("/DiffLocker/l/hold/send", 3_600_000)).status).toBe(202);
   await until(stet, "SELECT status FROM sys_invocation WHERE target = 'DiffLocker/l/hold'", (r) => r[0]?.["status"] === "suspended");
   expect((await stet.call("/DiffLocker/l/hold/send", 1)).status).toBe(202);
-  expect((await stet.call("/DiffStubborn/fail/send", null)).status).toBe(202);
-  await until(stet, "SELECT status FROM sys_invocation WHERE target_service_name IN ('DiffStubborn', 'DiffLocker') ORDER BY status", (r) =>
+  expect((await stet.call("/Stubborn/fail/send", null)).status).toBe(202);
+  await until(stet, "SELECT status FROM sys_invocation WHERE target_service_name IN ('Stubborn', 'DiffLocker') ORDER BY status", (r) =>
     r.map((x) => x["status"]).join() === "backing-off,pending,suspended",
   );
   await until(stet, "SELECT count(*) AS n FROM sys_invocation WHERE target = 'DiffGreeter/greet' AND status = 'completed'", (r) => r[0]?.["n"] === 1);
@@ -97,7 +109,7 @@ const STATEMENTS: readonly Statement[] = [
   {
     sql: `SELECT target_service_name, target_handler_name, status, COUNT(1) as num_invocations, MIN(created_at) as oldest_at,
       FIRST_VALUE(id ORDER BY created_at ASC) as oldest_invocation FROM sys_invocation
-      WHERE target_service_name IN ('DiffLocker', 'DiffStubborn', 'JournalGreeter') GROUP BY target_service_name, target_handler_name, status
+      WHERE target_service_name IN ('DiffLocker', 'Stubborn', 'JournalGreeter') GROUP BY target_service_name, target_handler_name, status
       ORDER BY target_handler_name, status`,
     ordered: true,
     live: true,
@@ -184,10 +196,10 @@ const STATEMENTS: readonly Statement[] = [
   // The invoker's live state: a running attempt is in no store.
   {
     sql: `SELECT s.in_flight, s.retry_count, s.last_failure, s.last_failure_error_code, s.last_attempt_server, s.next_retry_at > now() AS later
-      FROM sys_invocation_state s JOIN sys_invocation_status ss ON ss.id = s.id WHERE ss.target_service_name = 'DiffStubborn'`,
+      FROM sys_invocation_state s JOIN sys_invocation_status ss ON ss.id = s.id WHERE ss.target_service_name = 'Stubborn'`,
     live: true,
   },
-  { sql: "SELECT status, retry_count, last_failure, last_failure_error_code FROM sys_invocation WHERE target_service_name = 'DiffStubborn'", live: true },
+  { sql: "SELECT status, retry_count, last_failure, last_failure_error_code FROM sys_invocation WHERE target_service_name = 'Stubborn'", live: true },
   // What else the dialects must agree on: text order and comparison, NULLs, functions, windows, set operations, paging.
   { sql: "SELECT target FROM sys_invocation WHERE target ILIKE 'journal%' ORDER BY target_service_key DESC NULLS LAST, target", ordered: true },
   { sql: "SELECT count(*) AS n FROM sys_invocation WHERE target LIKE 'journal%'" },
@@ -258,8 +270,7 @@ describe("POST /query on SQLite and on PostgreSQL", () => {
     const services = await endpoints();
     const sqlite = await node();
     const postgres = await node({ store: pg.url });
-    await play(sqlite, services);
-    await play(postgres, services);
+    await Promise.all([play(sqlite, services), play(postgres, services)]);
 
     const expected = await answers(sqlite, STATEMENTS);
     const actual = await answers(postgres, STATEMENTS);
@@ -291,7 +302,7 @@ describe("POST /query on SQLite and on PostgreSQL", () => {
     const shared = STATEMENTS.filter((s) => s.live !== true);
     expect(await answers(second, shared)).toEqual(await answers(first, shared));
     // The invoker's live state is each node's own: only the node running an invocation shows it.
-    const live = "SELECT count(*) AS n FROM sys_invocation_state s JOIN sys_invocation_status ss ON ss.id = s.id WHERE ss.target_service_name = 'DiffStubborn'";
+    const live = "SELECT count(*) AS n FROM sys_invocation_state s JOIN sys_invocation_status ss ON ss.id = s.id WHERE ss.target_service_name = 'Stubborn'";
     expect([await rows(first, live), await rows(second, live)]).toEqual([[{ n: 1 }], [{ n: 0 }]]);
   }, 120_000);
 
@@ -344,8 +355,7 @@ describe("POST /query on SQLite and on PostgreSQL", () => {
     const services = await endpoints();
     const sqlite = await node();
     const postgres = await node({ store: pg.url });
-    await play(sqlite, services);
-    await play(postgres, services);
+    await Promise.all([play(sqlite, services), play(postgres, services)]);
     const described = async (stet: TestStet) => String((await rows(stet, "SELECT id FROM sys_invocation WHERE target = 'JournalObject/k/all'"))[0]!["id"]);
     for (const args of [
       ["invocations", "list"],
