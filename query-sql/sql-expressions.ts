@@ -92,10 +92,7 @@ export function translateExpr(node: Node, ctx: ExprContext): Expr {
     case "MinMaxExpr": {
       const args = list(body["args"]).map((a) => translateExpr(a, ctx));
       const greatest = body["op"] === "IS_GREATEST";
-      const sql = ctx.dialect.extreme(
-        args.map((a) => a.sql),
-        greatest,
-      );
+      const sql = ctx.dialect.extreme(args.map((a) => a.sql), greatest);
       return derived(sql, commonType(args), callDisplay(greatest ? "greatest" : "least", args), args.every((a) => a.nullable));
     }
     case "SQLValueFunction":

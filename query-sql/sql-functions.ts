@@ -67,12 +67,7 @@ export function functionCall(body: Node, ctx: ExprContext): Expr {
     case "round":
       return call(name, firstType, anyNullable, false);
     case "concat":
-      return derived(
-        ctx.dialect.concat(args.map((a) => a.sql)),
-        "utf8",
-        callDisplay(name, args),
-        false,
-      );
+      return derived(ctx.dialect.concat(args.map((a) => a.sql)), "utf8", callDisplay(name, args), false);
     case "starts_with":
     case "ends_with": {
       const [s, p] = args as [Expr, Expr];
