@@ -117,6 +117,27 @@ export const STATEMENTS: readonly Statement[] = [
   { sql: "SELECT ty, endpoint, created_at, min_service_protocol_version, max_service_protocol_version, services FROM sys_deployment" },
   { sql: "SELECT table_name FROM information_schema.tables ORDER BY table_name", ordered: true },
   { sql: "SELECT * FROM information_schema.columns WHERE table_name IN ('sys_invocation', 'state') ORDER BY table_name, ordinal_position", ordered: true },
+  // stet's own web UI (ui/src/api/): the completion chart by minute, keyset pages, objects with state, deployments in use.
+  {
+    sql: `SELECT SUM(succeeded) AS succeeded, SUM(failed) AS failed FROM (SELECT date_trunc('minute', completed_at) AS minute,
+      COUNT(1) FILTER (WHERE completion_result = 'success') AS succeeded, COUNT(1) FILTER (WHERE completion_result = 'failure') AS failed
+      FROM sys_invocation_status WHERE completed_at >= '${day}' GROUP BY minute) m`,
+  },
+  {
+    sql: `SELECT id FROM sys_invocation_status WHERE (created_at < '2100-01-01T00:00:00.000Z' OR (created_at = '2100-01-01T00:00:00.000Z'
+      AND id < 'inv_z')) AND target_service_name = 'DiffCounter' ORDER BY created_at DESC, id DESC LIMIT 51`,
+  },
+  {
+    sql: `SELECT service_key, COUNT(*) AS entries, SUM(value_length) AS size FROM state WHERE service_name = 'DiffCounter' AND service_key > ''
+      AND starts_with(service_key, 'a') GROUP BY service_key ORDER BY service_key LIMIT 51`,
+    ordered: true,
+  },
+  { sql: "SELECT service_name AS service, COUNT(DISTINCT service_key) AS objects FROM state GROUP BY service_name ORDER BY service_name", ordered: true },
+  {
+    sql: `SELECT pinned_deployment_id IS NOT NULL AS pinned, COUNT(*) AS n FROM sys_invocation_status WHERE pinned_deployment_id IS NOT NULL
+      AND status != 'completed' GROUP BY pinned_deployment_id`,
+  },
+  { sql: "SELECT last_attempt_deployment_id IS NOT NULL AS known, COUNT(*) AS n FROM sys_invocation_state WHERE last_attempt_deployment_id IS NOT NULL GROUP BY last_attempt_deployment_id", live: true },
   // The invoker's live state: a running attempt is in no store.
   {
     sql: `SELECT s.in_flight, s.retry_count, s.last_failure, s.last_failure_error_code, s.last_attempt_server, s.next_retry_at > now() AS later
