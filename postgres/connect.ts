@@ -15,8 +15,8 @@ export interface PostgresOptions {
   readonly applicationName?: string;
   /**
    * Connections this node opens at most. Default 10: one write transaction at a time per node, lease
-   * renewals, and reads from ingress, admin and `/query`; three nodes stay well under PostgreSQL's
-   * default max_connections of 100.
+   * renewals, and reads from ingress and admin (`/query`'s process has one of its own); three nodes stay
+   * well under PostgreSQL's default max_connections of 100.
    */
   readonly maxConnections?: number;
   /**
@@ -257,7 +257,7 @@ const LOST_CONNECTION = /^(Connection terminated|timeout exceeded when trying to
  * SQLSTATEs of an unreachable server: class 08 (connection exception), 57P01–57P03 (shutting down,
  * crashed, starting up), 53300 (too many connections).
  */
-function isUnavailable(error: unknown): boolean {
+export function isUnavailable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const code = (error as { code?: unknown }).code;
   if (typeof code === "string") {

@@ -5,6 +5,8 @@ import { PgLeaseStore } from "./lease-store.js";
 import { PgNodeDirectory } from "./node-directory.js";
 import { PgPartitionStore } from "./partition-store.js";
 import { PgRegistryStore } from "./registry-store.js";
+import { applyPgMigrations } from "./migrations.js";
+import { QUERY_PG_MIGRATIONS } from "./query/query-schema.js";
 
 /** A cluster node's storage in the cluster's PostgreSQL database. */
 export interface PostgresStorage {
@@ -37,6 +39,8 @@ export async function openPostgresStorage(
     const nodes = await PgNodeDirectory.open(db);
     const registry = await PgRegistryStore.open(db);
     const partitions = await PgPartitionStore.open(db, settings.partitions);
+    // After the tables they are views of.
+    await applyPgMigrations(db, "query", QUERY_PG_MIGRATIONS);
     return {
       partitionCount: settings.partitions,
       partitions,

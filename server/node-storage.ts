@@ -32,15 +32,6 @@ export interface NodeStorage {
   close(): Promise<void> | void;
 }
 
-/** `POST /query` is not served over PostgreSQL yet: the system tables there are the next step of issue 15. */
-export class QueryUnavailableError extends StetError {
-  constructor() {
-    super("STET_QUERY_UNAVAILABLE", "POST /query is not served by a node of a PostgreSQL cluster yet; query a node on SQLite", {
-      status: 501,
-    });
-  }
-}
-
 /** Opens the store `config` names: the data folder's SQLite file by default, or the cluster's PostgreSQL. */
 export async function openNodeStorage(
   config: StetConfig,
@@ -57,7 +48,7 @@ export async function openNodeStorage(
     leases: sqlite.leases,
     registry: sqlite.registry,
     unavailable: () => undefined,
-    queries: (live, limitMs) => new QueryProcess({ dbFile: dataDir.dbFile, live, limitMs }),
+    queries: (live, limitMs) => new QueryProcess({ store: { sqlite: dataDir.dbFile }, live, limitMs }),
     close: () => sqlite.close(),
   };
 }
@@ -88,10 +79,8 @@ async function openClusterStorage(
     registry: pg.registry,
     nodes: pg.nodes,
     unavailable: () => pg.unavailable(),
-    queries: () => ({
-      run: () => Promise.reject(new QueryUnavailableError()),
-      close: () => undefined,
-    }),
+    // The cluster's views answer alike on every node; the live state is this node's invoker's.
+    queries: (live, limitMs) => new QueryProcess({ store: { postgres: url }, live, limitMs }),
     close: () => pg.close(),
   };
 }

@@ -34,3 +34,7 @@ export class QueryError extends StetError {
 }
 
 export const invalidQuery = (message: string): QueryError => new QueryError(QUERY_ERROR_CODES.invalid, message);
+
+/** A query stopped at its time limit (each store enforces it its own way). */
+export const queryTimedOut = (limitMs: number): QueryError =>
+  new QueryError(QUERY_ERROR_CODES.timeout, `the query took longer than its limit of ${limitMs} ms; narrow it (WHERE, LIMIT) or ask for less`);

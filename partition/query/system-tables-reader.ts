@@ -3,7 +3,8 @@ import type { ColumnDef } from "./system-tables.js";
 
 /**
  * The read side of `POST /query`: runs one SQL statement over the system tables of a store. The storage
- * backend serves it (SQLite today: sqlite-system-tables.ts); the server only encodes what it yields.
+ * backend serves it (sqlite/query/sqlite-system-tables.ts, postgres/query/pg-system-tables.ts); the
+ * server only encodes what it yields.
  */
 export interface SystemTablesReader {
   /**
@@ -11,7 +12,7 @@ export interface SystemTablesReader {
    * surface here (as QueryError), before a caller has sent anything; later ones from the iterator.
    */
   query(request: SystemTablesQuery): Promise<QueryRows>;
-  close(): void;
+  close(): Promise<void> | void;
 }
 
 export interface SystemTablesQuery {
@@ -27,5 +28,5 @@ export interface SystemTablesQuery {
 export interface QueryRows {
   readonly columns: readonly ColumnDef[];
   /** Batches of rows, values in column order; `return()` stops the query early. */
-  readonly batches: Iterator<readonly (readonly unknown[])[]>;
+  readonly batches: AsyncIterator<readonly (readonly unknown[])[], void, undefined>;
 }

@@ -49,6 +49,11 @@ export interface ColumnDef {
   readonly type: ColumnType;
   /** Whether the column may hold NULL (the Arrow field's flag); absent means it may. */
   readonly nullable?: boolean;
+  /**
+   * Set on a result column whose value the backend's reader makes from what its SQL yields (a journal
+   * entry's JSON on PostgreSQL): names the reader's function. Absent for plain values.
+   */
+  readonly computedBy?: string;
 }
 
 export type TableCatalog = ReadonlyMap<string, readonly ColumnDef[]>;

@@ -1,9 +1,10 @@
 import { QUERY_ERROR_CODES } from "../../partition/query/query-errors.js";
+import type { SystemTablesReader } from "../../partition/query/system-tables-reader.js";
 import { SqliteSystemTables } from "../../sqlite/query/sqlite-system-tables.js";
 import { StetError } from "../../protocol/errors.js";
 import { ArrowStreamEncoder } from "./arrow-stream.js";
 import { JsonRowsEncoder } from "./json-rows.js";
-import type { FromQueryProcess, ToQueryProcess } from "./query-messages.js";
+import { POSTGRES_ARGUMENT, POSTGRES_URL_VARIABLE, type FromQueryProcess, type ToQueryProcess } from "./query-messages.js";
 import type { ResultEncoder } from "./result-encoder.js";
 
 /**
@@ -21,20 +22,24 @@ const BATCH_ROWS = 1024;
 /** Bytes gathered before a chunk is sent. */
 const CHUNK_BYTES = 64 * 1024;
 
-const dbFile = process.argv[2];
-if (dbFile === undefined || process.send === undefined) {
-  process.stderr.write("stet query process: start it from the server (it needs an IPC channel and the database file)\n");
+const store = process.argv[2];
+const postgresUrl = process.env[POSTGRES_URL_VARIABLE];
+if (store === undefined || process.send === undefined || (store === POSTGRES_ARGUMENT && postgresUrl === undefined)) {
+  process.stderr.write("stet query process: start it from the server (it needs an IPC channel and the store)\n");
   process.exit(2);
 }
 const send = (message: FromQueryProcess): void => void process.send!(message);
-const reader = new SqliteSystemTables(dbFile);
+// PostgreSQL's driver is loaded only for a PostgreSQL store.
+const reader: Promise<SystemTablesReader> =
+  store === POSTGRES_ARGUMENT
+    ? import("../../postgres/index.js").then(({ PgSystemTables }) => new PgSystemTables(postgresUrl!))
+    : Promise.resolve(new SqliteSystemTables(store));
 const acks = new Map<number, () => void>();
 const cancelled = new Set<number>();
 let queue: Promise<void> = Promise.resolve();
 
 process.on("disconnect", () => {
-  reader.close();
-  process.exit(0);
+  void reader.then((r) => r.close()).finally(() => process.exit(0));
 });
 process.on("message", (message: ToQueryProcess) => {
   switch (message.type) {
@@ -56,7 +61,7 @@ async function run(request: Extract<ToQueryProcess, { type: "query" }>): Promise
   const { id } = request;
   let started = false;
   try {
-    const result = await reader.query({ sql: request.sql, live: request.live, limitMs: request.limitMs, batchSize: BATCH_ROWS });
+    const result = await (await reader).query({ sql: request.sql, live: request.live, limitMs: request.limitMs, batchSize: BATCH_ROWS });
     const encoder: ResultEncoder = request.format === "json" ? new JsonRowsEncoder(result.columns) : new ArrowStreamEncoder(result.columns);
     send({ type: "head", id, contentType: encoder.contentType });
     started = true;
@@ -64,7 +69,7 @@ async function run(request: Extract<ToQueryProcess, { type: "query" }>): Promise
       let pending: Uint8Array[] = [encoder.start()];
       let size = pending[0]!.length;
       let open = true;
-      for (let next = result.batches.next(); next.done !== true; next = result.batches.next()) {
+      for (let next = await result.batches.next(); next.done !== true; next = await result.batches.next()) {
         const bytes = encoder.batch(next.value);
         pending.push(bytes);
         size += bytes.length;
@@ -81,7 +86,7 @@ async function run(request: Extract<ToQueryProcess, { type: "query" }>): Promise
       // Also after a cancel: the server waits for it before it sends the next query.
       send({ type: "end", id });
     } finally {
-      result.batches.return?.();
+      await result.batches.return?.();
     }
   } catch (error) {
     send({ type: "error", id, ...describe(error, started) });

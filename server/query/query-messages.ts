@@ -1,5 +1,10 @@
 import type { LiveInvocationState } from "../../invoker/index.js";
 
+/** The query process's argument for a PostgreSQL store (a SQLite store's is its file). */
+export const POSTGRES_ARGUMENT = "postgres";
+/** The environment variable that hands the query process the PostgreSQL store's URL. */
+export const POSTGRES_URL_VARIABLE = "STET_QUERY_POSTGRES_URL";
+
 /** How a `/query` result is written: JSON rows, or an Arrow IPC stream. */
 export type ResultFormat = "json" | "arrow";
 

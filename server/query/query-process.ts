@@ -6,11 +6,17 @@ import type { LiveInvocationState } from "../../invoker/index.js";
 import { QUERY_ERROR_CODES, QueryError, type QueryErrorCode } from "../../partition/query/query-errors.js";
 import { StetError } from "../../protocol/errors.js";
 import { distFile } from "../version.js";
-import type { FromQueryProcess, ResultFormat, ToQueryProcess } from "./query-messages.js";
+import { POSTGRES_ARGUMENT, POSTGRES_URL_VARIABLE, type FromQueryProcess, type ResultFormat, type ToQueryProcess } from "./query-messages.js";
+
+/**
+ * The store the query process reads: a node's SQLite file (opened read-only), or the cluster's
+ * PostgreSQL database (its URL reaches the process through its environment, not its command line,
+ * which anyone on the machine can read).
+ */
+export type QueryStore = { readonly sqlite: string } | { readonly postgres: string };
 
 export interface QueryProcessOptions {
-  /** The store's database file, opened read-only by the query process. */
-  readonly dbFile: string;
+  readonly store: QueryStore;
   /** The invoker's live state, taken when a query starts. */
   readonly live: () => readonly LiveInvocationState[];
   /**
@@ -121,9 +127,11 @@ export class QueryProcess {
     // Not the server's own flags (a test runner's loaders); a bound on what a query may hold.
     const nodeFlags = ["--max-old-space-size=512"];
     const idle = idleScheduler();
-    const child = fork(entry, [this.#options.dbFile], {
+    const store = this.#options.store;
+    const child = fork(entry, ["sqlite" in store ? store.sqlite : POSTGRES_ARGUMENT], {
       serialization: "advanced",
       stdio: ["ignore", "ignore", "pipe", "ipc"],
+      ...("postgres" in store ? { env: { ...process.env, [POSTGRES_URL_VARIABLE]: store.postgres } } : {}),
       // Under SCHED_IDLE (`chrt --idle 0 node …`) the process runs only on CPU time nothing else wants.
       ...(idle === undefined ? { execArgv: nodeFlags } : { execPath: idle, execArgv: ["--idle", "0", process.execPath, ...nodeFlags] }),
     });

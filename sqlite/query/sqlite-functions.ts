@@ -1,5 +1,5 @@
 import type { Database } from "better-sqlite3";
-import { invalidQuery, QUERY_ERROR_CODES, QueryError } from "../../partition/query/query-errors.js";
+import { invalidQuery, queryTimedOut } from "../../partition/query/query-errors.js";
 import { isoTimestamp, parseTimestampLiteral } from "../../partition/query/sql-values.js";
 
 /**
@@ -10,7 +10,7 @@ export function registerQueryFunctions(db: Database): QueryClock {
   let deadline = Number.POSITIVE_INFINITY;
   let limitMs = 0;
   db.function("stet_deadline", { varargs: true }, () => {
-    if (Date.now() > deadline) throw new QueryError(QUERY_ERROR_CODES.timeout, `the query took longer than its limit of ${limitMs} ms; narrow it (WHERE, LIMIT) or ask for less`);
+    if (Date.now() > deadline) throw queryTimedOut(limitMs);
     return 1;
   });
   const ms = (ts: unknown): number | null => (typeof ts === "string" ? Date.parse(ts) : null);

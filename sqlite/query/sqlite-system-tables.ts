@@ -34,7 +34,8 @@ export class SqliteSystemTables implements SystemTablesReader {
     const batches = batchesOf(rows, request.batchSize);
     // The first batch is read now, so that an error in running the statement reaches the caller before
     // it has answered anything.
-    return { columns: compiled.columns, batches: withFirstRead(batches) };
+    const read = withFirstRead(batches);
+    return { columns: compiled.columns, batches: { next: async () => read.next(), return: async () => read.return!() } };
   }
 
   close(): void {

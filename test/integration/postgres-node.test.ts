@@ -88,14 +88,18 @@ describe("a stet node on PostgreSQL", () => {
     });
   });
 
-  it("answers POST /query with a coded 501 until the system tables are served from PostgreSQL", async () => {
+  it("answers POST /query from the cluster's tables", async () => {
+    const service = await endpoint();
     const stet = await node();
+    await stet.register(service.url);
+    expect(await (await stet.call("/Counter/q/add", 4)).json()).toBe(4);
     const res = await fetch(`${stet.node.adminUrl}/query`, {
       method: "POST",
       headers: { "content-type": "application/json", accept: "application/json" },
-      body: JSON.stringify({ query: "SELECT 1" }),
+      body: JSON.stringify({ query: "SELECT s.key, s.value_utf8, i.target, i.status FROM state s JOIN sys_invocation i ON i.target_service_key = s.service_key" }),
     });
-    expect(res.status).toBe(501);
-    expect(await res.json()).toMatchObject({ message: expect.stringMatching(/PostgreSQL/) });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("application/json");
+    expect(await res.json()).toEqual({ rows: [{ key: "count", value_utf8: "4", target: "Counter/q/add", status: "completed" }] });
   });
 });

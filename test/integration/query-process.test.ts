@@ -17,7 +17,7 @@ afterEach(async () => {
 async function start(options: Partial<ConstructorParameters<typeof QueryProcess>[0]> = {}): Promise<{ stet: TestStet; queries: QueryProcess }> {
   const stet = await startTestStet();
   open.push(stet);
-  const queries = new QueryProcess({ dbFile: stet.node.dataDir.dbFile, live: () => [], ...options });
+  const queries = new QueryProcess({ store: { sqlite: stet.node.dataDir.dbFile }, live: () => [], ...options });
   open.push(queries);
   return { stet, queries };
 }

@@ -7,9 +7,10 @@ import { sourceFilesUnder } from "../../helpers/source-files.js";
 /**
  * Databases stay behind the storage seam (partition/storage/, server/registry/registry-store.ts): only the
  * SQLite implementation in sqlite/ imports better-sqlite3, only the PostgreSQL one in postgres/ imports pg,
- * and only those two hold SQL, so that a storage implementation is one folder and nothing else.
+ * and only those two hold SQL, with query-sql/, the `/query` translation and system views they share
+ * (imported by them alone), so that a storage implementation is one folder and nothing else.
  */
-const SOURCE_FOLDERS = ["server", "partition", "invoker", "protocol", "sdk", "sqlite", "postgres", "ui", "scripts", "test"];
+const SOURCE_FOLDERS = ["server", "partition", "invoker", "protocol", "sdk", "sqlite", "postgres", "query-sql", "ui", "scripts", "test"];
 const EXTENSIONS = [".ts", ".tsx", ".mjs", ".js"];
 
 /** Files outside sqlite/ that may import better-sqlite3, and why. */

@@ -2,7 +2,7 @@ import BetterSqlite3, { type Database } from "better-sqlite3";
 import { beforeAll, describe, expect, it } from "vitest";
 import { registerQueryFunctions, type QueryClock } from "../../../sqlite/query/sqlite-functions.js";
 import { compileQuery } from "../../../sqlite/query/compile-query.js";
-import type { TranslatedQuery } from "../../../sqlite/query/sql-translate.js";
+import type { TranslatedQuery } from "../../../query-sql/index.js";
 import { INFORMATION_SCHEMA, SYSTEM_TABLES } from "../../../partition/query/system-tables.js";
 
 // Every statement the official CLI 1.7 and Restate's web UI send (shared/reference/restate-1.7-query-and-admin.md),

@@ -1,13 +1,14 @@
-import { invalidQuery, QUERY_ERROR_CODES, QueryError } from "../../partition/query/query-errors.js";
+import { invalidQuery, QUERY_ERROR_CODES, QueryError } from "../partition/query/query-errors.js";
 import { sortKey, translateExpr, type Expr, type ExprContext, type Node } from "./sql-expressions.js";
 import { functionCall } from "./sql-functions.js";
-import { sqlIdentifier } from "../../partition/query/sql-values.js";
-import { INFORMATION_SCHEMA, SYSTEM_TABLES, type ColumnDef } from "../../partition/query/system-tables.js";
+import { sqlIdentifier } from "../partition/query/sql-values.js";
+import { INFORMATION_SCHEMA, SYSTEM_TABLES, type ColumnDef } from "../partition/query/system-tables.js";
+import type { FromItem, SqlDialect } from "./sql-dialect.js";
 
 /**
  * One `/query` statement, from PostgreSQL's parse tree (libpg-query; the CLI and the web UI write
- * DataFusion's PostgreSQL dialect) to a SQLite SELECT over the system tables, with the wire type of each
- * result column. Anything but one SELECT is refused before it reaches a database.
+ * DataFusion's PostgreSQL dialect) to a SELECT over the system tables in a backend's dialect, with the
+ * wire type of each result column. Anything but one SELECT is refused before it reaches a database.
  */
 
 export interface TranslatedQuery {
@@ -18,6 +19,7 @@ export interface TranslatedQuery {
 export interface TranslateOptions {
   /** The time `now()` stands for, in ms. */
   readonly now: number;
+  readonly dialect: SqlDialect;
 }
 
 /** Translates the parse tree of one statement (what libpg-query's `parse` returns). */
@@ -32,12 +34,7 @@ export function translateQuery(parsed: Node, options: TranslateOptions): Transla
     const kind = Object.keys(statement)[0] ?? "statement";
     throw new QueryError(QUERY_ERROR_CODES.notReadOnly, `only SELECT queries are allowed: /query is read-only (got ${kind})`);
   }
-  return new Translator(options.now).select(select, undefined, new Map());
-}
-
-interface FromItem {
-  readonly alias: string;
-  readonly columns: readonly ColumnDef[];
+  return new Translator(options.now, options.dialect).select(select, undefined, new Map());
 }
 
 interface Scope {
@@ -50,7 +47,10 @@ type Ctes = ReadonlyMap<string, readonly ColumnDef[]>;
 class Translator {
   #anonymous = 0;
 
-  constructor(readonly now: number) {}
+  constructor(
+    readonly now: number,
+    readonly dialect: SqlDialect,
+  ) {}
 
   select(stmt: Node, outer: Scope | undefined, outerCtes: Ctes): TranslatedQuery {
     if (stmt["intoClause"] !== undefined || stmt["lockingClause"] !== undefined) {
@@ -89,9 +89,10 @@ class Translator {
       // The members of a compound SELECT come without the node-kind wrapper.
       const inner = (node["SelectStmt"] ?? node) as Node;
       const translated = this.select(inner, outer, ctes);
-      // SQLite allows ORDER BY and LIMIT only at the end of a compound SELECT: a member with its own goes in a subquery.
+      // SQLite allows ORDER BY and LIMIT only at the end of a compound SELECT: a member with its own goes
+      // in a subquery (which PostgreSQL wants aliased).
       const own = inner["sortClause"] !== undefined || inner["limitCount"] !== undefined || inner["withClause"] !== undefined;
-      return own ? { sql: `SELECT * FROM (${translated.sql})`, columns: translated.columns } : translated;
+      return own ? { sql: `SELECT * FROM (${translated.sql}) AS ${sqlIdentifier(`member_${++this.#anonymous}`)}`, columns: translated.columns } : translated;
     };
     const left = member(stmt["larg"]);
     const right = member(stmt["rarg"]);
@@ -118,7 +119,9 @@ class Translator {
         outputs.push(...star);
         continue;
       }
-      const expr = translateExpr(res["val"], ctx);
+      // A column selected as it is may be one the reader computes; anything made of one may not.
+      const fields = columnFields(res["val"]);
+      const expr = fields === undefined ? translateExpr(res["val"], ctx) : resolve(scope, fields, true);
       outputs.push(res["name"] === undefined ? expr : { ...expr, name: String(res["name"]) });
     }
     const named = new Map(outputs.map((o) => [o.name, o] as const));
@@ -128,13 +131,13 @@ class Translator {
     let sql = `SELECT ${distinct}${outputs.map((o) => `${o.sql} AS ${sqlIdentifier(o.name)}`).join(", ")}`;
     if (from.length > 0) sql += ` FROM ${from.join(", ")}`;
     const where = stmt["whereClause"] === undefined ? undefined : translateExpr(stmt["whereClause"], ctx).sql;
-    const conditions = [deadlineCheck(scope), where].filter((c) => c !== undefined);
+    const conditions = [this.dialect.rowCheck?.(scope.items), where].filter((c) => c !== undefined);
     if (conditions.length > 0) sql += ` WHERE ${conditions.join(" AND ")}`;
     const groups = ((stmt["groupClause"] ?? []) as Node[]).map((g) => translateExpr(g, withOutputs).sql);
     if (groups.length > 0) sql += ` GROUP BY ${groups.join(", ")}`;
     if (stmt["havingClause"] !== undefined) sql += ` HAVING ${translateExpr(stmt["havingClause"], withOutputs).sql}`;
     sql += this.#orderAndLimit(stmt, withOutputs);
-    return { sql, columns: outputs.map((o) => ({ name: o.name, type: o.type, nullable: o.nullable })) };
+    return { sql, columns: outputs.map(outputColumn) };
   }
 
   #distinct(clause: Node[]): string {
@@ -148,7 +151,7 @@ class Translator {
     if (order.length > 0) sql += ` ORDER BY ${order.join(", ")}`;
     const limit = stmt["limitCount"] === undefined ? undefined : translateExpr(stmt["limitCount"], ctx).sql;
     const offset = stmt["limitOffset"] === undefined ? undefined : translateExpr(stmt["limitOffset"], ctx).sql;
-    if (limit !== undefined || offset !== undefined) sql += ` LIMIT ${limit ?? "-1"}${offset === undefined ? "" : ` OFFSET ${offset}`}`;
+    if (limit !== undefined || offset !== undefined) sql += ` LIMIT ${limit ?? this.dialect.noLimit}${offset === undefined ? "" : ` OFFSET ${offset}`}`;
     return sql;
   }
 
@@ -172,7 +175,7 @@ class Translator {
         const alias = body["alias"]?.["aliasname"] === undefined ? name : String(body["alias"]["aliasname"]);
         const { sqlName, columns } = this.#table(schema, name, ctes);
         scope.items.push({ alias, columns });
-        return `${sqlIdentifier(sqlName)} AS ${sqlIdentifier(alias)}`;
+        return `${sqlName} AS ${sqlIdentifier(alias)}`;
       }
       case "RangeSubselect": {
         if (body["lateral"] === true) throw invalidQuery("LATERAL subqueries are not supported");
@@ -210,19 +213,32 @@ class Translator {
   #table(schema: string | undefined, name: string, ctes: Ctes): { sqlName: string; columns: readonly ColumnDef[] } {
     if (schema === "information_schema") {
       const columns = INFORMATION_SCHEMA.get(name);
-      if (columns !== undefined) return { sqlName: `information_schema_${name}`, columns };
+      if (columns !== undefined) return { sqlName: this.dialect.table(name, "information_schema"), columns };
     } else if (schema === undefined || schema === "public") {
-      const columns = (schema === undefined ? ctes.get(name) : undefined) ?? SYSTEM_TABLES.get(name);
-      if (columns !== undefined) return { sqlName: name, columns };
+      const cte = schema === undefined ? ctes.get(name) : undefined;
+      if (cte !== undefined) return { sqlName: sqlIdentifier(name), columns: cte };
+      const columns = SYSTEM_TABLES.get(name);
+      if (columns !== undefined) return { sqlName: this.dialect.table(name, "public"), columns: this.#computed(name, columns) };
     }
     throw invalidQuery(`table '${schema === undefined ? name : `${schema}.${name}`}' not found`);
+  }
+
+  /** A system table's columns, with those this backend computes after reading marked. */
+  #computed(table: string, columns: readonly ColumnDef[]): readonly ColumnDef[] {
+    const computed = this.dialect.computed?.get(table);
+    if (computed === undefined) return columns;
+    return columns.map((c) => {
+      const by = computed.get(c.name);
+      return by === undefined ? c : { ...c, computedBy: by.computedBy };
+    });
   }
 
   #context(scope: Scope, ctes: Ctes, outputs: ReadonlyMap<string, Expr> | undefined): ExprContext {
     return {
       now: this.now,
+      dialect: this.dialect,
       ...(outputs === undefined ? {} : { outputs }),
-      resolveColumn: (fields) => resolve(scope, fields),
+      resolveColumn: (fields) => resolve(scope, fields, false),
       subquery: (select) => this.select(select["SelectStmt"], scope, ctes),
       functionCall,
     };
@@ -230,32 +246,19 @@ class Translator {
 }
 
 /**
- * The time limit, checked on every row a SELECT visits (its WHERE): better-sqlite3 cannot interrupt a
- * statement, so a query past its deadline stops itself (`stet_deadline`, sqlite-functions.ts). The check
- * names a column of every FROM item so that SQLite evaluates it in the innermost loop of a join, not
- * once per outer row; a recursive CTE member and a cross join of big tables are stopped alike. The column
- * is one the system views take straight from a stored column where they have one (not `partition_key`,
- * computed by a function per row, nor a constant NULL, which SQLite would hoist out of the loop).
+ * A column reference, looked up in the scope and then in the enclosing ones (correlated subqueries). A
+ * column the reader computes resolves only where it is selected as it is (`selected`).
  */
-function deadlineCheck(scope: Scope): string | undefined {
-  const columns = scope.items.flatMap((item) => {
-    const column = CHEAP_COLUMNS.map((name) => item.columns.find((c) => c.name === name)).find((c) => c !== undefined) ?? item.columns[0];
-    return column === undefined ? [] : [`${item.alias === "" ? "" : `${sqlIdentifier(item.alias)}.`}${sqlIdentifier(column.name)}`];
-  });
-  return columns.length === 0 ? undefined : `stet_deadline(${columns.join(", ")})`;
-}
-
-const CHEAP_COLUMNS = ["id", "service_name", "name", "table_name"];
-
-/** A column reference, looked up in the scope and then in the enclosing ones (correlated subqueries). */
-function resolve(scope: Scope, fields: readonly string[]): Expr {
+function resolve(scope: Scope, fields: readonly string[], selected: boolean): Expr {
   const [qualifier, name] = fields.length === 1 ? [undefined, fields[0]!] : [fields.at(-2)!, fields.at(-1)!];
   for (let s: Scope | undefined = scope; s !== undefined; s = s.parent) {
     const matches = s.items.filter((item) => (qualifier === undefined || item.alias === qualifier) && item.columns.some((c) => c.name === name));
     if (matches.length > 1 && qualifier === undefined) throw invalidQuery(`column reference '${name}' is ambiguous: qualify it with a table alias`);
     const item = matches[0];
     if (item === undefined) continue;
-    return columnExpr(item, item.columns.find((c) => c.name === name)!);
+    const column = item.columns.find((c) => c.name === name)!;
+    if (column.computedBy !== undefined && !selected) throw computedColumnRefused(name);
+    return columnExpr(item, column);
   }
   throw invalidQuery(`column '${fields.join(".")}' not found`);
 }
@@ -269,7 +272,27 @@ function columnExpr(item: FromItem, column: ColumnDef): Expr {
     name: column.name,
     display: item.alias === "" ? column.name : `${item.alias}.${column.name}`,
     nullable: column.nullable !== false,
+    ...(column.computedBy === undefined ? {} : { computedBy: column.computedBy }),
   };
+}
+
+/** A result column as the reader and the encoders see it. */
+function outputColumn(o: Expr): ColumnDef {
+  const column = { name: o.name, type: o.type, nullable: o.nullable };
+  return o.computedBy === undefined ? column : { ...column, computedBy: o.computedBy };
+}
+
+/** The names of a plain column reference (`a.b`), or undefined for anything else (`*` included). */
+function columnFields(node: Node): string[] | undefined {
+  const fields = node["ColumnRef"]?.["fields"] as Node[] | undefined;
+  if (fields === undefined || fields.some((f) => !("String" in f))) return undefined;
+  return fields.map((f) => String(f["String"]["sval"]));
+}
+
+function computedColumnRefused(name: string): QueryError {
+  return invalidQuery(
+    `column '${name}' is decoded by stet after the rows are read on this store: select it as it is, without filtering, sorting, grouping or computing on it`,
+  );
 }
 
 /** Marks every column of the FROM items in [from, to) as possibly NULL. */

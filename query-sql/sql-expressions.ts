@@ -1,13 +1,14 @@
-import { invalidQuery } from "../../partition/query/query-errors.js";
-import { parseIntervalLiteral, parseTimestampLiteral, sqlString } from "../../partition/query/sql-values.js";
-import type { ColumnDef, ColumnType } from "../../partition/query/system-tables.js";
+import { invalidQuery } from "../partition/query/query-errors.js";
+import { parseIntervalLiteral, parseTimestampLiteral, sqlString } from "../partition/query/sql-values.js";
+import type { ColumnDef, ColumnType } from "../partition/query/system-tables.js";
+import type { SqlDialect } from "./sql-dialect.js";
 
 /**
- * Expressions of PostgreSQL's parse tree (libpg-query) written as SQLite expressions, with the type,
+ * Expressions of PostgreSQL's parse tree (libpg-query) written in a backend's dialect, with the type,
  * nullability and unaliased name DataFusion gives them (Restate's engine: the CLI and the UI read results
- * by these). Where the two dialects differ in meaning, this is where it is bridged: `==`, ILIKE, NULLS
- * ordering, aggregates with ORDER BY (`FIRST_VALUE(x ORDER BY y)`), timestamps against ISO strings,
- * intervals.
+ * by these). Where DataFusion means something else than the backend, this is where it is bridged: `==`,
+ * ILIKE, NULLS ordering, aggregates with ORDER BY (`FIRST_VALUE(x ORDER BY y)`), timestamps against ISO
+ * strings, intervals.
  */
 
 // The parse tree is libpg-query's JSON: one key per node naming its kind.
@@ -28,6 +29,8 @@ export interface Expr {
   /** The literal's text, for literals (timestamps against strings are normalized from it). */
   readonly literal?: string;
   readonly aggregate?: boolean;
+  /** A column the reader computes (ComputedColumn): only ever selected as it is. */
+  readonly computedBy?: string;
 }
 
 /** What expressions need from their statement: column lookup, subqueries, the query's clock. */
@@ -38,6 +41,7 @@ export interface ExprContext {
   subquery(select: Node): { sql: string; columns: readonly ColumnDef[] };
   /** `now()`, fixed for the whole query (as PostgreSQL does), in ms. */
   readonly now: number;
+  readonly dialect: SqlDialect;
   /**
    * Translates a function call (sql-functions.ts). Handed in by the statement's translator rather than
    * imported: function calls translate their arguments with translateExpr, so the two modules would
@@ -57,7 +61,7 @@ export function translateExpr(node: Node, ctx: ExprContext): Expr {
     case "ColumnRef":
       return columnRef(body, ctx);
     case "A_Const":
-      return constant(body);
+      return constant(body, ctx);
     case "A_Expr":
       return operatorExpr(body, ctx);
     case "BoolExpr":
@@ -88,11 +92,11 @@ export function translateExpr(node: Node, ctx: ExprContext): Expr {
     case "MinMaxExpr": {
       const args = list(body["args"]).map((a) => translateExpr(a, ctx));
       const greatest = body["op"] === "IS_GREATEST";
-      const sql = `${greatest ? "max" : "min"}(${args.map((a) => a.sql).join(", ")})`;
+      const sql = ctx.dialect.extreme(args.map((a) => a.sql), greatest);
       return derived(sql, commonType(args), callDisplay(greatest ? "greatest" : "least", args), args.every((a) => a.nullable));
     }
     case "SQLValueFunction":
-      return derived(sqlString(new Date(ctx.now).toISOString()), "ts", "now()", false);
+      return derived(ctx.dialect.timestamp(new Date(ctx.now).toISOString()), "ts", "now()", false);
     default:
       throw invalidQuery(`this kind of expression is not supported: ${kind}`);
   }
@@ -105,15 +109,16 @@ function columnRef(body: Node, ctx: ExprContext): Expr {
   if (fields.length === 1 && ctx.outputs?.has(fields[0]!) === true) {
     try {
       return ctx.resolveColumn(fields);
-    } catch {
+    } catch (error) {
       const out = ctx.outputs.get(fields[0]!)!;
+      if (out.computedBy !== undefined) throw error;
       return { ...out, sql: `"${fields[0]!.replaceAll('"', '""')}"` };
     }
   }
   return ctx.resolveColumn(fields);
 }
 
-function constant(body: Node): Expr {
+function constant(body: Node, ctx: ExprContext): Expr {
   if (body["isnull"] === true) return derived("NULL", "null", "NULL", true);
   if ("ival" in body) {
     const value = Number(body["ival"]["ival"] ?? 0);
@@ -125,7 +130,7 @@ function constant(body: Node): Expr {
   }
   if ("boolval" in body) {
     const value = body["boolval"]["boolval"] === true;
-    return derived(value ? "1" : "0", "bool", `Boolean(${value})`, false);
+    return derived(ctx.dialect.bool(value), "bool", `Boolean(${value})`, false);
   }
   if ("sval" in body) {
     const text = String(body["sval"]["sval"] ?? "");
@@ -161,16 +166,16 @@ function operatorExpr(body: Node, ctx: ExprContext): Expr {
       const comparison = COMPARISONS.get(op);
       const nullable = left.nullable || right.nullable;
       if (comparison !== undefined) {
-        const [l, r] = comparable(left, right);
+        const [l, r] = comparable(left, right, ctx.dialect);
         return derived(`(${l} ${comparison} ${r})`, "bool", `${left.display} ${comparison} ${right.display}`, nullable);
       }
-      return arithmetic(op, left, right);
+      return arithmetic(op, left, right, ctx.dialect);
     }
     case "AEXPR_IN": {
       const left = translateExpr(body["lexpr"], ctx);
       const items = list(body["rexpr"]).map((item) => translateExpr(item, ctx));
       const not = op === "=" ? "" : "NOT ";
-      const sql = `(${left.sql} ${not}IN (${items.map((item) => comparable(left, item)[1]).join(", ")}))`;
+      const sql = `(${left.sql} ${not}IN (${items.map((item) => comparable(left, item, ctx.dialect)[1]).join(", ")}))`;
       return derived(sql, "bool", `${left.display} ${not}IN ${items.map((i) => i.display).join(", ")}`, left.nullable || items.some((i) => i.nullable));
     }
     case "AEXPR_LIKE":
@@ -188,7 +193,7 @@ function operatorExpr(body: Node, ctx: ExprContext): Expr {
       const left = translateExpr(body["lexpr"], ctx);
       const [low, high] = list(body["rexpr"]).map((b) => translateExpr(b, ctx)) as [Expr, Expr];
       const not = body["kind"] === "AEXPR_NOT_BETWEEN" ? "NOT " : "";
-      const sql = `(${left.sql} ${not}BETWEEN ${comparable(left, low)[1]} AND ${comparable(left, high)[1]})`;
+      const sql = `(${left.sql} ${not}BETWEEN ${comparable(left, low, ctx.dialect)[1]} AND ${comparable(left, high, ctx.dialect)[1]})`;
       const display = `${left.display} ${not}BETWEEN ${low.display} AND ${high.display}`;
       return derived(sql, "bool", display, left.nullable || low.nullable || high.nullable);
     }
@@ -196,9 +201,9 @@ function operatorExpr(body: Node, ctx: ExprContext): Expr {
     case "AEXPR_NOT_DISTINCT": {
       const left = translateExpr(body["lexpr"], ctx);
       const right = translateExpr(body["rexpr"], ctx);
-      const [l, r] = comparable(left, right);
+      const [l, r] = comparable(left, right, ctx.dialect);
       const distinct = body["kind"] === "AEXPR_DISTINCT";
-      return derived(`(${l} ${distinct ? "IS NOT" : "IS"} ${r})`, "bool", `${left.display} IS ${distinct ? "" : "NOT "}DISTINCT FROM ${right.display}`, false);
+      return derived(ctx.dialect.distinct(l, r, distinct), "bool", `${left.display} IS ${distinct ? "" : "NOT "}DISTINCT FROM ${right.display}`, false);
     }
     default:
       throw invalidQuery(`the operator ${op} (${String(body["kind"])}) is not supported`);
@@ -210,21 +215,25 @@ export function isText(type: ColumnType): boolean {
 }
 
 /** Both sides of a comparison in one representation: a timestamp against a string reads the string as one. */
-function comparable(left: Expr, right: Expr): [string, string] {
-  const asTimestamp = (e: Expr, other: Expr) =>
-    other.type === "ts" && isText(e.type) ? (e.literal !== undefined ? sqlString(parseTimestampLiteral(e.literal)) : `stet_ts(${e.sql})`) : e.sql;
+function comparable(left: Expr, right: Expr, dialect: SqlDialect): [string, string] {
+  const asTimestamp = (e: Expr, other: Expr) => (other.type === "ts" && isText(e.type) ? timestampOf(e, dialect) : e.sql);
   return [asTimestamp(left, right), asTimestamp(right, left)];
 }
 
-function arithmetic(op: string, left: Expr, right: Expr): Expr {
+/** A text (or ms) expression as a timestamp; a literal is read here, so that a bad one is the query's error. */
+function timestampOf(e: Expr, dialect: SqlDialect): string {
+  return e.literal !== undefined ? dialect.timestamp(parseTimestampLiteral(e.literal)) : dialect.toTimestamp(e.sql);
+}
+
+function arithmetic(op: string, left: Expr, right: Expr, dialect: SqlDialect): Expr {
   const display = `${left.display} ${op} ${right.display}`;
   const nullable = left.nullable || right.nullable;
   if (left.type === "ts" && (right.type === "dur" || right.type === "ts") && (op === "+" || op === "-")) {
     if (right.type === "ts") {
       if (op !== "-") throw invalidQuery("timestamps can be subtracted, not added");
-      return derived(`stet_ts_diff(${left.sql}, ${right.sql})`, "dur", display, nullable);
+      return derived(dialect.timestampDiff(left.sql, right.sql), "dur", display, nullable);
     }
-    return derived(`stet_ts_add(${left.sql}, ${op === "-" ? "-" : ""}(${right.sql}))`, "ts", display, nullable);
+    return derived(dialect.timestampPlus(left.sql, `${op === "-" ? "-" : ""}(${right.sql})`), "ts", display, nullable);
   }
   if (op === "||") return derived(`(${left.sql} || ${right.sql})`, commonType([left, right]), display, nullable);
   if (!["+", "-", "*", "/", "%"].includes(op)) throw invalidQuery(`the operator ${op} is not supported`);
@@ -279,19 +288,19 @@ function caseExpr(body: Node, ctx: ExprContext): Expr {
   return derived(sql, commonType(results), display, otherwise === undefined || results.some((r) => r.nullable));
 }
 
-const CAST_TYPES = new Map<string, readonly [string, ColumnType]>([
-  ["text", ["TEXT", "utf8"]],
-  ["varchar", ["TEXT", "utf8"]],
-  ["string", ["TEXT", "utf8"]],
-  ["bpchar", ["TEXT", "utf8"]],
-  ["int2", ["INTEGER", "i64"]],
-  ["int4", ["INTEGER", "i64"]],
-  ["int8", ["INTEGER", "i64"]],
-  ["bigint", ["INTEGER", "i64"]],
-  ["float4", ["REAL", "f64"]],
-  ["float8", ["REAL", "f64"]],
-  ["numeric", ["REAL", "f64"]],
-  ["bool", ["INTEGER", "bool"]],
+const CAST_TYPES = new Map<string, readonly [Parameters<SqlDialect["castType"]>[0], ColumnType]>([
+  ["text", ["text", "utf8"]],
+  ["varchar", ["text", "utf8"]],
+  ["string", ["text", "utf8"]],
+  ["bpchar", ["text", "utf8"]],
+  ["int2", ["integer", "i64"]],
+  ["int4", ["integer", "i64"]],
+  ["int8", ["integer", "i64"]],
+  ["bigint", ["integer", "i64"]],
+  ["float4", ["real", "f64"]],
+  ["float8", ["real", "f64"]],
+  ["numeric", ["real", "f64"]],
+  ["bool", ["bool", "bool"]],
 ]);
 
 /** A cast is left out of the name, as DataFusion does (`TIMESTAMP '…'` is named by its string). */
@@ -300,8 +309,7 @@ function typeCast(body: Node, ctx: ExprContext): Expr {
   const arg = translateExpr(body["arg"], ctx);
   const as = (sql: string, type: ColumnType): Expr => ({ ...arg, sql, type, literal: undefined });
   if (typeName === "timestamp" || typeName === "timestamptz") {
-    if (arg.literal !== undefined) return as(sqlString(parseTimestampLiteral(arg.literal)), "ts");
-    return as(arg.type === "ts" || arg.type === "null" ? arg.sql : `stet_ts(${arg.sql})`, "ts");
+    return as(arg.type === "ts" || arg.type === "null" ? arg.sql : timestampOf(arg, ctx.dialect), "ts");
   }
   if (typeName === "interval") {
     if (arg.literal === undefined) throw invalidQuery("INTERVAL takes a literal, e.g. INTERVAL '60 seconds'");
@@ -312,7 +320,7 @@ function typeCast(body: Node, ctx: ExprContext): Expr {
   }
   const cast = CAST_TYPES.get(typeName);
   if (cast === undefined) throw invalidQuery(`casting to ${typeName} is not supported`);
-  return as(arg.sql === "NULL" ? "NULL" : `CAST(${arg.sql} AS ${cast[0]})`, cast[1]);
+  return as(arg.sql === "NULL" ? "NULL" : `CAST(${arg.sql} AS ${ctx.dialect.castType(cast[0])})`, cast[1]);
 }
 
 /** One ORDER BY key, as SQL and as DataFusion displays it. */

@@ -1,7 +1,6 @@
-import { invalidQuery } from "../../partition/query/query-errors.js";
+import { invalidQuery } from "../partition/query/query-errors.js";
 import { callDisplay, derived, isText, lastName, list, sortKeyOf, translateExpr, type Expr, type ExprContext, type Node } from "./sql-expressions.js";
-import { sqlString } from "../../partition/query/sql-values.js";
-import type { ColumnType } from "../../partition/query/system-tables.js";
+import type { ColumnType } from "../partition/query/system-tables.js";
 
 /**
  * Function calls of a `/query` statement: aggregates (with ORDER BY and FILTER, as DataFusion has them),
@@ -43,8 +42,8 @@ export function functionCall(body: Node, ctx: ExprContext): Expr {
       return call("avg", "f64", true);
     case "first_value":
     case "last_value":
-      // As a window function SQLite has both; as an aggregate (DataFusion's `FIRST_VALUE(x ORDER BY y)`) stet's own.
-      return over !== "" ? call(name, firstType, true, false) : call(name === "first_value" ? "stet_first" : "stet_last", firstType, true);
+      // As a window function both databases have them; as an aggregate (DataFusion's `FIRST_VALUE(x ORDER BY y)`) stet's own.
+      return over !== "" ? call(name, firstType, true, false) : call(ctx.dialect.firstLastAggregate(name === "first_value"), firstType, true);
     case "row_number":
     case "rank":
     case "dense_rank":
@@ -68,24 +67,26 @@ export function functionCall(body: Node, ctx: ExprContext): Expr {
     case "round":
       return call(name, firstType, anyNullable, false);
     case "concat":
-      return derived(`(${args.map((a) => `coalesce(${a.sql}, '')`).join(" || ")})`, "utf8", callDisplay(name, args), false);
+      return derived(ctx.dialect.concat(args.map((a) => a.sql)), "utf8", callDisplay(name, args), false);
     case "starts_with":
     case "ends_with": {
       const [s, p] = args as [Expr, Expr];
-      const part = name === "starts_with" ? `substr(${s.sql}, 1, length(${p.sql}))` : `substr(${s.sql}, -length(${p.sql}))`;
-      return derived(`(${part} = ${p.sql})`, "bool", callDisplay(name, args), anyNullable);
+      const sql = name === "starts_with" ? `(substr(${s.sql}, 1, length(${p.sql})) = ${p.sql})` : ctx.dialect.endsWith(s.sql, p.sql);
+      return derived(sql, "bool", callDisplay(name, args), anyNullable);
     }
     case "now":
     case "current_timestamp":
-      return derived(sqlString(new Date(ctx.now).toISOString()), "ts", "now()", false);
+      return derived(ctx.dialect.timestamp(new Date(ctx.now).toISOString()), "ts", "now()", false);
     case "date_bin": {
-      const [stride, ts, origin] = args;
-      return derived(`stet_date_bin(${stride!.sql}, ${ts!.sql}, ${origin?.sql ?? "NULL"})`, "ts", callDisplay(name, args), ts!.nullable);
+      const [stride, ts, origin] = args as [Expr, Expr, Expr | undefined];
+      return derived(ctx.dialect.dateBin(stride.sql, ts.sql, origin?.sql), "ts", callDisplay(name, args), ts.nullable);
     }
-    case "date_trunc":
-      return call("stet_date_trunc", "ts", anyNullable, false);
+    case "date_trunc": {
+      const [unit, ts] = args as [Expr, Expr];
+      return derived(ctx.dialect.dateTrunc(unit.sql, ts.sql), "ts", display, anyNullable);
+    }
     case "to_unixtime":
-      return call("stet_to_unixtime", "i64", anyNullable, false);
+      return derived(ctx.dialect.toUnixtime(args[0]!.sql), "i64", display, anyNullable);
     case "arrow_cast":
       return derived(args[0]!.sql, arrowCastType(args), display, args[0]!.nullable);
     default:
