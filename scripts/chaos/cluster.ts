@@ -5,7 +5,7 @@ import { percentile } from "../bench/load.js";
 import { freePort } from "../lib/free-port.js";
 import { startPostgres } from "../lib/postgres-server.js";
 import { runFaults } from "./faults.js";
-import { SCRAPE_EVERY_MS } from "./leader-epochs.js";
+import { leadershipChanges, SCRAPE_EVERY_MS } from "./leader-epochs.js";
 import { runLoad } from "./load-client.js";
 import type { ChaosOptions } from "./options.js";
 import { ErrorLines, registerDeployment, startLoadService } from "./processes.js";
@@ -23,6 +23,8 @@ export interface ClusterSummary extends Verdict {
   readonly kills: number;
   readonly pauses: number;
   readonly wipes: number;
+  /** Lease acquisitions beyond each partition's first (see leadershipChanges). */
+  readonly leadershipChanges: number;
   readonly sent: number;
   readonly unanswered: number;
   readonly resent: number;
@@ -59,11 +61,13 @@ export async function runCluster(options: ChaosOptions, teardown: Teardown): Pro
 
   const endAt = Date.now() + options.minutes * 60_000;
   const ingress = () => nodes.map((n) => n.ingressUrl);
+  const admin = () => nodes.map((n) => n.adminUrl);
   const [ledger, report] = await Promise.all([
     runLoad({ ingress, ratePerSec: options.ratePerSec, endAt, drainMs: 120_000 }),
     runFaults({ nodes, killEveryMs: options.killEveryMs, pauseEveryMs: options.pauseEveryMs, leaseTtlMs: options.leaseTtlMs, endAt }),
   ]);
-  const verdict = await verify({ ingress, ledger, sideEffects: () => readSideEffects(service.logFile), timeoutMs: 120_000 });
+  const verdict = await verify({ ingress, admin, ledger, sideEffects: () => readSideEffects(service.logFile), timeoutMs: 120_000 });
+  const changes = await leadershipChanges(admin());
   const failover = [...report.failoverMs].sort((a, b) => a - b);
   return {
     mode: "cluster",
@@ -74,6 +78,7 @@ export async function runCluster(options: ChaosOptions, teardown: Teardown): Pro
     kills: report.kills,
     pauses: report.pauses,
     wipes: report.wipes,
+    leadershipChanges: changes,
     sent: ledger.sent,
     unanswered: ledger.unanswered,
     resent: ledger.resent,

@@ -63,3 +63,16 @@ export async function waitForTakeover(
   }
   return { movedAfterMs, missed: [...moved.keys()].filter((p) => !movedAfterMs.has(p)) };
 }
+
+/**
+ * Lease acquisitions beyond each partition's first, over the run so far: the sum of (epoch - 1) over
+ * partitions, the highest epoch any node reports for each. Faults explain some; the rest are leases a
+ * busy node failed to renew in time, which another node then took.
+ */
+export async function leadershipChanges(adminUrls: readonly string[]): Promise<number> {
+  const highest = new Map<number, number>();
+  for (const epochs of await Promise.all(adminUrls.map((url) => scrapeLeaderEpochs(url)))) {
+    for (const [partition, epoch] of epochs ?? []) highest.set(partition, Math.max(epoch, highest.get(partition) ?? 0));
+  }
+  return [...highest.values()].reduce((sum, epoch) => sum + epoch - 1, 0);
+}

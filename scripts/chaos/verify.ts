@@ -23,12 +23,15 @@ export interface Verdict {
    * once), and every Tally/k<i> equals the number of accepted Load/work(n) with n % 10 = i.
    */
   readonly countersExact: boolean;
+  /** Lost invocations by their status in the admin API ("unknown" when no node could tell), to start a diagnosis. */
+  readonly lostByStatus: Readonly<Record<string, number>>;
   /** The counters that were not as expected: key -> [expected, found]. */
   readonly counterMismatches: Readonly<Record<string, readonly [number, number | undefined]>>;
 }
 
 export interface VerifyOptions {
   readonly ingress: NodeUrls;
+  readonly admin: NodeUrls;
   readonly ledger: Ledger;
   /** Read after every invocation completed. */
   readonly sideEffects: () => SideEffects;
@@ -73,11 +76,20 @@ export async function verify(options: VerifyOptions): Promise<Verdict> {
     if (found !== want || !answersExact) counterMismatches[key] = [want, found];
   });
 
+  const lostByStatus: Record<string, number> = {};
+  const lost = [...ledger.sends.values()].filter((id) => !outputs.has(id));
+  await inBatches(lost, 8, async (id, i) => {
+    const answer = await askUntilAnswered(options.admin, `/invocations/${id}`, { method: "GET", attemptTimeoutMs: 5_000, giveUpAt: Date.now() + 10_000, firstNode: i });
+    const status = (answer?.body as { status?: string } | undefined)?.status ?? "unknown";
+    lostByStatus[status] = (lostByStatus[status] ?? 0) + 1;
+  });
+
   const acceptedCount = ledger.sends.size + ledger.adds.size;
   return {
     accepted: acceptedCount,
     completed: outputs.size + ledger.adds.size,
-    lost: ledger.sends.size - outputs.size,
+    lost: lost.length,
+    lostByStatus,
     duplicates,
     reExecutedRuns,
     countersExact: Object.keys(counterMismatches).length === 0,
