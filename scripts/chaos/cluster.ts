@@ -63,10 +63,10 @@ export async function runCluster(options: ChaosOptions, teardown: Teardown): Pro
   const ingress = () => nodes.map((n) => n.ingressUrl);
   const admin = () => nodes.map((n) => n.adminUrl);
   const [ledger, report] = await Promise.all([
-    runLoad({ ingress, ratePerSec: options.ratePerSec, endAt, drainMs: 120_000 }),
+    runLoad({ ingress, ratePerSec: options.ratePerSec, endAt, drainMs: options.settleMs }),
     runFaults({ nodes, killEveryMs: options.killEveryMs, pauseEveryMs: options.pauseEveryMs, leaseTtlMs: options.leaseTtlMs, endAt }),
   ]);
-  const verdict = await verify({ ingress, admin, ledger, sideEffects: () => readSideEffects(service.logFile), timeoutMs: 120_000 });
+  const verdict = await verify({ ingress, admin, ledger, sideEffects: () => readSideEffects(service.logFile), timeoutMs: options.settleMs });
   const changes = await leadershipChanges(admin());
   const failover = [...report.failoverMs].sort((a, b) => a - b);
   return {

@@ -18,9 +18,14 @@ export interface ChaosOptions {
   readonly leaseTtlMs: number;
   /** Cluster: stet's --partitions. Default 8. */
   readonly partitions: number;
+  /**
+   * After the load: how long unanswered requests are still asked again, and then how long accepted
+   * invocations may take to complete, in ms each. Default 120 s.
+   */
+  readonly settleMs: number;
 }
 
-export const USAGE = `npm run chaos -- [--minutes 2] [--rate 40] [--kill-every 8]
+export const USAGE = `npm run chaos -- [--minutes 2] [--rate 40] [--kill-every 8] [--settle 120]
   [--cluster 3 [--pause-every 12] [--lease-ttl 2s] [--partitions 8]]
 Without --cluster: one stet on SQLite, killed with kill -9 and restarted.
 With --cluster N: N stet nodes on a throwaway PostgreSQL, killed (and restarted, sometimes on an empty
@@ -39,6 +44,7 @@ export function parseChaosOptions(args: readonly string[]): ChaosOptions {
       cluster: { type: "string", default: "0" },
       "lease-ttl": { type: "string" },
       partitions: { type: "string" },
+      settle: { type: "string", default: "120" },
     },
   });
   const problems: string[] = [];
@@ -68,6 +74,7 @@ export function parseChaosOptions(args: readonly string[]): ChaosOptions {
     leaseTtl,
     leaseTtlMs: leaseTtlMs ?? 0,
     partitions: number("partitions", values.partitions ?? "8", 1, true),
+    settleMs: number("settle", values.settle, 1) * 1000,
   });
   if (problems.length > 0) throw new Error(`${problems.join("\n")}\n\n${USAGE}`);
   return options;

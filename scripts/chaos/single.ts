@@ -52,8 +52,8 @@ export async function runSingle(options: ChaosOptions, teardown: Teardown): Prom
   };
   const ingress = () => [stet.ingressUrl];
   const admin = () => [stet.adminUrl];
-  const [ledger] = await Promise.all([runLoad({ ingress, ratePerSec: options.ratePerSec, endAt, drainMs: 60_000 }), killer()]);
-  const verdict = await verify({ ingress, admin, ledger, sideEffects: () => readSideEffects(service.logFile), timeoutMs: 60_000 });
+  const [ledger] = await Promise.all([runLoad({ ingress, ratePerSec: options.ratePerSec, endAt, drainMs: options.settleMs }), killer()]);
+  const verdict = await verify({ ingress, admin, ledger, sideEffects: () => readSideEffects(service.logFile), timeoutMs: options.settleMs });
   return {
     mode: "single",
     minutes: options.minutes,
