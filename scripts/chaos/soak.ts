@@ -29,7 +29,7 @@ async function main(): Promise<number> {
   try {
     const summary = options.cluster > 0 ? await runCluster(options, teardown) : await runSingle(options, teardown);
     console.log(JSON.stringify(summary, null, 2));
-    const failed = summary.lost > 0 || summary.duplicates > 0 || !summary.countersExact || summary.unanswered > 0;
+    const failed = summary.lost > 0 || summary.duplicates > 0 || summary.unacceptedRuns > 0 || !summary.countersExact || summary.unanswered > 0;
     const missed = summary.mode === "cluster" && summary.failover.missed > 0;
     return failed || missed ? 1 : 0;
   } finally {

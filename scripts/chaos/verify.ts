@@ -11,16 +11,21 @@ export interface Verdict {
   readonly lost: number;
   /**
    * Side effects observed more than once: invocations whose handler went on with two different results
-   * of its one run, or whose output is not the result it observed, plus invocations that ran although
-   * no accepted request names them (an idempotency key that started a second invocation, or a request
-   * the client gave up on: see the ledger's unanswered). Must be 0.
+   * of its one run, or whose output is not the result it observed. Must be 0.
    */
   readonly duplicates: number;
+  /**
+   * Invocations that ran although no answered request names them: a request the client gave up on
+   * (see unanswered), else an idempotency key that started a second invocation. Must be 0 when every
+   * request was answered.
+   */
+  readonly unacceptedRuns: number;
   /** Run bodies executed again because their attempt died before the result was stored (allowed). */
   readonly reExecutedRuns: number;
   /**
    * Every Tally counter equals the number of answered adds to it (and those answers are 1..n, each
-   * once), and every Tally/k<i> equals the number of accepted Load/work(n) with n % 10 = i.
+   * once), and every Tally/k<i> equals the number of accepted Load/work(n) with n % 10 = i. Requests the
+   * client gave up on may have counted too: exact only means something when none was.
    */
   readonly countersExact: boolean;
   /** Lost invocations by their status in the admin API ("unknown" when no node could tell), to start a diagnosis. */
@@ -52,7 +57,7 @@ export async function verify(options: VerifyOptions): Promise<Verdict> {
   const { runs, observed } = options.sideEffects();
   const accepted = new Set(ledger.sends.values());
   let duplicates = 0;
-  for (const id of runs.keys()) if (!accepted.has(id)) duplicates++;
+  const unacceptedRuns = [...runs.keys()].filter((id) => !accepted.has(id)).length;
   for (const [id, output] of outputs) {
     const seen = observed.get(id);
     if (seen === undefined || seen.size !== 1 || !seen.has(output as string)) duplicates++;
@@ -91,6 +96,7 @@ export async function verify(options: VerifyOptions): Promise<Verdict> {
     lost: lost.length,
     lostByStatus,
     duplicates,
+    unacceptedRuns,
     reExecutedRuns,
     countersExact: Object.keys(counterMismatches).length === 0,
     counterMismatches,

@@ -43,6 +43,7 @@ describe("npm run chaos -- --cluster 3", () => {
     expect(summary.unanswered, report).toBe(0);
     expect(summary.lost, report).toBe(0);
     expect(summary.duplicates, report).toBe(0);
+    expect(summary.unacceptedRuns, report).toBe(0);
     expect(summary.countersExact, report).toBe(true);
     expect(summary.failover.samples, report).toBeGreaterThanOrEqual(2);
     expect(summary.failover.missed, report).toBe(0);
