@@ -1,4 +1,4 @@
-export { PartitionSet, type NewInvocation, type PartitionSetOptions } from "./partition-set.js";
+export { PartitionSet, type ClusterMembers, type NewInvocation, type PartitionSetOptions } from "./partition-set.js";
 export { PartitionProcessor, type Clock, type ProcessorEvent } from "./partition-processor.js";
 export type { PartitionStore, StorageBatch, StorageFaults, LeadershipFence } from "./storage/partition-store.js";
 export type { Lease, LeaseStore } from "./storage/lease-store.js";
@@ -7,7 +7,7 @@ export type { PartitionStats } from "./partition-stats.js";
 export { CompletionWaiters } from "./completion-waiters.js";
 export { LeaseKeeper } from "./lease-keeper.js";
 export { LeaseLostError } from "./lease-errors.js";
-export { NotLeaderError } from "./partition-errors.js";
+export { InvocationMovedError, NotLeaderError } from "./partition-errors.js";
 export * from "./types.js";
 export { applyCommand } from "./apply/apply.js";
 export type {

@@ -10,3 +10,19 @@ export class NotLeaderError extends StetError {
     this.partition = partition;
   }
 }
+
+/**
+ * A caller waited here for an invocation whose partition this node stopped leading (handed over, or its
+ * lease lost): the invocation goes on at the partition's next leader, where the caller can attach.
+ */
+export class InvocationMovedError extends StetError {
+  readonly partition: number;
+  readonly invocationId: string;
+  constructor(partition: number, invocationId: string) {
+    super("STET_INVOCATION_MOVED", `invocation ${invocationId} moved with partition ${partition} to another node; attach to it there`, {
+      status: 503,
+    });
+    this.partition = partition;
+    this.invocationId = invocationId;
+  }
+}

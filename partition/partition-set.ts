@@ -1,16 +1,17 @@
 import type { AttemptInput, Effect, EffectSink, InvokerPort, JournalSource } from "../invoker/index.js";
-import { partitionKeyForKey, partitionKeyOf, partitionOf, type InvocationId } from "../protocol/index.js";
+import { partitionKeyForKey, partitionKeyOf, partitionOf, randomPartitionKey, type InvocationId, type PartitionKey } from "../protocol/index.js";
 import { encodeEntry } from "./apply/context.js";
 import type { CommandResult, ControlOp, HandlerInfo, OutcomeTarget, PartitionCommand, PartitionMessage, ServiceResolver, Started } from "./apply/declarations.js";
 import { inputEntry } from "./apply/commands.js";
-import { derivedInvocationIdOf, invocationIdFor } from "./apply/invocation-ids.js";
+import { derivedInvocationIdOf, invocationIdFor, randomPartitionKeyIn } from "./apply/invocation-ids.js";
 import type { StateMutation } from "./storage/state-mutation-table.js";
 import { CompletionWaiters } from "./completion-waiters.js";
 import { GroupCommitter } from "./group-commit.js";
 import { LeaseLostError } from "./lease-errors.js";
 import { LeaseKeeper } from "./lease-keeper.js";
 import { PartitionProcessor, type Clock, type ProcessorEvent } from "./partition-processor.js";
-import { NotLeaderError } from "./partition-errors.js";
+import { planPlacement, rankNodes } from "./placement.js";
+import { InvocationMovedError, NotLeaderError } from "./partition-errors.js";
 import type { PartitionStats } from "./partition-stats.js";
 import type { Lease, LeaseStore } from "./storage/lease-store.js";
 import type { PartitionStore } from "./storage/partition-store.js";
@@ -38,10 +39,21 @@ export interface PartitionSetOptions {
   /** How often completed invocations past their retention are deleted, in ms. Default 5 s. */
   readonly expiryIntervalMs?: number;
   readonly clock?: Clock;
+  /**
+   * The cluster's live nodes, when several share the store: partitions are then spread evenly over
+   * them (partition/placement.ts). Without it this node alone leads every partition.
+   */
+  readonly members?: ClusterMembers;
   readonly onEvent?: (event: ProcessorEvent) => void;
   readonly onError?: (error: Error) => void;
   /** Told of started and completed invocations and of each group commit (metrics); must be cheap. */
   readonly stats?: PartitionStats;
+}
+
+/** Who else leads partitions from the same store (postgres/node-directory.ts). */
+export interface ClusterMembers {
+  /** The ids of the nodes alive now, as their holder names in the lease store. */
+  liveNodes(): Promise<readonly string[]>;
 }
 
 export interface NewInvocation {
@@ -65,6 +77,12 @@ export class PartitionSet implements EffectSink, JournalSource {
   readonly #leases: LeaseStore;
   /** Partitions whose leases are being taken: a second attempt waits for the first. */
   readonly #acquiring = new Set<number>();
+  /** Partitions being handed over to another node (stepped down, lease not yet released). */
+  readonly #releasing = new Set<number>();
+  /** Placement (with members): the live nodes as last seen and since when, and since when each free partition is free. */
+  #live: { key: string; since: number } | undefined;
+  readonly #freeSince = new Map<number, number>();
+  #placing = false;
   readonly #processors: PartitionProcessor[] = [];
   readonly #keepers: LeaseKeeper[] = [];
   readonly #options: PartitionSetOptions;
@@ -136,14 +154,16 @@ export class PartitionSet implements EffectSink, JournalSource {
       this.#processors.push(processor);
       this.#keepers.push(keeper);
     }
-    this.#retryEveryMs = Math.max(50, Math.floor(ttlMs / 2));
+    // A cluster looks at its members and leases often, so that a partition released by a node that
+    // stops is taken at once; a node alone only retries what it could not take.
+    this.#retryEveryMs = this.#options.members === undefined ? Math.max(50, Math.floor(ttlMs / 2)) : Math.min(1_000, Math.max(50, Math.floor(ttlMs / 4)));
     this.#retryTimer = setInterval(() => {
-      if (this.#clock.now() >= this.#acquireNotBefore) this.#leadWhatWeCan().catch((error: unknown) => this.#report(error));
+      if (this.#clock.now() >= this.#acquireNotBefore) this.#round().catch((error: unknown) => this.#report(error));
     }, this.#retryEveryMs);
     this.#retryTimer.unref();
     this.#expiryTimer = setInterval(() => this.#expire(), this.#options.expiryIntervalMs ?? 5_000);
     this.#expiryTimer.unref();
-    await this.#leadWhatWeCan();
+    await this.#round();
   }
 
   processor(partition: number): PartitionProcessor | undefined {
@@ -169,7 +189,7 @@ export class PartitionSet implements EffectSink, JournalSource {
    */
   async invoke(invocation: NewInvocation): Promise<Started> {
     const idempotencyKey = invocation.idempotencyKey ?? null;
-    const invocationId = invocationIdFor(invocation.target, invocation.handler, idempotencyKey);
+    const invocationId = invocationIdFor(invocation.target, invocation.handler, idempotencyKey, () => this.#freshPartitionKey());
     const result = await this.#processorFor(invocationId).propose({
       kind: "invoke",
       spec: {
@@ -273,6 +293,11 @@ export class PartitionSet implements EffectSink, JournalSource {
     const waiting = this.waiters.wait(invocationId, signal);
     const record = this.store.invocations.get(invocationId);
     if (record?.outcome != null) this.waiters.complete(invocationId, record.outcome);
+    else if (this.#options.members !== undefined) {
+      // Its partition left this node before the caller began to wait: nothing here would complete it.
+      const processor = this.#processorFor(invocationId);
+      if (!processor.isLeader) this.waiters.fail((id) => id === invocationId, () => new InvocationMovedError(processor.id, invocationId));
+    }
     return waiting;
   }
 
@@ -301,6 +326,21 @@ export class PartitionSet implements EffectSink, JournalSource {
     if (processor === undefined || !processor.isLeader) return;
     processor.stepDown(reason);
     this.store.dropPartition(partition as PartitionId);
+    // In a cluster, callers waiting here for its invocations attach to them at the partition's next
+    // leader instead. A node alone leads it again itself: its callers keep waiting.
+    if (this.#options.members === undefined) return;
+    const inPartition = (id: string) => partitionOf(partitionKeyOf(id as InvocationId), this.#options.partitionCount) === partition;
+    this.waiters.fail(inPartition, (id) => new InvocationMovedError(partition, id));
+  }
+
+  /**
+   * The partition key of an invocation free to live in any partition (a plain call without idempotency
+   * key): in a partition led here when there is one. In a cluster a key in another node's partition
+   * would send the request there, where the leader, drawing a key of its own, could land in a third.
+   */
+  #freshPartitionKey(): PartitionKey {
+    const led = this.#processors.filter((p) => p.isLeader).map((p) => p.id);
+    return led.length === 0 ? randomPartitionKey() : randomPartitionKeyIn(led, this.#options.partitionCount);
   }
 
   #processorFor(invocationId: InvocationId): PartitionProcessor {
@@ -311,62 +351,139 @@ export class PartitionSet implements EffectSink, JournalSource {
     this.#options.onError?.(error instanceof Error ? error : new Error(String(error)));
   }
 
-  #leadWhatWeCan(): Promise<void> {
-    return this.#leadPartitions(this.#processors.map((_, i) => i));
+  /** One round of taking leases: every partition for a node alone, its share in a cluster. */
+  async #round(): Promise<void> {
+    if (this.#options.members === undefined) return this.#leadPartitions(this.#processors.map((_, i) => i));
+    if (this.#placing || this.#closed) return;
+    this.#placing = true;
+    try {
+      await this.#place(this.#options.members);
+    } catch (error) {
+      this.#backOff(error);
+    } finally {
+      this.#placing = false;
+    }
+  }
+
+  /**
+   * Reads the live nodes and the leases, takes the free partitions up to this node's share and hands
+   * over those above it (partition/placement.ts).
+   */
+  async #place(members: ClusterMembers): Promise<void> {
+    const [liveNodes, snapshot] = await Promise.all([members.liveNodes(), this.#leases.snapshot()]);
+    const now = this.#clock.now();
+    const key = rankNodes(this.#options.holder, liveNodes).join("\n");
+    if (this.#live?.key !== key) this.#live = { key, since: now };
+    // Judged in rounds rather than a fixed time, so a short lease (tests) settles as fast as it fails over.
+    const settleMs = 2 * this.#retryEveryMs;
+    const leased = new Map(snapshot.leases.map((l) => [l.partition, l]));
+    const overdue = new Set<number>();
+    for (let p = 0; p < this.#processors.length; p++) {
+      const lease = leased.get(p);
+      if (lease !== undefined && lease.expiresAt > snapshot.now) {
+        this.#freeSince.delete(p);
+        continue;
+      }
+      const since = this.#freeSince.get(p) ?? now;
+      this.#freeSince.set(p, since);
+      // Free for two rounds and nobody took it (the nodes disagree on who is live): anyone takes it.
+      if (now - since >= settleMs) overdue.add(p);
+    }
+    const plan = planPlacement({
+      self: this.#options.holder,
+      partitionCount: this.#processors.length,
+      liveNodes,
+      leases: snapshot.leases,
+      now: snapshot.now,
+      leading: new Set(this.#processors.filter((p) => p.isLeader).map((p) => p.id as number)),
+      taking: this.#acquiring,
+      releasing: this.#releasing,
+      overdue,
+      settled: now - this.#live.since >= settleMs,
+    });
+    for (const partition of plan.handOver) void this.#handOver(partition);
+    if (plan.take.length > 0) await this.#leadPartitions(plan.take);
+  }
+
+  /**
+   * Gives `partition` to another node (placement): stops leading it, waits until what was applied
+   * under its epoch is durable, then releases the lease for the next leader to take at once.
+   */
+  async #handOver(partition: number): Promise<void> {
+    this.#releasing.add(partition);
+    try {
+      this.#stepDown(partition, "handed over: partitions are spread evenly over the cluster's nodes");
+      // A barrier: it commits in a batch after every command queued before it.
+      await this.committer.submit(() => ({ result: undefined })).catch(() => undefined);
+      await this.#keepers[partition]!.release();
+    } finally {
+      this.#releasing.delete(partition);
+    }
+  }
+
+  /**
+   * The store is unreachable or failing: later rounds try again, each failure in a row waiting twice
+   * as long (from a round, up to MAX_ACQUIRE_BACKOFF_MS) so a store that is down is not asked every round.
+   */
+  #backOff(error: unknown): void {
+    const everyMs = this.#retryEveryMs;
+    const backoffMs = Math.min(Math.max(everyMs, MAX_ACQUIRE_BACKOFF_MS), everyMs * 2 ** Math.min(this.#acquireFailures, 16));
+    this.#acquireFailures++;
+    this.#acquireNotBefore = this.#clock.now() + backoffMs;
+    this.#report(error);
   }
 
   /** Takes the leases it can of `partitions` (one write: one fsync), then leads those it got. */
   async #leadPartitions(partitions: readonly number[]): Promise<void> {
     if (this.#closed) return;
-    const wanted = partitions.filter((i) => !this.#processors[i]!.isLeader && !this.#acquiring.has(i));
+    const wanted = partitions.filter((i) => !this.#processors[i]!.isLeader && !this.#acquiring.has(i) && !this.#releasing.has(i));
     if (wanted.length === 0) return;
+    // Each stays "being taken" until it leads or is given up, so no round takes it a second time.
     for (const i of wanted) this.#acquiring.add(i);
-    const ttlMs = this.#options.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
-    let leases: Lease[];
     try {
-      leases = await this.#leases.acquire(wanted, this.#options.holder, ttlMs);
-      this.#acquireFailures = 0;
-      this.#acquireNotBefore = 0;
-    } catch (error) {
-      // The store is unreachable or failing: later rounds try again, each failure in a row waiting
-      // twice as long (from half a lease, up to MAX_ACQUIRE_BACKOFF_MS) so a store that is down is not
-      // asked every round.
-      const everyMs = this.#retryEveryMs;
-      const backoffMs = Math.min(Math.max(everyMs, MAX_ACQUIRE_BACKOFF_MS), everyMs * 2 ** Math.min(this.#acquireFailures, 16));
-      this.#acquireFailures++;
-      this.#acquireNotBefore = this.#clock.now() + backoffMs;
-      this.#options.onError?.(error instanceof Error ? error : new Error(String(error)));
-      return;
+      const ttlMs = this.#options.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
+      let leases: Lease[];
+      try {
+        leases = await this.#leases.acquire(wanted, this.#options.holder, ttlMs);
+        this.#acquireFailures = 0;
+        this.#acquireNotBefore = 0;
+      } catch (error) {
+        this.#backOff(error);
+        return;
+      }
+      for (const lease of leases) await this.#leadTaken(lease);
     } finally {
       for (const i of wanted) this.#acquiring.delete(i);
     }
-    for (const lease of leases) {
-      const keeper = this.#keepers[lease.partition]!;
-      const partition = lease.partition as PartitionId;
-      if (this.#closed) {
-        // Closed while the leases were being taken: give this one back at once.
-        await this.#leases.release(lease).catch(() => undefined);
-        continue;
-      }
-      keeper.hold(lease);
-      try {
-        // A store shared by nodes brings the partition's rows into memory first.
-        await this.store.loadPartition(partition);
-      } catch (error) {
-        this.#options.onError?.(error instanceof Error ? error : new Error(String(error)));
-        await keeper.release();
-        continue;
-      }
-      if (this.#closed || keeper.lease !== lease) {
-        // Closed, or the lease was lost while loading: lead nothing.
-        this.store.dropPartition(partition);
-        if (keeper.lease === lease) await keeper.release();
-        continue;
-      }
-      const processor = this.#processors[lease.partition]!;
-      processor.lead(lease.epoch as LeaderEpoch);
-      this.#handOverAwaiting(processor.id);
+  }
+
+  /** Leads the partition of a lease just taken: loads its rows, then its processor leads. */
+  async #leadTaken(lease: Lease): Promise<void> {
+    const keeper = this.#keepers[lease.partition]!;
+    const partition = lease.partition as PartitionId;
+    if (this.#closed) {
+      // Closed while the leases were being taken: give this one back at once.
+      await this.#leases.release(lease).catch(() => undefined);
+      return;
     }
+    keeper.hold(lease);
+    try {
+      // A store shared by nodes brings the partition's rows into memory first.
+      await this.store.loadPartition(partition);
+    } catch (error) {
+      this.#report(error);
+      await keeper.release();
+      return;
+    }
+    if (this.#closed || keeper.lease !== lease) {
+      // Closed, or the lease was lost while loading: lead nothing.
+      this.store.dropPartition(partition);
+      if (keeper.lease === lease) await keeper.release();
+      return;
+    }
+    const processor = this.#processors[lease.partition]!;
+    processor.lead(lease.epoch as LeaderEpoch);
+    this.#handOverAwaiting(processor.id);
   }
 
   /**

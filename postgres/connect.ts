@@ -114,9 +114,14 @@ export class PostgresDatabase implements AsyncDisposable {
   }
 
   /** One statement on any pooled connection; `values` are its `$1…` parameters. */
-  async query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: readonly unknown[]): Promise<pg.QueryResult<R>> {
+  /** One statement on a pooled connection; `{ name, text }` prepares it once per connection. */
+  async query<R extends pg.QueryResultRow = pg.QueryResultRow>(
+    statement: string | { readonly name: string; readonly text: string },
+    values?: readonly unknown[],
+  ): Promise<pg.QueryResult<R>> {
     try {
-      const result = await this.#pool.query<R>(text, values as unknown[] | undefined);
+      const config = typeof statement === "string" ? { text: statement } : statement;
+      const result = await this.#pool.query<R>({ ...config, values: values as unknown[] | undefined });
       this.#answered(undefined);
       return result;
     } catch (error) {

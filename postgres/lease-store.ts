@@ -1,5 +1,5 @@
 import { LeaseArgumentError, LeaseLostError } from "../partition/lease-errors.js";
-import type { Lease, LeaseStore } from "../partition/storage/lease-store.js";
+import type { Lease, LeaseSnapshot, LeaseStore } from "../partition/storage/lease-store.js";
 import type { PostgresDatabase, Queryable } from "./connect.js";
 import { applyPgMigrations, type PgMigration } from "./migrations.js";
 
@@ -134,6 +134,19 @@ export class PgLeaseStore implements LeaseStore {
     const result = await this.#db.query<Lease>(`SELECT ${LEASE_COLUMNS} FROM leases WHERE partition_id = $1`, [partition]);
     return result.rows[0];
   }
+
+  async snapshot(): Promise<LeaseSnapshot> {
+    // An aggregate answers one row even without leases; `now` is read in the same statement.
+    const result = await this.#db.query<{ now: number; leases: Lease[] }>(
+      `SELECT floor(extract(epoch FROM clock_timestamp()) * 1000)::float8 AS now,
+              coalesce(json_agg(json_build_object('partition', partition_id, 'holder', holder, 'epoch', epoch,
+                'expiresAt', floor(extract(epoch FROM expires_at) * 1000)) ORDER BY partition_id), '[]') AS leases
+         FROM leases`,
+    );
+    const row = result.rows[0]!;
+    return { now: row.now, leases: row.leases };
+  }
+
 }
 
 /** The leadership a write is made under: a partition and the epoch its leader holds it at. */
@@ -162,7 +175,8 @@ export function fencedTransaction<T>(db: PostgresDatabase, leases: readonly Fenc
   });
 }
 
-function fenceError(error: unknown): LeaseLostError | undefined {
+/** The LeaseLostError a statement that ran stet_fence failed with; undefined for any other failure. */
+export function fenceError(error: unknown): LeaseLostError | undefined {
   const { code, detail } = error as { code?: unknown; detail?: unknown };
   if (code !== FENCE_SQLSTATE || typeof detail !== "string") return undefined;
   const lost = JSON.parse(detail) as { partition: number; epoch: number; reason: string };

@@ -55,6 +55,15 @@ export class PgNodeDirectory {
     await this.#db.query("DELETE FROM nodes WHERE node_id = $1", [nodeId]);
   }
 
+  /** The ids of the nodes that announced themselves within `liveWithinMs`, on PostgreSQL's clock. */
+  async liveNodes(liveWithinMs: number): Promise<string[]> {
+    const result = await this.#db.query<{ nodeId: string }>(
+      `SELECT node_id AS "nodeId" FROM nodes WHERE heartbeat_at > clock_timestamp() - $1::float8 * interval '1 millisecond' ORDER BY 1`,
+      [liveWithinMs],
+    );
+    return result.rows.map((r) => r.nodeId);
+  }
+
   /**
    * The leader of each partition that has one: the holder of an unexpired lease whose node announced
    * itself within `liveWithinMs`. Partitions without a live leader are absent.

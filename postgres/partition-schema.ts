@@ -1,4 +1,5 @@
 import type { PgMigration } from "./migrations.js";
+import { applyFunctionSql } from "./partition-apply.js";
 
 /**
  * Numbers of new rows (invocations, inbox, timers, outbox, waiters, state mutations) come in blocks of
@@ -172,4 +173,6 @@ export const PARTITION_PG_MIGRATIONS: readonly PgMigration[] = [
         CREATE INDEX state_mutations_by_partition ON state_mutations (partition_id, seq);
       `),
   },
+  // One round trip per group commit (postgres/partition-apply.ts).
+  { version: 2, up: (client) => client.query(applyFunctionSql()) },
 ];

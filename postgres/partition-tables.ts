@@ -161,25 +161,6 @@ export const PARTITION_TABLES: readonly PartitionTable[] = [
   },
 ];
 
-/** The SQL of an upsert of `t`'s rows passed as one array per column. */
-export function upsertSql(t: PartitionTable): string {
-  const names = t.columns.map(([c]) => c);
-  const arrays = t.columns.map(([, type], i) => `$${i + 1}::${type}[]`).join(", ");
-  const insert = `INSERT INTO ${t.table} (${names.join(", ")}) SELECT * FROM unnest(${arrays})`;
-  if (t.appendOnly === true) return insert;
-  const keys = new Set(t.key.map(([c]) => c));
-  const set = names.filter((c) => !keys.has(c)).map((c) => `${c} = excluded.${c}`);
-  return `${insert} ON CONFLICT (${[...keys].join(", ")}) DO UPDATE SET ${set.join(", ")}`;
-}
-
-/** The SQL of a delete of `t`'s rows by key, the keys passed as one array per key column. */
-export function deleteSql(t: PartitionTable): string {
-  const arrays = t.key.map(([, type], i) => `$${i + 1}::${type}[]`).join(", ");
-  const names = t.key.map(([c]) => c);
-  const match = names.map((c) => `${t.table}.${c} = d.${c}`).join(" AND ");
-  return `DELETE FROM ${t.table} USING unnest(${arrays}) AS d(${names.join(", ")}) WHERE ${match}`;
-}
-
 /**
  * The SQL that reads `t`'s rows of partition $1, aliased to the write set's field names, bigints as
  * float8 (exact below 2^53: the driver would hand back strings). Journals go with their invocations.

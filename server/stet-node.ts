@@ -1,6 +1,7 @@
 import Fastify, { type FastifyBaseLogger } from "fastify";
 import { pino, type Logger } from "pino";
 import { Invoker, type InvokerEvent } from "../invoker/index.js";
+import { setMaxListeners } from "node:events";
 import path from "node:path";
 import { PartitionSet, type ProcessorEvent } from "../partition/index.js";
 import { toError } from "../protocol/errors.js";
@@ -116,14 +117,21 @@ export async function startStetNode(config: StetConfig, options: StetNodeOptions
       refresh.unref();
       cleanups.push(() => clearInterval(refresh));
     }
+    // A lookup that misses asks the store again first: another node may have just registered the service.
+    const refreshRegistry = storage.kind === "postgres" ? () => registry.refresh() : undefined;
     const views = registryViews(registry);
+    const ttlMs = options.leaseTtlMs ?? config.leaseTtlMs;
+    const nodes = storage.nodes;
     const partitions = new PartitionSet({
       store: storage.partitions,
       leases: storage.leases,
       services: views,
       partitionCount: storage.partitionCount,
       holder: dataDir.settings.nodeId,
-      leaseTtlMs: options.leaseTtlMs ?? config.leaseTtlMs,
+      leaseTtlMs: ttlMs,
+      // A cluster spreads its partitions over the nodes that announced themselves within a lease (three
+      // heartbeats), the same window the forwarding uses.
+      members: nodes === undefined ? undefined : { liveNodes: () => nodes.liveNodes(ttlMs) },
       expiryIntervalMs: options.expiryIntervalMs,
       onEvent: (event) => {
         log.debug(event, "partition event");
@@ -150,7 +158,8 @@ export async function startStetNode(config: StetConfig, options: StetNodeOptions
     await partitions.start(invoker);
 
     const shutdown = new AbortController();
-    const ttlMs = options.leaseTtlMs ?? config.leaseTtlMs;
+    // Every waiting caller and forwarded request listens for it: thousands at once are normal, not a leak.
+    setMaxListeners(0, shutdown.signal);
     // A cluster node serves every partition: requests for those another node leads go to that node.
     const forwarder =
       storage.nodes === undefined
@@ -158,6 +167,7 @@ export async function startStetNode(config: StetConfig, options: StetNodeOptions
         : new RequestForwarder({
             self: dataDir.settings.nodeId,
             shutdown: shutdown.signal,
+            onForwarded: (forwarded) => stats.forwarded(forwarded.api, forwarded.outcome),
             leaders: new LeaderMap({
               source: storage.nodes,
               self: dataDir.settings.nodeId,
@@ -184,6 +194,7 @@ export async function startStetNode(config: StetConfig, options: StetNodeOptions
       shutdown: shutdown.signal,
       health: () => storage.unavailable(),
       forwarder,
+      refreshRegistry,
     });
     // Started by the first query; closed after the admin app, so no query is left waiting.
     const queries = storage.queries(() => invoker.liveInvocationStates(), options.queryLimitMs);
@@ -200,6 +211,7 @@ export async function startStetNode(config: StetConfig, options: StetNodeOptions
       serverFactory: adminPort.serverFactory,
       webUi: { root: defaultWebUiRoot() },
       forwarder,
+      refreshRegistry,
       metrics: new PrometheusEndpoint({
         stats,
         invoker,

@@ -1,7 +1,7 @@
 import type { Database, Statement } from "better-sqlite3";
 import { applyMigrations, type Migration } from "./store/migrations.js";
 import { LeaseArgumentError, LeaseLostError } from "../partition/lease-errors.js";
-import type { Lease, LeaseStore } from "../partition/storage/lease-store.js";
+import type { Lease, LeaseSnapshot, LeaseStore } from "../partition/storage/lease-store.js";
 
 export type { Lease };
 
@@ -40,6 +40,7 @@ export class LeaseTable {
   readonly #select: Statement<[number], LeaseRow>;
   readonly #upsert: Statement<[number, string, number, number]>;
   readonly #setExpiry: Statement<[number, number]>;
+  readonly #selectAll: Statement<[], LeaseRow>;
 
   constructor(db: Database, clock: LeaseClock) {
     applyMigrations(db, "leases", migrations);
@@ -54,6 +55,7 @@ export class LeaseTable {
         "expires_at = excluded.expires_at",
     );
     this.#setExpiry = db.prepare<[number, number]>("UPDATE leases SET expires_at = ? WHERE partition_id = ?");
+    this.#selectAll = db.prepare<[], LeaseRow>("SELECT partition_id, holder, epoch, expires_at FROM leases ORDER BY partition_id");
   }
 
   /**
@@ -118,6 +120,11 @@ export class LeaseTable {
     const row = this.#select.get(partition);
     return row === undefined ? undefined : toLease(row);
   }
+
+  /** Every stored lease, with the clock's now. */
+  snapshot(): LeaseSnapshot {
+    return { now: this.#clock.now(), leases: this.#selectAll.all().map(toLease) };
+  }
 }
 
 function lostReason(row: LeaseRow | undefined, lease: Lease, now: number): string | undefined {
@@ -172,6 +179,10 @@ export class SqliteLeaseStore implements LeaseStore {
 
   get(partition: number): Promise<Lease | undefined> {
     return settle(() => this.table.get(partition));
+  }
+
+  snapshot(): Promise<LeaseSnapshot> {
+    return settle(() => this.table.snapshot());
   }
 }
 

@@ -1,4 +1,12 @@
-import { derivedInvocationId, newInvocationId, partitionKeyForKey, randomPartitionKey, type InvocationId, type PartitionKey } from "../../protocol/index.js";
+import {
+  derivedInvocationId,
+  newInvocationId,
+  partitionKeyForKey,
+  partitionKeyRange,
+  randomPartitionKey,
+  type InvocationId,
+  type PartitionKey,
+} from "../../protocol/index.js";
 import type { InvocationTarget } from "../types.js";
 import type { HandlerInfo } from "./declarations.js";
 
@@ -22,12 +30,24 @@ export function partitionKeyForTarget(target: InvocationTarget, idempotencyKey: 
  * call's from its target and idempotency key (as Restate derives them): whoever asks again is told the
  * id of the invocation that runs, before the partition that owns it has answered. Others are fresh.
  */
-export function invocationIdFor(target: InvocationTarget, handler: HandlerInfo, idempotencyKey: string | null): InvocationId {
+export function invocationIdFor(
+  target: InvocationTarget,
+  handler: HandlerInfo,
+  idempotencyKey: string | null,
+  freshKey: () => PartitionKey = randomPartitionKey,
+): InvocationId {
   if (isWorkflowRun(handler)) return derivedInvocationIdOf({ kind: "workflow", service: target.service, key: target.key });
   if (idempotencyKey !== null) {
     return derivedInvocationIdOf({ kind: "idempotent", service: target.service, key: target.key, handler: target.handler, idempotencyKey });
   }
-  return newInvocationId(partitionKeyForTarget(target, null) ?? randomPartitionKey());
+  return newInvocationId(partitionKeyForTarget(target, null) ?? freshKey());
+}
+
+/** A random partition key of one of `partitions` (each as likely), uniform within it. */
+export function randomPartitionKeyIn(partitions: readonly number[], partitionCount: number): PartitionKey {
+  const partition = partitions[Number(randomPartitionKey() % BigInt(partitions.length))]!;
+  const { start, end } = partitionKeyRange(partition, partitionCount);
+  return (start + (randomPartitionKey() % (end - start + 1n))) as PartitionKey;
 }
 
 /** What names an invocation whose id is derived: a workflow run, or an idempotent call. */

@@ -23,4 +23,12 @@ export interface LeaseStore {
   release(lease: Lease): Promise<void>;
   /** The stored lease of `partition`, expired or released ones included (`expiresAt` 0 after release). */
   get(partition: number): Promise<Lease | undefined>;
+  /** Every stored lease, and the store's clock as it read them: what partition placement decides on. */
+  snapshot(): Promise<LeaseSnapshot>;
+}
+
+/** All leases at one moment of the store's clock (`now`, in the milliseconds `expiresAt` uses). */
+export interface LeaseSnapshot {
+  readonly now: number;
+  readonly leases: readonly Lease[];
 }

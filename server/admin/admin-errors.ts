@@ -92,6 +92,8 @@ export function adminErrorHandler(error: FastifyError | Error, request: FastifyR
   if (error instanceof StetError) {
     const restateCode = (error as StetError & { restateCode?: string | null }).restateCode ?? null;
     if (error.status >= 500) request.log.warn({ err: error }, "admin request failed");
+    // As ingress does: a refusal to retry (store unreachable, leader unreachable) names its cause in a header.
+    if (error.status === 503) void reply.header("x-stet-error-code", error.code);
     void reply.status(error.status).send(body(restateCode === null ? error.message : `[${restateCode}] ${error.message}`, restateCode));
     return;
   }

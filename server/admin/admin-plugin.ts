@@ -56,6 +56,12 @@ export interface AdminPluginOptions {
   readonly health?: HealthProbe;
   /** Passes requests for partitions another node leads on to that node; without it they answer 503. */
   readonly forwarder?: RequestForwarder;
+  /**
+   * Reloads the registry when the store changed. Awaited before every deployment and service route in a
+   * cluster, where another node may have changed the registry a moment ago: one version read when
+   * nothing changed, shared by concurrent requests. Without it (one node) routes answer from memory.
+   */
+  readonly refreshRegistry?: () => Promise<unknown>;
 }
 
 /** Admin API versions served, as `/v{N}/...` and unprefixed (Restate 1.7 serves 2 to 4; its CLI uses `/v4`). */
@@ -108,6 +114,7 @@ function routes(options: AdminPluginOptions): FastifyPluginAsync {
   return async (app: FastifyInstance) => {
     const declared = collectRoutes(app);
     const documented = collectDocumentedRoutes(app);
+    if (options.refreshRegistry !== undefined) freshRegistryFirst(app, options.refreshRegistry);
     let openApi: unknown;
     // Built on first use: every route is declared by then.
     app.get("/openapi", { config: { openapi: false } }, async () => (openApi ??= adminOpenApi(documented, options.versionInfo.version)));
@@ -229,11 +236,23 @@ function routes(options: AdminPluginOptions): FastifyPluginAsync {
 
     // Registered (awaited) before the 405 pass so that its paths answer other methods with 405 too.
     if (options.invocations !== undefined) {
-      await app.register(invocationRoutes, { invocations: options.invocations, deployments: registry });
-      await app.register(invocationBatchRoutes, { invocations: options.invocations, deployments: registry });
+      const routesOptions = { invocations: options.invocations, deployments: registry, forwarder: options.forwarder };
+      await app.register(invocationRoutes, routesOptions);
+      await app.register(invocationBatchRoutes, routesOptions);
     }
     answerOtherMethodsWith405(app, declared);
   };
+}
+
+// Routes that read or change the registry: lists as well as lookups, so a list shows what another
+// node registered a moment ago, and a lookup does not answer 404 for it.
+const REGISTRY_ROUTE = /^\/(?:deployments|services)(?:\/|$)/;
+
+/** Refreshes the registry before each registry route runs (after its request was validated). */
+function freshRegistryFirst(app: FastifyInstance, refresh: () => Promise<unknown>): void {
+  app.addHook("preHandler", async (request) => {
+    if (REGISTRY_ROUTE.test(request.routeOptions.url ?? "")) await refresh();
+  });
 }
 
 /** The methods of every route declared in `app` from now on, by path (without the prefix); wildcards left out. */

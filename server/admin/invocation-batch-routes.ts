@@ -1,6 +1,9 @@
 import type { FastifyPluginAsync } from "fastify";
+import { NotLeaderError } from "../../partition/index.js";
 import { parseInvocationId, type InvocationId } from "../../protocol/index.js";
+import { PART_HEADER, type RequestForwarder } from "../routing/index.js";
 import { AdminError, AdminErrorCode, invalidField } from "./admin-errors.js";
+import { runOnLeaders, type BatchOutcome } from "./batch-fan-out.js";
 import { parseDeploymentChoice } from "./deployment-choice.js";
 import { DEFAULT_OPERATION_REQUEST, operate, OperationRefused, type InvocationOp, type OperationRequest, type Operations } from "./invocation-operations.js";
 import type { InvocationRoutesOptions } from "./invocation-routes.js";
@@ -40,6 +43,8 @@ interface BatchRequest {
    * has no `from`: one in the body is ignored, as Restate ignores unknown fields) and resume.
    */
   readonly request: OperationRequest;
+  /** The body's `deployment` as sent (undefined when absent): what a part passed on to another node carries. */
+  readonly deployment?: string;
 }
 
 /** The request body, checked: the ids parsed, the deployment choice valid. */
@@ -66,33 +71,53 @@ function parseBatchBody(body: unknown): BatchRequest {
   if (deployment === undefined || deployment === null) return { ids: parsed, request: DEFAULT_OPERATION_REQUEST };
   if (typeof deployment !== "string") throw unprocessable("The request field 'deployment' must be a string");
   const choice = parseDeploymentChoice(deployment, (reason) => invalidField("deployment", reason));
-  return { ids: parsed, request: { restart: { ...RESTART_FROM_START, deployment: choice }, resumeOn: choice } };
+  return { ids: parsed, request: { restart: { ...RESTART_FROM_START, deployment: choice }, resumeOn: choice }, deployment };
+}
+
+/** An id whose partition is not led here. */
+interface Elsewhere {
+  readonly ok: "elsewhere";
+  readonly partition: number;
+  readonly why: string;
 }
 
 /**
  * Runs `op` on every id. Distinct ids run concurrently (their commands share group commits); the
  * repeats of one id run one after the other, in request order, so the second kill of an id finds it
- * completed, as in Restate.
+ * completed, as in Restate. Ids of partitions another node leads are passed on to their leaders through
+ * `forwarder` (batch-fan-out.ts); without it they fail, named as not led here.
  */
-export async function runBatch(ops: Operations, op: InvocationOp, { ids, request }: BatchRequest): Promise<BatchResultJson> {
+export async function runBatch(ops: Operations, op: InvocationOp, batch: BatchRequest, forwarder?: RequestForwarder): Promise<BatchResultJson> {
+  const { ids, request } = batch;
   const previous = new Map<string, Promise<unknown>>();
-  const outcomes = ids.map((id) => {
+  const running = ids.map((id) => {
     const before = previous.get(id) ?? Promise.resolve();
-    const outcome = before.then(async () => {
+    const outcome = before.then(async (): Promise<BatchOutcome | Elsewhere> => {
       try {
         const done = await operate(ops, op, id, request);
-        return { ok: true as const, newInvocationId: done.newInvocationId };
+        return { ok: true, newInvocationId: done.newInvocationId };
       } catch (error) {
-        if (error instanceof OperationRefused) return { ok: false as const, error: error.batchMessage };
-        if (error instanceof AdminError) return { ok: false as const, error: error.message };
+        if (error instanceof OperationRefused) return { ok: false, error: error.batchMessage };
+        if (error instanceof AdminError) return { ok: false, error: error.message };
+        // Nothing was applied: the partition refuses before it reads or writes anything.
+        if (error instanceof NotLeaderError) return { ok: "elsewhere", partition: error.partition, why: error.message };
         throw error;
       }
     });
     previous.set(id, outcome.catch(() => undefined));
     return outcome;
   });
+  const outcomes = await Promise.all(running);
+  const remote = outcomes.flatMap((outcome, i) => (outcome.ok === "elsewhere" ? [{ i, item: { id: ids[i]!, partition: outcome.partition, why: outcome.why } }] : []));
+  if (remote.length > 0) {
+    const answered =
+      forwarder === undefined
+        ? remote.map(({ item }): BatchOutcome => ({ ok: false, error: item.why }))
+        : await runOnLeaders(forwarder, op, remote.map(({ item }) => item), batch.deployment);
+    remote.forEach(({ i }, k) => (outcomes[i] = answered[k]!));
+  }
   const result: BatchResultJson = { succeeded: [], failed: [] };
-  (await Promise.all(outcomes)).forEach((outcome, i) => {
+  (outcomes as BatchOutcome[]).forEach((outcome, i) => {
     const id = ids[i]!;
     if (!outcome.ok) result.failed.push({ invocation_id: id, error: outcome.error });
     else if (op === "restart-as-new") result.succeeded.push({ old_invocation_id: id, new_invocation_id: outcome.newInvocationId! });
@@ -101,9 +126,13 @@ export async function runBatch(ops: Operations, op: InvocationOp, { ids, request
   return result;
 }
 
-export const invocationBatchRoutes: FastifyPluginAsync<InvocationRoutesOptions> = async (app, ops) => {
+export const invocationBatchRoutes: FastifyPluginAsync<InvocationRoutesOptions> = async (app, options) => {
+  const { forwarder, ...ops } = options;
   for (const op of BATCH_OPS) {
-    app.post<{ Body: unknown }>(`/internal/invocations_batch_operations/${op}`, async (request) => runBatch(ops, op, parseBatchBody(request.body)));
+    app.post<{ Body: unknown }>(`/internal/invocations_batch_operations/${op}`, async (request) =>
+      // A part another node passed on here is not passed on again (PART_HEADER).
+      runBatch(ops, op, parseBatchBody(request.body), request.headers[PART_HEADER] === undefined ? forwarder : undefined),
+    );
   }
   // Restate's `purge-journal` drops the journal of a completed invocation and keeps its outcome; stet
   // keeps or drops the two together (journal retention), so it refuses the operation as a whole.

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from "fastify";
-import type { CommandResult, ControlOp, InvocationRecord } from "../../partition/index.js";
+import { NotLeaderError, type CommandResult, type ControlOp, type InvocationRecord } from "../../partition/index.js";
+import { PART_HEADER, type RequestForwarder } from "../routing/index.js";
 import { asPartitionKey, invocationIdFromParts, parseInvocationId, type InvocationId } from "../../protocol/index.js";
 import { invalidField, invalidQueryParameter } from "./admin-errors.js";
 import {
@@ -11,7 +12,7 @@ import {
   type OperationRequest,
   type Operations,
 } from "./invocation-operations.js";
-import { invocationJson } from "./invocation-view.js";
+import { invocationJson, invocationTarget, type InvocationJson } from "./invocation-view.js";
 import { parseDeploymentChoice } from "./deployment-choice.js";
 import { RESTART_FROM_START, type RestartRequest } from "./restart-as-new.js";
 
@@ -32,8 +33,11 @@ export interface InvocationControl {
   getInvocation(invocationId: string): InvocationRecord | undefined;
 }
 
-/** The routes need what the operations behind them need. */
-export type InvocationRoutesOptions = Operations;
+/**
+ * The routes need what the operations behind them need, and in a cluster the way to other nodes: for
+ * what spans partitions led elsewhere (a batch's ids, an invocation's caller).
+ */
+export type InvocationRoutesOptions = Operations & { readonly forwarder?: RequestForwarder };
 
 // A valid id's length, from the codec itself (the prefix and digit counts live in protocol/ids.ts).
 const INVOCATION_ID_LENGTH = invocationIdFromParts(asPartitionKey(0n), new Uint8Array(16)).length;
@@ -136,10 +140,31 @@ export const invocationRoutes: FastifyPluginAsync<InvocationRoutesOptions> = asy
     const id = invocationIdParam(request.params.invocation_id);
     const record = invocations.getInvocation(id);
     if (record === undefined) throw invocationNotFound(id);
-    const caller = record.caller === null ? undefined : invocations.getInvocation(record.caller.id);
-    return invocationJson(record, caller);
+    if (record.caller === null) return invocationJson(record);
+    // The caller may live in a partition another node leads: that node is asked (unless this request is
+    // itself a part another node asked of this one).
+    const forwarder = request.headers[PART_HEADER] === undefined ? ops.forwarder : undefined;
+    return invocationJson(record, await targetOf(invocations, record.caller.id, forwarder));
   });
 };
+
+/**
+ * The target of invocation `id` (`Service/handler`, `Object/key/handler`): read here, or from the node
+ * that leads its partition; undefined when it is gone or cannot be read now (the field is informative,
+ * so the route answers without it rather than failing).
+ */
+async function targetOf(invocations: InvocationControl, id: InvocationId, forwarder: RequestForwarder | undefined): Promise<string | undefined> {
+  try {
+    const record = invocations.getInvocation(id);
+    return record === undefined ? undefined : invocationTarget(record);
+  } catch (error) {
+    if (!(error instanceof NotLeaderError) || forwarder === undefined) return undefined;
+    const answer = await forwarder.ask(error.partition, "admin", { method: "GET", path: `/invocations/${id}` }).catch(() => undefined);
+    if (answer?.status !== 200) return undefined;
+    const { target } = JSON.parse(answer.body.toString("utf8")) as Partial<InvocationJson>;
+    return typeof target === "string" ? target : undefined;
+  }
+}
 
 /** `operate`, with a refusal thrown as the single route's admin error. */
 async function operateOrThrow(ops: Operations, op: InvocationOp, id: InvocationId, request?: OperationRequest) {

@@ -69,8 +69,8 @@ export function invocationTarget(record: Pick<InvocationRecord, "target" | "serv
 
 const timestamp = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
-/** `caller` is the record of the invocation that called this one, when it is still known. */
-export function invocationJson(record: InvocationRecord, caller?: InvocationRecord): InvocationJson {
+/** `callerTarget`: the target of the invocation that called this one, when it is still known. */
+export function invocationJson(record: InvocationRecord, callerTarget?: string): InvocationJson {
   const { outcome } = record;
   return {
     id: record.id,
@@ -82,7 +82,7 @@ export function invocationJson(record: InvocationRecord, caller?: InvocationReco
     status: STATUS[record.status],
     invoked_by: record.caller === null ? "ingress" : "service",
     invoked_by_id: record.caller?.id ?? null,
-    invoked_by_target: caller === undefined ? null : invocationTarget(caller),
+    invoked_by_target: callerTarget ?? null,
     idempotency_key: record.idempotencyKey,
     retry_count: record.retryCount,
     last_failure: record.lastFailure,

@@ -1,5 +1,6 @@
 import { LogController, type FastifyReply, type FastifyRequest } from "fastify";
 import type { Logger } from "pino";
+import { forwardingOf } from "../routing/index.js";
 
 /**
  * Health checks: ingress `/restate/health`, admin `/health` (its `/vN/` prefix is already rewritten away,
@@ -24,7 +25,7 @@ export class RequestLogController extends LogController {
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
     const log = reply.log;
     if (error) {
-      const fields = { method: request.method, url: request.url, statusCode: reply.statusCode, responseTime: reply.elapsedTime };
+      const fields = requestFields(request, reply);
       // A client that goes away before a streamed response ends (a /query it stopped reading) is not
       // the server's failure.
       if ((error as NodeJS.ErrnoException).code === "ERR_STREAM_PREMATURE_CLOSE") log.info(fields, "client left before the response ended");
@@ -34,7 +35,7 @@ export class RequestLogController extends LogController {
     // Checked first: at level warn and above nothing is built per request. (Fastify's stand-in logger,
     // when an app is built without one, has no isLevelEnabled; its methods do nothing anyway.)
     if ((log as Partial<Pick<Logger, "isLevelEnabled">>).isLevelEnabled?.("info") === false) return;
-    const fields = { method: request.method, url: request.url, statusCode: reply.statusCode, responseTime: reply.elapsedTime };
+    const fields = requestFields(request, reply);
     if (HEALTH_PATH.test(request.url)) log.debug(fields, "request completed");
     else log.info(fields, "request completed");
   }
@@ -45,6 +46,13 @@ export class RequestLogController extends LogController {
   }
 
   override routeNotFound(): void {}
+}
+
+/** A request's line: method, url, status, response time, and the node and partition it was forwarded to. */
+function requestFields(request: FastifyRequest, reply: FastifyReply) {
+  const fields = { method: request.method, url: request.url, statusCode: reply.statusCode, responseTime: reply.elapsedTime };
+  const forwarded = forwardingOf(request);
+  return forwarded === undefined ? fields : { ...fields, ...forwarded };
 }
 
 /** One instance is shared by both apps: it holds no per-app state. */

@@ -64,6 +64,12 @@ export interface IngressPluginOptions {
   readonly health?: HealthProbe;
   /** Passes requests for partitions another node leads on to that node; without it they answer 503. */
   readonly forwarder?: RequestForwarder;
+  /**
+   * Reloads the registry when the store changed (resolves true when it did). Asked once before a request
+   * is answered with "service or handler not found": in a cluster another node may have registered it a
+   * moment ago. Without it (one node: every change goes through this registry) a miss answers at once.
+   */
+  readonly refreshRegistry?: () => Promise<boolean>;
 }
 
 /** The caller hung up while waiting; nothing to answer, nothing to log. */
@@ -163,13 +169,13 @@ export async function ingressPlugin(app: FastifyInstance, options: IngressPlugin
           return output(request, reply, id, parsed.action);
         }
         case "workflow": {
-          const service = registry.lookupService(parsed.service);
+          const service = await lookupService(parsed.service);
           if (service === undefined) return serviceNotFound(reply, parsed.service);
           const id = engine.findInvocation({ kind: "workflow", service: parsed.service, key: parsed.key });
           return output(request, reply, id, parsed.action);
         }
         case "idempotent": {
-          const service = registry.lookupService(parsed.service);
+          const service = await lookupService(parsed.service);
           if (service === undefined) return serviceNotFound(reply, parsed.service);
           const keyed = service.type !== "SERVICE";
           if (parsed.parts.length !== (keyed ? 3 : 2)) {
@@ -215,6 +221,30 @@ export async function ingressPlugin(app: FastifyInstance, options: IngressPlugin
     }
   }
 
+  /**
+   * Reads the registry with `read`; when that finds nothing (`missed`), reloads the registry once and
+   * reads again. Concurrent misses share one reload (DeploymentRegistry.refresh), and an unchanged
+   * registry costs one version read.
+   */
+  async function freshly<T>(read: () => T, missed: (found: T) => boolean): Promise<T> {
+    const found = read();
+    if (!missed(found) || options.refreshRegistry === undefined) return found;
+    return (await options.refreshRegistry()) ? read() : found;
+  }
+
+  const lookupService = (name: string) => freshly(() => registry.lookupService(name), (found) => found === undefined);
+
+  /** The handler a call path names, or why there is none. */
+  function resolveCall(serviceName: string, rest: readonly string[], route: ServiceRoute) {
+    const service = registry.lookupService(serviceName);
+    if (service === undefined) return { kind: "no-service" } as const;
+    const call = readHandlerCall(rest, service.type !== "SERVICE", route);
+    if (call === undefined) return { kind: "bad-path" } as const;
+    const handler = service.handler(call.handler);
+    if (handler === undefined) return { kind: "no-handler", call } as const;
+    return { kind: "found", call, handler } as const;
+  }
+
   function serviceNotFound(reply: FastifyReply, service: string) {
     return sendIngressError(reply, 404, `service '${service}' not found, make sure to register the service before calling it.`);
   }
@@ -227,18 +257,20 @@ export async function ingressPlugin(app: FastifyInstance, options: IngressPlugin
     route: ServiceRoute,
     scoped = false,
   ) {
-    const service = registry.lookupService(serviceName);
-    if (service === undefined) return serviceNotFound(reply, serviceName);
-    const call = readHandlerCall(rest, service.type !== "SERVICE", route);
-    if (call === undefined) return badServicePath(reply, route);
-    const handler = service.handler(call.handler);
-    if (handler === undefined) {
+    const resolved = await freshly(
+      () => resolveCall(serviceName, rest, route),
+      (found) => found.kind === "no-service" || found.kind === "no-handler",
+    );
+    if (resolved.kind === "no-service") return serviceNotFound(reply, serviceName);
+    if (resolved.kind === "bad-path") return badServicePath(reply, route);
+    if (resolved.kind === "no-handler") {
       return sendIngressError(
         reply,
         404,
-        `the service '${serviceName}' exists, but the handler '${call.handler}' was not found, check that the handler exists in the latest registered service version.`,
+        `the service '${serviceName}' exists, but the handler '${resolved.call.handler}' was not found, check that the handler exists in the latest registered service version.`,
       );
     }
+    const { call, handler } = resolved;
     if (scoped) return sendIngressError(reply, 400, "scoped invocations require vqueues to be enabled");
     if (!handler.public) return sendIngressError(reply, 400, "the invoked service is not public");
 

@@ -22,6 +22,8 @@ export class EngineStats implements PartitionStats {
   readonly attempts = new LabeledCounter(["service", "handler"]);
   readonly attemptFailures = new LabeledCounter(["service", "handler", "code", "then"]);
   readonly retries = new LabeledCounter(["service", "handler"]);
+  /** Requests passed on to another node (cluster mode), by API (ingress, admin) and how that ended. */
+  readonly forwardedRequests = new LabeledCounter(["api", "outcome"]);
   readonly commitBatchSize = new BucketHistogram(BATCH_SIZE_BUCKETS);
   readonly commitSeconds = new BucketHistogram(COMMIT_SECONDS_BUCKETS);
 
@@ -54,6 +56,10 @@ export class EngineStats implements PartitionStats {
       default:
         return;
     }
+  }
+
+  forwarded(api: string, outcome: string): void {
+    this.forwardedRequests.inc([api, outcome]);
   }
 
   ingressResponse(method: string, url: string, statusCode: number): void {

@@ -65,6 +65,12 @@ export async function buildPrometheusRegistry(sources: MetricsSources): Promise<
     stats.attemptFailures,
   );
   counterFrom("stet_invoker_retries_total", "Attempts that failed and were scheduled to be retried, by service and handler.", stats.retries);
+  counterFrom(
+    "stet_forwarded_requests_total",
+    "Requests passed on to the node that leads their partition (cluster mode), by API and outcome: answered (by the leader, " +
+      "whatever its status), unreachable (503 STET_LEADER_UNREACHABLE), stopped (this node was stopping), abandoned (the caller left).",
+    stats.forwardedRequests,
+  );
 
   const valueOf = (name: string, help: string, kind: "counter" | "gauge", read: () => number) => {
     if (kind === "counter") {

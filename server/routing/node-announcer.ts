@@ -5,6 +5,8 @@ import { toError } from "../../protocol/errors.js";
 export interface NodeRoster {
   announce(node: NodeAddress): Promise<void>;
   withdraw(nodeId: string): Promise<void>;
+  /** The nodes that announced themselves within `liveWithinMs`. */
+  liveNodes(liveWithinMs: number): Promise<string[]>;
 }
 
 export interface NodeAnnouncerOptions {

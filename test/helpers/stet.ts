@@ -33,6 +33,8 @@ export async function startTestStet(
     logger?: Logger;
     /** A `postgres://` URL: the node joins that database's cluster instead of using SQLite. */
     store?: string;
+    /** How long a cluster node reuses what it read of the partitions' leaders, in ms. */
+    leaderMapMaxAgeMs?: number;
   } = {},
 ): Promise<TestStet> {
   const owned = options.dataDir === undefined ? tempDir() : undefined;
@@ -55,6 +57,7 @@ export async function startTestStet(
     ...(options.expiryIntervalMs === undefined ? {} : { expiryIntervalMs: options.expiryIntervalMs }),
     ...(options.leaseTtlMs === undefined ? {} : { leaseTtlMs: options.leaseTtlMs }),
     ...(options.queryLimitMs === undefined ? {} : { queryLimitMs: options.queryLimitMs }),
+    ...(options.leaderMapMaxAgeMs === undefined ? {} : { leaderMapMaxAgeMs: options.leaderMapMaxAgeMs }),
     logger: options.logger ?? pino({ level: process.env["STET_TEST_LOG"] ?? "silent" }),
     // Tests' fetch keeps connections alive; their close need not wait for those to go idle.
     idleConnectionGraceMs: 0,

@@ -1,17 +1,14 @@
 import * as restate from "@restatedev/restate-sdk";
 import { afterEach, describe, expect, it } from "vitest";
-import { derivedInvocationIdOf } from "../../partition/index.js";
-import { partitionKeyForKey, partitionKeyOf, partitionOf, type InvocationId } from "../../protocol/index.js";
 import { FORWARDED_HEADER } from "../../server/routing/index.js";
+import { eventuallyDefined, idempotencyKeyIn, keysByPartition, PARTITIONS, partitionOfId, startCluster } from "../helpers/pg-cluster.js";
 import { usePostgres } from "../helpers/postgres.js";
-import { startEndpoint } from "../helpers/sdk-endpoint.js";
-import { startTestStet, type TestStet } from "../helpers/stet.js";
+import type { TestStet } from "../helpers/stet.js";
 
 // Two nodes on one PostgreSQL, the partitions split between them: every request works through either
 // node, the one that does not lead the partition passing it on to the one that does.
 
 const pg = usePostgres();
-const PARTITIONS = 4;
 
 /** Handler runs by name, counted in the service process: forwarding must not run anything twice. */
 const runs = new Map<string, number>();
@@ -62,67 +59,7 @@ afterEach(async () => {
   awakeables.clear();
 });
 
-interface Cluster {
-  readonly a: TestStet;
-  readonly b: TestStet;
-  /** The node that leads `partition`, and the other one. */
-  leaderOf(partition: number): TestStet;
-  otherThan(node: TestStet): TestStet;
-}
-
-const leads = (node: TestStet, partition: number) => node.node.partitions.processor(partition)?.isLeader === true;
-
-async function cluster(): Promise<Cluster> {
-  const service = await startEndpoint([counter, greeter, waiter], { http: 2 });
-  started.push(service);
-  const a = await startTestStet({ store: pg.url, partitions: PARTITIONS, leaseTtlMs: 2_000 });
-  started.push(a);
-  const b = await startTestStet({ store: pg.url, partitions: PARTITIONS, leaseTtlMs: 2_000 });
-  started.push(b);
-  await a.register(service.url);
-  // The second node picks the deployment up with its next registry refresh.
-  await eventuallyDefined(() => (["Counter", "Greeter", "Waiter"].every((n) => b.node.registry.getService(n) !== undefined) ? true : undefined));
-  // The first node took every partition: hand half of them to the second (the first may take one back
-  // in a retry round before the second asks: then again).
-  for (let p = PARTITIONS / 2; p < PARTITIONS; p++) {
-    await eventuallyDefined(async () => {
-      if (leads(a, p)) await a.node.partitions.stepDown(p, "test: hand over");
-      // Returns at once while a retry round of b is taking leases: polled, not spun.
-      return (await b.node.partitions.lead(p)) ? true : undefined;
-    });
-  }
-  for (let p = 0; p < PARTITIONS; p++) expect(leads(a, p) !== leads(b, p)).toBe(true);
-  expect([0, 1, 2, 3].filter((p) => leads(a, p)).length).toBeGreaterThan(0);
-  expect([0, 1, 2, 3].filter((p) => leads(b, p)).length).toBeGreaterThan(0);
-  const leaderOf = (p: number) => {
-    // A retry round may move a partition while a test runs only when a lease is lost: never here.
-    if (leads(a, p)) return a;
-    if (leads(b, p)) return b;
-    throw new Error(`partition ${p} has no leader`);
-  };
-  return { a, b, leaderOf, otherThan: (node) => (node === a ? b : a) };
-}
-
-const partitionOfId = (id: string) => partitionOf(partitionKeyOf(id as InvocationId), PARTITIONS);
-
-/** An object key of each partition. */
-function keysByPartition(service: string): string[] {
-  const keys: string[] = [];
-  for (let i = 0; keys.filter((k) => k !== undefined).length < PARTITIONS; i++) {
-    const key = `key-${i}`;
-    keys[partitionOf(partitionKeyForKey(service, key), PARTITIONS)] ??= key;
-  }
-  return keys;
-}
-
-/** An idempotency key that puts a call of `service/handler` in `partition`. */
-function idempotencyKeyIn(partition: number, service: string, handler: string, prefix: string): string {
-  for (let i = 0; ; i++) {
-    const idempotencyKey = `${prefix}-${i}`;
-    const id = derivedInvocationIdOf({ kind: "idempotent", service, key: "", handler, idempotencyKey });
-    if (partitionOfId(id) === partition) return idempotencyKey;
-  }
-}
+const cluster = () => startCluster(pg.url, [counter, greeter, waiter], started);
 
 const post = (node: TestStet, path: string, body: unknown, headers: Record<string, string> = {}) => node.call(path, body, headers);
 
@@ -216,13 +153,3 @@ describe("a cluster of two nodes on PostgreSQL", () => {
     expect(await (await post(other, `/Counter/${keys[p]}/add`, 1)).json()).toBe(1);
   });
 });
-
-async function eventuallyDefined<T>(read: () => T | undefined | Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const value = await read();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error("gave up waiting");
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
