@@ -30,6 +30,8 @@ export interface Verdict {
   readonly countersExact: boolean;
   /** Lost invocations by their status in the admin API ("unknown" when no node could tell), to start a diagnosis. */
   readonly lostByStatus: Readonly<Record<string, number>>;
+  /** The admin API's view of one lost invocation (GET /invocations/{id}), when a node gave one. */
+  readonly lostSample: unknown;
   /** The counters that were not as expected: key -> [expected, found]. */
   readonly counterMismatches: Readonly<Record<string, readonly [number, number | undefined]>>;
 }
@@ -82,10 +84,12 @@ export async function verify(options: VerifyOptions): Promise<Verdict> {
   });
 
   const lostByStatus: Record<string, number> = {};
+  let lostSample: unknown;
   const lost = [...ledger.sends.values()].filter((id) => !outputs.has(id));
   await inBatches(lost, 8, async (id, i) => {
     const answer = await askUntilAnswered(options.admin, `/invocations/${id}`, { method: "GET", attemptTimeoutMs: 5_000, giveUpAt: Date.now() + 10_000, firstNode: i });
     const status = (answer?.body as { status?: string } | undefined)?.status ?? "unknown";
+    lostSample ??= answer?.body;
     lostByStatus[status] = (lostByStatus[status] ?? 0) + 1;
   });
 
@@ -95,6 +99,7 @@ export async function verify(options: VerifyOptions): Promise<Verdict> {
     completed: outputs.size + ledger.adds.size,
     lost: lost.length,
     lostByStatus,
+    lostSample,
     duplicates,
     unacceptedRuns,
     reExecutedRuns,
