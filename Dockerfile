@@ -13,6 +13,9 @@ COPY server ./server
 COPY invoker ./invoker
 COPY partition ./partition
 COPY protocol ./protocol
+COPY sqlite ./sqlite
+COPY postgres ./postgres
+COPY query-sql ./query-sql
 COPY sdk ./sdk
 COPY scripts ./scripts
 COPY ui ./ui

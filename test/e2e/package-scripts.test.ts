@@ -31,4 +31,10 @@ describe("the ways to run stet", () => {
     expect(read("Dockerfile")).toContain(`CMD ["node", "${pkg.bin.stet}", "start"`);
     expect(read("docker-compose.yml")).toContain(`command: ["node", "${pkg.bin.stet}", "start"`);
   });
+
+  it("the Docker image's build stage copies every folder tsconfig.json compiles", () => {
+    const { include } = JSON.parse(read("tsconfig.json")) as { include: string[] };
+    const dockerfile = read("Dockerfile");
+    for (const folder of include) expect(dockerfile, folder).toContain(`COPY ${folder} ./${folder}`);
+  });
 });
