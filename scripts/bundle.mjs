@@ -46,6 +46,9 @@ const server = await build({
 });
 assertAscii(serverFile);
 assertNoExternalDynamicImport(server.metafile);
+// The SQL parser (WebAssembly, loaded from its package folder) belongs to the query child process only.
+const parser = Object.keys(server.metafile.inputs).filter((input) => input.includes("node_modules/libpg-query/"));
+if (parser.length > 0) throw new Error(`the server bundle must not contain libpg-query (the query process parses SQL): ${parser[0]}`);
 await build({
   ...common,
   entryPoints: ["dist/server/launcher.js"],

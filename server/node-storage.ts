@@ -69,7 +69,8 @@ async function openClusterStorage(
   onAvailabilityChange: ((error: StetError | undefined) => void) | undefined,
 ): Promise<NodeStorage> {
   // Loaded only here: a node on SQLite never loads the PostgreSQL driver.
-  const { openPostgresStorage } = await import("../postgres/index.js");
+  // Not through postgres/index.js, which also exports the /query reader and with it the SQL parser.
+  const { openPostgresStorage } = await import("../postgres/open-postgres-storage.js");
   const pg = await openPostgresStorage(url, { partitions, defaultPartitions: DEFAULT_PARTITIONS, onAvailabilityChange });
   return {
     kind: "postgres",

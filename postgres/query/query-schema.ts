@@ -1,7 +1,8 @@
 import { FRAME_HEADER_LENGTH } from "../../protocol/index.js";
 import { sqlIdentifier, sqlString } from "../../partition/query/sql-values.js";
 import { ARROW_TYPE_NAMES, INFORMATION_SCHEMA, SYSTEM_TABLES, type ColumnType, type TableCatalog } from "../../partition/query/system-tables.js";
-import { systemViewSelects } from "../../query-sql/index.js";
+// Not through query-sql/index.js: that brings the SQL parser (libpg-query) into the server bundle.
+import { systemViewSelects } from "../../query-sql/system-views-sql.js";
 import type { PgMigration } from "../migrations.js";
 import { LIVE_STATE_SETTING, PG_DIALECT, PG_VIEW_DIALECT, QUERY_SCHEMA } from "./pg-dialect.js";
 

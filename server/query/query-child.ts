@@ -32,7 +32,7 @@ const send = (message: FromQueryProcess): void => void process.send!(message);
 // PostgreSQL's driver is loaded only for a PostgreSQL store.
 const reader: Promise<SystemTablesReader> =
   store === POSTGRES_ARGUMENT
-    ? import("../../postgres/index.js").then(({ PgSystemTables }) => new PgSystemTables(postgresUrl!))
+    ? import("../../postgres/query/pg-system-tables.js").then(({ PgSystemTables }) => new PgSystemTables(postgresUrl!))
     : Promise.resolve(new SqliteSystemTables(store));
 const acks = new Map<number, () => void>();
 const cancelled = new Set<number>();

@@ -3,7 +3,8 @@ import { partitionKeyForKey, partitionKeyOf, type InvocationId } from "../../pro
 import { registerJournalFunctions } from "./journal-columns.js";
 import { isoTimestamp } from "../../partition/query/sql-values.js";
 import { ARROW_TYPE_NAMES, INFORMATION_SCHEMA, SYSTEM_TABLES } from "../../partition/query/system-tables.js";
-import { columnsOf, systemViewSelects } from "../../query-sql/index.js";
+// Not through query-sql/index.js: that brings the SQL parser (libpg-query) into the server bundle.
+import { columnsOf, systemViewSelects } from "../../query-sql/system-views-sql.js";
 import { SQLITE_VIEW_DIALECT } from "./sqlite-dialect.js";
 
 /**
