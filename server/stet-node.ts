@@ -3,7 +3,7 @@ import { pino, type Logger } from "pino";
 import { Invoker, type InvokerEvent } from "../invoker/index.js";
 import { setMaxListeners } from "node:events";
 import path from "node:path";
-import { PartitionSet, type ProcessorEvent } from "../partition/index.js";
+import { LeaseLostError, PartitionSet, type ProcessorEvent } from "../partition/index.js";
 import { toError } from "../protocol/errors.js";
 import type { ProtocolVersion } from "../protocol/index.js";
 import { DataDirInUseError } from "./config-errors.js";
@@ -100,6 +100,9 @@ export async function startStetNode(config: StetConfig, options: StetNodeOptions
     /** Failures while the store is known to be down are its consequence: logged now and then, not each. */
     const reportFailure = (message: string, error: Error) => {
       if (storage.unavailable() !== undefined) outageLog.failed(message, error);
+      // Another node took a partition over (this one was paused, or cut off): expected in a cluster,
+      // and the partition is stepped down already.
+      else if (error instanceof LeaseLostError || error.cause instanceof LeaseLostError) log.warn({ err: error }, message);
       else log.error({ err: error }, message);
     };
     cleanups.push(() => storage.close());
