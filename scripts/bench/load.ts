@@ -58,13 +58,14 @@ function poolsFor(origins: Origins, connections: number): { poolFor(loop: number
   };
 }
 
-export function newPool(origin: string, connections: number): Pool {
+/** `timeoutMs`: how long a request may wait for its answer's headers, and then for its body. */
+export function newPool(origin: string, connections: number, timeoutMs = 60_000): Pool {
   return new Pool(origin, {
     connections,
     pipelining: 1,
     keepAliveTimeout: 60_000,
-    headersTimeout: 60_000,
-    bodyTimeout: 60_000,
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
   });
 }
 

@@ -43,6 +43,7 @@ export interface ServerNode {
   readonly pid: number;
   readonly ingressUrl: string;
   readonly adminUrl: string;
+  readonly logFile: string;
 }
 
 export interface RunningServer extends ServerNode {
@@ -52,7 +53,6 @@ export interface RunningServer extends ServerNode {
   readonly ingressUrl: string;
   readonly adminUrl: string;
   readonly dataDir: string;
-  readonly logFile: string;
   /** The store stet was started with (its CPU counts as the server's); undefined for an embedded store. */
   readonly store?: StoreBackend;
   /**
@@ -205,7 +205,7 @@ export async function startServer(kind: ServerKind, opts: StartOptions): Promise
     cmdline: exeOf(pid),
     ingressUrl,
     adminUrl,
-    nodes: [{ pid, ingressUrl, adminUrl }],
+    nodes: [{ pid, ingressUrl, adminUrl, logFile: opts.logFile }],
     dataDir: opts.dataDir,
     logFile: opts.logFile,
     ...(opts.store === undefined ? {} : { store: opts.store }),
