@@ -19,9 +19,10 @@ import { availableParallelism } from "node:os";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs as parseCliArgs } from "node:util";
-import { abName, buildAb, comparison, fileSafe, ratioOf, resolveRef, type Comparison, type Contender } from "./ab-build.js";
+import { abName, buildAb, comparison, fileSafe, ratioOf, resolveRef, STET_PG3, type Comparison, type Contender } from "./ab-build.js";
 import { median, type Errors } from "./load.js";
-import { busyCores, machineTicks, memory } from "./proc.js";
+import { busyCores, machineTicks, memoryOf } from "./proc.js";
+import { CLUSTER_PARTITIONS, StetCluster } from "./cluster.js";
 import { runRetention, runScale, type ScaleOutcome } from "./scale.js";
 import { buildStartupFloor } from "./startup-floor.js";
 import { distPath, freePort, registerDeployment, useDist, repoRoot, restateBinary, restateEnvDefaults, sleep, startServer, tail, type StartOptions } from "./servers.js";
@@ -240,8 +241,9 @@ const LABELS: Record<string, string> = {
   p50: "p50 latency (ms)",
   p99: "p99 latency (ms)",
   serverCpuPer1000: "server CPU-s per 1000 inv.",
-  nodeCpuPer1000: "  of which the stet node (stet-pg)",
-  storeCpuPer1000: "  of which PostgreSQL (stet-pg)",
+  nodeCpuPer1000: "  of which stet's node(s)",
+  storeCpuPer1000: "  of which PostgreSQL",
+  spreadMs: "every partition led, evenly over the nodes, from start (ms)",
   storeIdlePssMb: "PostgreSQL PSS after start + registration (MB)",
   storePssAfterMb: "PostgreSQL PSS after the round's workloads (MB)",
   serviceCpuPer1000: "SDK process CPU-s per 1000 inv.",
@@ -292,6 +294,22 @@ const LABELS: Record<string, string> = {
   sizeAfterStopMb: "data folder after stop (MB)",
 };
 
+/** What a row means for stet-pg3 (three processes), added to its label when stet-pg3 has a column. */
+const CLUSTER_LABELS: Record<string, string> = {
+  startupAdminMs: "stet-pg3: its slowest node",
+  startupIngressMs: "stet-pg3: its slowest node",
+  peakRssMb: "stet-pg3: the sum of its nodes",
+  idleRssMb: "stet-pg3: the sum of its nodes",
+  peakRssRoundMb: "stet-pg3: its nodes' peaks summed",
+  shutdownMs: "stet-pg3: its slowest node, all stopped at once",
+};
+
+function labelOf(metric: string, c: Comparison): string {
+  const label = LABELS[metric] ?? metric;
+  const cluster = CLUSTER_LABELS[metric];
+  return cluster !== undefined && c.columns.some((col) => col.name === STET_PG3) ? `${label} (${cluster})` : label;
+}
+
 function fmt(v: number): string {
   if (!Number.isFinite(v)) return "–";
   const a = Math.abs(v);
@@ -331,7 +349,7 @@ function rows(table: Table, titles: Record<string, string>, c: Comparison): Row[
       const rounds = Object.fromEntries(c.columns.map(({ name }) => [name, v[name] ?? []]));
       const values = Object.fromEntries(c.columns.map(({ name }) => [name, median(rounds[name]!)]));
       const ratios = Object.fromEntries(c.ratios.map((r) => [r.header, ratioOf(r, values)]));
-      out.push({ item, title: titles[item] ?? item, metric, label: LABELS[metric] ?? metric, values, ratio: c.ratios[0] === undefined ? NaN : ratios[c.ratios[0].header]!, ratios, rounds });
+      out.push({ item, title: titles[item] ?? item, metric, label: labelOf(metric, c), values, ratio: c.ratios[0] === undefined ? NaN : ratios[c.ratios[0].header]!, ratios, rounds });
     }
   }
   return out;
@@ -471,19 +489,25 @@ async function main(): Promise<void> {
         // stet-pg: a fresh database for the round (created before the node starts, dropped after it stopped).
         const database = `stet_bench_r${round}`;
         const store = s.store === "postgres" ? await postgres!.database(database) : undefined;
-        const server = await startServer(s.kind, { dataDir, logFile, ...startOptionsFor(s, args), keepExtraCaCerts: args.keepExtraCaCerts, ...(store === undefined ? {} : { store }) });
-        cmdlines[s.name] = `pid ${server.pid}: ${server.cmdline}`;
-        log(`round ${round} ${s.name}: healthy in ${server.startup.adminMs.toFixed(0)} ms (pid ${server.pid}; waited ${quiet.waitedS.toFixed(0)} s for a quiet machine, busy ${fmt(quiet.busy)} cores)`);
+        const start = { ...startOptionsFor(s, args), keepExtraCaCerts: args.keepExtraCaCerts };
+        // stet-pg3: its nodes start at once; the round waits until they have spread the partitions evenly.
+        const cluster =
+          s.nodes === undefined ? undefined : await StetCluster.start(s.nodes, { dataRoot: dataDir, logPrefix: logFile.replace(/\.log$/, ""), store: store!, start });
+        const server = cluster?.asServer() ?? (await startServer(s.kind, { dataDir, logFile, ...start, ...(store === undefined ? {} : { store }) }));
+        cmdlines[s.name] = cluster === undefined ? `pid ${server.pid}: ${server.cmdline}` : server.cmdline;
+        log(`round ${round} ${s.name}: healthy in ${server.startup.adminMs.toFixed(0)} ms (pid ${server.nodes.map((n) => n.pid).join(", ")}; waited ${quiet.waitedS.toFixed(0)} s for a quiet machine, busy ${fmt(quiet.busy)} cores)`);
         const r: Metrics = {
           startupAdminMs: server.startup.adminMs,
           startupIngressMs: server.startup.ingressMs,
           quietWaitS: quiet.waitedS,
           busyBeforeRound: quiet.busy,
         };
+        const pids = server.nodes.map((n) => n.pid);
         try {
+          if (cluster !== undefined) r["spreadMs"] = server.startup.adminMs + (await cluster.waitForSpread());
           await registerDeployment(server, service.url);
           await sleep(1000);
-          r["idleRssMb"] = memory(server.pid)?.rssMb ?? NaN;
+          r["idleRssMb"] = memoryOf(pids)?.rssMb ?? NaN;
           if (store !== undefined) r["storeIdlePssMb"] = postgres!.pssMb();
           for (const w of workloads) {
             if (server.exited()) {
@@ -502,7 +526,7 @@ async function main(): Promise<void> {
                 (m["errors"]! > 0 ? `, ERRORS ${m["errors"]} ${JSON.stringify(out.errors.counts)}` : ""),
             );
           }
-          r["peakRssRoundMb"] = memory(server.pid)?.hwmMb ?? NaN;
+          r["peakRssRoundMb"] = memoryOf(pids)?.hwmMb ?? NaN;
           if (store !== undefined) r["storePssAfterMb"] = postgres!.pssMb();
         } finally {
           r["shutdownMs"] = await server.stop();
@@ -511,8 +535,11 @@ async function main(): Promise<void> {
         }
         put(table, "R", s.name, r);
         if (s.kind === "stet") {
-          const logText = tail(logFile, 20).trim();
-          if (logText !== "") notes.push(`${s.name} round ${round} log (last lines): ${logText.replace(/\n/g, " ⏎ ").slice(0, 2000)}`);
+          for (const [i, node] of server.nodes.entries()) {
+            const logText = tail(node.logFile, 20).trim();
+            const who = server.nodes.length > 1 ? `${s.name} node ${i + 1}` : s.name;
+            if (logText !== "") notes.push(`${who} round ${round} log (last lines): ${logText.replace(/\n/g, " ⏎ ").slice(0, 2000)}`);
+          }
         }
       }
     }
@@ -622,6 +649,11 @@ async function main(): Promise<void> {
     ...(postgresSettings === undefined
       ? {}
       : {
+          ...(order.some((s) => s.nodes !== undefined)
+            ? {
+                stetPg3: `three nodes of the same build in cluster mode on one fresh database per round (--store postgres://…/stet_bench_r<round>, --partitions ${CLUSTER_PARTITIONS}, stet's default lease), started at once, each on a fresh data folder; the round's workloads start once every partition is led and each node leads ${CLUSTER_PARTITIONS}/3 rounded (R: spreadMs). Load is spread over the three ingress URLs by connection (connection i to node i mod 3; a node forwards requests for partitions it does not lead); server CPU = the three nodes + the whole PostgreSQL cluster, RSS = the sum of the three nodes`,
+              }
+            : {}),
           stetPg: `the same stet build with --store postgres://…/stet_bench_r<round>: a fresh database per round on one throwaway ${postgresSettings}, server settings as shipped; its server CPU is the node's plus the whole PostgreSQL cluster's over the window (split in the rows below it), RSS the node's, PostgreSQL's memory as PSS in R`,
         }),
     stetEnv:
