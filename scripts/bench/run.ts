@@ -27,6 +27,7 @@ import { runRetention, runScale, type ScaleOutcome } from "./scale.js";
 import { buildStartupFloor } from "./startup-floor.js";
 import { distPath, freePort, registerDeployment, useDist, repoRoot, restateBinary, restateEnvDefaults, sleep, startServer, tail, type StartOptions } from "./servers.js";
 import { runQueryScan } from "./query-scan.js";
+import { leaseMsOf, runFailover, type FailoverSettings } from "./failover.js";
 import { BenchPostgres, contenders, notOnPostgres } from "./stores.js";
 import { runWorkload, TITLES, WORKLOADS, type Metrics, type ServiceProcess, type WorkloadId } from "./workloads.js";
 
@@ -59,6 +60,8 @@ interface Args {
   keepDist: boolean;
   /** --ab REF: compare stet built at REF (A) with this tree's stet (B) instead of stet with restate. */
   ab: string | undefined;
+  /** FAILOVER: kills, and the nodes' lease (`--lease-ttl`). */
+  failover: FailoverSettings;
 }
 
 const USAGE = `npm run bench -- [--rounds 3] [--duration 10] [--warmup 2] [--only W1,W3,SCALE,RETENTION,QUERY]
@@ -66,8 +69,11 @@ const USAGE = `npm run bench -- [--rounds 3] [--duration 10] [--warmup 2] [--onl
                  [--servers stet,restate] [--quiet-wait 10] [--w7-count 2000] [--retention-count 5000] [--query-count 100000]
                  [--keep-dist] [--stet-node-flags="--flag …"] [--startup-samples 11] [--scale-restarts 5]
                  [--stet-keep-extra-ca-certs] [--ab GIT-REF] [--store postgres]
---store postgres adds stet-pg (stet with --store on a throwaway PostgreSQL, its CPU counted as the server's):
-the servers are then stet,stet-pg,restate unless --servers names them (e.g. --servers stet-pg,restate).
+                 [--failover-kills 5] [--failover-lease 2s]
+--store postgres adds stet-pg (stet with --store on a throwaway PostgreSQL, its CPU counted as the server's)
+and stet-pg3 (three such nodes on one database): the servers are then stet,stet-pg,stet-pg3,restate unless
+--servers names them (e.g. --servers stet-pg,restate). --only FAILOVER (with --store postgres) kills nodes
+of a three-node cluster under load and times the failover.
 See scripts/bench/README.md for what each item and flag does.`;
 
 /** Parses the flags (unknown ones are refused: a typo must not start a 20-minute run); undefined after --help. */
@@ -100,13 +106,15 @@ function parseArgs(argv: string[]): Args | undefined {
       "keep-dist": flag,
       ab: string,
       store: string,
+      "failover-kills": string,
+      "failover-lease": string,
       help: { type: "boolean", short: "h" },
     },
   });
   if (v.help === true) return undefined;
   const quick = v.quick === true;
   const stamp = new Date().toISOString().replace(/[:.]/g, "-");
-  const all = [...WORKLOADS, "R", "STARTUP", "SCALE", "RETENTION", "QUERY"];
+  const all = [...WORKLOADS, "R", "STARTUP", "SCALE", "RETENTION", "QUERY", "FAILOVER"];
   // SCALE (100k invocations, ~10 min on 2 cores) and QUERY (100k, ~5 min) are their own runs: `--only
   // SCALE,QUERY` (or `--scale` to add SCALE).
   const defaults = quick ? [...WORKLOADS, "STARTUP", "SCALE"] : [...WORKLOADS, "STARTUP", "RETENTION", ...(v.scale === true ? ["SCALE"] : [])];
@@ -115,6 +123,10 @@ function parseArgs(argv: string[]): Args | undefined {
   if (v.ab !== undefined && v.servers !== undefined) throw new Error("--ab runs two builds of stet; --servers does not apply");
   if (v.ab !== undefined && v.store !== undefined) throw new Error("--ab runs two builds of stet on SQLite; --store does not apply (yet)");
   const servers = contenders(v.servers, v.store);
+  if (only.has("FAILOVER") && v.store !== "postgres") throw new Error("--only FAILOVER needs --store postgres (the nodes share a PostgreSQL database)");
+  const leaseTtl = v["failover-lease"] ?? "2s";
+  const leaseMs = leaseMsOf(leaseTtl);
+  if (leaseMs === undefined) throw new Error(`--failover-lease: '${leaseTtl}' is not a duration like 2s or 1500ms`);
   return {
     rounds: Number(v.rounds ?? (quick ? 1 : 3)),
     durationS: Number(v.duration ?? (quick ? 2 : 10)),
@@ -136,6 +148,7 @@ function parseArgs(argv: string[]): Args | undefined {
     keepExtraCaCerts: v["stet-keep-extra-ca-certs"] === true,
     keepDist: v["keep-dist"] === true,
     ab: v.ab,
+    failover: { kills: Number(v["failover-kills"] ?? (quick ? 2 : 5)), leaseTtl, leaseMs },
   };
 }
 
@@ -216,7 +229,7 @@ async function startService(logFile: string): Promise<ServiceProcess & { stop():
 }
 
 // --- results model -----------------------------------------------------------------------------------------
-type Item = WorkloadId | "R" | "STARTUP" | "SCALE" | "RETENTION" | "QUERY";
+type Item = WorkloadId | "R" | "STARTUP" | "SCALE" | "RETENTION" | "QUERY" | "FAILOVER";
 /** item → metric → server (its name: stet, restate, stet@REF) → values over rounds */
 type Table = Map<Item, Map<string, Record<string, number[]>>>;
 interface ErrorNote {
@@ -292,6 +305,19 @@ const LABELS: Record<string, string> = {
   sizeAfterRetentionMb: "data folder after retention sweep (MB)",
   reclaimedMb: "reclaimed on disk (MB)",
   sizeAfterStopMb: "data folder after stop (MB)",
+  leaseMs: "lease (--lease-ttl, ms)",
+  targetMs: "target: lease + 1 s (ms)",
+  kills: "kill -9 of a node leading partitions",
+  partitionsMoved: "partitions the killed nodes led (all answered again)",
+  failoverP50Ms: "failover p50: kill to the partition answering through a survivor (ms)",
+  failoverMaxMs: "failover max (ms)",
+  overTarget: "partitions over the target",
+  respreadMs: "restart on a fresh folder to an even spread again (ms, median)",
+  loadAnswered: "steady-load requests answered (idempotency keys, retried until answered)",
+  loadRetried: "  of which needed more than one attempt",
+  maxRequestMs: "longest request, first attempt to answer (ms)",
+  lost: "requests lost (must be 0)",
+  duplicates: "adds applied twice (counters above the answered adds; must be 0)",
 };
 
 /** What a row means for stet-pg3 (three processes), added to its label when stet-pg3 has a column. */
@@ -472,7 +498,7 @@ async function main(): Promise<void> {
   };
 
   try {
-    if (order.some((s) => s.store === "postgres")) {
+    if (order.some((s) => s.store === "postgres") || args.only.has("FAILOVER")) {
       postgres = await BenchPostgres.start();
       postgresSettings = await postgres.durability();
       log(`stet-pg: ${postgresSettings} (data folder ${postgres.server.dataDir})`);
@@ -611,6 +637,24 @@ async function main(): Promise<void> {
         runQueryScan(s.kind, service, args.queryCount, settings, dataDir, logFile, startOptionsFor(s, args)),
       );
     }
+    if (args.only.has("FAILOVER") && postgres !== undefined) {
+      const database = "stet_bench_failover";
+      const store = await postgres.database(database);
+      const dataRoot = path.join(work, "failover");
+      if (args.quietWaitS > 0) await waitQuiet(args.quietWaitS);
+      log(`FAILOVER ${STET_PG3}: ${args.failover.kills} × kill -9 of a node under a steady load, lease ${args.failover.leaseTtl}`);
+      try {
+        const out = await runFailover(service, { dataRoot, logPrefix: path.join(logDir, "failover"), store, start: { ...startOptionsFor({ name: STET_PG3, kind: "stet" }, args), keepExtraCaCerts: args.keepExtraCaCerts } }, args.failover, log);
+        put(table, "FAILOVER", STET_PG3, out.metrics);
+        if (Object.keys(out.errors.counts).length > 0) errorNotes.push({ server: STET_PG3, round: 1, item: "FAILOVER", errors: out.errors });
+        for (const n of out.notes) notes.push(`FAILOVER: ${n}`);
+        const f = out.metrics;
+        log(`FAILOVER: p50 ${fmt(f["failoverP50Ms"]!)} ms, max ${fmt(f["failoverMaxMs"]!)} ms (lease ${fmt(f["leaseMs"]!)} ms), lost ${f["lost"]}, duplicates ${f["duplicates"]}`);
+      } finally {
+        rmSync(dataRoot, { recursive: true, force: true });
+        await postgres.drop(database);
+      }
+    }
   } finally {
     service.stop();
     await postgres?.close();
@@ -625,11 +669,14 @@ async function main(): Promise<void> {
     STARTUP: `startup on a fresh empty data folder, ${args.startupSamples} starts per server, alternating${args.ab === undefined ? " (stet's column also has the floor: a fastify hello world started like stet)" : ""}`,
     SCALE: `${args.scaleCount} invocations ready at once (/send?delay= Bench/noop, all due at one instant T), then restart on them completed — single round; throughput, CPU and peak RSS from T`,
     RETENTION: `${args.retentionCount} invocations with 5 s journal + idempotency retention: storage and reclaim — single round`,
+    FAILOVER: `kill -9 of a node leading partitions, ${args.failover.kills} times, in a cluster of three nodes (lease ${args.failover.leaseTtl}) under a light load with idempotency keys; each of its partitions timed until it answers through a survivor; a fresh node joins after each kill — single round`,
     QUERY: `W1 with a full scan of sys_journal (Arrow, as \`restate sql\`) every second, over ${args.queryCount} completed invocations — single round`,
   };
   // Keep the table in a stable order: R first, then workloads, then scale items.
-  const itemOrder: Item[] = ["R", "STARTUP", ...WORKLOADS, "SCALE", "RETENTION", "QUERY"];
-  const cmp = comparison(args.ab, order.map((s) => s.name));
+  const itemOrder: Item[] = ["R", "STARTUP", ...WORKLOADS, "SCALE", "RETENTION", "QUERY", "FAILOVER"];
+  // FAILOVER's figures are in stet-pg3's column, whether or not stet-pg3 ran the rounds.
+  const columns = [...order.map((s) => s.name), ...(args.only.has("FAILOVER") ? [STET_PG3] : [])];
+  const cmp = comparison(args.ab, [...new Set(columns)]);
   const all = rows(table, titles, cmp).sort((a, b) => itemOrder.indexOf(a.item) - itemOrder.indexOf(b.item));
   const meta: Record<string, unknown> = {
     startedAt: started.toISOString(),
