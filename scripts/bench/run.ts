@@ -674,9 +674,11 @@ async function main(): Promise<void> {
   };
   // Keep the table in a stable order: R first, then workloads, then scale items.
   const itemOrder: Item[] = ["R", "STARTUP", ...WORKLOADS, "SCALE", "RETENTION", "QUERY", "FAILOVER"];
-  // FAILOVER's figures are in stet-pg3's column, whether or not stet-pg3 ran the rounds.
-  const columns = [...order.map((s) => s.name), ...(args.only.has("FAILOVER") ? [STET_PG3] : [])];
-  const cmp = comparison(args.ab, [...new Set(columns)]);
+  // FAILOVER's figures are in stet-pg3's column, whether or not stet-pg3 ran the rounds; a server with no
+  // figure at all (`--only FAILOVER`) has no column.
+  const named = [...new Set([...order.map((s) => s.name), ...(args.only.has("FAILOVER") ? [STET_PG3] : [])])];
+  const measured = named.filter((name) => [...table.values()].some((byMetric) => [...byMetric.values()].some((row) => (row[name]?.length ?? 0) > 0)));
+  const cmp = comparison(args.ab, measured.length > 0 ? measured : named);
   const all = rows(table, titles, cmp).sort((a, b) => itemOrder.indexOf(a.item) - itemOrder.indexOf(b.item));
   const meta: Record<string, unknown> = {
     startedAt: started.toISOString(),
