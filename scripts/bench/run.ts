@@ -307,17 +307,17 @@ const LABELS: Record<string, string> = {
   sizeAfterStopMb: "data folder after stop (MB)",
   leaseMs: "lease (--lease-ttl, ms)",
   targetMs: "target: lease + 1 s (ms)",
-  kills: "kill -9 of a node leading partitions",
-  partitionsMoved: "partitions the killed nodes led (all answered again)",
-  failoverP50Ms: "failover p50: kill to the partition answering through a survivor (ms)",
+  kills: "kills (kill -9 of a node leading partitions)",
+  partitionsMoved: "partitions the killed nodes led",
+  failoverP50Ms: "failover p50: kill to answer via a survivor (ms)",
   failoverMaxMs: "failover max (ms)",
   overTarget: "partitions over the target",
-  respreadMs: "restart on a fresh folder to an even spread again (ms, median)",
-  loadAnswered: "steady-load requests answered (idempotency keys, retried until answered)",
+  respreadMs: "restart to an even spread again, median (ms)",
+  loadAnswered: "steady-load requests answered",
   loadRetried: "  of which needed more than one attempt",
-  maxRequestMs: "longest request, first attempt to answer (ms)",
+  maxRequestMs: "longest request incl. retries (ms)",
   lost: "requests lost (must be 0)",
-  duplicates: "adds applied twice (counters above the answered adds; must be 0)",
+  duplicates: "adds applied twice (must be 0)",
 };
 
 /** What a row means for stet-pg3 (three processes), added to its label when stet-pg3 has a column. */
@@ -422,7 +422,7 @@ function markdown(all: Row[], c: Comparison, meta: Record<string, unknown>, erro
 
 function printTable(all: Row[], c: Comparison): void {
   let current: Item | undefined;
-  const w = 52;
+  const w = Math.max(52, ...all.map((r) => r.label.length + 1));
   const widths = c.columns.map((col) => Math.max(10, col.header.length));
   const ratioWidths = c.ratios.map((x) => Math.max(7, x.header.length));
   const line = (label: string, values: readonly string[], ratios: readonly string[]): string =>
