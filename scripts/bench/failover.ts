@@ -5,7 +5,7 @@
 import { partitionKeyForKey, partitionOf } from "../../protocol/index.js";
 import { CLUSTER_PARTITIONS, leadersOf, StetCluster, type ClusterOptions } from "./cluster.js";
 import { errorCount, median, newErrors, noteError, percentile } from "./load.js";
-import { RetryingLoad } from "./retrying-load.js";
+import { RetryingLoad, type RetryingLoadOutcome } from "./retrying-load.js";
 import type { ScaleOutcome } from "./scale.js";
 import { registerDeployment, sleep } from "./servers.js";
 import type { Metrics, ServiceProcess } from "./workloads.js";
@@ -57,6 +57,53 @@ async function answersAfter(origins: readonly string[], key: string, t0: number)
   return NaN;
 }
 
+/**
+ * Polls the survivors' `stet_partition_leader` gauges every 50 ms until each of `partitions` is led by
+ * one of them; resolves with the ms from `t0` to each partition's first sighting (NaN if it never is).
+ */
+async function ledAfter(cluster: StetCluster, partitions: readonly number[], t0: number): Promise<number[]> {
+  const seen = new Map<number, number>();
+  while (seen.size < partitions.length && performance.now() - t0 < PROBE_GIVE_UP_MS) {
+    const led = new Set((await cluster.leaders()).flatMap((s) => [...s]));
+    const now = performance.now() - t0;
+    for (const p of partitions) if (led.has(p) && !seen.has(p)) seen.set(p, now);
+    await sleep(50);
+  }
+  return partitions.map((p) => seen.get(p) ?? NaN);
+}
+
+interface Kill {
+  /** The partitions the killed node led. */
+  readonly partitions: readonly number[];
+  /** Per partition: ms from the kill to a survivor's gauge showing it led, and to its answer (NaN: never). */
+  readonly ledAt: readonly number[];
+  readonly answeredAt: readonly number[];
+  /** ms from starting a fresh node to an even spread again. */
+  readonly respreadMs: number;
+}
+
+/** kill -9 of a node that leads partitions (the `k`-th member in turn), timed, then a fresh node in its place. */
+async function killOne(cluster: StetCluster, k: number): Promise<Kill> {
+  const led = await cluster.leaders();
+  const at = [...led.keys()].map((i) => (i + k) % led.length).find((i) => led[i]!.size > 0);
+  if (at === undefined) throw new Error("failover: no node leads a partition");
+  const partitions = [...led[at]!].sort((a, b) => a - b);
+  const t0 = performance.now();
+  await cluster.kill(cluster.members[at]!);
+  const survivors = cluster.members.map((n) => n.ingressUrl);
+  const [answeredAt, ledAt] = await Promise.all([
+    Promise.all(partitions.map((p) => answersAfter(survivors, probeKeyIn(p), t0))),
+    ledAfter(cluster, partitions, t0),
+  ]);
+  const r0 = performance.now();
+  await cluster.addNode();
+  await cluster.waitForSpread();
+  return { partitions, ledAt, answeredAt, respreadMs: performance.now() - r0 };
+}
+
+const ms = (xs: readonly number[]): string => xs.map((t) => t.toFixed(0)).join(", ");
+const maxOf = (sorted: readonly number[]): number => (sorted.length > 0 ? sorted[sorted.length - 1]! : NaN);
+
 export async function runFailover(
   service: ServiceProcess,
   clusterOptions: Omit<ClusterOptions, "leaseTtl">,
@@ -65,62 +112,53 @@ export async function runFailover(
 ): Promise<ScaleOutcome> {
   const errors = newErrors();
   const notes: string[] = [];
-  const m: Metrics = { leaseMs: settings.leaseMs, targetMs: settings.leaseMs + 1000, kills: settings.kills };
+  const kills: Kill[] = [];
   const cluster = await StetCluster.start(NODES, { ...clusterOptions, leaseTtl: settings.leaseTtl });
-  const times: number[] = [];
-  const respread: number[] = [];
   let load: RetryingLoad | undefined;
+  let loadOut: RetryingLoadOutcome | undefined;
+  let doubled = NaN;
   try {
     await cluster.waitForSpread();
     await registerDeployment(cluster.asServer(), service.url);
-    const keys = 64;
-    load = new RetryingLoad({ origins: () => cluster.members.map((n) => n.ingressUrl), loops: 4, pauseMs: 20, keys, attemptTimeoutMs: 10_000 }).start();
+    load = new RetryingLoad({ origins: () => cluster.members.map((n) => n.ingressUrl), loops: 4, pauseMs: 20, keys: 64, attemptTimeoutMs: 10_000 }).start();
     await sleep(1000);
     for (let k = 1; k <= settings.kills; k++) {
-      // The victim: a node that leads partitions, taking each member in turn.
-      const led = await cluster.leaders();
-      const at = [...led.keys()].map((i) => (i + k) % led.length).find((i) => led[i]!.size > 0);
-      if (at === undefined) throw new Error("failover: no node leads a partition");
-      const victim = cluster.members[at]!;
-      const partitions = [...led[at]!].sort((a, b) => a - b);
-      const t0 = performance.now();
-      await cluster.kill(victim);
-      const survivors = cluster.members.map((n) => n.ingressUrl);
-      const took = await Promise.all(partitions.map((p) => answersAfter(survivors, probeKeyIn(p), t0)));
-      // An answer means a survivor leads the partition; its gauges say the same.
-      const ledNow = new Set((await cluster.leaders()).flatMap((s) => [...s]));
-      for (const [i, p] of partitions.entries()) {
-        if (Number.isNaN(took[i])) noteError(errors, "unanswered", `kill ${k}: partition ${p} did not answer within ${PROBE_GIVE_UP_MS} ms`);
-        else if (!ledNow.has(p)) notes.push(`kill ${k}: partition ${p} answered, but no survivor's stet_partition_leader shows it`);
+      const kill = await killOne(cluster, k);
+      kills.push(kill);
+      for (const [i, p] of kill.partitions.entries()) {
+        if (Number.isNaN(kill.answeredAt[i])) noteError(errors, "unanswered", `kill ${k}: partition ${p} did not answer within ${PROBE_GIVE_UP_MS} ms`);
+        else if (Number.isNaN(kill.ledAt[i])) notes.push(`kill ${k}: partition ${p} answered, but no survivor's stet_partition_leader showed it led`);
       }
-      times.push(...took.filter((t) => !Number.isNaN(t)));
-      const r0 = performance.now();
-      await cluster.addNode();
-      await cluster.waitForSpread();
-      const restartMs = performance.now() - r0;
-      respread.push(restartMs);
-      notes.push(`kill ${k}: partitions ${partitions.join(",")} answered after ${took.map((t) => t.toFixed(0)).join(", ")} ms; new node healthy and spread even after ${restartMs.toFixed(0)} ms`);
-      log(`  FAILOVER kill ${k}/${settings.kills}: partitions ${partitions.join(",")} answered after ${took.map((t) => t.toFixed(0)).join(", ")} ms (lease ${settings.leaseMs} ms); spread even ${restartMs.toFixed(0)} ms after the restart`);
+      const what = `partitions ${kill.partitions.join(",")} led by a survivor after ${ms(kill.ledAt)} ms, answered after ${ms(kill.answeredAt)} ms`;
+      notes.push(`kill ${k}: ${what}; a fresh node joined and the spread was even ${kill.respreadMs.toFixed(0)} ms after its start`);
+      log(`  FAILOVER kill ${k}/${settings.kills}: ${what} (lease ${settings.leaseMs} ms); spread even ${kill.respreadMs.toFixed(0)} ms after the restart`);
     }
   } finally {
-    const out = await load?.stop(60_000);
-    if (out !== undefined) {
-      m["loadAnswered"] = out.answered;
-      m["loadRetried"] = out.retried;
-      m["lost"] = out.lost;
-      m["maxRequestMs"] = out.maxRequestMs;
-      if (out.lost > 0) noteError(errors, "lost", `${out.lost} requests with an idempotency key never answered`);
-      notes.push(`failed attempts of the steady load (each retried): ${JSON.stringify(out.failedAttempts.counts)} ${out.failedAttempts.samples.slice(0, 3).join(" | ")}`);
-      if (cluster.members.length > 0) m["duplicates"] = await duplicates(cluster.members[0]!.ingressUrl, out.answeredPerKey, errors);
-    }
+    loadOut = await load?.stop(60_000);
+    if (loadOut !== undefined && cluster.members.length > 0) doubled = await duplicates(cluster.members[0]!.ingressUrl, loadOut.answeredPerKey, errors);
     await cluster.stop();
   }
-  const sorted = [...times].sort((a, b) => a - b);
-  m["partitionsMoved"] = times.length;
-  m["failoverP50Ms"] = percentile(sorted, 50);
-  m["failoverMaxMs"] = sorted.length > 0 ? sorted[sorted.length - 1]! : NaN;
-  m["overTarget"] = times.filter((t) => t > settings.leaseMs + 1000).length;
-  m["respreadMs"] = median(respread);
+  const answered = kills.flatMap((k) => k.answeredAt).filter((t) => !Number.isNaN(t)).sort((a, b) => a - b);
+  const led = kills.flatMap((k) => k.ledAt).filter((t) => !Number.isNaN(t)).sort((a, b) => a - b);
+  const m: Metrics = {
+    leaseMs: settings.leaseMs,
+    targetMs: settings.leaseMs + 1000,
+    kills: kills.length,
+    partitionsMoved: kills.reduce((n, k) => n + k.partitions.length, 0),
+    failoverP50Ms: percentile(answered, 50),
+    failoverMaxMs: maxOf(answered),
+    // The part of it until a survivor's gauge shows the partition led (polled every 50 ms).
+    ledP50Ms: percentile(led, 50),
+    ledMaxMs: maxOf(led),
+    overTarget: answered.filter((t) => t > settings.leaseMs + 1000).length,
+    respreadMs: median(kills.map((k) => k.respreadMs)),
+  };
+  if (loadOut !== undefined) {
+    Object.assign(m, { loadAnswered: loadOut.answered, loadRetried: loadOut.retried, maxRequestMs: loadOut.maxRequestMs, lost: loadOut.lost, duplicates: doubled });
+    if (loadOut.lost > 0) noteError(errors, "lost", `${loadOut.lost} requests with an idempotency key never answered`);
+    const failed = loadOut.failedAttempts;
+    notes.push(`failed attempts of the steady load (each retried): ${JSON.stringify(failed.counts)} ${failed.samples.slice(0, 3).join(" | ")}`);
+  }
   m["errors"] = errorCount(errors);
   return { metrics: m, errors, notes };
 }

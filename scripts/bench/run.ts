@@ -311,6 +311,8 @@ const LABELS: Record<string, string> = {
   partitionsMoved: "partitions the killed nodes led",
   failoverP50Ms: "failover p50: kill to answer via a survivor (ms)",
   failoverMaxMs: "failover max (ms)",
+  ledP50Ms: "  kill to led by a survivor (its gauge), p50 (ms)",
+  ledMaxMs: "  kill to led by a survivor, max (ms)",
   overTarget: "partitions over the target",
   respreadMs: "restart to an even spread again, median (ms)",
   loadAnswered: "steady-load requests answered",
