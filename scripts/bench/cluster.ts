@@ -20,6 +20,16 @@ export interface ClusterOptions {
   readonly start?: Pick<StartOptions, "nodeFlags" | "bin" | "keepExtraCaCerts">;
 }
 
+/** What a row means for stet-pg3 (three processes), added to its label when stet-pg3 has a column. */
+export const CLUSTER_LABELS: Readonly<Record<string, string>> = {
+  startupAdminMs: "stet-pg3: its slowest node",
+  startupIngressMs: "stet-pg3: its slowest node",
+  peakRssMb: "stet-pg3: the sum of its nodes",
+  idleRssMb: "stet-pg3: the sum of its nodes",
+  peakRssRoundMb: "stet-pg3: its nodes' peaks summed",
+  shutdownMs: "stet-pg3: its slowest node, all stopped at once",
+};
+
 /** The partitions a node leads now, from its /metrics; undefined when it does not answer. */
 export async function leadersOf(adminUrl: string): Promise<Set<number> | undefined> {
   try {

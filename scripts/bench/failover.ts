@@ -23,6 +23,25 @@ export function leaseMsOf(text: string): number | undefined {
   return m === null ? undefined : Number(m[1]) * (m[2] === "s" ? 1000 : 1);
 }
 
+/** The report's row labels of FAILOVER's figures. */
+export const FAILOVER_LABELS: Readonly<Record<string, string>> = {
+  leaseMs: "lease (--lease-ttl, ms)",
+  targetMs: "target: lease + 1 s (ms)",
+  kills: "kills (kill -9 of a node leading partitions)",
+  partitionsMoved: "partitions the killed nodes led",
+  failoverP50Ms: "failover p50: kill to answer via a survivor (ms)",
+  failoverMaxMs: "failover max (ms)",
+  ledP50Ms: "  kill to led by a survivor (its gauge), p50 (ms)",
+  ledMaxMs: "  kill to led by a survivor, max (ms)",
+  overTarget: "partitions over the target",
+  respreadMs: "restart to an even spread again, median (ms)",
+  loadAnswered: "steady-load requests answered",
+  loadRetried: "  of which needed more than one attempt",
+  maxRequestMs: "longest request incl. retries (ms)",
+  lost: "requests lost (must be 0)",
+  duplicates: "adds applied twice (must be 0)",
+};
+
 /** Nodes of the FAILOVER cluster: a killed one leaves two that take its partitions over. */
 const NODES = 3;
 /** How long one partition may take to answer after a kill before the item gives up on it. */

@@ -22,12 +22,12 @@ import { parseArgs as parseCliArgs } from "node:util";
 import { abName, buildAb, comparison, fileSafe, ratioOf, resolveRef, STET_PG3, type Comparison, type Contender } from "./ab-build.js";
 import { median, type Errors } from "./load.js";
 import { busyCores, machineTicks, memoryOf } from "./proc.js";
-import { CLUSTER_PARTITIONS, StetCluster } from "./cluster.js";
+import { CLUSTER_LABELS, CLUSTER_PARTITIONS, StetCluster } from "./cluster.js";
 import { runRetention, runScale, type ScaleOutcome } from "./scale.js";
 import { buildStartupFloor } from "./startup-floor.js";
 import { distPath, freePort, registerDeployment, useDist, repoRoot, restateBinary, restateEnvDefaults, sleep, startServer, tail, type StartOptions } from "./servers.js";
 import { runQueryScan } from "./query-scan.js";
-import { leaseMsOf, runFailover, type FailoverSettings } from "./failover.js";
+import { FAILOVER_LABELS, leaseMsOf, runFailover, type FailoverSettings } from "./failover.js";
 import { BenchPostgres, contenders, notOnPostgres } from "./stores.js";
 import { runWorkload, TITLES, WORKLOADS, type Metrics, type ServiceProcess, type WorkloadId } from "./workloads.js";
 
@@ -305,31 +305,7 @@ const LABELS: Record<string, string> = {
   sizeAfterRetentionMb: "data folder after retention sweep (MB)",
   reclaimedMb: "reclaimed on disk (MB)",
   sizeAfterStopMb: "data folder after stop (MB)",
-  leaseMs: "lease (--lease-ttl, ms)",
-  targetMs: "target: lease + 1 s (ms)",
-  kills: "kills (kill -9 of a node leading partitions)",
-  partitionsMoved: "partitions the killed nodes led",
-  failoverP50Ms: "failover p50: kill to answer via a survivor (ms)",
-  failoverMaxMs: "failover max (ms)",
-  ledP50Ms: "  kill to led by a survivor (its gauge), p50 (ms)",
-  ledMaxMs: "  kill to led by a survivor, max (ms)",
-  overTarget: "partitions over the target",
-  respreadMs: "restart to an even spread again, median (ms)",
-  loadAnswered: "steady-load requests answered",
-  loadRetried: "  of which needed more than one attempt",
-  maxRequestMs: "longest request incl. retries (ms)",
-  lost: "requests lost (must be 0)",
-  duplicates: "adds applied twice (must be 0)",
-};
-
-/** What a row means for stet-pg3 (three processes), added to its label when stet-pg3 has a column. */
-const CLUSTER_LABELS: Record<string, string> = {
-  startupAdminMs: "stet-pg3: its slowest node",
-  startupIngressMs: "stet-pg3: its slowest node",
-  peakRssMb: "stet-pg3: the sum of its nodes",
-  idleRssMb: "stet-pg3: the sum of its nodes",
-  peakRssRoundMb: "stet-pg3: its nodes' peaks summed",
-  shutdownMs: "stet-pg3: its slowest node, all stopped at once",
+  ...FAILOVER_LABELS,
 };
 
 function labelOf(metric: string, c: Comparison): string {
