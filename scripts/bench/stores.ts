@@ -45,6 +45,15 @@ export function notOnPostgres(item: string): string | undefined {
   }
 }
 
+/** Why an item does not run for stet-pg3 (several nodes) yet, beyond notOnPostgres (undefined: it runs). */
+export function notInCluster(item: string): string | undefined {
+  // W5's handlers call ChainB and ChainC, whose invocations land in random partitions: most are led by
+  // another node, and a call from a handler to such a partition is not delivered yet (docs/architecture.md).
+  return item === "W5"
+    ? "skipped for stet-pg3: a call from a handler to a partition another node leads is not delivered between nodes yet (docs/architecture.md, 'Not yet'), and W5's A→B→C calls land in random partitions"
+    : undefined;
+}
+
 /** The run's PostgreSQL and a fresh database per stet-pg round. */
 export class BenchPostgres {
   private constructor(readonly server: PostgresServer) {}
