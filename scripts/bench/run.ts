@@ -272,6 +272,7 @@ const LABELS: Record<string, string> = {
   attemptsPerInvocation: "handler attempts per invocation (1 = no retries)",
   commandsPerGroupCommit: "commands per group commit (stet)",
   groupCommitsPerInvocation: "group commits per invocation (stet)",
+  forwardedPerInvocation: "requests forwarded between nodes per invocation (stet-pg3)",
   errors: "errors",
   sendS: "send phase (s)",
   dueAfterS: "all due at T = first send + (s)",

@@ -72,9 +72,9 @@ async function runLoop(def: LoopDef, server: RunningServer, service: ServiceProc
   let gen0 = process.cpuUsage();
   let mach0 = machineTicks();
   let attempts0: Promise<number> = Promise.resolve(NaN);
-  let commits0: Promise<GroupCommits> = Promise.resolve(NO_COMMITS);
+  let commits0: Promise<StetCounters> = Promise.resolve(NO_COUNTERS);
   // stet loads its metrics library on the first scrape: before the window, not in it.
-  await groupCommits(server);
+  await stetCounters(server);
   const result = await closedLoop({
     origin: ingressOf(server),
     connections: def.connections,
@@ -88,11 +88,11 @@ async function runLoop(def: LoopDef, server: RunningServer, service: ServiceProc
       gen0 = process.cpuUsage();
       mach0 = machineTicks();
       attempts0 = handlerAttempts(service, def.counted);
-      commits0 = groupCommits(server);
+      commits0 = stetCounters(server);
       sampler.takeMax();
     },
   });
-  const commits1 = groupCommits(server);
+  const commits1 = stetCounters(server);
   const nodeCpu = cpuSecondsOf(pidsOf(server)) - cpu0;
   const storeCpu = (server.store?.cpuSeconds() ?? 0) - store0;
   // The server's CPU: the node's, plus its database's when it has one (stet-pg: the PostgreSQL cluster).
@@ -127,6 +127,8 @@ async function runLoop(def: LoopDef, server: RunningServer, service: ServiceProc
     // of them there were per invocation.
     commandsPerGroupCommit: c1.batches > c0.batches ? (c1.commands - c0.commands) / (c1.batches - c0.batches) : NaN,
     groupCommitsPerInvocation: n > 0 ? (c1.batches - c0.batches) / n : NaN,
+    // A cluster (stet-pg3): requests a node passed to the partition's leader, per invocation answered.
+    ...(server.nodes.length > 1 ? { forwardedPerInvocation: n > 0 ? (c1.forwarded - c0.forwarded) / n : NaN } : {}),
     ok: n,
     errors: errorCount(result.errors),
   };
@@ -235,29 +237,33 @@ export async function getStatus(origin: string, path: string): Promise<{ status:
   return { status: r.status, body: r.error ?? r.body };
 }
 
-interface GroupCommits {
+interface StetCounters {
   readonly batches: number;
   readonly commands: number;
+  /** Requests forwarded to another node (`stet_forwarded_requests_total`, every api and outcome). */
+  readonly forwarded: number;
 }
 
-const NO_COMMITS: GroupCommits = { batches: NaN, commands: NaN };
+const NO_COUNTERS: StetCounters = { batches: NaN, commands: NaN, forwarded: NaN };
 
 /**
- * stet's group commits so far (its `stet_group_commit_batch_size` histogram), summed over a cluster's
- * nodes; NaN for other servers.
+ * stet's group commits so far (its `stet_group_commit_batch_size` histogram) and requests forwarded to
+ * other nodes, summed over a cluster's nodes; NaN for other servers.
  */
-async function groupCommits(server: RunningServer): Promise<GroupCommits> {
-  if (server.kind !== "stet") return NO_COMMITS;
-  const each = await Promise.all(server.nodes.map((n) => nodeGroupCommits(n.adminUrl)));
-  return { batches: each.reduce((a, c) => a + c.batches, 0), commands: each.reduce((a, c) => a + c.commands, 0) };
+async function stetCounters(server: RunningServer): Promise<StetCounters> {
+  if (server.kind !== "stet") return NO_COUNTERS;
+  const each = await Promise.all(server.nodes.map((n) => nodeCounters(n.adminUrl)));
+  const sum = (k: keyof StetCounters) => each.reduce((a, c) => a + c[k], 0);
+  return { batches: sum("batches"), commands: sum("commands"), forwarded: sum("forwarded") };
 }
 
-async function nodeGroupCommits(adminUrl: string): Promise<GroupCommits> {
+async function nodeCounters(adminUrl: string): Promise<StetCounters> {
   try {
     const text = await (await fetch(`${adminUrl}/metrics`)).text();
     const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, "m").exec(text)?.[1] ?? NaN);
-    return { batches: value("stet_group_commit_batch_size_count"), commands: value("stet_group_commit_batch_size_sum") };
+    const forwarded = [...text.matchAll(/^stet_forwarded_requests_total\{[^}]*\} (\S+)$/gm)].reduce((a, m) => a + Number(m[1]), 0);
+    return { batches: value("stet_group_commit_batch_size_count"), commands: value("stet_group_commit_batch_size_sum"), forwarded };
   } catch {
-    return NO_COMMITS;
+    return NO_COUNTERS;
   }
 }
