@@ -3,10 +3,11 @@
 // partitions, time until each of its partitions answers an object call through a surviving node (so
 // another node leads it and serves), restart a node on a fresh data folder and wait for the even spread.
 import { partitionKeyForKey, partitionOf } from "../../protocol/index.js";
-import { CLUSTER_PARTITIONS, leadersOf, StetCluster, type ClusterOptions } from "./cluster.js";
+import { CLUSTER_PARTITIONS, StetCluster, type ClusterOptions } from "./cluster.js";
 import { errorCount, median, newErrors, noteError, percentile } from "./load.js";
 import { RetryingLoad, type RetryingLoadOutcome } from "./retrying-load.js";
 import type { ScaleOutcome } from "./scale.js";
+import { PG3_NODES } from "./stores.js";
 import { registerDeployment, sleep } from "./servers.js";
 import type { Metrics, ServiceProcess } from "./workloads.js";
 
@@ -42,8 +43,6 @@ export const FAILOVER_LABELS: Readonly<Record<string, string>> = {
   duplicates: "adds applied twice (must be 0)",
 };
 
-/** Nodes of the FAILOVER cluster: a killed one leaves two that take its partitions over. */
-const NODES = 3;
 /** How long one partition may take to answer after a kill before the item gives up on it. */
 const PROBE_GIVE_UP_MS = 60_000;
 
@@ -132,7 +131,7 @@ export async function runFailover(
   const errors = newErrors();
   const notes: string[] = [];
   const kills: Kill[] = [];
-  const cluster = await StetCluster.start(NODES, { ...clusterOptions, leaseTtl: settings.leaseTtl });
+  const cluster = await StetCluster.start(PG3_NODES, { ...clusterOptions, leaseTtl: settings.leaseTtl });
   let load: RetryingLoad | undefined;
   let loadOut: RetryingLoadOutcome | undefined;
   let doubled = NaN;
