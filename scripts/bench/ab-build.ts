@@ -15,6 +15,8 @@ export interface Contender {
   readonly bin?: string;
   /** stet-pg: the node keeps its partitions in PostgreSQL (`--store`, a fresh database per round). */
   readonly store?: "postgres";
+  /** stet-pg3: this many nodes share that database (cluster.ts); one when absent. */
+  readonly nodes?: number;
 }
 
 /** One ratio column of the report: the medians of two servers (by name), numerator ÷ denominator. */
@@ -37,11 +39,14 @@ export function abName(ref: string): string {
 
 /** The column of stet on PostgreSQL (`--store postgres`). */
 export const STET_PG = "stet-pg";
+/** The column of three stet nodes sharing one PostgreSQL database (`--store postgres`). */
+export const STET_PG3 = "stet-pg3";
 
 /**
  * stet ÷ restate; with --ab, A (stet at REF) and B (this tree's stet), B ÷ A. With `--store postgres`
- * (`servers` holds stet-pg): a column per server that runs, in the order stet, stet-pg, restate, each
- * stet compared to restate and stet-pg to stet (the ratios whose two servers both run).
+ * (`servers` holds stet-pg or stet-pg3): a column per server that runs, in the order stet, stet-pg,
+ * stet-pg3, restate, each stet compared to restate, stet-pg to stet and stet-pg3 to stet-pg (the ratios
+ * whose two servers both run).
  */
 export function comparison(abRef: string | undefined, servers: readonly string[] = ["stet", "restate"]): Comparison {
   if (abRef !== undefined) {
@@ -49,14 +54,16 @@ export function comparison(abRef: string | undefined, servers: readonly string[]
     return { columns: [{ name: a, header: `A: ${a}` }, { name: "stet", header: "B: stet" }], ratios: [{ numerator: "stet", denominator: a, header: "B ÷ A" }] };
   }
   const ratio = (numerator: string, denominator: string): Ratio => ({ numerator, denominator, header: `${numerator} ÷ ${denominator}` });
-  if (!servers.includes(STET_PG)) {
+  if (!servers.includes(STET_PG) && !servers.includes(STET_PG3)) {
     return { columns: [{ name: "stet", header: "stet" }, { name: "restate", header: "restate" }], ratios: [ratio("stet", "restate")] };
   }
-  const names = ["stet", STET_PG, "restate"].filter((n) => servers.includes(n));
+  const names = ["stet", STET_PG, STET_PG3, "restate"].filter((n) => servers.includes(n));
   const pairs: [string, string][] = [
     ["stet", "restate"],
     [STET_PG, "restate"],
+    [STET_PG3, "restate"],
     [STET_PG, "stet"],
+    [STET_PG3, STET_PG],
   ];
   return {
     columns: names.map((name) => ({ name, header: name })),

@@ -7,6 +7,8 @@ export interface Req {
   readonly path: string;
   readonly body: string;
   readonly method?: "POST" | "GET";
+  /** More request headers (FAILOVER: `idempotency-key`). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export interface Errors {
@@ -40,13 +42,30 @@ export function errorCount(e: Errors): number {
   return Object.values(e.counts).reduce((a, b) => a + b, 0);
 }
 
-export function newPool(origin: string, connections: number): Pool {
+/**
+ * One server, or a cluster whose load is spread over its nodes: connection (loop) i goes to origin
+ * i mod N, so every node takes an equal share of the connections and forwards what it does not lead.
+ */
+export type Origins = string | readonly string[];
+
+/** A pool per origin, sized for its share of `connections`; `poolFor(loop)` is that loop's pool. */
+function poolsFor(origins: Origins, connections: number): { poolFor(loop: number): Pool; close(): Promise<void> } {
+  const list = typeof origins === "string" ? [origins] : origins;
+  const pools = list.map((o) => newPool(o, Math.ceil(connections / list.length)));
+  return {
+    poolFor: (loop) => pools[loop % pools.length]!,
+    close: async () => void (await Promise.all(pools.map((p) => p.close()))),
+  };
+}
+
+/** `timeoutMs`: how long a request may wait for its answer's headers, and then for its body. */
+export function newPool(origin: string, connections: number, timeoutMs = 60_000): Pool {
   return new Pool(origin, {
     connections,
     pipelining: 1,
     keepAliveTimeout: 60_000,
-    headersTimeout: 60_000,
-    bodyTimeout: 60_000,
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
   });
 }
 
@@ -56,7 +75,7 @@ export async function send(pool: Pool, req: Req): Promise<{ status: number; body
     const res = await pool.request({
       path: req.path,
       method: req.method ?? "POST",
-      headers: req.method === "GET" ? {} : { "content-type": "application/json" },
+      headers: { ...(req.method === "GET" ? {} : { "content-type": "application/json" }), ...req.headers },
       body: req.method === "GET" ? null : req.body,
     });
     const body = await res.body.text();
@@ -68,7 +87,7 @@ export async function send(pool: Pool, req: Req): Promise<{ status: number; body
 }
 
 export interface ClosedLoopSpec {
-  readonly origin: string;
+  readonly origin: Origins;
   readonly connections: number;
   readonly warmupMs: number;
   readonly durationMs: number;
@@ -81,7 +100,7 @@ export interface ClosedLoopSpec {
 }
 
 export async function closedLoop(spec: ClosedLoopSpec): Promise<LoadResult> {
-  const pool = newPool(spec.origin, spec.connections);
+  const pools = poolsFor(spec.origin, spec.connections);
   const latencies: number[] = [];
   const errors = newErrors();
   const t0 = performance.now();
@@ -108,7 +127,7 @@ export async function closedLoop(spec: ClosedLoopSpec): Promise<LoadResult> {
         if (started >= maxRequests) return;
         started++;
       }
-      const r = await send(pool, spec.request(i, seq++));
+      const r = await send(pools.poolFor(i), spec.request(i, seq++));
       const done = performance.now();
       if (!inWindow) continue;
       if (done > lastAnswer) lastAnswer = done;
@@ -120,35 +139,35 @@ export async function closedLoop(spec: ClosedLoopSpec): Promise<LoadResult> {
   await Promise.all(Array.from({ length: spec.connections }, (_, i) => loop(i)));
   clearTimeout(timer);
   openWindow();
-  await pool.close();
+  await pools.close();
   return { ok: latencies.length, errors, latencies, windowS: (lastAnswer - windowStart) / 1000 };
 }
 
 /** Sends `count` requests with `concurrency` in flight; returns the answers' bodies (2xx) in order. */
 export async function burst(
-  origin: string,
+  origin: Origins,
   concurrency: number,
   count: number,
   request: (i: number) => Req,
 ): Promise<{ bodies: (string | undefined)[]; errors: Errors; elapsedS: number }> {
-  const pool = newPool(origin, concurrency);
+  const pools = poolsFor(origin, concurrency);
   const bodies: (string | undefined)[] = new Array<string | undefined>(count);
   const errors = newErrors();
   let next = 0;
   const t0 = performance.now();
-  const loop = async (): Promise<void> => {
+  const loop = async (l: number): Promise<void> => {
     for (;;) {
       const i = next++;
       if (i >= count) return;
-      const r = await send(pool, request(i));
+      const r = await send(pools.poolFor(l), request(i));
       if (r.status >= 200 && r.status < 300) bodies[i] = r.body;
       else if (r.status === 0) noteError(errors, (r.error ?? "ERR").split(" ")[0]!, r.error ?? "");
       else noteError(errors, String(r.status), r.body);
     }
   };
-  await Promise.all(Array.from({ length: concurrency }, () => loop()));
+  await Promise.all(Array.from({ length: concurrency }, (_, l) => loop(l)));
   const elapsedS = (performance.now() - t0) / 1000;
-  await pool.close();
+  await pools.close();
   return { bodies, errors, elapsedS };
 }
 

@@ -47,6 +47,11 @@ export function cpuSeconds(pid: number): number | undefined {
   return procStat(pid)?.cpuSeconds;
 }
 
+/** CPU seconds of several processes together (a cluster's nodes); NaN once any is gone. */
+export function cpuSecondsOf(pids: readonly number[]): number {
+  return pids.reduce((sum, pid) => sum + (cpuSeconds(pid) ?? NaN), 0);
+}
+
 export interface Memory {
   /** Current resident set, MB. */
   readonly rssMb: number;
@@ -66,6 +71,13 @@ export function memory(pid: number): Memory | undefined {
     return m === null ? NaN : Number(m[1]);
   };
   return { rssMb: kb("VmRSS") / 1024, hwmMb: kb("VmHWM") / 1024 };
+}
+
+/** The memory of several processes summed (a cluster's nodes: their peaks summed bound the peak of the sum). */
+export function memoryOf(pids: readonly number[]): Memory | undefined {
+  const each = pids.map(memory);
+  if (each.some((m) => m === undefined)) return undefined;
+  return { rssMb: each.reduce((a, m) => a + m!.rssMb, 0), hwmMb: each.reduce((a, m) => a + m!.hwmMb, 0) };
 }
 
 /** The executable a pid runs (to check that we measure the real server, not a wrapper). */
@@ -107,21 +119,24 @@ export function dirSize(dir: string): { apparentMb: number; diskMb: number } {
   return { apparentMb: apparent / 1048576, diskMb: disk / 1048576 };
 }
 
-/** Samples a pid's RSS on a timer and keeps the maximum (between resets). */
+/** Samples the RSS of a pid (or the sum over several: a cluster's nodes) on a timer and keeps the maximum (between resets). */
 export class RssSampler {
   private timer: NodeJS.Timeout | undefined;
   private max = 0;
+  private readonly pids: readonly number[];
   constructor(
-    private readonly pid: number,
+    pids: number | readonly number[],
     private readonly everyMs = 200,
-  ) {}
+  ) {
+    this.pids = typeof pids === "number" ? [pids] : pids;
+  }
   start(): this {
     this.timer = setInterval(() => this.sample(), this.everyMs);
     this.timer.unref();
     return this;
   }
   sample(): void {
-    const m = memory(this.pid);
+    const m = memoryOf(this.pids);
     if (m !== undefined && m.rssMb > this.max) this.max = m.rssMb;
   }
   /** The maximum since the last reset, then resets. */

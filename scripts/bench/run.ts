@@ -19,14 +19,16 @@ import { availableParallelism } from "node:os";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs as parseCliArgs } from "node:util";
-import { abName, buildAb, comparison, fileSafe, ratioOf, resolveRef, type Comparison, type Contender } from "./ab-build.js";
+import { abName, buildAb, comparison, fileSafe, ratioOf, resolveRef, STET_PG3, type Comparison, type Contender } from "./ab-build.js";
 import { median, type Errors } from "./load.js";
-import { busyCores, machineTicks, memory } from "./proc.js";
+import { busyCores, machineTicks, memoryOf } from "./proc.js";
+import { CLUSTER_LABELS, CLUSTER_PARTITIONS, StetCluster } from "./cluster.js";
 import { runRetention, runScale, type ScaleOutcome } from "./scale.js";
 import { buildStartupFloor } from "./startup-floor.js";
 import { distPath, freePort, registerDeployment, useDist, repoRoot, restateBinary, restateEnvDefaults, sleep, startServer, tail, type StartOptions } from "./servers.js";
 import { runQueryScan } from "./query-scan.js";
-import { BenchPostgres, contenders, notOnPostgres } from "./stores.js";
+import { FAILOVER_LABELS, leaseMsOf, runFailover, type FailoverSettings } from "./failover.js";
+import { BenchPostgres, contenders, notInCluster, notOnPostgres } from "./stores.js";
 import { runWorkload, TITLES, WORKLOADS, type Metrics, type ServiceProcess, type WorkloadId } from "./workloads.js";
 
 // --- arguments ------------------------------------------------------------------------------------------
@@ -58,6 +60,8 @@ interface Args {
   keepDist: boolean;
   /** --ab REF: compare stet built at REF (A) with this tree's stet (B) instead of stet with restate. */
   ab: string | undefined;
+  /** FAILOVER: kills, and the nodes' lease (`--lease-ttl`). */
+  failover: FailoverSettings;
 }
 
 const USAGE = `npm run bench -- [--rounds 3] [--duration 10] [--warmup 2] [--only W1,W3,SCALE,RETENTION,QUERY]
@@ -65,8 +69,11 @@ const USAGE = `npm run bench -- [--rounds 3] [--duration 10] [--warmup 2] [--onl
                  [--servers stet,restate] [--quiet-wait 10] [--w7-count 2000] [--retention-count 5000] [--query-count 100000]
                  [--keep-dist] [--stet-node-flags="--flag …"] [--startup-samples 11] [--scale-restarts 5]
                  [--stet-keep-extra-ca-certs] [--ab GIT-REF] [--store postgres]
---store postgres adds stet-pg (stet with --store on a throwaway PostgreSQL, its CPU counted as the server's):
-the servers are then stet,stet-pg,restate unless --servers names them (e.g. --servers stet-pg,restate).
+                 [--failover-kills 5] [--failover-lease 2s]
+--store postgres adds stet-pg (stet with --store on a throwaway PostgreSQL, its CPU counted as the server's)
+and stet-pg3 (three such nodes on one database): the servers are then stet,stet-pg,stet-pg3,restate unless
+--servers names them (e.g. --servers stet-pg,restate). --only FAILOVER (with --store postgres) kills nodes
+of a three-node cluster under load and times the failover.
 See scripts/bench/README.md for what each item and flag does.`;
 
 /** Parses the flags (unknown ones are refused: a typo must not start a 20-minute run); undefined after --help. */
@@ -99,13 +106,15 @@ function parseArgs(argv: string[]): Args | undefined {
       "keep-dist": flag,
       ab: string,
       store: string,
+      "failover-kills": string,
+      "failover-lease": string,
       help: { type: "boolean", short: "h" },
     },
   });
   if (v.help === true) return undefined;
   const quick = v.quick === true;
   const stamp = new Date().toISOString().replace(/[:.]/g, "-");
-  const all = [...WORKLOADS, "R", "STARTUP", "SCALE", "RETENTION", "QUERY"];
+  const all = [...WORKLOADS, "R", "STARTUP", "SCALE", "RETENTION", "QUERY", "FAILOVER"];
   // SCALE (100k invocations, ~10 min on 2 cores) and QUERY (100k, ~5 min) are their own runs: `--only
   // SCALE,QUERY` (or `--scale` to add SCALE).
   const defaults = quick ? [...WORKLOADS, "STARTUP", "SCALE"] : [...WORKLOADS, "STARTUP", "RETENTION", ...(v.scale === true ? ["SCALE"] : [])];
@@ -114,6 +123,10 @@ function parseArgs(argv: string[]): Args | undefined {
   if (v.ab !== undefined && v.servers !== undefined) throw new Error("--ab runs two builds of stet; --servers does not apply");
   if (v.ab !== undefined && v.store !== undefined) throw new Error("--ab runs two builds of stet on SQLite; --store does not apply (yet)");
   const servers = contenders(v.servers, v.store);
+  if (only.has("FAILOVER") && v.store !== "postgres") throw new Error("--only FAILOVER needs --store postgres (the nodes share a PostgreSQL database)");
+  const leaseTtl = v["failover-lease"] ?? "2s";
+  const leaseMs = leaseMsOf(leaseTtl);
+  if (leaseMs === undefined) throw new Error(`--failover-lease: '${leaseTtl}' is not a duration like 2s or 1500ms`);
   return {
     rounds: Number(v.rounds ?? (quick ? 1 : 3)),
     durationS: Number(v.duration ?? (quick ? 2 : 10)),
@@ -135,6 +148,7 @@ function parseArgs(argv: string[]): Args | undefined {
     keepExtraCaCerts: v["stet-keep-extra-ca-certs"] === true,
     keepDist: v["keep-dist"] === true,
     ab: v.ab,
+    failover: { kills: Number(v["failover-kills"] ?? (quick ? 2 : 5)), leaseTtl, leaseMs },
   };
 }
 
@@ -215,7 +229,7 @@ async function startService(logFile: string): Promise<ServiceProcess & { stop():
 }
 
 // --- results model -----------------------------------------------------------------------------------------
-type Item = WorkloadId | "R" | "STARTUP" | "SCALE" | "RETENTION" | "QUERY";
+type Item = WorkloadId | "R" | "STARTUP" | "SCALE" | "RETENTION" | "QUERY" | "FAILOVER";
 /** item → metric → server (its name: stet, restate, stet@REF) → values over rounds */
 type Table = Map<Item, Map<string, Record<string, number[]>>>;
 interface ErrorNote {
@@ -240,8 +254,9 @@ const LABELS: Record<string, string> = {
   p50: "p50 latency (ms)",
   p99: "p99 latency (ms)",
   serverCpuPer1000: "server CPU-s per 1000 inv.",
-  nodeCpuPer1000: "  of which the stet node (stet-pg)",
-  storeCpuPer1000: "  of which PostgreSQL (stet-pg)",
+  nodeCpuPer1000: "  of which stet's node(s)",
+  storeCpuPer1000: "  of which PostgreSQL",
+  spreadMs: "every partition led, evenly over the nodes, from start (ms)",
   storeIdlePssMb: "PostgreSQL PSS after start + registration (MB)",
   storePssAfterMb: "PostgreSQL PSS after the round's workloads (MB)",
   serviceCpuPer1000: "SDK process CPU-s per 1000 inv.",
@@ -257,6 +272,7 @@ const LABELS: Record<string, string> = {
   attemptsPerInvocation: "handler attempts per invocation (1 = no retries)",
   commandsPerGroupCommit: "commands per group commit (stet)",
   groupCommitsPerInvocation: "group commits per invocation (stet)",
+  forwardedPerInvocation: "requests forwarded between nodes per invocation (stet-pg3)",
   errors: "errors",
   sendS: "send phase (s)",
   dueAfterS: "all due at T = first send + (s)",
@@ -290,7 +306,14 @@ const LABELS: Record<string, string> = {
   sizeAfterRetentionMb: "data folder after retention sweep (MB)",
   reclaimedMb: "reclaimed on disk (MB)",
   sizeAfterStopMb: "data folder after stop (MB)",
+  ...FAILOVER_LABELS,
 };
+
+function labelOf(metric: string, c: Comparison): string {
+  const label = LABELS[metric] ?? metric;
+  const cluster = CLUSTER_LABELS[metric];
+  return cluster !== undefined && c.columns.some((col) => col.name === STET_PG3) ? `${label} (${cluster})` : label;
+}
 
 function fmt(v: number): string {
   if (!Number.isFinite(v)) return "–";
@@ -331,7 +354,7 @@ function rows(table: Table, titles: Record<string, string>, c: Comparison): Row[
       const rounds = Object.fromEntries(c.columns.map(({ name }) => [name, v[name] ?? []]));
       const values = Object.fromEntries(c.columns.map(({ name }) => [name, median(rounds[name]!)]));
       const ratios = Object.fromEntries(c.ratios.map((r) => [r.header, ratioOf(r, values)]));
-      out.push({ item, title: titles[item] ?? item, metric, label: LABELS[metric] ?? metric, values, ratio: c.ratios[0] === undefined ? NaN : ratios[c.ratios[0].header]!, ratios, rounds });
+      out.push({ item, title: titles[item] ?? item, metric, label: labelOf(metric, c), values, ratio: c.ratios[0] === undefined ? NaN : ratios[c.ratios[0].header]!, ratios, rounds });
     }
   }
   return out;
@@ -378,7 +401,7 @@ function markdown(all: Row[], c: Comparison, meta: Record<string, unknown>, erro
 
 function printTable(all: Row[], c: Comparison): void {
   let current: Item | undefined;
-  const w = 52;
+  const w = Math.max(52, ...all.map((r) => r.label.length + 1));
   const widths = c.columns.map((col) => Math.max(10, col.header.length));
   const ratioWidths = c.ratios.map((x) => Math.max(7, x.header.length));
   const line = (label: string, values: readonly string[], ratios: readonly string[]): string =>
@@ -444,7 +467,7 @@ async function main(): Promise<void> {
   /** Items stet-pg sits out: a note each, once; true when `s` skips `item`. */
   const skipped = new Set<string>();
   const skips = (s: Contender, item: Item): boolean => {
-    const why = s.store === "postgres" ? notOnPostgres(item) : undefined;
+    const why = s.store !== "postgres" ? undefined : (notOnPostgres(item) ?? (s.nodes === undefined ? undefined : notInCluster(item)));
     if (why !== undefined && !skipped.has(item)) {
       skipped.add(item);
       notes.push(`${item}: ${why}`);
@@ -454,7 +477,7 @@ async function main(): Promise<void> {
   };
 
   try {
-    if (order.some((s) => s.store === "postgres")) {
+    if (order.some((s) => s.store === "postgres") || args.only.has("FAILOVER")) {
       postgres = await BenchPostgres.start();
       postgresSettings = await postgres.durability();
       log(`stet-pg: ${postgresSettings} (data folder ${postgres.server.dataDir})`);
@@ -471,21 +494,28 @@ async function main(): Promise<void> {
         // stet-pg: a fresh database for the round (created before the node starts, dropped after it stopped).
         const database = `stet_bench_r${round}`;
         const store = s.store === "postgres" ? await postgres!.database(database) : undefined;
-        const server = await startServer(s.kind, { dataDir, logFile, ...startOptionsFor(s, args), keepExtraCaCerts: args.keepExtraCaCerts, ...(store === undefined ? {} : { store }) });
-        cmdlines[s.name] = `pid ${server.pid}: ${server.cmdline}`;
-        log(`round ${round} ${s.name}: healthy in ${server.startup.adminMs.toFixed(0)} ms (pid ${server.pid}; waited ${quiet.waitedS.toFixed(0)} s for a quiet machine, busy ${fmt(quiet.busy)} cores)`);
+        const start = { ...startOptionsFor(s, args), keepExtraCaCerts: args.keepExtraCaCerts };
+        // stet-pg3: its nodes start at once; the round waits until they have spread the partitions evenly.
+        const cluster =
+          s.nodes === undefined ? undefined : await StetCluster.start(s.nodes, { dataRoot: dataDir, logPrefix: logFile.replace(/\.log$/, ""), store: store!, start });
+        const server = cluster?.asServer() ?? (await startServer(s.kind, { dataDir, logFile, ...start, ...(store === undefined ? {} : { store }) }));
+        cmdlines[s.name] = cluster === undefined ? `pid ${server.pid}: ${server.cmdline}` : server.cmdline;
+        log(`round ${round} ${s.name}: healthy in ${server.startup.adminMs.toFixed(0)} ms (pid ${server.nodes.map((n) => n.pid).join(", ")}; waited ${quiet.waitedS.toFixed(0)} s for a quiet machine, busy ${fmt(quiet.busy)} cores)`);
         const r: Metrics = {
           startupAdminMs: server.startup.adminMs,
           startupIngressMs: server.startup.ingressMs,
           quietWaitS: quiet.waitedS,
           busyBeforeRound: quiet.busy,
         };
+        const pids = server.nodes.map((n) => n.pid);
         try {
+          if (cluster !== undefined) r["spreadMs"] = server.startup.adminMs + (await cluster.waitForSpread());
           await registerDeployment(server, service.url);
           await sleep(1000);
-          r["idleRssMb"] = memory(server.pid)?.rssMb ?? NaN;
+          r["idleRssMb"] = memoryOf(pids)?.rssMb ?? NaN;
           if (store !== undefined) r["storeIdlePssMb"] = postgres!.pssMb();
           for (const w of workloads) {
+            if (skips(s, w)) continue;
             if (server.exited()) {
               notes.push(`${s.name} round ${round}: server process exited before ${w}; see ${logFile}`);
               break;
@@ -502,7 +532,7 @@ async function main(): Promise<void> {
                 (m["errors"]! > 0 ? `, ERRORS ${m["errors"]} ${JSON.stringify(out.errors.counts)}` : ""),
             );
           }
-          r["peakRssRoundMb"] = memory(server.pid)?.hwmMb ?? NaN;
+          r["peakRssRoundMb"] = memoryOf(pids)?.hwmMb ?? NaN;
           if (store !== undefined) r["storePssAfterMb"] = postgres!.pssMb();
         } finally {
           r["shutdownMs"] = await server.stop();
@@ -511,8 +541,11 @@ async function main(): Promise<void> {
         }
         put(table, "R", s.name, r);
         if (s.kind === "stet") {
-          const logText = tail(logFile, 20).trim();
-          if (logText !== "") notes.push(`${s.name} round ${round} log (last lines): ${logText.replace(/\n/g, " ⏎ ").slice(0, 2000)}`);
+          for (const [i, node] of server.nodes.entries()) {
+            const logText = tail(node.logFile, 20).trim();
+            const who = server.nodes.length > 1 ? `${s.name} node ${i + 1}` : s.name;
+            if (logText !== "") notes.push(`${who} round ${round} log (last lines): ${logText.replace(/\n/g, " ⏎ ").slice(0, 2000)}`);
+          }
         }
       }
     }
@@ -584,6 +617,24 @@ async function main(): Promise<void> {
         runQueryScan(s.kind, service, args.queryCount, settings, dataDir, logFile, startOptionsFor(s, args)),
       );
     }
+    if (args.only.has("FAILOVER") && postgres !== undefined) {
+      const database = "stet_bench_failover";
+      const store = await postgres.database(database);
+      const dataRoot = path.join(work, "failover");
+      if (args.quietWaitS > 0) await waitQuiet(args.quietWaitS);
+      log(`FAILOVER ${STET_PG3}: ${args.failover.kills} × kill -9 of a node under a steady load, lease ${args.failover.leaseTtl}`);
+      try {
+        const out = await runFailover(service, { dataRoot, logPrefix: path.join(logDir, "failover"), store, start: { ...startOptionsFor({ name: STET_PG3, kind: "stet" }, args), keepExtraCaCerts: args.keepExtraCaCerts } }, args.failover, log);
+        put(table, "FAILOVER", STET_PG3, out.metrics);
+        if (Object.keys(out.errors.counts).length > 0) errorNotes.push({ server: STET_PG3, round: 1, item: "FAILOVER", errors: out.errors });
+        for (const n of out.notes) notes.push(`FAILOVER: ${n}`);
+        const f = out.metrics;
+        log(`FAILOVER: p50 ${fmt(f["failoverP50Ms"]!)} ms, max ${fmt(f["failoverMaxMs"]!)} ms (lease ${fmt(f["leaseMs"]!)} ms), lost ${f["lost"]}, duplicates ${f["duplicates"]}`);
+      } finally {
+        rmSync(dataRoot, { recursive: true, force: true });
+        await postgres.drop(database);
+      }
+    }
   } finally {
     service.stop();
     await postgres?.close();
@@ -598,11 +649,16 @@ async function main(): Promise<void> {
     STARTUP: `startup on a fresh empty data folder, ${args.startupSamples} starts per server, alternating${args.ab === undefined ? " (stet's column also has the floor: a fastify hello world started like stet)" : ""}`,
     SCALE: `${args.scaleCount} invocations ready at once (/send?delay= Bench/noop, all due at one instant T), then restart on them completed — single round; throughput, CPU and peak RSS from T`,
     RETENTION: `${args.retentionCount} invocations with 5 s journal + idempotency retention: storage and reclaim — single round`,
+    FAILOVER: `kill -9 of a node leading partitions, ${args.failover.kills} times, in a cluster of three nodes (lease ${args.failover.leaseTtl}) under a light load with idempotency keys; each of its partitions timed until it answers through a survivor; a fresh node joins after each kill — single round`,
     QUERY: `W1 with a full scan of sys_journal (Arrow, as \`restate sql\`) every second, over ${args.queryCount} completed invocations — single round`,
   };
   // Keep the table in a stable order: R first, then workloads, then scale items.
-  const itemOrder: Item[] = ["R", "STARTUP", ...WORKLOADS, "SCALE", "RETENTION", "QUERY"];
-  const cmp = comparison(args.ab, order.map((s) => s.name));
+  const itemOrder: Item[] = ["R", "STARTUP", ...WORKLOADS, "SCALE", "RETENTION", "QUERY", "FAILOVER"];
+  // FAILOVER's figures are in stet-pg3's column, whether or not stet-pg3 ran the rounds; a server with no
+  // figure at all (`--only FAILOVER`) has no column.
+  const named = [...new Set([...order.map((s) => s.name), ...(args.only.has("FAILOVER") ? [STET_PG3] : [])])];
+  const measured = named.filter((name) => [...table.values()].some((byMetric) => [...byMetric.values()].some((row) => (row[name]?.length ?? 0) > 0)));
+  const cmp = comparison(args.ab, measured.length > 0 ? measured : named);
   const all = rows(table, titles, cmp).sort((a, b) => itemOrder.indexOf(a.item) - itemOrder.indexOf(b.item));
   const meta: Record<string, unknown> = {
     startedAt: started.toISOString(),
@@ -622,6 +678,11 @@ async function main(): Promise<void> {
     ...(postgresSettings === undefined
       ? {}
       : {
+          ...(order.some((s) => s.nodes !== undefined)
+            ? {
+                stetPg3: `three nodes of the same build in cluster mode on one fresh database per round (--store postgres://…/stet_bench_r<round>, --partitions ${CLUSTER_PARTITIONS}, stet's default lease), started at once, each on a fresh data folder; the round's workloads start once every partition is led and each node leads ${CLUSTER_PARTITIONS}/3 rounded (R: spreadMs). Load is spread over the three ingress URLs by connection (connection i to node i mod 3; a node forwards requests for partitions it does not lead); server CPU = the three nodes + the whole PostgreSQL cluster, RSS = the sum of the three nodes`,
+              }
+            : {}),
           stetPg: `the same stet build with --store postgres://…/stet_bench_r<round>: a fresh database per round on one throwaway ${postgresSettings}, server settings as shipped; its server CPU is the node's plus the whole PostgreSQL cluster's over the window (split in the rows below it), RSS the node's, PostgreSQL's memory as PSS in R`,
         }),
     stetEnv:

@@ -26,6 +26,8 @@ export interface StartOptions {
   readonly keepExtraCaCerts?: boolean;
   /** stet: the store it keeps its partitions in (`--store <url>`) and how to account for it. */
   readonly store?: StoreBackend;
+  /** stet: more `stet start` flags (a cluster node's `--partitions`, `--lease-ttl`). */
+  readonly stetArgs?: readonly string[];
 }
 
 /** A database process the server keeps its state in (stet-pg: PostgreSQL), counted as part of the server. */
@@ -36,21 +38,35 @@ export interface StoreBackend {
   cpuSeconds(): number;
 }
 
-export interface RunningServer {
+/** One server process and where it answers. */
+export interface ServerNode {
+  readonly pid: number;
+  readonly ingressUrl: string;
+  readonly adminUrl: string;
+  readonly logFile: string;
+}
+
+export interface RunningServer extends ServerNode {
   readonly kind: ServerKind;
   readonly pid: number;
   readonly cmdline: string;
   readonly ingressUrl: string;
   readonly adminUrl: string;
   readonly dataDir: string;
-  readonly logFile: string;
   /** The store stet was started with (its CPU counts as the server's); undefined for an embedded store. */
   readonly store?: StoreBackend;
+  /**
+   * Every process of the server: itself, or a cluster's nodes (cluster.ts). CPU and RSS are their sums;
+   * load goes to all of their ingress URLs.
+   */
+  readonly nodes: readonly ServerNode[];
   /** ms from spawn to admin /health 200, and to ingress /restate/health 200. */
   readonly startup: { readonly adminMs: number; readonly ingressMs: number };
   readonly exited: () => boolean;
   /** SIGTERM, SIGKILL after `killAfterMs`; resolves with the ms the process took to exit. */
   stop(killAfterMs?: number): Promise<number>;
+  /** SIGKILL (a crash); resolves once the process is gone. */
+  kill(): Promise<void>;
 }
 
 export { freePort };
@@ -135,6 +151,7 @@ export async function startServer(kind: ServerKind, opts: StartOptions): Promise
         "--log-level",
         "warn",
         ...(opts.store === undefined ? [] : ["--store", opts.store.url]),
+        ...(opts.stetArgs ?? []),
       ],
       { cwd: repoRoot, stdio: ["ignore", logFd, logFd], env: { ...stetEnv(opts.keepExtraCaCerts), ...opts.env } },
     );
@@ -188,6 +205,7 @@ export async function startServer(kind: ServerKind, opts: StartOptions): Promise
     cmdline: exeOf(pid),
     ingressUrl,
     adminUrl,
+    nodes: [{ pid, ingressUrl, adminUrl, logFile: opts.logFile }],
     dataDir: opts.dataDir,
     logFile: opts.logFile,
     ...(opts.store === undefined ? {} : { store: opts.store }),
@@ -204,10 +222,17 @@ export async function startServer(kind: ServerKind, opts: StartOptions): Promise
         }
         return performance.now() - s0;
       })()),
+    kill: async () => {
+      if (!hasExited) child.kill("SIGKILL");
+      await exitedP;
+    },
   };
 }
 
-/** Registers the service endpoint (same body on both servers) and waits until ingress routes to it. */
+/**
+ * Registers the service endpoint (same body on both servers) and waits until ingress routes to it, on
+ * every node of a cluster (the others pick the deployment up from the shared registry).
+ */
 export async function registerDeployment(server: RunningServer, serviceUrl: string): Promise<void> {
   const res = await fetch(`${server.adminUrl}/deployments`, {
     method: "POST",
@@ -218,15 +243,19 @@ export async function registerDeployment(server: RunningServer, serviceUrl: stri
   if (res.status !== 201 && res.status !== 200) throw new Error(`${server.kind}: registration failed ${res.status}: ${body}`);
   // restate-server propagates the new schema to its ingress asynchronously.
   const deadline = Date.now() + 30_000;
+  for (const node of server.nodes) await routesToBench(server.kind, node.ingressUrl, deadline);
+}
+
+async function routesToBench(kind: ServerKind, ingressUrl: string, deadline: number): Promise<void> {
   for (;;) {
-    const r = await fetch(`${server.ingressUrl}/Bench/echo`, {
+    const r = await fetch(`${ingressUrl}/Bench/echo`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: "1",
     }).catch(() => undefined);
     const text = r === undefined ? "" : await r.text();
     if (r?.status === 200) return;
-    if (Date.now() > deadline) throw new Error(`${server.kind}: ingress does not route to Bench/echo: ${r?.status} ${text}`);
+    if (Date.now() > deadline) throw new Error(`${kind}: ingress ${ingressUrl} does not route to Bench/echo: ${r?.status} ${text}`);
     await sleep(50);
   }
 }

@@ -3,43 +3,55 @@
 // shipped: fsync and synchronous_commit on) and gives each stet-pg round a fresh database of its own.
 import pg from "pg";
 import { clusterPssMb, startPostgres, type PostgresServer } from "../lib/postgres-server.js";
-import { STET_PG, type Contender } from "./ab-build.js";
+import { STET_PG, STET_PG3, type Contender } from "./ab-build.js";
 import type { StoreBackend } from "./servers.js";
 
 /** The servers `--servers` may name, and the default set, with and without `--store postgres`. */
-const KNOWN = ["stet", STET_PG, "restate"];
+const KNOWN = ["stet", STET_PG, STET_PG3, "restate"];
+
+/** stet-pg3's nodes: three, the smallest cluster in which a node's death leaves more than one survivor. */
+export const PG3_NODES = 3;
 
 /**
  * The contenders of a run without --ab from `--servers` and `--store`: stet, restate by default; with
- * `--store postgres`, stet, stet-pg, restate. Throws on an unknown server or store, and on stet-pg
- * without `--store postgres`.
+ * `--store postgres`, stet, stet-pg, stet-pg3, restate. Throws on an unknown server or store, and on
+ * stet-pg or stet-pg3 without `--store postgres`.
  */
 export function contenders(servers: string | undefined, store: string | undefined): Contender[] {
   if (store !== undefined && store !== "postgres") throw new Error(`--store: unknown store '${store}' (known: postgres)`);
   const names = (servers ?? (store === "postgres" ? KNOWN.join(",") : "stet,restate")).split(",").map((s) => s.trim());
   return names.map((name) => {
     if (!KNOWN.includes(name)) throw new Error(`--servers: unknown server '${name}' (known: ${KNOWN.join(", ")})`);
-    if (name === STET_PG) {
-      if (store !== "postgres") throw new Error("--servers stet-pg needs --store postgres");
-      return { name, kind: "stet", store: "postgres" };
+    if (name === STET_PG || name === STET_PG3) {
+      if (store !== "postgres") throw new Error(`--servers ${name} needs --store postgres`);
+      return { name, kind: "stet", store: "postgres", ...(name === STET_PG3 ? { nodes: PG3_NODES } : {}) };
     }
     return { name, kind: name === "stet" ? "stet" : "restate" };
   });
 }
 
-/** Why an item does not run for stet-pg yet (undefined: it runs). */
+/** Why an item does not run for stet-pg and stet-pg3 yet (undefined: it runs). */
 export function notOnPostgres(item: string): string | undefined {
   switch (item) {
     case "STARTUP":
-      return "skipped for stet-pg: each start would need a fresh database of its own (not yet); R reports stet-pg's startup every round";
+      return "skipped for stet-pg and stet-pg3: each start would need a fresh database of its own (not yet); R reports their startup every round";
     case "SCALE":
     case "RETENTION":
-      return "skipped for stet-pg: it measures the data folder on disk and restarts on it, and a PostgreSQL node keeps its state in the database (not adapted yet)";
+      return "skipped for stet-pg and stet-pg3: it measures the data folder on disk and restarts on it, and a PostgreSQL node keeps its state in the database (not adapted yet)";
     case "QUERY":
-      return "skipped for stet-pg: a PostgreSQL node answers POST /query with 501 for now";
+      return "skipped for stet-pg and stet-pg3: a PostgreSQL node answers POST /query with 501 for now";
     default:
       return undefined;
   }
+}
+
+/** Why an item does not run for stet-pg3 (several nodes) yet, beyond notOnPostgres (undefined: it runs). */
+export function notInCluster(item: string): string | undefined {
+  // W5's handlers call ChainB and ChainC, whose invocations land in random partitions: most are led by
+  // another node, and a call from a handler to such a partition is not delivered yet (docs/architecture.md).
+  return item === "W5"
+    ? "skipped for stet-pg3: a call from a handler to a partition another node leads is not delivered between nodes yet (docs/architecture.md, 'Not yet'), and W5's A→B→C calls land in random partitions"
+    : undefined;
 }
 
 /** The run's PostgreSQL and a fresh database per stet-pg round. */

@@ -1,7 +1,7 @@
 // The workloads W1–W7, each run against one started server that has the bench service registered.
 import { burst, closedLoop, errorCount, newPool, noteError, newErrors, percentile, send, type Errors, type Req } from "./load.js";
 import { availableParallelism } from "node:os";
-import { busyCores, cpuSeconds, machineTicks, RssSampler } from "./proc.js";
+import { busyCores, cpuSeconds, cpuSecondsOf, machineTicks, RssSampler } from "./proc.js";
 import { sleep, type RunningServer } from "./servers.js";
 
 export type WorkloadId = "W1" | "W2" | "W3" | "W4" | "W5" | "W6" | "W7";
@@ -56,40 +56,44 @@ export const TITLES: Record<WorkloadId, string> = {
   W7: "2000 × /send of a 1 s durable sleep",
 } as Record<WorkloadId, string>;
 
+/** The server's processes (one, or a cluster's nodes), and the ingress URLs load is spread over. */
+const pidsOf = (server: RunningServer): number[] => server.nodes.map((n) => n.pid);
+const ingressOf = (server: RunningServer): string[] => server.nodes.map((n) => n.ingressUrl);
+
 export async function runWorkload(id: WorkloadId, server: RunningServer, service: ServiceProcess, settings: Settings): Promise<WorkloadOutcome> {
   return id === "W7" ? runSleepers(server, service, settings) : runLoop(LOOPS[id], server, service, settings);
 }
 
 async function runLoop(def: LoopDef, server: RunningServer, service: ServiceProcess, settings: Settings): Promise<WorkloadOutcome> {
-  const sampler = new RssSampler(server.pid).start();
+  const sampler = new RssSampler(pidsOf(server)).start();
   let cpu0 = 0;
   let store0 = 0;
   let svc0 = 0;
   let gen0 = process.cpuUsage();
   let mach0 = machineTicks();
   let attempts0: Promise<number> = Promise.resolve(NaN);
-  let commits0: Promise<GroupCommits> = Promise.resolve(NO_COMMITS);
+  let commits0: Promise<StetCounters> = Promise.resolve(NO_COUNTERS);
   // stet loads its metrics library on the first scrape: before the window, not in it.
-  await groupCommits(server);
+  await stetCounters(server);
   const result = await closedLoop({
-    origin: server.ingressUrl,
+    origin: ingressOf(server),
     connections: def.connections,
     warmupMs: settings.warmupMs,
     durationMs: settings.durationMs,
     request: def.request,
     onWindowStart: () => {
-      cpu0 = cpuSeconds(server.pid) ?? NaN;
+      cpu0 = cpuSecondsOf(pidsOf(server));
       store0 = server.store?.cpuSeconds() ?? 0;
       svc0 = cpuSeconds(service.pid) ?? NaN;
       gen0 = process.cpuUsage();
       mach0 = machineTicks();
       attempts0 = handlerAttempts(service, def.counted);
-      commits0 = groupCommits(server);
+      commits0 = stetCounters(server);
       sampler.takeMax();
     },
   });
-  const commits1 = groupCommits(server);
-  const nodeCpu = (cpuSeconds(server.pid) ?? NaN) - cpu0;
+  const commits1 = stetCounters(server);
+  const nodeCpu = cpuSecondsOf(pidsOf(server)) - cpu0;
   const storeCpu = (server.store?.cpuSeconds() ?? 0) - store0;
   // The server's CPU: the node's, plus its database's when it has one (stet-pg: the PostgreSQL cluster).
   const cpu = nodeCpu + storeCpu;
@@ -123,6 +127,8 @@ async function runLoop(def: LoopDef, server: RunningServer, service: ServiceProc
     // of them there were per invocation.
     commandsPerGroupCommit: c1.batches > c0.batches ? (c1.commands - c0.commands) / (c1.batches - c0.batches) : NaN,
     groupCommitsPerInvocation: n > 0 ? (c1.batches - c0.batches) / n : NaN,
+    // A cluster (stet-pg3): requests a node passed to the partition's leader, per invocation answered.
+    ...(server.nodes.length > 1 ? { forwardedPerInvocation: n > 0 ? (c1.forwarded - c0.forwarded) / n : NaN } : {}),
     ok: n,
     errors: errorCount(result.errors),
   };
@@ -152,7 +158,7 @@ export function invocationIdOf(body: string | undefined): string | undefined {
 
 /** Attaches to every id (bounded concurrency); returns how many answered 200 and the errors. */
 export async function attachAll(server: RunningServer, ids: readonly string[], concurrency = 64): Promise<{ ok: number; errors: Errors }> {
-  const r = await burst(server.ingressUrl, concurrency, ids.length, (i) => ({
+  const r = await burst(ingressOf(server), concurrency, ids.length, (i) => ({
     path: `/restate/invocation/${ids[i]!}/attach`,
     body: "",
     method: "GET",
@@ -163,11 +169,11 @@ export async function attachAll(server: RunningServer, ids: readonly string[], c
 async function runSleepers(server: RunningServer, service: ServiceProcess, settings: Settings): Promise<WorkloadOutcome> {
   const count = settings.w7Count;
   await fetch(`${service.statsUrl}/reset`, { method: "POST" });
-  const sampler = new RssSampler(server.pid).start();
-  const cpu0 = cpuSeconds(server.pid) ?? NaN;
+  const sampler = new RssSampler(pidsOf(server)).start();
+  const cpu0 = cpuSecondsOf(pidsOf(server));
   const store0 = server.store?.cpuSeconds() ?? 0;
   const t0 = performance.now();
-  const sent = await burst(server.ingressUrl, 64, count, (i) => ({ path: "/Sleeper/sleep1s/send", body: String(i) }));
+  const sent = await burst(ingressOf(server), 64, count, (i) => ({ path: "/Sleeper/sleep1s/send", body: String(i) }));
   const sendS = (performance.now() - t0) / 1000;
   const ids = sent.bodies.map(invocationIdOf).filter((x): x is string => x !== undefined);
   const errors = newErrors();
@@ -193,7 +199,7 @@ async function runSleepers(server: RunningServer, service: ServiceProcess, setti
   const confirmedS = (performance.now() - t0) / 1000;
   for (const [k, v] of Object.entries(attached.errors.counts)) errors.counts[`attach ${k}`] = v;
   errors.samples.push(...attached.errors.samples.slice(0, 3));
-  const nodeCpu = (cpuSeconds(server.pid) ?? NaN) - cpu0;
+  const nodeCpu = cpuSecondsOf(pidsOf(server)) - cpu0;
   const storeCpu = (server.store?.cpuSeconds() ?? 0) - store0;
   const cpu = nodeCpu + storeCpu;
   const lateness = (await getJson<number[]>(`${service.statsUrl}/lateness`)).sort((a, b) => a - b);
@@ -231,21 +237,33 @@ export async function getStatus(origin: string, path: string): Promise<{ status:
   return { status: r.status, body: r.error ?? r.body };
 }
 
-interface GroupCommits {
+interface StetCounters {
   readonly batches: number;
   readonly commands: number;
+  /** Requests forwarded to another node (`stet_forwarded_requests_total`, every api and outcome). */
+  readonly forwarded: number;
 }
 
-const NO_COMMITS: GroupCommits = { batches: NaN, commands: NaN };
+const NO_COUNTERS: StetCounters = { batches: NaN, commands: NaN, forwarded: NaN };
 
-/** stet's group commits so far (its `stet_group_commit_batch_size` histogram); NaN for other servers. */
-async function groupCommits(server: RunningServer): Promise<GroupCommits> {
-  if (server.kind !== "stet") return NO_COMMITS;
+/**
+ * stet's group commits so far (its `stet_group_commit_batch_size` histogram) and requests forwarded to
+ * other nodes, summed over a cluster's nodes; NaN for other servers.
+ */
+async function stetCounters(server: RunningServer): Promise<StetCounters> {
+  if (server.kind !== "stet") return NO_COUNTERS;
+  const each = await Promise.all(server.nodes.map((n) => nodeCounters(n.adminUrl)));
+  const sum = (k: keyof StetCounters) => each.reduce((a, c) => a + c[k], 0);
+  return { batches: sum("batches"), commands: sum("commands"), forwarded: sum("forwarded") };
+}
+
+async function nodeCounters(adminUrl: string): Promise<StetCounters> {
   try {
-    const text = await (await fetch(`${server.adminUrl}/metrics`)).text();
+    const text = await (await fetch(`${adminUrl}/metrics`)).text();
     const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, "m").exec(text)?.[1] ?? NaN);
-    return { batches: value("stet_group_commit_batch_size_count"), commands: value("stet_group_commit_batch_size_sum") };
+    const forwarded = [...text.matchAll(/^stet_forwarded_requests_total\{[^}]*\} (\S+)$/gm)].reduce((a, m) => a + Number(m[1]), 0);
+    return { batches: value("stet_group_commit_batch_size_count"), commands: value("stet_group_commit_batch_size_sum"), forwarded };
   } catch {
-    return NO_COMMITS;
+    return NO_COUNTERS;
   }
 }

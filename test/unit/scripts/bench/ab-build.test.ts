@@ -46,6 +46,13 @@ describe("bench comparison", () => {
     expect(comparison(undefined, ["stet-pg"]).ratios).toEqual([]);
   });
 
+  it("with stet-pg3: its column after stet-pg, compared to restate and to stet-pg", () => {
+    const c = comparison(undefined, ["stet", "stet-pg", "stet-pg3", "restate"]);
+    expect(c.columns.map((col) => col.name)).toEqual(["stet", "stet-pg", "stet-pg3", "restate"]);
+    expect(c.ratios.map((r) => r.header)).toEqual(["stet ÷ restate", "stet-pg ÷ restate", "stet-pg3 ÷ restate", "stet-pg ÷ stet", "stet-pg3 ÷ stet-pg"]);
+    expect(comparison(undefined, ["stet-pg3", "restate"]).ratios.map((r) => r.header)).toEqual(["stet-pg3 ÷ restate"]);
+  });
+
   it("names files after a server without the ref's path characters", () => {
     expect(fileSafe("stet@origin/main~3")).toBe("stet@origin_main_3");
     expect(fileSafe("stet@4acdb9b")).toBe("stet@4acdb9b");
