@@ -28,7 +28,7 @@ import { buildStartupFloor } from "./startup-floor.js";
 import { distPath, freePort, registerDeployment, useDist, repoRoot, restateBinary, restateEnvDefaults, sleep, startServer, tail, type StartOptions } from "./servers.js";
 import { runQueryScan } from "./query-scan.js";
 import { FAILOVER_LABELS, leaseMsOf, runFailover, type FailoverSettings } from "./failover.js";
-import { BenchPostgres, contenders, notInCluster, notOnPostgres } from "./stores.js";
+import { BenchPostgres, contenders, notOnPostgres } from "./stores.js";
 import { runWorkload, TITLES, WORKLOADS, type Metrics, type ServiceProcess, type WorkloadId } from "./workloads.js";
 
 // --- arguments ------------------------------------------------------------------------------------------
@@ -467,7 +467,7 @@ async function main(): Promise<void> {
   /** Items stet-pg sits out: a note each, once; true when `s` skips `item`. */
   const skipped = new Set<string>();
   const skips = (s: Contender, item: Item): boolean => {
-    const why = s.store !== "postgres" ? undefined : (notOnPostgres(item) ?? (s.nodes === undefined ? undefined : notInCluster(item)));
+    const why = s.store !== "postgres" ? undefined : notOnPostgres(item);
     if (why !== undefined && !skipped.has(item)) {
       skipped.add(item);
       notes.push(`${item}: ${why}`);

@@ -39,19 +39,10 @@ export function notOnPostgres(item: string): string | undefined {
     case "RETENTION":
       return "skipped for stet-pg and stet-pg3: it measures the data folder on disk and restarts on it, and a PostgreSQL node keeps its state in the database (not adapted yet)";
     case "QUERY":
-      return "skipped for stet-pg and stet-pg3: a PostgreSQL node answers POST /query with 501 for now";
+      return "skipped for stet-pg and stet-pg3: the scan item is not adapted to PostgreSQL yet (POST /query answers on PostgreSQL; its own tests compare it with SQLite)";
     default:
       return undefined;
   }
-}
-
-/** Why an item does not run for stet-pg3 (several nodes) yet, beyond notOnPostgres (undefined: it runs). */
-export function notInCluster(item: string): string | undefined {
-  // W5's handlers call ChainB and ChainC, whose invocations land in random partitions: most are led by
-  // another node, and a call from a handler to such a partition is not delivered yet (docs/architecture.md).
-  return item === "W5"
-    ? "skipped for stet-pg3: a call from a handler to a partition another node leads is not delivered between nodes yet (docs/architecture.md, 'Not yet'), and W5's A→B→C calls land in random partitions"
-    : undefined;
 }
 
 /** The run's PostgreSQL and a fresh database per stet-pg round. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { contenders, notInCluster, notOnPostgres } from "../../../../scripts/bench/stores.js";
+import { contenders, notOnPostgres } from "../../../../scripts/bench/stores.js";
 
 describe("bench --store and --servers", () => {
   it("without --store: stet and restate, as before", () => {
@@ -29,13 +29,8 @@ describe("bench --store and --servers", () => {
   });
 
   it("says why the items that cannot run on PostgreSQL yet are skipped, and skips no workload", () => {
-    expect(notOnPostgres("QUERY")).toMatch(/501/);
+    expect(notOnPostgres("QUERY")).toMatch(/not adapted to PostgreSQL/);
     for (const item of ["STARTUP", "SCALE", "RETENTION"]) expect(notOnPostgres(item)).toMatch(/skipped for stet-pg/);
     for (const item of ["W1", "W2", "W3", "W4", "W5", "W6", "W7", "R"]) expect(notOnPostgres(item)).toBeUndefined();
-  });
-
-  it("skips W5 for stet-pg3 only (handler calls across nodes are not delivered yet), and says why", () => {
-    expect(notInCluster("W5")).toMatch(/skipped for stet-pg3: a call from a handler/);
-    for (const item of ["W1", "W2", "W3", "W4", "W6", "W7", "R"]) expect(notInCluster(item)).toBeUndefined();
   });
 });
