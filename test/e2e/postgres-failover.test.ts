@@ -279,6 +279,8 @@ describe("cluster mode on PostgreSQL: failover of real processes", () => {
     delete after["partition_seq_blocks"];
     delete before["partition_seq_blocks"];
     expect(after).toEqual(before);
+    // A handed back what placement gave it when it stopped: B leads everything again within a round.
+    await eventually("B to lead every partition again", async () => ((await leaderCount(b)) === PARTITIONS ? true : undefined));
 
     // On B: state changes counted once, every journal as long as the undisturbed one.
     for (let k = 0; k < KEYS; k++) {
