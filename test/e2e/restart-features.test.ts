@@ -43,6 +43,23 @@ const attach = async (id: string) => {
   const res = await fetch(`${stet.ingressUrl}/restate/invocation/${id}/attach`);
   return { status: res.status, body: (await res.json()) as unknown };
 };
+
+/** Waits until `invocationId`'s journal holds a `ctx.run` result (its Run notification). */
+async function runResultStored(invocationId: string): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const res = await fetch(`${stet.adminUrl}/query`, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/json" },
+      body: JSON.stringify({ query: `SELECT index FROM sys_journal WHERE id = '${invocationId}' AND entry_type = 'Notification: Run'` }),
+    });
+    const { rows } = (await res.json()) as { rows?: unknown[] };
+    if ((rows?.length ?? 0) > 0) return;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for the run result of ${invocationId}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 const send = async (p: string, body?: unknown, headers: Record<string, string> = {}) =>
   ((await (await post(`${p}/send`, body, headers)).json()) as { invocationId: string; status: string });
 
@@ -102,8 +119,11 @@ describe("features survive restarts", () => {
   });
 
   it("a workflow waiting on its promise", async () => {
-    await send("/Approval/wf1/run", "deploy");
+    const { invocationId } = await send("/Approval/wf1/run", "deploy");
     await until(() => (count("approval requested wf1") === 1 ? true : undefined), "the workflow to start");
+    // Restart only once the step's result is durable: a shutdown aborts live attempts, and a step whose
+    // result was not yet stored runs again (at least once, as in Restate).
+    await runResultStored(invocationId);
     await restart("SIGTERM");
     await post("/Approval/wf1/decide", "approved");
     const res = await fetch(`${stet.ingressUrl}/restate/workflow/Approval/wf1/attach`);
