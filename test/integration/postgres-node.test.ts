@@ -3,22 +3,12 @@ import { afterEach, describe, expect, it } from "vitest";
 import { usePostgres } from "../helpers/postgres.js";
 import { startEndpoint, type TestEndpoint } from "../helpers/sdk-endpoint.js";
 import { startTestStet, type TestStet } from "../helpers/stet.js";
+import { counter } from "../helpers/counter.js";
 
 // One stet node on PostgreSQL (cluster mode's store): everything that must survive lives in the
 // database, so a node replaced by a fresh one on an empty data folder loses nothing.
 
 const pg = usePostgres();
-
-const counter = restate.object({
-  name: "Counter",
-  handlers: {
-    add: async (ctx: restate.ObjectContext, n: number) => {
-      const v = ((await ctx.get<number>("count")) ?? 0) + n;
-      ctx.set("count", v);
-      return v;
-    },
-  },
-});
 
 const napper = restate.service({
   name: "Napper",

@@ -4,6 +4,7 @@ import { partitionKeyForKey, partitionOf } from "../../protocol/index.js";
 import { usePostgres } from "../helpers/postgres.js";
 import { startEndpoint } from "../helpers/sdk-endpoint.js";
 import { startTestStet, type TestStet } from "../helpers/stet.js";
+import { counter } from "../helpers/counter.js";
 
 // Nodes of one cluster spread its partitions evenly among themselves (partition/placement.ts): a
 // joining node is handed its share, a node that stops hands its partitions over at once. The leases
@@ -61,17 +62,6 @@ async function eventually(done: () => boolean, timeoutMs = 20_000): Promise<void
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
-
-const counter = restate.object({
-  name: "Counter",
-  handlers: {
-    add: async (ctx: restate.ObjectContext, n: number) => {
-      const v = ((await ctx.get<number>("count")) ?? 0) + n;
-      ctx.set("count", v);
-      return v;
-    },
-  },
-});
 
 describe("partition placement over a cluster's nodes", () => {
   it("spreads partitions over nodes as they join, and a stopping node hands its own over at once", async () => {

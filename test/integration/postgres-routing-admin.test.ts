@@ -4,6 +4,7 @@ import { derivedInvocationIdOf } from "../../partition/index.js";
 import { eventuallyDefined, idempotencyKeyIn, keysByPartition, leads, PARTITIONS, partitionOfId, startCluster, type Cluster } from "../helpers/pg-cluster.js";
 import { usePostgres } from "../helpers/postgres.js";
 import type { TestStet } from "../helpers/stet.js";
+import { counter } from "../helpers/counter.js";
 
 // Two nodes on one PostgreSQL, the partitions split between them: admin requests with bodies and query
 // parameters work through the node that does not lead the partition, and those that span partitions
@@ -13,17 +14,6 @@ const pg = usePostgres();
 
 /** Greeter/greet runs by name, counted in the service process. */
 const runs = new Map<string, number>();
-
-const counter = restate.object({
-  name: "Counter",
-  handlers: {
-    add: async (ctx: restate.ObjectContext, n: number) => {
-      const v = ((await ctx.get<number>("count")) ?? 0) + n;
-      ctx.set("count", v);
-      return v;
-    },
-  },
-});
 
 const greeter = restate.service({
   name: "Greeter",

@@ -9,23 +9,13 @@ import { usePostgres } from "../helpers/postgres.js";
 import { parsePrometheusText, sampleValue } from "../helpers/prometheus-text.js";
 import { startEndpoint } from "../helpers/sdk-endpoint.js";
 import { startTestStet, type TestStet } from "../helpers/stet.js";
+import { counter } from "../helpers/counter.js";
 
 // Two nodes on one PostgreSQL: what routing between them does at its edges — a service registered a
 // moment ago through the other node, what a forwarded request leaves in the log and the metrics, and a
 // leader that does not answer.
 
 const pg = usePostgres();
-
-const counter = restate.object({
-  name: "Counter",
-  handlers: {
-    add: async (ctx: restate.ObjectContext, n: number) => {
-      const v = ((await ctx.get<number>("count")) ?? 0) + n;
-      ctx.set("count", v);
-      return v;
-    },
-  },
-});
 
 const started: Array<{ close(): Promise<void> }> = [];
 afterEach(async () => {

@@ -4,6 +4,7 @@ import { FORWARDED_HEADER } from "../../server/routing/index.js";
 import { eventuallyDefined, idempotencyKeyIn, keysByPartition, PARTITIONS, partitionOfId, startCluster } from "../helpers/pg-cluster.js";
 import { usePostgres } from "../helpers/postgres.js";
 import type { TestStet } from "../helpers/stet.js";
+import { counter } from "../helpers/counter.js";
 
 // Two nodes on one PostgreSQL, the partitions split between them: every request works through either
 // node, the one that does not lead the partition passing it on to the one that does.
@@ -15,17 +16,6 @@ const runs = new Map<string, number>();
 const ran = (name: string) => runs.set(name, (runs.get(name) ?? 0) + 1);
 /** Awakeable ids handed out by Waiter/wait, by the caller's tag. */
 const awakeables = new Map<string, string>();
-
-const counter = restate.object({
-  name: "Counter",
-  handlers: {
-    add: async (ctx: restate.ObjectContext, n: number) => {
-      const v = ((await ctx.get<number>("count")) ?? 0) + n;
-      ctx.set("count", v);
-      return v;
-    },
-  },
-});
 
 const greeter = restate.service({
   name: "Greeter",

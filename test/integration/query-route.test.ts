@@ -3,21 +3,11 @@ import { tableFromIPC } from "apache-arrow";
 import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { useStetWithServices } from "../helpers/stet-with-services.js";
+import { counter } from "../helpers/counter.js";
 
 // `POST /query` end to end: the route, the query process, the encoders, over a live store.
 
 const setup = useStetWithServices();
-
-const counter = restate.object({
-  name: "Counter",
-  handlers: {
-    add: async (ctx: restate.ObjectContext, n: number) => {
-      const v = ((await ctx.get<number>("count")) ?? 0) + n;
-      ctx.set("count", v);
-      return v;
-    },
-  },
-});
 
 function query(adminUrl: string, sql: string, headers: Record<string, string> = { accept: "application/json" }, path = "/query"): Promise<Response> {
   return fetch(`${adminUrl}${path}`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify({ query: sql }) });
