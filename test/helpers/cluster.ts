@@ -1,0 +1,128 @@
+import path from "node:path";
+import pg from "pg";
+import { eventually } from "./eventually.js";
+import { startStetProcess, type StetProcess } from "./processes.js";
+import { parsePrometheusText } from "./prometheus-text.js";
+
+// Cluster nodes as real processes on one PostgreSQL database, and what the cluster e2e tests ask of
+// them: who leads which partition, every row the nodes wrote, a hold on lease renewals.
+
+/** What every node of one test's cluster shares. */
+export interface ClusterSpec {
+  /** The test's database: its `postgres://` URL. */
+  readonly store: string;
+  /** Folder under which each node gets a data folder named after it. */
+  readonly root: string;
+  readonly partitions: number;
+  /** `--lease-ttl`; default 2s. */
+  readonly leaseTtl?: string;
+}
+
+export interface ClusterNode extends StetProcess {
+  /** The test's name for it ("a", "b", …); answers and refusals are told apart by it. */
+  readonly name: string;
+  readonly dataDir: string;
+}
+
+/**
+ * Starts a node in a data folder of its own (a cluster node keeps only its id there). `ports` reuses a
+ * stopped node's ports, so that clients find the restarted node where they found the old one.
+ */
+export async function startNode(
+  spec: ClusterSpec,
+  name: string,
+  options: { leaseTtl?: string; dataDir?: string; ports?: StetProcess } = {},
+): Promise<ClusterNode> {
+  const dataDir = options.dataDir ?? path.join(spec.root, name);
+  const port = (url: string) => Number(new URL(url).port);
+  const node = await startStetProcess({
+    dataDir,
+    ...(options.ports === undefined ? {} : { ingressPort: port(options.ports.ingressUrl), adminPort: port(options.ports.adminUrl) }),
+    extraArgs: ["--store", spec.store, "--lease-ttl", options.leaseTtl ?? spec.leaseTtl ?? "2s", "--partitions", String(spec.partitions)],
+  });
+  return { ...node, name, dataDir };
+}
+
+/** SIGTERM, then the exit code (0 for a clean shutdown). */
+export async function stopNode(node: StetProcess): Promise<number | string> {
+  node.child.kill("SIGTERM");
+  return node.exited;
+}
+
+/** The partitions `node` leads, from its `stet_partition_leader` gauges. */
+export async function ledBy(node: StetProcess): Promise<number[]> {
+  const res = await fetch(`${node.adminUrl}/metrics`, { signal: AbortSignal.timeout(5_000) });
+  return parsePrometheusText(await res.text())
+    .filter((s) => s.name === "stet_partition_leader" && s.value === 1)
+    .map((s) => Number(s.labels["partition"]))
+    .sort((x, y) => x - y);
+}
+
+export async function leaderCount(node: StetProcess): Promise<number> {
+  return (await ledBy(node)).length;
+}
+
+/** Each partition's leader among `nodes` (by name); undefined while a partition has none, or two. */
+export async function leadersAmong(nodes: readonly ClusterNode[], partitions: number): Promise<Map<number, string> | undefined> {
+  const led = await Promise.all(nodes.map(async (n) => ({ name: n.name, partitions: await ledBy(n) })));
+  const leaders = new Map<number, string>();
+  for (const { name, partitions: ps } of led) {
+    for (const p of ps) {
+      if (leaders.has(p)) return undefined;
+      leaders.set(p, name);
+    }
+  }
+  return leaders.size === partitions ? leaders : undefined;
+}
+
+/** Waits until every partition is led by exactly one of `nodes`; resolves with who leads which. */
+export function everyPartitionLed(nodes: readonly ClusterNode[], partitions: number, timeoutMs = 20_000): Promise<Map<number, string>> {
+  return eventually(`every partition led by one of ${nodes.map((n) => n.name).join(", ")}`, () => leadersAmong(nodes, partitions), timeoutMs);
+}
+
+/**
+ * Every row of every table the nodes write, as sorted JSON, except the leases and the nodes' directory:
+ * both are liveness (renewed all the time, and a node leaving removes its row), not partition state.
+ * `leases` adds who holds each partition at which epoch, without the expiry.
+ */
+export async function snapshot(url: string, options: { leases?: boolean } = {}): Promise<Record<string, string[]>> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const tables = await client.query<{ name: string }>(
+      "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_name NOT IN ('leases', 'nodes') ORDER BY 1",
+    );
+    const out: Record<string, string[]> = {};
+    for (const { name } of tables.rows) {
+      const rows = await client.query<{ row: string }>(`SELECT to_jsonb(t)::text AS row FROM "${name}" t`);
+      out[name] = rows.rows.map((r) => r.row).sort();
+    }
+    const seq = await client.query<{ last: string }>("SELECT last_value::text AS last FROM partition_seq_blocks");
+    out["partition_seq_blocks"] = [seq.rows[0]!.last];
+    if (options.leases === true) {
+      const leases = await client.query<{ row: string }>("SELECT jsonb_build_object('partition', partition_id, 'holder', holder, 'epoch', epoch)::text AS row FROM leases");
+      out["leases"] = leases.rows.map((r) => r.row).sort();
+    }
+    return out;
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Holds back every UPDATE of the leases (renewals, takeovers) until `release()`: a SHARE lock of the
+ * table, which the fence's FOR SHARE row locks pass. A woken leader's first batch then meets the fence
+ * instead of its overdue renewal failing first. Hold it for less than a lease, or live leaders lose theirs.
+ */
+export async function holdLeaseUpdates(url: string): Promise<{ release(): Promise<void> }> {
+  const locker = new pg.Client({ connectionString: url });
+  await locker.connect();
+  await locker.query("BEGIN");
+  await locker.query("LOCK TABLE leases IN SHARE MODE");
+  return {
+    async release() {
+      await locker.query("COMMIT");
+      await locker.end();
+    },
+  };
+}
