@@ -48,6 +48,8 @@ export interface LoadOptions {
   readonly attemptTimeoutMs?: number;
   /** How long one request may go unanswered before the load fails, in ms. Default 60 000. */
   readonly requestDeadlineMs?: number;
+  /** Starts every idempotency key, so that several loads of one test never share a key. Default "". */
+  readonly prefix?: string;
 }
 
 export const post = (url: string, body: unknown, idempotencyKey?: string, timeoutMs = 15_000) =>
@@ -61,11 +63,11 @@ export const post = (url: string, body: unknown, idempotencyKey?: string, timeou
 export const logLines = (file: string) => (fs.existsSync(file) ? fs.readFileSync(file, "utf8").split("\n").filter(Boolean) : []);
 
 /** The i-th request: sends and adds alternate, adds going round the KEYS objects. */
-function requestAt(i: number): LoadRequest {
+function requestAt(i: number, prefix: string): LoadRequest {
   const n = Math.floor(i / 2);
   return i % 2 === 0
-    ? { kind: "send", key: `send-${n}`, path: "/Load/work/send", body: n }
-    : { kind: "add", key: `add-${n}`, path: `/Tally/c${n % KEYS}/add`, body: 1 };
+    ? { kind: "send", key: `${prefix}send-${n}`, path: "/Load/work/send", body: n }
+    : { kind: "add", key: `${prefix}add-${n}`, path: `/Tally/c${n % KEYS}/add`, body: 1 };
 }
 
 /** Clients sending requests to the cluster's nodes until told to stop; each request until it is answered. */
@@ -116,7 +118,7 @@ export class ClusterLoad {
   async #worker(): Promise<void> {
     const total = this.#options.total ?? Infinity;
     while (this.#issuing && this.requests.length < total) {
-      const request = requestAt(this.requests.length);
+      const request = requestAt(this.requests.length, this.#options.prefix ?? "");
       this.requests.push(request);
       await this.#untilAnswered(request);
     }
@@ -149,7 +151,7 @@ export class ClusterLoad {
 }
 
 /**
- * After the load: everything acknowledged happened exactly once, checked through `node`.
+ * After the loads (each stopped): everything acknowledged happened exactly once, checked through `node`.
  * - Counters first, before anything is sent again: each object counts each of its adds once (an add
  *   lost after its 200 would leave it short, one run twice would leave it over).
  * - Sending again with the same key names the invocation accepted before, whichever node accepted it.
@@ -157,21 +159,27 @@ export class ClusterLoad {
  *   re-executed after its result was acknowledged would show a second token), its output.
  * - Each Load/work invocation calls Tally/k<n % 10>/add once: those calls too were made exactly once.
  */
-export async function verifyExactlyOnce(load: ClusterLoad, node: ClusterNode, logFile: string): Promise<void> {
-  const sends = load.requests.filter((r) => r.kind === "send");
-  const adds = load.requests.filter((r) => r.kind === "add");
-  expect(load.answers.size).toBe(load.requests.length);
+export async function verifyExactlyOnce(loads: ClusterLoad | readonly ClusterLoad[], node: ClusterNode, logFile: string): Promise<void> {
+  const all = [loads].flat();
+  const requests = all.flatMap((l) => l.requests);
+  const answers = new Map(all.flatMap((l) => [...l.answers]));
+  expect(answers.size).toBe(requests.length);
+  const sends = requests.filter((r) => r.kind === "send");
+  const adds = requests.filter((r) => r.kind === "add");
   const counts = async () => {
     for (let k = 0; k < KEYS; k++) {
+      const mine = adds.filter((r) => r.path === `/Tally/c${k}/add`);
       const res = await post(`${node.ingressUrl}/Tally/c${k}/get`, null);
-      expect(await res.json(), `Tally/c${k}`).toBe(adds.filter((r) => r.path === `/Tally/c${k}/add`).length);
+      // On a mismatch, the counts the adds were answered with show whether answered adds were lost.
+      const answered = mine.map((r) => answers.get(r.key)!.body as number).sort((x, y) => x - y);
+      expect(await res.json(), `Tally/c${k}, its adds answered ${answered.join(" ")}`).toBe(mine.length);
     }
   };
   await counts();
 
   const ids = new Map<string, string>();
   for (const r of sends) {
-    const id = (load.answers.get(r.key)!.body as { invocationId: string }).invocationId;
+    const id = (answers.get(r.key)!.body as { invocationId: string }).invocationId;
     ids.set(r.key, id);
     const again = await post(`${node.ingressUrl}${r.path}`, r.body, r.key);
     expect([200, 202]).toContain(again.status);
@@ -181,9 +189,7 @@ export async function verifyExactlyOnce(load: ClusterLoad, node: ClusterNode, lo
 
   const outputs = new Map<string, unknown>();
   for (const id of ids.values()) {
-    const res = await fetch(`${node.ingressUrl}/restate/invocation/${id}/attach`, { signal: AbortSignal.timeout(30_000) });
-    expect(res.status, `attach ${id}`).toBe(200);
-    outputs.set(id, await res.json());
+    outputs.set(id, await attachOutput(node, id));
   }
   const acked = new Map<string, Set<string>>();
   for (const line of logLines(logFile)) {
@@ -197,10 +203,37 @@ export async function verifyExactlyOnce(load: ClusterLoad, node: ClusterNode, lo
   for (const r of adds) {
     const again = await post(`${node.ingressUrl}${r.path}`, r.body, r.key);
     expect(again.status).toBe(200);
-    expect(await again.json()).toBe(load.answers.get(r.key)!.body);
+    expect(await again.json()).toBe(answers.get(r.key)!.body);
   }
   await counts();
   let calls = 0;
   for (let k = 0; k < 10; k++) calls += (await (await post(`${node.ingressUrl}/Tally/k${k}/get`, null)).json()) as number;
   expect(calls, "Load/work's calls of Tally/k<n>/add").toBe(sends.length);
+}
+
+/** The output of invocation `id`, waited for; a failure names the invocation and says where it stands. */
+export async function attachOutput(node: ClusterNode, id: string, timeoutMs = 30_000): Promise<unknown> {
+  const res = await fetch(`${node.ingressUrl}/restate/invocation/${id}/attach`, { signal: AbortSignal.timeout(timeoutMs) }).catch(
+    (error: unknown) => error as Error,
+  );
+  if (!(res instanceof Error) && res.status === 200) return res.json();
+  const status = await fetch(`${node.adminUrl}/invocations/${id}`, { signal: AbortSignal.timeout(5_000) }).then(
+    async (r) => `${r.status} ${await r.text()}`,
+    (error: unknown) => String(error),
+  );
+  throw new Error(`attach ${id}: ${res instanceof Error ? res.message : `${res.status} ${await res.text()}`}; the invocation: ${status}`);
+}
+
+/** Refusals as a count and a tally of reasons, for a test's log: `12 (ECONNREFUSED ×5, 503 STET_… ×7)`. */
+export function describeRefusals(refusals: readonly Refusal[]): string {
+  const tally = new Map<string, number>();
+  for (const r of refusals) tally.set(r.reason, (tally.get(r.reason) ?? 0) + 1);
+  const reasons = [...tally].map(([reason, n]) => `${reason} ×${n}`).join(", ");
+  return refusals.length === 0 ? "0" : `${refusals.length} (${reasons})`;
+}
+
+/** The longest a request waited for its answer, among those waiting at some moment of [from, to], in ms. */
+export function longestWait(load: ClusterLoad, from: number, to: number): number {
+  const waits = [...load.answers.values()].filter((a) => a.firstTriedAt <= to && a.answeredAt >= from).map((a) => a.answeredAt - a.firstTriedAt);
+  return Math.max(0, ...waits);
 }

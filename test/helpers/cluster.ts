@@ -1,8 +1,11 @@
 import path from "node:path";
 import pg from "pg";
+import { afterEach } from "vitest";
 import { eventually } from "./eventually.js";
-import { startStetProcess, type StetProcess } from "./processes.js";
+import type { TestPostgres } from "./postgres.js";
+import { killAll, startStetProcess, type StetProcess } from "./processes.js";
 import { parsePrometheusText } from "./prometheus-text.js";
+import { tempDir } from "./temp-dir.js";
 
 // Cluster nodes as real processes on one PostgreSQL database, and what the cluster e2e tests ask of
 // them: who leads which partition, every row the nodes wrote, a hold on lease renewals.
@@ -43,6 +46,30 @@ export async function startNode(
   return { ...node, name, dataDir };
 }
 
+/**
+ * For a test file of cluster tests: each test gets a folder for its nodes and its service's log, and a
+ * cluster on its own database; after each test every process left is killed and the folder removed.
+ */
+export function useClusterFolders(postgres: TestPostgres, partitions: number): () => { spec: ClusterSpec; logFile: string } {
+  const dirs: Array<{ remove(): void }> = [];
+  afterEach(() => {
+    killAll();
+    dirs.splice(0).forEach((d) => d.remove());
+  });
+  return () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    return { spec: { store: postgres.url, root: dir.path, partitions }, logFile: path.join(dir.path, "log") };
+  };
+}
+
+/** Nodes started one after another, in the order named. */
+export async function startNodes(spec: ClusterSpec, names: readonly string[], options: { leaseTtl?: string } = {}): Promise<ClusterNode[]> {
+  const nodes: ClusterNode[] = [];
+  for (const name of names) nodes.push(await startNode(spec, name, options));
+  return nodes;
+}
+
 /** SIGTERM, then the exit code (0 for a clean shutdown). */
 export async function stopNode(node: StetProcess): Promise<number | string> {
   node.child.kill("SIGTERM");
@@ -80,6 +107,12 @@ export function everyPartitionLed(nodes: readonly ClusterNode[], partitions: num
   return eventually(`every partition led by one of ${nodes.map((n) => n.name).join(", ")}`, () => leadersAmong(nodes, partitions), timeoutMs);
 }
 
+/** The node of `nodes` that leads the most partitions in `leaders` (the first such). */
+export function mostLeading(nodes: readonly ClusterNode[], leaders: ReadonlyMap<number, string>): ClusterNode {
+  const count = (n: ClusterNode) => [...leaders.values()].filter((name) => name === n.name).length;
+  return nodes.reduce((best, n) => (count(n) > count(best) ? n : best));
+}
+
 /**
  * Every row of every table the nodes write, as sorted JSON, except the leases and the nodes' directory:
  * both are liveness (renewed all the time, and a node leaving removes its row), not partition state.
@@ -107,6 +140,24 @@ export async function snapshot(url: string, options: { leases?: boolean } = {}):
   } finally {
     await client.end();
   }
+}
+
+/**
+ * `snap` with the rows of partitions other than `partitions` left out (tables whose rows name no
+ * partition are kept whole), for comparing partitions whose leadership did not change.
+ */
+export function onlyPartitions(snap: Record<string, string[]>, partitions: readonly number[]): Record<string, string[]> {
+  const kept = new Set(partitions);
+  const out: Record<string, string[]> = {};
+  for (const [table, rows] of Object.entries(snap)) {
+    out[table] = rows.filter((row) => {
+      if (!row.startsWith("{")) return true;
+      const fields = JSON.parse(row) as { partition_id?: number; source_partition?: number; partition?: number };
+      const partition = fields.partition_id ?? fields.source_partition ?? fields.partition;
+      return partition === undefined || kept.has(partition);
+    });
+  }
+  return out;
 }
 
 /**
