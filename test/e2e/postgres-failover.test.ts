@@ -1,33 +1,18 @@
-import path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import { holdLeaseUpdates, leaderCount, snapshot, startNode, type ClusterNode, type ClusterSpec } from "../helpers/cluster.js";
+import { describe, expect, it } from "vitest";
+import { holdLeaseUpdates, leaderCount, snapshot, startNode, useClusterFolders, type ClusterNode } from "../helpers/cluster.js";
 import { ClusterLoad, LOAD_FIXTURE, logLines, post, verifyExactlyOnce } from "../helpers/cluster-load.js";
 import { eventually } from "../helpers/eventually.js";
 import { usePostgres } from "../helpers/postgres.js";
-import { killAll, registerDeployment, startServiceProcess, type StetProcess } from "../helpers/processes.js";
-import { tempDir } from "../helpers/temp-dir.js";
+import { registerDeployment, startServiceProcess, type StetProcess } from "../helpers/processes.js";
 
 const postgres = usePostgres();
 
-const dirs: Array<{ remove(): void }> = [];
-afterEach(() => {
-  killAll();
-  dirs.splice(0).forEach((d) => d.remove());
-});
-
 const PARTITIONS = 4;
-
-/** A fresh folder for the test's nodes and service log, and the cluster they form on the test's database. */
-function cluster(): { root: string; spec: ClusterSpec } {
-  const dir = tempDir();
-  dirs.push(dir);
-  return { root: dir.path, spec: { store: postgres.url, root: dir.path, partitions: PARTITIONS } };
-}
+const cluster = useClusterFolders(postgres, PARTITIONS);
 
 describe("cluster mode on PostgreSQL: failover of real processes", () => {
   it("kill -9 of the leader under load: a fresh node takes every partition; each accepted invocation completes once, counters exact", async () => {
-    const { root, spec } = cluster();
-    const logFile = path.join(root, "log");
+    const { spec, logFile } = cluster();
     const service = await startServiceProcess(LOAD_FIXTURE, { LOG: logFile });
 
     const a = await startNode(spec, "a");
@@ -64,8 +49,7 @@ describe("cluster mode on PostgreSQL: failover of real processes", () => {
   }, 120_000);
 
   it("SIGSTOP of the leader past its lease: after SIGCONT it writes nothing; no journal entry or state change is duplicated", async () => {
-    const { root, spec } = cluster();
-    const logFile = path.join(root, "log");
+    const { spec, logFile } = cluster();
     const service = await startServiceProcess(LOAD_FIXTURE, { LOG: logFile, SLOW_MS: "1500" });
 
     const a = await startNode(spec, "a", { leaseTtl: "3s" });
