@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { partitionKeyForKey, partitionOf } from "../../protocol/index.js";
-import { everyPartitionLed, startNodes, stopNode, useClusterFolders } from "../helpers/cluster.js";
+import { everyPartitionLed, registerOnEveryNode, startNodes, stopNode, useClusterFolders } from "../helpers/cluster.js";
 import { LOAD_FIXTURE, post } from "../helpers/cluster-load.js";
 import { eventually } from "../helpers/eventually.js";
 import { usePostgres } from "../helpers/postgres.js";
-import { registerDeployment, startServiceProcess } from "../helpers/processes.js";
+import { startServiceProcess } from "../helpers/processes.js";
 
 // A handler's call travels through its partition's outbox to the callee's partition. In a cluster the
 // two partitions may be led by different nodes: the call must still arrive (and its answer come back).
@@ -18,7 +18,7 @@ describe("a cluster of two nodes on PostgreSQL: calls between partitions led by 
     const { spec, logFile } = cluster();
     const service = await startServiceProcess(LOAD_FIXTURE, { LOG: logFile });
     const nodes = await startNodes(spec, ["a", "b"]);
-    expect((await registerDeployment(nodes[0]!.adminUrl, service.url)).status).toBe(201);
+    await registerOnEveryNode(nodes, service.url);
     // SPREAD-DEPENDENT: each node leads some partitions (partition/placement.ts spreads them evenly).
     const leaders = await eventually("each node to lead some partitions", async () => {
       const led = await everyPartitionLed(nodes, PARTITIONS);

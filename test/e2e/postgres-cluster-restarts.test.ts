@@ -1,10 +1,10 @@
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { everyPartitionLed, startNode, startNodes, stopNode, useClusterFolders, type ClusterNode } from "../helpers/cluster.js";
+import { everyPartitionLed, registerOnEveryNode, startNode, startNodes, stopNode, useClusterFolders, type ClusterNode } from "../helpers/cluster.js";
 import { ClusterLoad, LOAD_FIXTURE, describeRefusals, longestWait, verifyExactlyOnce } from "../helpers/cluster-load.js";
 import { eventually } from "../helpers/eventually.js";
 import { usePostgres } from "../helpers/postgres.js";
-import { registerDeployment, startServiceProcess } from "../helpers/processes.js";
+import { startServiceProcess } from "../helpers/processes.js";
 
 // Three nodes as real processes on one PostgreSQL, under load through every node, with idempotency
 // keys: each node restarted in turn, then PostgreSQL itself. Whether the partitions are spread over the
@@ -32,7 +32,7 @@ async function health(node: ClusterNode): Promise<Array<{ status: number; body: 
 async function threeNodes(spec: Parameters<typeof startNodes>[0], logFile: string): Promise<ClusterNode[]> {
   const service = await startServiceProcess(LOAD_FIXTURE, { LOG: logFile });
   const nodes = await startNodes(spec, ["a", "b", "c"]);
-  expect((await registerDeployment(nodes[0]!.adminUrl, service.url)).status).toBe(201);
+  await registerOnEveryNode(nodes, service.url);
   await everyPartitionLed(nodes, PARTITIONS);
   return nodes;
 }
@@ -45,7 +45,7 @@ describe("a cluster of three nodes on PostgreSQL: restarts under load", () => {
     const load = new ClusterLoad({ targets: () => nodes, attemptTimeoutMs: 10_000 });
 
     for (let i = 0; i < nodes.length; i++) {
-      await load.answered(load.answers.size + 30);
+      await load.answered(load.answers.size + 20);
       const old = nodes[i]!;
       const stoppedAt = Date.now();
       expect(await stopNode(old), `${old.name}'s exit on SIGTERM; its output:\n${old.output()}`).toBe(0);
@@ -66,7 +66,7 @@ describe("a cluster of three nodes on PostgreSQL: restarts under load", () => {
           `${describeRefusals(load.refusals.filter((r) => r.at >= stoppedAt && r.at <= ledAt))}; longest wait ${longestWait(load, stoppedAt, ledAt)} ms`,
       );
     }
-    await load.answered(load.answers.size + 30);
+    await load.answered(load.answers.size + 20);
     await load.stop();
     console.log(`rolling restart: ${load.answers.size} requests answered, ${load.resent.size} of them after a refused attempt`);
     await verifyExactlyOnce(load, nodes[0]!, logFile);
@@ -79,7 +79,7 @@ describe("a cluster of three nodes on PostgreSQL: restarts under load", () => {
     const exits: string[] = [];
     for (const node of nodes) void node.exited.then((code) => exits.push(`${node.name} exited (${code}); its output:\n${node.output()}`));
     const load = new ClusterLoad({ targets: () => nodes });
-    await load.answered(60);
+    await load.answered(40);
 
     const stoppedAt = Date.now();
     await postgres.server.stop();
@@ -103,7 +103,7 @@ describe("a cluster of three nodes on PostgreSQL: restarts under load", () => {
     const leaders = await everyPartitionLed(nodes, PARTITIONS);
     const ledAt = Date.now();
     const answeredBefore = load.answers.size;
-    await load.answered(answeredBefore + 40);
+    await load.answered(answeredBefore + 30);
     console.log(
       `PostgreSQL down ${startedAt - stoppedAt} ms: healthy again ${healthyAt - startedAt} ms after its start, every partition led ` +
         `${ledAt - startedAt} ms after (${byNode(leaders)}); refused attempts ${describeRefusals(load.refusals.filter((r) => r.at >= stoppedAt && r.at <= ledAt))}; ` +
@@ -113,9 +113,9 @@ describe("a cluster of three nodes on PostgreSQL: restarts under load", () => {
     // Once more as a crash: PostgreSQL recovers from its WAL when it starts.
     const crashedAt = Date.now();
     await postgres.server.restart("immediate");
-    await load.answered(load.answers.size + 40);
+    await load.answered(load.answers.size + 30);
     const again = await everyPartitionLed(nodes, PARTITIONS);
-    console.log(`PostgreSQL crashed and restarted: 40 more answered ${Date.now() - crashedAt} ms later (${byNode(again)})`);
+    console.log(`PostgreSQL crashed and restarted: 30 more answered ${Date.now() - crashedAt} ms later (${byNode(again)})`);
 
     await load.stop();
     expect(exits).toEqual([]);

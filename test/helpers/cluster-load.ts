@@ -177,20 +177,16 @@ export async function verifyExactlyOnce(loads: ClusterLoad | readonly ClusterLoa
   };
   await counts();
 
-  const ids = new Map<string, string>();
-  for (const r of sends) {
-    const id = (answers.get(r.key)!.body as { invocationId: string }).invocationId;
-    ids.set(r.key, id);
+  const ids = new Map(sends.map((r) => [r.key, (answers.get(r.key)!.body as { invocationId: string }).invocationId]));
+  expect(new Set(ids.values()).size).toBe(sends.length);
+  await forEachAtOnce(sends, async (r) => {
     const again = await post(`${node.ingressUrl}${r.path}`, r.body, r.key);
     expect([200, 202]).toContain(again.status);
-    expect(((await again.json()) as { invocationId: string }).invocationId).toBe(id);
-  }
-  expect(new Set(ids.values()).size).toBe(sends.length);
+    expect(((await again.json()) as { invocationId: string }).invocationId).toBe(ids.get(r.key));
+  });
 
   const outputs = new Map<string, unknown>();
-  for (const id of ids.values()) {
-    outputs.set(id, await attachOutput(node, id));
-  }
+  await forEachAtOnce([...ids.values()], async (id) => void outputs.set(id, await attachOutput(node, id)));
   const acked = new Map<string, Set<string>>();
   for (const line of logLines(logFile)) {
     const [kind, id, token] = line.split(" ");
@@ -200,15 +196,25 @@ export async function verifyExactlyOnce(loads: ClusterLoad | readonly ClusterLoa
   for (const [id, output] of outputs) expect([...(acked.get(id) ?? [])], `run results of ${id}`).toEqual([output]);
 
   // An add sent again answers what it answered the first time, and counts nothing more.
-  for (const r of adds) {
+  await forEachAtOnce(adds, async (r) => {
     const again = await post(`${node.ingressUrl}${r.path}`, r.body, r.key);
     expect(again.status).toBe(200);
     expect(await again.json()).toBe(answers.get(r.key)!.body);
-  }
+  });
   await counts();
   let calls = 0;
   for (let k = 0; k < 10; k++) calls += (await (await post(`${node.ingressUrl}/Tally/k${k}/get`, null)).json()) as number;
   expect(calls, "Load/work's calls of Tally/k<n>/add").toBe(sends.length);
+}
+
+/** Runs `work` on every item, `limit` at a time (a verification of hundreds of requests, not one by one). */
+export async function forEachAtOnce<T>(items: readonly T[], work: (item: T) => Promise<void>, limit = 8): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      while (next < items.length) await work(items[next++]!);
+    }),
+  );
 }
 
 /** The output of invocation `id`, waited for; a failure names the invocation and says where it stands. */

@@ -3,7 +3,7 @@ import pg from "pg";
 import { afterEach } from "vitest";
 import { eventually } from "./eventually.js";
 import type { TestPostgres } from "./postgres.js";
-import { killAll, startStetProcess, type StetProcess } from "./processes.js";
+import { killAll, registerDeployment, startStetProcess, type StetProcess } from "./processes.js";
 import { parsePrometheusText } from "./prometheus-text.js";
 import { tempDir } from "./temp-dir.js";
 
@@ -70,6 +70,23 @@ export async function startNodes(spec: ClusterSpec, names: readonly string[], op
   return nodes;
 }
 
+/**
+ * Registers the deployment at `uri` through the first node, then waits until every node serves its
+ * services: another node sees a registration at its next registry refresh, and answers 404 until then.
+ */
+export async function registerOnEveryNode(nodes: readonly ClusterNode[], uri: string): Promise<void> {
+  const res = await registerDeployment(nodes[0]!.adminUrl, uri);
+  if (res.status !== 201) throw new Error(`registering ${uri} answered ${res.status}: ${await res.text()}`);
+  const { services } = (await res.json()) as { services: Array<{ name: string }> };
+  for (const node of nodes) {
+    await eventually(`${node.name} to serve ${uri}'s services`, async () => {
+      const health = await fetch(`${node.ingressUrl}/restate/health`, { signal: AbortSignal.timeout(5_000) });
+      const known = ((await health.json()) as { services?: string[] }).services ?? [];
+      return services.every((s) => known.includes(s.name)) ? true : undefined;
+    });
+  }
+}
+
 /** SIGTERM, then the exit code (0 for a clean shutdown). */
 export async function stopNode(node: StetProcess): Promise<number | string> {
   node.child.kill("SIGTERM");
@@ -107,6 +124,24 @@ export function everyPartitionLed(nodes: readonly ClusterNode[], partitions: num
   return eventually(`every partition led by one of ${nodes.map((n) => n.name).join(", ")}`, () => leadersAmong(nodes, partitions), timeoutMs);
 }
 
+/**
+ * Waits until every partition is led by one of `nodes` and no partition has changed hands for `quietMs`
+ * (nodes that just joined take their share within a few placement rounds); resolves with who leads which.
+ */
+export async function settledLeaders(nodes: readonly ClusterNode[], partitions: number, quietMs = 2_000): Promise<Map<number, string>> {
+  let seen: { leaders: string; since: number } | undefined;
+  return eventually(
+    `the leaders of ${nodes.map((n) => n.name).join(", ")} to stay put for ${quietMs} ms`,
+    async () => {
+      const leaders = await leadersAmong(nodes, partitions);
+      const key = JSON.stringify(leaders === undefined ? null : [...leaders].sort(([p], [q]) => p - q));
+      if (seen?.leaders !== key) seen = { leaders: key, since: Date.now() };
+      return leaders !== undefined && Date.now() - seen.since >= quietMs ? leaders : undefined;
+    },
+    30_000,
+  );
+}
+
 /** The node of `nodes` that leads the most partitions in `leaders` (the first such). */
 export function mostLeading(nodes: readonly ClusterNode[], leaders: ReadonlyMap<number, string>): ClusterNode {
   const count = (n: ClusterNode) => [...leaders.values()].filter((name) => name === n.name).length;
@@ -140,24 +175,6 @@ export async function snapshot(url: string, options: { leases?: boolean } = {}):
   } finally {
     await client.end();
   }
-}
-
-/**
- * `snap` with the rows of partitions other than `partitions` left out (tables whose rows name no
- * partition are kept whole), for comparing partitions whose leadership did not change.
- */
-export function onlyPartitions(snap: Record<string, string[]>, partitions: readonly number[]): Record<string, string[]> {
-  const kept = new Set(partitions);
-  const out: Record<string, string[]> = {};
-  for (const [table, rows] of Object.entries(snap)) {
-    out[table] = rows.filter((row) => {
-      if (!row.startsWith("{")) return true;
-      const fields = JSON.parse(row) as { partition_id?: number; source_partition?: number; partition?: number };
-      const partition = fields.partition_id ?? fields.source_partition ?? fields.partition;
-      return partition === undefined || kept.has(partition);
-    });
-  }
-  return out;
 }
 
 /**
