@@ -177,6 +177,44 @@ export async function snapshot(url: string, options: { leases?: boolean } = {}):
   }
 }
 
+/** The partitions whose lease changed epoch between two snapshots taken with `leases`. */
+export function movedPartitions(before: Record<string, string[]>, after: Record<string, string[]>): number[] {
+  const epochs = (snap: Record<string, string[]>) =>
+    new Map((snap["leases"] ?? []).map((row) => JSON.parse(row) as { partition: number; epoch: number }).map((l) => [l.partition, l.epoch]));
+  const [was, is] = [epochs(before), epochs(after)];
+  return [...new Set([...was.keys(), ...is.keys()])].filter((p) => was.get(p) !== is.get(p)).sort((x, y) => x - y);
+}
+
+/**
+ * A snapshot's rows, to compare across a time when idle partitions may change hands: without the
+ * leases, and without the sequence when some did (a new leader moves to a fresh block of numbers).
+ */
+export function rowsOf(snap: Record<string, string[]>, partitionsMoved: boolean): Record<string, string[]> {
+  const { leases: _leases, partition_seq_blocks: sequence, ...rows } = snap;
+  return partitionsMoved ? rows : { ...rows, partition_seq_blocks: sequence! };
+}
+
+/**
+ * Wakes `node`, paused past its lease, so that its first batch meets the database's fence. On waking,
+ * its overdue renewal races that batch; if the renewal failed first, the node would step down in memory
+ * and never reach the fence. Lease updates are held back (holdLeaseUpdates) until the node reports the
+ * refusal, or for `holdMs` at most: keep it under half a lease, so live leaders' renewals land in time.
+ * No lease changes hands meanwhile, so every row must be as in `before`: `whileHeld` is taken then.
+ */
+export async function wakeIntoFence(url: string, node: StetProcess, holdMs = 1_500): Promise<{ fenced: boolean; whileHeld: Record<string, string[]> }> {
+  const held = await holdLeaseUpdates(url);
+  try {
+    node.child.kill("SIGCONT");
+    const fenced = await node.waitForOutput("is lost: now held by", holdMs).then(
+      () => true,
+      () => false,
+    );
+    return { fenced, whileHeld: await snapshot(url, { leases: true }) };
+  } finally {
+    await held.release();
+  }
+}
+
 /**
  * Holds back every UPDATE of the leases (renewals, takeovers) until `release()`: a SHARE lock of the
  * table, which the fence's FOR SHARE row locks pass. A woken leader's first batch then meets the fence
