@@ -8,7 +8,7 @@ import { parsePrometheusText } from "./prometheus-text.js";
 import { tempDir } from "./temp-dir.js";
 
 // Cluster nodes as real processes on one PostgreSQL database, and what the cluster e2e tests ask of
-// them: who leads which partition, every row the nodes wrote, a hold on lease renewals.
+// them: who leads which partition, every row the nodes wrote, a paused leader woken into the fence.
 
 /** What every node of one test's cluster shares. */
 export interface ClusterSpec {
@@ -29,7 +29,8 @@ export interface ClusterNode extends StetProcess {
 
 /**
  * Starts a node in a data folder of its own (a cluster node keeps only its id there). `ports` reuses a
- * stopped node's ports, so that clients find the restarted node where they found the old one.
+ * stopped node's ports, so that clients find the restarted node where they found the old one; should
+ * another process have bound one of them meanwhile, the node starts on new ports.
  */
 export async function startNode(
   spec: ClusterSpec,
@@ -37,11 +38,13 @@ export async function startNode(
   options: { leaseTtl?: string; dataDir?: string; ports?: StetProcess } = {},
 ): Promise<ClusterNode> {
   const dataDir = options.dataDir ?? path.join(spec.root, name);
+  const extraArgs = ["--store", spec.store, "--lease-ttl", options.leaseTtl ?? spec.leaseTtl ?? "2s", "--partitions", String(spec.partitions)];
   const port = (url: string) => Number(new URL(url).port);
-  const node = await startStetProcess({
-    dataDir,
-    ...(options.ports === undefined ? {} : { ingressPort: port(options.ports.ingressUrl), adminPort: port(options.ports.adminUrl) }),
-    extraArgs: ["--store", spec.store, "--lease-ttl", options.leaseTtl ?? spec.leaseTtl ?? "2s", "--partitions", String(spec.partitions)],
+  const start = (ports?: StetProcess) =>
+    startStetProcess({ dataDir, extraArgs, ...(ports === undefined ? {} : { ingressPort: port(ports.ingressUrl), adminPort: port(ports.adminUrl) }) });
+  const node = await start(options.ports).catch((error: unknown) => {
+    if (options.ports === undefined || !String(error).includes("[STET_PORT_IN_USE]")) throw error;
+    return start();
   });
   return { ...node, name, dataDir };
 }
