@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { partitionKeyOf, partitionOf, type InvocationId } from "../../protocol/index.js";
 import {
+  describeLeaders,
+  evenlySpread,
   everyPartitionLed,
   ledBy,
   movedPartitions,
@@ -28,15 +30,13 @@ const postgres = usePostgres();
 const PARTITIONS = 4;
 const cluster = useClusterFolders(postgres, PARTITIONS);
 
-const byNode = (leaders: ReadonlyMap<number, string>) => JSON.stringify(Object.fromEntries([...leaders].sort(([p], [q]) => p - q)));
-
-
 describe("a cluster of three nodes on PostgreSQL: failover under load", () => {
   it("kill -9 of a node that leads partitions, under load through all three: the others take its partitions; each accepted invocation completes once, counters exact", async () => {
     const { spec, logFile } = cluster();
     const service = await startServiceProcess(LOAD_FIXTURE, { LOG: logFile });
     const nodes = await startNodes(spec, ["a", "b", "c"]);
     await registerOnEveryNode(nodes, service.url);
+    await evenlySpread(nodes, PARTITIONS); // SPREAD-DEPENDENT: each of the three leads some
     await settledLeaders(nodes, PARTITIONS);
 
     // Clients go round every node alive; a lost answer is sent again (same key) to the next one.
@@ -52,12 +52,13 @@ describe("a cluster of three nodes on PostgreSQL: failover under load", () => {
     live = nodes.filter((n) => n !== victim);
     const after = await everyPartitionLed(live, PARTITIONS);
     const ledAgainAt = Date.now();
+    await evenlySpread(live, PARTITIONS); // SPREAD-DEPENDENT: the victim's partitions go to both others
     await load.done;
 
     const answers = [...load.answers.values()];
     const from = (name: string) => answers.filter((a) => a.from === name).length;
     console.log(
-      `kill -9 of ${victim.name} (lease 2s): leaders ${byNode(before)} → ${byNode(after)}, every partition led again after ` +
+      `kill -9 of ${victim.name} (lease 2s): leaders ${describeLeaders(before)} → ${describeLeaders(after)}, every partition led again after ` +
         `${ledAgainAt - killedAt} ms; answers ${nodes.map((n) => `${n.name} ${from(n.name)}`).join(", ")}; ` +
         `refused attempts ${describeRefusals(load.refusals)}; longest wait ${longestWait(load, killedAt, ledAgainAt)} ms`,
     );
@@ -72,6 +73,7 @@ describe("a cluster of three nodes on PostgreSQL: failover under load", () => {
     const service = await startServiceProcess(LOAD_FIXTURE, { LOG: logFile, SLOW_MS: "1500" });
     const nodes = await startNodes(spec, ["a", "b", "c"], { leaseTtl: "3s" });
     await registerOnEveryNode(nodes, service.url);
+    await evenlySpread(nodes, PARTITIONS); // SPREAD-DEPENDENT: each of the three leads some
     const leaders = await settledLeaders(nodes, PARTITIONS);
     const victim = mostLeading(nodes, leaders);
     const others = nodes.filter((n) => n !== victim);
@@ -107,7 +109,7 @@ describe("a cluster of three nodes on PostgreSQL: failover under load", () => {
     await load.answered(load.answers.size + 30);
     await load.stop();
     console.log(
-      `SIGSTOP of ${victim.name} (lease 3s): leaders ${byNode(leaders)} → ${byNode(takenOver)} after ${takenOverAt - stoppedAt} ms; ` +
+      `SIGSTOP of ${victim.name} (lease 3s): leaders ${describeLeaders(leaders)} → ${describeLeaders(takenOver)} after ${takenOverAt - stoppedAt} ms; ` +
         `refused attempts ${describeRefusals(load.refusals)}; longest wait ${longestWait(load, stoppedAt, takenOverAt)} ms`,
     );
 
@@ -142,6 +144,7 @@ describe("a cluster of three nodes on PostgreSQL: failover under load", () => {
     expect(rejoined.refusals.filter((r) => !r.reason.startsWith("503")), describeRefusals(rejoined.refusals)).toEqual([]);
     console.log(`rejoined: ${victim.name} answered ${rejoined.answers.size} requests, leading ${(await ledBy(victim)).length} partitions`);
 
+    await evenlySpread(nodes, PARTITIONS); // SPREAD-DEPENDENT: the woken node leads its share again
     await verifyExactlyOnce([load, rejoined], others[0]!, logFile);
     expect(await slowCount()).toBe(slowIds.length + 1);
     // No journal entry duplicated: every run of a handler as long as any other of it.

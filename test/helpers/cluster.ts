@@ -145,6 +145,28 @@ export async function settledLeaders(nodes: readonly ClusterNode[], partitions: 
   );
 }
 
+/**
+ * SPREAD-DEPENDENT (partition/placement.ts spreads partitions evenly over the live nodes): waits until
+ * every partition is led by one of `nodes` and each node leads floor(P/N) or ceil(P/N) of them.
+ */
+export function evenlySpread(nodes: readonly ClusterNode[], partitions: number, timeoutMs = 20_000): Promise<Map<number, string>> {
+  const [least, most] = [Math.floor(partitions / nodes.length), Math.ceil(partitions / nodes.length)];
+  return eventually(
+    `each of ${nodes.map((n) => n.name).join(", ")} to lead ${least === most ? least : `${least} or ${most}`} of the ${partitions} partitions`,
+    async () => {
+      const leaders = await leadersAmong(nodes, partitions);
+      const counts = nodes.map((n) => [...(leaders?.values() ?? [])].filter((name) => name === n.name).length);
+      return leaders !== undefined && counts.every((c) => c >= least && c <= most) ? leaders : undefined;
+    },
+    timeoutMs,
+  );
+}
+
+/** Who leads which partition, for a test's log: `{"0":"a","1":"b",…}`. */
+export function describeLeaders(leaders: ReadonlyMap<number, string>): string {
+  return JSON.stringify(Object.fromEntries([...leaders].sort(([p], [q]) => p - q)));
+}
+
 /** The node of `nodes` that leads the most partitions in `leaders` (the first such). */
 export function mostLeading(nodes: readonly ClusterNode[], leaders: ReadonlyMap<number, string>): ClusterNode {
   const count = (n: ClusterNode) => [...leaders.values()].filter((name) => name === n.name).length;
