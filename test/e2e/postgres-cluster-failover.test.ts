@@ -71,7 +71,8 @@ describe("a cluster of three nodes on PostgreSQL: failover under load", () => {
   it("SIGSTOP of a leader past its lease: the others take over; after SIGCONT it writes nothing, duplicates nothing, and serves requests again", async () => {
     const { spec, logFile } = cluster();
     const service = await startServiceProcess(LOAD_FIXTURE, { LOG: logFile, SLOW_MS: "1500" });
-    const nodes = await startNodes(spec, ["a", "b", "c"], { leaseTtl: "3s" });
+    // A long lease leaves room to hold lease updates back while the woken node, on a busy machine, gets going.
+    const nodes = await startNodes(spec, ["a", "b", "c"], { leaseTtl: "5s" });
     await registerOnEveryNode(nodes, service.url);
     await evenlySpread(nodes, PARTITIONS); // SPREAD-DEPENDENT: each of the three leads some
     const leaders = await settledLeaders(nodes, PARTITIONS);
@@ -109,7 +110,7 @@ describe("a cluster of three nodes on PostgreSQL: failover under load", () => {
     await load.answered(load.answers.size + 30);
     await load.stop();
     console.log(
-      `SIGSTOP of ${victim.name} (lease 3s): leaders ${describeLeaders(leaders)} → ${describeLeaders(takenOver)} after ${takenOverAt - stoppedAt} ms; ` +
+      `SIGSTOP of ${victim.name} (lease 5s): leaders ${describeLeaders(leaders)} → ${describeLeaders(takenOver)} after ${takenOverAt - stoppedAt} ms; ` +
         `refused attempts ${describeRefusals(load.refusals)}; longest wait ${longestWait(load, stoppedAt, takenOverAt)} ms`,
     );
 
@@ -123,7 +124,7 @@ describe("a cluster of three nodes on PostgreSQL: failover under load", () => {
     await eventually("the sends to Tally/slow", async () => ((await slowCount()) >= slowIds.length + 1 ? true : undefined));
 
     const before = await snapshot(postgres.url, { leases: true });
-    const { fenced, whileHeld } = await wakeIntoFence(postgres.url, victim);
+    const { fenced, whileHeld } = await wakeIntoFence(postgres.url, victim, 2_500);
     expect(fenced, `the victim's batch was not refused by the fence; its output:\n${victim.output()}`).toBe(true);
     expect(whileHeld).toEqual(before);
     // Give the woken event loop time to act on what waited in its sockets (its batches meet the fence).

@@ -223,7 +223,8 @@ export function rowsOf(snap: Record<string, string[]>, partitionsMoved: boolean)
  * Wakes `node`, paused past its lease, so that its first batch meets the database's fence. On waking,
  * its overdue renewal races that batch; if the renewal failed first, the node would step down in memory
  * and never reach the fence. Lease updates are held back (holdLeaseUpdates) until the node reports the
- * refusal, or for `holdMs` at most: keep it under half a lease, so live leaders' renewals land in time.
+ * refusal, or for `holdMs` at most: live leaders renew every third of a lease, so keep it well under two
+ * thirds of one, or their renewals, held back too, land after their leases expired.
  * No lease changes hands meanwhile, so every row must be as in `before`: `whileHeld` is taken then.
  */
 export async function wakeIntoFence(url: string, node: StetProcess, holdMs = 1_500): Promise<{ fenced: boolean; whileHeld: Record<string, string[]> }> {
