@@ -17,7 +17,7 @@ import {
   wakeIntoFence,
   type ClusterNode,
 } from "../helpers/cluster.js";
-import { ClusterLoad, LOAD_FIXTURE, attachOutput, describeRefusals, forEachAtOnce, logLines, longestWait, post, verifyExactlyOnce } from "../helpers/cluster-load.js";
+import { ClusterLoad, LOAD_FIXTURE, attachOutput, describeRefusals, forEachAtOnce, logLines, longestWait, post, postServed, verifyExactlyOnce } from "../helpers/cluster-load.js";
 import { eventually } from "../helpers/eventually.js";
 import { usePostgres } from "../helpers/postgres.js";
 import { startServiceProcess } from "../helpers/processes.js";
@@ -120,7 +120,7 @@ describe("a cluster of three nodes on PostgreSQL: failover under load", () => {
       load.requests.filter((x) => x.kind === "send"),
       async (r) => void (await attachOutput(others[0]!, (load.answers.get(r.key)!.body as { invocationId: string }).invocationId)),
     );
-    const slowCount = async () => (await (await post(`${others[0]!.ingressUrl}/Tally/slow/get`, null)).json()) as number;
+    const slowCount = async () => (await (await postServed(`${others[0]!.ingressUrl}/Tally/slow/get`, null)).json()) as number;
     await eventually("the sends to Tally/slow", async () => ((await slowCount()) >= slowIds.length + 1 ? true : undefined));
 
     const before = await snapshot(postgres.url, { leases: true });
@@ -150,7 +150,11 @@ describe("a cluster of three nodes on PostgreSQL: failover under load", () => {
     expect(await slowCount()).toBe(slowIds.length + 1);
     // No journal entry duplicated: every run of a handler as long as any other of it.
     const journalSize = async (id: string) => {
-      const res = await fetch(`${others[0]!.adminUrl}/invocations/${id}`);
+      // Read again while a 503 says the partition is between leaders (the woken node taking its share).
+      const res = await eventually(`invocation ${id}`, async () => {
+        const answer = await fetch(`${others[0]!.adminUrl}/invocations/${id}`);
+        return answer.status === 503 ? undefined : answer;
+      });
       expect(res.status).toBe(200);
       const json = (await res.json()) as { status: string; journal_size: number };
       expect(json.status).toBe("completed");

@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import { expect } from "vitest";
 import type { ClusterNode } from "./cluster.js";
+import { eventually } from "./eventually.js";
 
 // Client load on a cluster of nodes running test/e2e/fixtures/load-service.mjs, and the check that it
 // all happened exactly once. Every request carries an idempotency key, so a request whose answer was
@@ -59,6 +60,19 @@ export const post = (url: string, body: unknown, idempotencyKey?: string, timeou
     body: JSON.stringify(body),
     signal: AbortSignal.timeout(timeoutMs),
   });
+
+/**
+ * `post`, sent again while the answer is a 503 (a partition between leaders, as when placement moves one):
+ * what a client of the cluster does. Any other answer is returned.
+ */
+export async function postServed(url: string, body: unknown, idempotencyKey?: string): Promise<Response> {
+  return eventually(`an answer other than 503 from ${url}`, async () => {
+    const res = await post(url, body, idempotencyKey);
+    if (res.status !== 503) return res;
+    await res.body?.cancel();
+    return undefined;
+  });
+}
 
 export const logLines = (file: string) => (fs.existsSync(file) ? fs.readFileSync(file, "utf8").split("\n").filter(Boolean) : []);
 
@@ -169,7 +183,7 @@ export async function verifyExactlyOnce(loads: ClusterLoad | readonly ClusterLoa
   const counts = async () => {
     for (let k = 0; k < KEYS; k++) {
       const mine = adds.filter((r) => r.path === `/Tally/c${k}/add`);
-      const res = await post(`${node.ingressUrl}/Tally/c${k}/get`, null);
+      const res = await postServed(`${node.ingressUrl}/Tally/c${k}/get`, null);
       // On a mismatch, the counts the adds were answered with show whether answered adds were lost.
       const answered = mine.map((r) => answers.get(r.key)!.body as number).sort((x, y) => x - y);
       expect(await res.json(), `Tally/c${k}, its adds answered ${answered.join(" ")}`).toBe(mine.length);
@@ -180,7 +194,7 @@ export async function verifyExactlyOnce(loads: ClusterLoad | readonly ClusterLoa
   const ids = new Map(sends.map((r) => [r.key, (answers.get(r.key)!.body as { invocationId: string }).invocationId]));
   expect(new Set(ids.values()).size).toBe(sends.length);
   await forEachAtOnce(sends, async (r) => {
-    const again = await post(`${node.ingressUrl}${r.path}`, r.body, r.key);
+    const again = await postServed(`${node.ingressUrl}${r.path}`, r.body, r.key);
     expect([200, 202]).toContain(again.status);
     expect(((await again.json()) as { invocationId: string }).invocationId).toBe(ids.get(r.key));
   });
@@ -197,13 +211,13 @@ export async function verifyExactlyOnce(loads: ClusterLoad | readonly ClusterLoa
 
   // An add sent again answers what it answered the first time, and counts nothing more.
   await forEachAtOnce(adds, async (r) => {
-    const again = await post(`${node.ingressUrl}${r.path}`, r.body, r.key);
+    const again = await postServed(`${node.ingressUrl}${r.path}`, r.body, r.key);
     expect(again.status).toBe(200);
     expect(await again.json()).toBe(answers.get(r.key)!.body);
   });
   await counts();
   let calls = 0;
-  for (let k = 0; k < 10; k++) calls += (await (await post(`${node.ingressUrl}/Tally/k${k}/get`, null)).json()) as number;
+  for (let k = 0; k < 10; k++) calls += (await (await postServed(`${node.ingressUrl}/Tally/k${k}/get`, null)).json()) as number;
   expect(calls, "Load/work's calls of Tally/k<n>/add").toBe(sends.length);
 }
 
