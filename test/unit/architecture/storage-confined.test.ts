@@ -31,7 +31,7 @@ const ALLOWED_PG: ReadonlyArray<readonly [prefix: string, why: string]> = [
   ["scripts/pg-prototypes/", "the storage prototypes of issue 14"],
   ["test/helpers/postgres.ts", "creates each test's database on the test file's server"],
   ["scripts/bench/stores.ts", "the bench creates and drops a database per round on its throwaway server"],
-  ["test/e2e/postgres-failover.test.ts", "snapshots every table and holds a table lock around SIGCONT, with a plain client"],
+  ["test/helpers/cluster.ts", "the cluster e2e tests snapshot every table and hold a table lock around SIGCONT, with a plain client"],
   ["test/unit/scripts/postgres-server.test.ts", "checks the throwaway server with a plain client"],
   ["test/unit/architecture/storage-confined.test.ts", "this test's own examples"],
 ];
