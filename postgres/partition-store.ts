@@ -154,7 +154,9 @@ export class PgPartitionStore implements PartitionStore {
       this.#whenNoBatch(() => {
         const now = Date.now();
         for (const [seq, at] of this.#taken) if (now - at > TAKEN_MEMORY_MS) this.#taken.delete(seq);
-        const rows = result.rows.filter((row) => !this.#taken.has(row.seq));
+        // In memory already (loaded with its partition): to deliver. Not in memory: brought in, unless
+        // this node took it (the read began before that delete committed).
+        const rows = result.rows.filter((row) => this.#mirror.outbox.has(row.seq) || !this.#taken.has(row.seq));
         for (const row of rows) if (!this.#mirror.outbox.has(row.seq)) this.#mirror.outbox.loadRow(row);
         resolve(rows);
       }),
@@ -170,8 +172,15 @@ export class PgPartitionStore implements PartitionStore {
   async #persist(sink: (changes: WriteSet) => Promise<void>, changes: WriteSet): Promise<void> {
     // Before the commit: a read of the outbox answered from here on must not bring these back.
     const at = Date.now();
-    for (const seq of changes.outbox.deletes.seq) this.#taken.set(seq, at);
-    await sink(changes);
+    const taken = changes.outbox.deletes.seq;
+    for (const seq of taken) this.#taken.set(seq, at);
+    try {
+      await sink(changes);
+    } catch (error) {
+      // Not deleted after all (the mirror rolls back; a refused batch's rows are read again).
+      for (const seq of taken) this.#taken.delete(seq);
+      throw error;
+    }
     // Far from the block's end still (2^31 numbers left): move on before it could run out.
     if (Math.max(...Object.values(changes.sequences)) - this.#blockStart > SEQ_BLOCK / 2) await this.#freshBlock();
   }
