@@ -111,7 +111,14 @@ export async function leaderCount(node: StetProcess): Promise<number> {
 
 /** Each partition's leader among `nodes` (by name); undefined while a partition has none, or two. */
 export async function leadersAmong(nodes: readonly ClusterNode[], partitions: number): Promise<Map<number, string> | undefined> {
-  const led = await Promise.all(nodes.map(async (n) => ({ name: n.name, partitions: await ledBy(n) })));
+  return leadersOf(await ledByEach(nodes), partitions);
+}
+
+async function ledByEach(nodes: readonly ClusterNode[]): Promise<Array<{ name: string; partitions: number[] }>> {
+  return Promise.all(nodes.map(async (n) => ({ name: n.name, partitions: await ledBy(n) })));
+}
+
+function leadersOf(led: ReadonlyArray<{ name: string; partitions: readonly number[] }>, partitions: number): Map<number, string> | undefined {
   const leaders = new Map<number, string>();
   for (const { name, partitions: ps } of led) {
     for (const p of ps) {
@@ -124,7 +131,17 @@ export async function leadersAmong(nodes: readonly ClusterNode[], partitions: nu
 
 /** Waits until every partition is led by exactly one of `nodes`; resolves with who leads which. */
 export function everyPartitionLed(nodes: readonly ClusterNode[], partitions: number, timeoutMs = 20_000): Promise<Map<number, string>> {
-  return eventually(`every partition led by one of ${nodes.map((n) => n.name).join(", ")}`, () => leadersAmong(nodes, partitions), timeoutMs);
+  return eventually(
+    `every partition led by one of ${nodes.map((n) => n.name).join(", ")}`,
+    async () => {
+      const led = await ledByEach(nodes);
+      const leaders = leadersOf(led, partitions);
+      // Thrown, so that a timeout says who led what at the end.
+      if (leaders === undefined) throw new Error(`leading: ${led.map((l) => `${l.name} [${l.partitions.join(",")}]`).join(", ")}`);
+      return leaders;
+    },
+    timeoutMs,
+  );
 }
 
 /**
