@@ -171,9 +171,11 @@ export function evenlySpread(nodes: readonly ClusterNode[], partitions: number, 
   return eventually(
     `each of ${nodes.map((n) => n.name).join(", ")} to lead ${least === most ? least : `${least} or ${most}`} of the ${partitions} partitions`,
     async () => {
-      const leaders = await leadersAmong(nodes, partitions);
-      const counts = nodes.map((n) => [...(leaders?.values() ?? [])].filter((name) => name === n.name).length);
-      return leaders !== undefined && counts.every((c) => c >= least && c <= most) ? leaders : undefined;
+      const led = await ledByEach(nodes);
+      const leaders = leadersOf(led, partitions);
+      if (leaders !== undefined && led.every((l) => l.partitions.length >= least && l.partitions.length <= most)) return leaders;
+      // Thrown, so that a timeout says who led what at the end.
+      throw new Error(`leading: ${led.map((l) => `${l.name} [${l.partitions.join(",")}]`).join(", ")}`);
     },
     timeoutMs,
   );
