@@ -74,7 +74,9 @@ export class PgPartitionStore implements PartitionStore {
 
   /** Reads every row of `partition` in one consistent snapshot and puts it into the mirror. */
   async loadPartition(partition: PartitionId): Promise<void> {
-    this.#dropLater.delete(partition);
+    // Dropped while a batch was open (stepped down mid-commit) and led again at once: the drop happens
+    // first, when that batch settles. Loaded over the old rows, journals would be doubled.
+    if (this.#dropLater.has(partition)) await new Promise<void>((resolve) => this.#whenNoBatch(resolve));
     const loaded = await this.#db.transaction(async (client) => {
       await client.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
       const rows: Record<string, unknown> = {};

@@ -61,6 +61,27 @@ function keyIn(service: string, partition: number): string {
   for (let i = 0; ; i++) if (partitionOf(partitionKeyForKey(service, `k${i}`), PARTITIONS) === partition) return `k${i}`;
 }
 
+describe("the PostgreSQL partition store on one node", () => {
+  it("loads a partition led again while its drop waits for the open batch only once that drop is done", async () => {
+    const a = await node();
+    const fence = await lead(a, 0, "a");
+    const id = newInvocationId(partitionKeyForKey("O", keyIn("O", 0)));
+    await write(a.partitions, fence, () => {
+      a.partitions.invocations.insert(newRow({ id, partition: 0 as PartitionId }));
+      a.partitions.invocations.append(id, 0, [entry(1), entry(2)], T0 + 1);
+    });
+    // Stepped down while a batch is open (the drop waits for it), then led again before it settles.
+    const batch = a.partitions.begin();
+    batch.command(null, () => undefined);
+    a.partitions.dropPartition(0 as PartitionId);
+    const loading = a.partitions.loadPartition(0 as PartitionId);
+    await batch.commit();
+    await loading;
+    expect(a.partitions.invocations.readJournal(id)).toEqual([entry(1), entry(2)]);
+    expect(a.partitions.verify()).toEqual([]);
+  });
+});
+
 describe("the PostgreSQL partition store across nodes", () => {
   it("hands every table's rows to the node that takes the partition over, whose new rows sort after the old ones", async () => {
     // b opens first: its block of numbers lies below a's, so a takeover must move it to a fresh one.
