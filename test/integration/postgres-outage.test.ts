@@ -3,6 +3,7 @@ import { counter } from "../differential/services.js";
 import { usePostgres } from "../helpers/postgres.js";
 import { startEndpoint } from "../helpers/sdk-endpoint.js";
 import { startTestStet, type TestStet } from "../helpers/stet.js";
+import { eventually as pollUntil } from "../helpers/eventually.js";
 
 // PostgreSQL taken away under load and brought back (issue 15): the node keeps running, says so
 // (503s with a reason), and resumes by itself; nothing it acknowledged is lost.
@@ -21,21 +22,9 @@ afterEach(async () => {
   for (const s of started.splice(0).reverse()) await s.close();
 });
 
-/** Polls `check` until it returns a value other than undefined, or fails at the deadline. */
-async function eventually<T>(what: string, check: () => Promise<T | undefined>, deadlineMs = RECOVERY_DEADLINE_MS): Promise<T> {
-  const deadline = Date.now() + deadlineMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`not within ${deadlineMs} ms: ${what}${last === undefined ? "" : ` (last error: ${String(last)})`}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/** The shared poll (test/helpers/eventually.ts), with this file's recovery deadline as its default. */
+const eventually = <T>(what: string, check: () => Promise<T | undefined>, deadlineMs = RECOVERY_DEADLINE_MS): Promise<T> =>
+  pollUntil(what, check, deadlineMs);
 
 interface Answer {
   readonly status: number;

@@ -5,6 +5,7 @@ import { usePostgres } from "../helpers/postgres.js";
 import { startEndpoint } from "../helpers/sdk-endpoint.js";
 import { startTestStet, type TestStet } from "../helpers/stet.js";
 import { counter } from "../helpers/counter.js";
+import { eventually } from "../helpers/eventually.js";
 
 // Nodes of one cluster spread its partitions evenly among themselves (partition/placement.ts): a
 // joining node is handed its share, a node that stops hands its partitions over at once. The leases
@@ -54,14 +55,6 @@ const napper = restate.object({
     },
   },
 });
-
-async function eventually(done: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error("timed out");
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 describe("partition placement over a cluster's nodes", () => {
   it("spreads partitions over nodes as they join, and a stopping node hands its own over at once", async () => {
@@ -127,7 +120,7 @@ describe("partition placement over a cluster's nodes", () => {
 
     // Calls without idempotency keys: the caller has no other way to its answer than this connection.
     const calls = keys.map((key) => a.call(`/Napper/${key}/nap`, 6_000, {}).then(async (res) => ({ status: res.status, body: await res.text() })));
-    await eventually(() => keys.every((k) => runs.get(k) === 1));
+    await eventually("every nap to run once", async () => (keys.every((k) => runs.get(k) === 1) ? true : undefined));
     const b = await node();
     await spreadIs([a, b], [3, 3]);
     const moved = led(b).map((p) => keys[p]!);
